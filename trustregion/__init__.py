@@ -1,0 +1,42 @@
+"""trustregion: trust-region numerical optimization.
+
+A trust-region method is a model, a region, a subproblem solver and an acceptance rule.
+This package provides the pieces: symmetric operators (:mod:`trustregion.operators`),
+conjugate gradients (:func:`cg`), and the trust-region subproblem solvers
+(:func:`solve_subproblem`).
+"""
+
+from ._status import CGStatus, StepStatus
+from .krylov import CGResult, cg
+from .operators import (
+    DampedOperator,
+    FiniteDifferenceHessian,
+    FisherOperator,
+    GaussNewtonOperator,
+    HessianVectorProduct,
+    JacobiPreconditioner,
+    Preconditioner,
+    SymmetricOperator,
+    as_operator,
+)
+from .subproblems import Step, solve_subproblem
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "CGResult",
+    "CGStatus",
+    "DampedOperator",
+    "FiniteDifferenceHessian",
+    "FisherOperator",
+    "GaussNewtonOperator",
+    "HessianVectorProduct",
+    "JacobiPreconditioner",
+    "Preconditioner",
+    "Step",
+    "StepStatus",
+    "SymmetricOperator",
+    "as_operator",
+    "cg",
+    "solve_subproblem",
+]

@@ -1,0 +1,517 @@
+"""Numba kernels: the inner loops of the Krylov and subproblem solvers.
+
+Every function here is a plain ``@njit(cache=True)`` function over float64 arrays and
+scalars, with no Python objects inside, so that it caches.
+
+Each iterative algorithm is one kernel written in reverse-communication style (as ARPACK
+and GALAHAD's GLTR are): it runs until it needs something it cannot compute itself and
+returns a request code, and the caller supplies it and resumes.
+
+* With an explicit dense or CSR operator and a diagonal (or no) preconditioner the kernel
+  computes its own products, so a whole solve is one call.
+* With a Python callable operator (``kind = EXTERNAL``), which a Numba loop cannot call,
+  the kernel asks for each product (``NEEDS_PRODUCT``); with a general preconditioner it
+  asks for each preconditioned residual (``NEEDS_PRECONDITIONER``). The Python driver is
+  then a few lines, and the algorithm itself is still written once.
+
+Keeping one entry point per algorithm, and few helper functions, also keeps the first-call
+compile time down: Numba compiles every function separately and then optimises each entry
+point together with everything it calls, so the kernels write their short vector loops
+inline instead of calling small helpers. For the same reason they use plain loops rather
+than ``np.dot`` on vectors or slice assignment, whose generic implementations cost seconds
+of compile time; a dot product is never the cost that matters next to a product.
+
+Iteration state that survives between calls lives in small float64 arrays whose slots are
+named by the ``_S_*`` and ``_L_*`` constants below.
+
+Operators are described by ``(kind, dense, data, indices, indptr, shift)``: ``kind`` is
+:data:`DENSE` (``dense`` holds the matrix), :data:`CSR` (``data``, ``indices``, ``indptr``
+hold it) or :data:`EXTERNAL`; ``shift`` adds ``shift * I`` (damping) to a stored matrix.
+"""
+
+import numpy as np
+from numba import njit
+
+# Termination and request codes shared by the kernels and the Python drivers;
+# ``trustregion._status`` maps the terminal ones onto the public enums.
+CONTINUE = -1
+CONVERGED = 0
+MAX_ITER = 1
+NEGATIVE_CURVATURE = 2
+NONFINITE = 3
+BOUNDARY = 4
+BREAKDOWN = 6  # the preconditioner is not positive definite: rᵀM⁻¹r <= 0 with r != 0
+NEEDS_PRECONDITIONER = 5
+NEEDS_PRODUCT = 7
+NEEDS_STORAGE = 8
+
+# How a kernel call resumes.
+START = 0
+RESUME = 1  # carry on (after a storage request)
+HAVE_PRODUCT = 2  # the requested product has been written
+HAVE_PRECONDITIONED = 3  # z = M⁻¹r has been written
+
+DENSE = 0
+CSR = 1
+EXTERNAL = 2
+
+# Slots of the truncated-CG state vector.
+_S_RZ = 0  # rᵀz, with z = M⁻¹r
+_S_RR = 1  # rᵀr
+_S_XMX = 2  # ‖x‖²_M
+_S_XMP = 3  # xᵀMp
+_S_PMP = 4  # ‖p‖²_M
+_S_ALPHA = 5  # last step length
+_S_ITER = 6  # iterations (products) so far
+TCG_STATE_SIZE = 7
+
+# Slots of the GLTR state vector.
+_L_GAMMA0 = 0  # γ₀ = ‖g‖_{M⁻¹}
+_L_GAMMA = 1  # the last off-diagonal γ_k
+_L_LAM = 2  # multiplier of the tridiagonal subproblem
+_L_RES = 3  # ‖(B + λM)s + g‖_{M⁻¹} = γ_{k+1} |h_k|
+_L_TRIDIAG = 4  # TRIDIAG_* code of the last tridiagonal solve
+_L_ITER = 5  # completed Lanczos iterations k (T is k×k)
+GLTR_STATE_SIZE = 6
+# The tridiagonal secular equation is cheap to solve to near machine precision.
+_TRIDIAG_RTOL = 1e-13
+
+# Codes of the tridiagonal trust-region solve.
+TRIDIAG_INTERIOR = 0
+TRIDIAG_BOUNDARY = 1
+TRIDIAG_HARD_CASE = 2
+
+
+@njit(cache=True)
+def explicit_matvec(kind, dense, data, indices, indptr, shift, v, out):
+    """``out = (A + shift I) v`` for a dense or CSR matrix ``A``."""
+    if kind == DENSE:
+        np.dot(dense, v, out)
+    else:
+        for i in range(out.shape[0]):
+            acc = 0.0
+            for k in range(indptr[i], indptr[i + 1]):
+                acc += data[k] * v[indices[k]]
+            out[i] = acc
+    if shift != 0.0:
+        for i in range(out.shape[0]):
+            out[i] += shift * v[i]
+
+
+@njit(cache=True)
+def boundary_fraction(xmx, xmp, pmp, radius_sq):
+    """The root τ ≥ 0 of ‖x + τp‖²_M = Δ², given ‖x‖²_M, xᵀMp, ‖p‖²_M and Δ².
+
+    The quadratic is ``pmp τ² + 2 xmp τ + (xmx - Δ²) = 0``. Because ``x`` is inside the
+    region, the constant term is ≤ 0 and the roots have opposite signs; the positive one is
+    ``(-b + √(b² - ac)) / a``. When ``b = xmp > 0`` that formula subtracts nearly equal
+    numbers, so the algebraically equal form ``-c / (b + √(b² - ac))`` is used instead
+    (the cancellation-free quadratic root; Conn, Gould & Toint 2000, §7.5.1).
+    """
+    c = xmx - radius_sq
+    if c >= 0.0:
+        return 0.0
+    disc = np.sqrt(xmp * xmp - pmp * c)
+    if xmp > 0.0:
+        return -c / (xmp + disc)
+    return (disc - xmp) / pmp
+
+
+# --------------------------------------------------------------------------------------
+# Truncated (Steihaug–Toint) conjugate gradients; plain CG is the case Δ = ∞
+# --------------------------------------------------------------------------------------
+
+@njit(cache=True)
+def truncated_cg(kind, dense, data, indices, indptr, shift, inv_diag, precondition,
+                 x, r, z, p, Ap, state, radius_sq, tol, maxiter, resume):
+    """Preconditioned CG on A x = b, truncated at the boundary ‖x‖_M = Δ.
+
+    Plain CG (Nocedal & Wright 2006, Alg. 5.3) is the case ``radius_sq = inf``. With a
+    finite radius this is Steihaug–Toint CG (Steihaug 1983; Toint 1981; Conn, Gould & Toint
+    2000, Alg. 7.5.1): a direction of non-positive curvature, or a step that would leave
+    ‖x‖_M ≤ Δ, is followed to the boundary and ends the iteration. ‖x‖_M, xᵀMp and ‖p‖_M
+    are carried by recurrences (CGT eq. 7.5.5–7.5.7), so only M⁻¹ is ever applied.
+    Without a radius, pᵀAp ≤ 0 ends the iteration with ``NEGATIVE_CURVATURE`` and x
+    unchanged: it is never divided by.
+
+    The residual ``r = b - A x`` stays consistent with ``x`` also after a final boundary
+    step, so callers can evaluate the model without another product. The stopping rule is
+    ‖r‖₂ ≤ ``tol``. A non-finite pᵀAp ends the iteration with ``NONFINITE`` before x and r
+    are touched, so they hold the last finite iterate.
+
+    Call with ``resume = START`` once r holds b - A x₀ (and z holds M⁻¹r unless
+    ``precondition``); with ``precondition`` the kernel forms z = M⁻¹r itself from
+    ``inv_diag``, the inverse of a diagonal M (empty for M = I). It returns a terminal code,
+    or ``NEEDS_PRODUCT`` (write A p into ``Ap``, resume with ``HAVE_PRODUCT``; only for
+    ``kind = EXTERNAL``), or ``NEEDS_PRECONDITIONER`` (write M⁻¹r into ``z``, resume with
+    ``HAVE_PRECONDITIONED``; only without ``precondition``). ``state[_S_ITER]`` counts
+    iterations, one product each.
+    """
+    n = x.shape[0]
+    phase = resume
+    if phase == START:
+        if precondition:
+            _apply_inverse_diagonal(inv_diag, r, z)
+        rz = _dot(r, z)
+        rr = _dot(r, r)
+        for i in range(n):
+            p[i] = z[i]
+        state.fill(0.0)
+        state[_S_RZ] = rz
+        state[_S_RR] = rr
+        state[_S_PMP] = rz
+        if np.sqrt(rr) <= tol:
+            return CONVERGED
+        if not np.isfinite(rz):
+            return NONFINITE
+        if rz <= 0.0:
+            return BREAKDOWN
+        phase = RESUME
+    while True:
+        if phase == RESUME:
+            if state[_S_ITER] >= maxiter:
+                return MAX_ITER
+            if kind == EXTERNAL:
+                return NEEDS_PRODUCT
+            explicit_matvec(kind, dense, data, indices, indptr, shift, p, Ap)
+            phase = HAVE_PRODUCT
+        if phase == HAVE_PRODUCT:
+            state[_S_ITER] += 1.0
+            kappa = _dot(p, Ap)
+            if not np.isfinite(kappa):
+                return NONFINITE
+            alpha = state[_S_RZ] / kappa if kappa > 0.0 else 0.0
+            xmx = state[_S_XMX] + alpha * (2.0 * state[_S_XMP] + alpha * state[_S_PMP])
+            if kappa <= 0.0 or xmx >= radius_sq:
+                if kappa <= 0.0 and not np.isfinite(radius_sq):
+                    return NEGATIVE_CURVATURE
+                tau = boundary_fraction(state[_S_XMX], state[_S_XMP], state[_S_PMP],
+                                        radius_sq)
+                for i in range(n):
+                    x[i] += tau * p[i]
+                    r[i] -= tau * Ap[i]
+                state[_S_XMX] = radius_sq
+                return NEGATIVE_CURVATURE if kappa <= 0.0 else BOUNDARY
+            rr = 0.0
+            for i in range(n):
+                x[i] += alpha * p[i]
+                ri = r[i] - alpha * Ap[i]
+                r[i] = ri
+                rr += ri * ri
+            state[_S_RR] = rr
+            state[_S_XMX] = xmx
+            state[_S_ALPHA] = alpha
+            if np.sqrt(rr) <= tol:
+                return CONVERGED
+            if not precondition:
+                return NEEDS_PRECONDITIONER
+            _apply_inverse_diagonal(inv_diag, r, z)
+            phase = HAVE_PRECONDITIONED
+        # phase == HAVE_PRECONDITIONED: p = z + βp and the M-norm recurrences.
+        rz = _dot(r, z)
+        if not np.isfinite(rz):
+            return NONFINITE
+        if rz <= 0.0:
+            return BREAKDOWN
+        beta = rz / state[_S_RZ]
+        state[_S_XMP] = beta * (state[_S_XMP] + state[_S_ALPHA] * state[_S_PMP])
+        state[_S_PMP] = rz + beta * beta * state[_S_PMP]
+        state[_S_RZ] = rz
+        for i in range(n):
+            p[i] = z[i] + beta * p[i]
+        phase = RESUME
+
+
+# --------------------------------------------------------------------------------------
+# GLTR: Lanczos and the tridiagonal trust-region subproblem
+# --------------------------------------------------------------------------------------
+
+@njit(cache=True)
+def gltr(kind, dense, data, indices, indptr, shift, inv_diag, precondition,
+         g, q, u, w, w_prev, r, z, diag, off, h, Q, s, lstate, radius, rtol, maxiter, resume):
+    """GLTR (Gould, Lucidi, Roma & Toint 1999) in reverse communication.
+
+    Preconditioned Lanczos keeps w_k (in the space of g) and q_k = M⁻¹w_k, with QᵀMQ = I
+    and QᵀBQ = T tridiagonal (GLRT §2). Iteration k extends T by one row and solves the
+    tridiagonal subproblem min γ₀h₀ + ½hᵀTh, ‖h‖ ≤ Δ (``h[:k+1]``), so that s = Qh is
+    the minimiser over the Krylov space. Stops when ‖(B + λM)s + g‖_{M⁻¹} = γ_{k+1}|h_k|
+    ≤ rtol·γ₀ (GLRT Thm 5.8), on γ_{k+1} = 0 (an invariant subspace: the solution is
+    exact), at ``maxiter``, or on a non-finite product (s from the last finite iteration).
+
+    The Lanczos vectors are stored in the rows of ``Q``; when it is full the kernel returns
+    ``NEEDS_STORAGE`` and the caller resumes (``RESUME``) with a larger copy, so memory is
+    O(k·n) for k iterations. Other requests as in :func:`truncated_cg`: ``NEEDS_PRODUCT``
+    (write B q into ``u``), ``NEEDS_PRECONDITIONER`` (write M⁻¹r into ``z``). At START,
+    z must hold M⁻¹g unless ``precondition``. On a terminal code, ``s`` holds the step and
+    ``lstate[_L_ITER]`` the number of completed iterations.
+    """
+    n = g.shape[0]
+    phase = resume
+    code = CONTINUE
+    if phase == START:
+        if precondition:
+            _apply_inverse_diagonal(inv_diag, g, z)
+        gz = _dot(g, z)
+        lstate.fill(0.0)
+        w_prev.fill(0.0)
+        if not np.isfinite(gz):
+            code = NONFINITE
+        elif gz <= 0.0:
+            code = BREAKDOWN
+        else:
+            gamma0 = np.sqrt(gz)
+            for i in range(n):
+                w[i] = g[i] / gamma0
+                q[i] = z[i] / gamma0
+            lstate[_L_GAMMA0] = gamma0
+        phase = RESUME
+    while code == CONTINUE:
+        k = int(lstate[_L_ITER])
+        if phase == RESUME:
+            if k >= maxiter:
+                code = MAX_ITER
+                break
+            if k >= Q.shape[0]:
+                return NEEDS_STORAGE
+            for j in range(n):
+                Q[k, j] = q[j]
+            if kind == EXTERNAL:
+                return NEEDS_PRODUCT
+            explicit_matvec(kind, dense, data, indices, indptr, shift, q, u)
+            phase = HAVE_PRODUCT
+        if phase == HAVE_PRODUCT:
+            # r = B q_k - δ_k w_k - γ_k w_{k-1}
+            delta = _dot(q, u)
+            if not np.isfinite(delta):
+                code = NONFINITE
+                break
+            gamma = lstate[_L_GAMMA]
+            for i in range(n):
+                r[i] = u[i] - delta * w[i] - gamma * w_prev[i]
+            diag[k] = delta
+            if not precondition:
+                return NEEDS_PRECONDITIONER
+            _apply_inverse_diagonal(inv_diag, r, z)
+        # phase == HAVE_PRECONDITIONED: γ_{k+1} = √(rᵀz), the tridiagonal solve, and the
+        # next Lanczos vectors.
+        rz = _dot(r, z)
+        if not np.isfinite(rz):
+            code = NONFINITE
+            break
+        if rz < 0.0:
+            code = BREAKDOWN
+            break
+        gamma = np.sqrt(rz)
+        lam, tcode = tridiagonal_tr_solve(diag[:k + 1], off[:k], lstate[_L_GAMMA0], radius,
+                                          _TRIDIAG_RTOL, h[:k + 1])
+        lstate[_L_ITER] = k + 1
+        lstate[_L_LAM] = lam
+        lstate[_L_TRIDIAG] = tcode
+        lstate[_L_RES] = gamma * abs(h[k])
+        lstate[_L_GAMMA] = gamma
+        off[k] = gamma
+        if lstate[_L_RES] <= rtol * lstate[_L_GAMMA0] or gamma == 0.0:
+            code = CONVERGED
+            break
+        for i in range(n):
+            w_prev[i] = w[i]
+            w[i] = r[i] / gamma
+            q[i] = z[i] / gamma
+        phase = RESUME
+    # s = Σ hᵢ Qᵢ over the completed iterations.
+    s.fill(0.0)
+    for i in range(int(lstate[_L_ITER])):
+        hi = h[i]
+        for j in range(n):
+            s[j] += hi * Q[i, j]
+    return code
+
+
+@njit(cache=True)
+def _ldl(diag, off, lam, dpiv, lmul):
+    """LDLᵀ of T + λI for symmetric tridiagonal T; returns the number of pivots ≤ 0.
+
+    By Sylvester's law of inertia that count is the number of eigenvalues of T ≤ -λ (a
+    Sturm count; Golub & Van Loan 2013, §8.4.1). A zero pivot is replaced by a tiny negative
+    one, as LAPACK's dstebz does, so the recurrence never divides by zero.
+    """
+    count = 0
+    d = diag[0] + lam
+    for i in range(diag.shape[0]):
+        if i > 0:
+            lmul[i] = off[i - 1] / d
+            d = diag[i] + lam - lmul[i] * off[i - 1]
+        if d == 0.0:
+            d = -1e-300
+        if d < 0.0:
+            count += 1
+        dpiv[i] = d
+    return count
+
+
+@njit(cache=True)
+def _ldl_solve(dpiv, lmul, v):
+    """v ← (T + λI)⁻¹ v in place, with the factors from :func:`_ldl`."""
+    k = v.shape[0]
+    for i in range(1, k):
+        v[i] -= lmul[i] * v[i - 1]
+    for i in range(k):
+        v[i] /= dpiv[i]
+    for i in range(k - 2, -1, -1):
+        v[i] -= lmul[i + 1] * v[i + 1]
+
+
+@njit(cache=True)
+def tridiagonal_tr_solve(diag, off, c0, radius, rtol, h):
+    """Global minimiser of c0 h₀ + ½ hᵀTh subject to ‖h‖₂ ≤ Δ, T symmetric tridiagonal.
+
+    Moré–Sorensen (1983) on a tridiagonal matrix, where each factorisation costs O(k):
+    the smallest eigenvalue λ₁ of T is found by Sturm bisection; if T is positive definite
+    and the Newton point lies inside, it is the solution; otherwise λ > max(0, -λ₁) solves
+    the secular equation ‖h(λ)‖ = Δ by safeguarded Newton on 1/‖h(λ)‖ - 1/Δ (Nocedal &
+    Wright 2006, Alg. 4.3), which converges monotonically from the left of the root. If
+    even just right of -λ₁ the step is shorter than Δ (the hard case, which only arises
+    numerically for an unreduced Lanczos tridiagonal), an eigenvector of λ₁ from inverse
+    iteration is added to reach the boundary. ``rtol`` bounds |‖h‖ - Δ|/Δ.
+
+    Returns ``(lam, code)``; ``h`` receives the solution.
+    """
+    k = diag.shape[0]
+    dpiv = np.empty(k)
+    lmul = np.zeros(k)
+    work = np.empty(k)
+    eps = 2.220446049250313e-16
+    # Gershgorin bounds bracket λ₁ and bound ‖T‖.
+    lo = np.inf
+    hi = np.inf
+    tnorm = 0.0
+    for i in range(k):
+        row = (abs(off[i - 1]) if i > 0 else 0.0) + (abs(off[i]) if i < k - 1 else 0.0)
+        lo = min(lo, diag[i] - row)
+        hi = min(hi, diag[i])
+        tnorm = max(tnorm, abs(diag[i]) + row)
+    while hi - lo > 4.0 * eps * max(max(abs(lo), abs(hi)), 1e-300):
+        mid = 0.5 * (lo + hi)
+        if mid <= lo or mid >= hi:
+            break
+        if _ldl(diag, off, -mid, dpiv, lmul) > 0:
+            hi = mid
+        else:
+            lo = mid
+    lam1 = lo
+    h.fill(0.0)
+    if c0 == 0.0 and lam1 >= 0.0:
+        return 0.0, TRIDIAG_INTERIOR
+    lam_lo = max(0.0, -lam1)
+    lam_hi = lam_lo + abs(c0) / radius + eps * max(tnorm, 1.0)
+    # Start at λ = 0 when T is positive definite, else just right of -λ₁.
+    shift = 0.0 if lam1 > 0.0 else 1e-14 * max(max(tnorm, abs(c0) / radius), 1e-300)
+    lam = lam_lo + shift
+    while _ldl(diag, off, lam, dpiv, lmul) > 0:
+        shift = 4.0 * max(shift, 1e-300)
+        lam = lam_lo + shift
+    h.fill(0.0)
+    h[0] = -c0
+    _ldl_solve(dpiv, lmul, h)
+    hnorm = np.sqrt(_dot(h, h))
+    if lam == 0.0 and hnorm <= radius:
+        return 0.0, TRIDIAG_INTERIOR
+    if hnorm < radius:
+        # Hard case: T + λI is (nearly) singular along the eigenvector v of λ₁ and the
+        # right-hand side has no component along it. Add τv so that ‖h + τv‖ = Δ (Moré &
+        # Sorensen 1983, §3); both roots give the same model value when v is an eigenvector,
+        # so take the one of smaller magnitude, in cancellation-free form.
+        work.fill(1.0)
+        for _ in range(3):
+            _ldl_solve(dpiv, lmul, work)
+            nv = np.sqrt(_dot(work, work))
+            for i in range(k):
+                work[i] /= nv
+        hv = _dot(h, work)
+        gap = radius * radius - hnorm * hnorm
+        disc = np.sqrt(hv * hv + gap)
+        tau = gap / (hv + disc) if hv > 0.0 else -gap / (disc - hv)
+        for i in range(k):
+            h[i] += tau * work[i]
+        return lam, TRIDIAG_HARD_CASE
+    lam_hi = max(lam_hi, 2.0 * lam)
+    for _ in range(200):
+        if abs(hnorm - radius) <= rtol * radius or lam_hi - lam_lo <= eps * lam_hi:
+            break
+        if hnorm > radius:
+            lam_lo = lam
+        else:
+            lam_hi = lam
+        # Newton on 1/‖h(λ)‖ - 1/Δ; its derivative needs hᵀ(T + λI)⁻¹h.
+        for i in range(k):
+            work[i] = h[i]
+        _ldl_solve(dpiv, lmul, work)
+        lam_new = lam + (hnorm * hnorm / _dot(h, work)) * (hnorm - radius) / radius
+        lam = lam_new if lam_lo < lam_new < lam_hi else 0.5 * (lam_lo + lam_hi)
+        while _ldl(diag, off, lam, dpiv, lmul) > 0 and lam < lam_hi:
+            lam_lo = lam
+            lam = 0.5 * (lam_lo + lam_hi)
+        h.fill(0.0)
+        h[0] = -c0
+        _ldl_solve(dpiv, lmul, h)
+        hnorm = np.sqrt(_dot(h, h))
+    return lam, TRIDIAG_BOUNDARY
+
+
+@njit(cache=True)
+def _dot(a, b):
+    acc = 0.0
+    for i in range(a.shape[0]):
+        acc += a[i] * b[i]
+    return acc
+
+
+@njit(cache=True)
+def _apply_inverse_diagonal(inv_diag, r, z):
+    """z = M⁻¹ r for diagonal M given by its inverse diagonal (empty array: M = I)."""
+    if inv_diag.shape[0] == 0:
+        for i in range(r.shape[0]):
+            z[i] = r[i]
+    else:
+        for i in range(r.shape[0]):
+            z[i] = inv_diag[i] * r[i]
+
+
+# --------------------------------------------------------------------------------------
+# Fisher product
+# --------------------------------------------------------------------------------------
+
+@njit(cache=True)
+def fisher_jmj_product(J, weights, probs, v, out):
+    """out = (1/N) Σᵢ Jᵢᵀ Mᵢ Jᵢ v with Mᵢ = diag(weightsᵢ) - pᵢpᵢᵀ.
+
+    ``J`` has shape (N, k, P): the Jacobian of the k distribution parameters of sample i
+    with respect to the P policy parameters. A categorical distribution has
+    Mᵢ = diag(pᵢ) - pᵢpᵢᵀ (``weights = probs``); a diagonal Gaussian's mean has
+    Mᵢ = diag(1/σ²) (``weights`` the broadcast inverse variances, ``probs`` of width 0).
+    Two passes over J, no N×P intermediate: Jᵢv, then Jᵢᵀ(Mᵢ Jᵢ v) accumulated.
+    """
+    N, k, P = J.shape
+    wrow = weights.shape[0] > 1
+    lowrank = probs.shape[1] > 0
+    u = np.empty(k)
+    out.fill(0.0)
+    for i in range(N):
+        for a in range(k):
+            acc = 0.0
+            for j in range(P):
+                acc += J[i, a, j] * v[j]
+            u[a] = acc
+        pu = 0.0
+        if lowrank:
+            for a in range(k):
+                pu += probs[i, a] * u[a]
+        wi = i if wrow else 0
+        for a in range(k):
+            ua = weights[wi, a] * u[a]
+            if lowrank:
+                ua -= probs[i, a] * pu
+            for j in range(P):
+                out[j] += J[i, a, j] * ua
+    for j in range(P):
+        out[j] /= N

@@ -1,0 +1,77 @@
+"""Stop reasons of the solvers, as enums whose ``message`` tells the user what happened.
+
+The kernels return the integer codes of :mod:`trustregion._kernels`; the values below are
+those codes where a kernel code has a public meaning, so that mapping is a lookup.
+"""
+
+from enum import IntEnum
+
+from . import _kernels as K
+
+
+class CGStatus(IntEnum):
+    """Why :func:`trustregion.cg` stopped."""
+
+    CONVERGED = K.CONVERGED
+    MAX_ITER = K.MAX_ITER
+    NEGATIVE_CURVATURE = K.NEGATIVE_CURVATURE
+    NONFINITE = K.NONFINITE
+    PRECONDITIONER_NOT_POSITIVE_DEFINITE = K.BREAKDOWN
+
+    @property
+    def message(self) -> str:
+        return _CG_MESSAGES[self]
+
+
+_CG_MESSAGES = {
+    CGStatus.CONVERGED: "converged: the residual norm reached the tolerance",
+    CGStatus.MAX_ITER: "stopped at the iteration limit before reaching the tolerance; "
+    "raise maxiter, loosen rtol/atol, or use a preconditioner",
+    CGStatus.NEGATIVE_CURVATURE: "stopped on a direction p with pᵀAp <= 0: A is not positive "
+    "definite; x is the last iterate. For an indefinite A use solve_subproblem(method='steihaug' "
+    "or 'gltr') or add damping (DampedOperator)",
+    CGStatus.NONFINITE: "stopped because an operator product was not finite; x is the last "
+    "finite iterate. Check the operator (NaN or overflow in A @ v)",
+    CGStatus.PRECONDITIONER_NOT_POSITIVE_DEFINITE: "stopped because rᵀMr <= 0: the "
+    "preconditioner M is not positive definite; x is the last iterate",
+}
+
+
+class StepStatus(IntEnum):
+    """Why :func:`trustregion.solve_subproblem` returned the step it did."""
+
+    INTERIOR = 0
+    BOUNDARY = 1
+    NEGATIVE_CURVATURE = 2
+    HARD_CASE = 3
+    ZERO_GRADIENT = 4
+    MAX_ITER = 5
+    NONFINITE = 6
+    NOT_POSITIVE_DEFINITE = 7
+
+    @property
+    def message(self) -> str:
+        return _STEP_MESSAGES[self]
+
+    @property
+    def success(self) -> bool:
+        return self <= StepStatus.ZERO_GRADIENT
+
+
+_STEP_MESSAGES = {
+    StepStatus.INTERIOR: "solved: the minimiser lies inside the trust region",
+    StepStatus.BOUNDARY: "solved: the step lies on the trust-region boundary",
+    StepStatus.NEGATIVE_CURVATURE: "a direction of negative curvature was followed to the "
+    "trust-region boundary",
+    StepStatus.HARD_CASE: "solved in the hard case: g is (numerically) orthogonal to the "
+    "eigenvectors of the smallest eigenvalue, so an eigenvector was added to reach the boundary",
+    StepStatus.ZERO_GRADIENT: "g = 0 and no direction of negative curvature is reachable from "
+    "it: the zero step is returned (use method='exact' to find negative curvature without g)",
+    StepStatus.MAX_ITER: "the iteration limit was reached before the tolerance; the step is "
+    "the best found so far. Raise maxiter or loosen rtol",
+    StepStatus.NONFINITE: "an operator product was not finite; the step is the last finite "
+    "iterate. Check the Hessian or Hessian-vector function",
+    StepStatus.NOT_POSITIVE_DEFINITE: "the method needs a positive definite matrix and this one "
+    "is not: see the method's documentation for the step returned; use method='steihaug', "
+    "'gltr' or 'exact' for indefinite models",
+}

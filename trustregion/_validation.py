@@ -1,0 +1,52 @@
+"""Argument checks shared by the public entry points.
+
+Each raises ``ValueError`` naming the argument, before any work is done.
+"""
+
+import math
+
+import numpy as np
+
+
+def as_float_vector(value, name, *, size=None, finite=True):
+    """``value`` as a new 1-D float64 array; the caller's array is never aliased."""
+    try:
+        arr = np.array(value, dtype=np.float64, copy=True)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be a 1-D array of real numbers: {exc}") from None
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D array, got an array of shape {arr.shape}")
+    if size is not None and arr.shape[0] != size:
+        raise ValueError(f"{name} must have length {size}, got length {arr.shape[0]}")
+    if finite and not np.isfinite(arr).all():
+        raise ValueError(f"{name} contains non-finite values (NaN or infinity)")
+    return arr
+
+
+def check_positive_scalar(value, name, *, allow_inf=False):
+    """``value`` as a float > 0 (finite unless ``allow_inf``)."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a positive number, got {value!r}") from None
+    if not (x > 0.0) or (math.isinf(x) and not allow_inf):
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+    return x
+
+
+def check_nonnegative_scalar(value, name):
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a non-negative number, got {value!r}") from None
+    if not (x >= 0.0) or math.isinf(x):
+        raise ValueError(f"{name} must be a non-negative finite number, got {value!r}")
+    return x
+
+
+def check_maxiter(value, name, default):
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+    return int(value)

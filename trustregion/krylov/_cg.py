@@ -1,0 +1,126 @@
+"""``trustregion.cg``: preconditioned conjugate gradients for symmetric positive definite systems."""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from .. import _kernels as K
+from .._status import CGStatus
+from .._validation import as_float_vector, check_maxiter, check_nonnegative_scalar
+from ..operators import Preconditioner, as_operator
+from ._truncated_cg import run_truncated_cg
+
+
+@dataclass(frozen=True)
+class CGResult:
+    """Outcome of :func:`cg`.
+
+    Attributes
+    ----------
+    x : ndarray
+        The solution estimate (always finite).
+    iterations : int
+        CG iterations taken.
+    residual_norm : float
+        ‖b - A x‖₂ as carried by the CG recurrence.
+    status : CGStatus
+        Why the iteration stopped; ``status.message`` says what to do about it.
+    operator_products : int
+        Products with A (one per iteration, plus one for a nonzero ``x0``).
+    """
+
+    x: np.ndarray
+    iterations: int
+    residual_norm: float
+    status: CGStatus
+    operator_products: int
+
+    @property
+    def success(self) -> bool:
+        return self.status is CGStatus.CONVERGED
+
+    @property
+    def message(self) -> str:
+        return self.status.message
+
+
+def cg(A, b, *, M=None, x0=None, rtol=1e-5, atol=0.0, maxiter=None, callback=None) -> CGResult:
+    """Solve A x = b for symmetric positive definite A by preconditioned conjugate gradients.
+
+    Algorithm 5.3 of Nocedal & Wright (2006) (Hestenes & Stiefel 1952). The iteration stops
+    when ‖b - A x‖₂ ≤ max(rtol·‖b‖₂, atol), the rule of ``scipy.sparse.linalg.cg``, or when
+    it meets a direction p with pᵀAp ≤ 0, which is reported (status ``NEGATIVE_CURVATURE``)
+    and never divided by.
+
+    Parameters
+    ----------
+    A : ndarray, sparse matrix, LinearOperator, callable or SymmetricOperator
+        Symmetric n×n (a callable ``v ↦ A v`` takes its n from ``b``). Dense and sparse
+        matrices run the whole loop in one Numba kernel.
+    b : array_like, shape (n,)
+    M : optional
+        Preconditioner, following scipy's convention: an operator that approximates A⁻¹
+        and is applied by multiplication (array, sparse matrix, LinearOperator, callable).
+        A :class:`trustregion.operators.Preconditioner` (such as ``JacobiPreconditioner(A)``)
+        approximates A itself and is applied through its ``solve``. A diagonal preconditioner
+        keeps the Numba fast path.
+    x0 : array_like, optional
+        Starting guess (default zero).
+    rtol, atol : float
+        Relative and absolute residual tolerances.
+    maxiter : int, optional
+        Iteration limit, default 10·n (as scipy).
+    callback : callable, optional
+        ``callback(xk)`` after each iteration, with a copy of the iterate.
+
+    Returns
+    -------
+    CGResult
+
+    Raises
+    ------
+    ValueError
+        For a non-finite or mis-shaped ``b`` or ``x0``, a non-square or mis-sized ``A`` or
+        ``M``, or negative tolerances.
+
+    Notes
+    -----
+    ``b = 0`` returns ``x = 0`` at once, as the exact solution, whatever ``x0``.
+    """
+    b = as_float_vector(b, "b")
+    n = b.shape[0]
+    op = as_operator(A, n, name="A")
+    rtol = check_nonnegative_scalar(rtol, "rtol")
+    atol = check_nonnegative_scalar(atol, "atol")
+    maxiter = check_maxiter(maxiter, "maxiter", 10 * n)
+    if x0 is not None:
+        x0 = as_float_vector(x0, "x0", size=n)
+    inverse_diagonal, preconditioner = _preconditioner(M, n)
+    bnorm = math.sqrt(np.dot(b, b))
+    if bnorm == 0.0:
+        return CGResult(np.zeros(n), 0, 0.0, CGStatus.CONVERGED, 0)
+    run = run_truncated_cg(op, b, tol=max(rtol * bnorm, atol), maxiter=maxiter,
+                           inverse_diagonal=inverse_diagonal, preconditioner=preconditioner,
+                           x0=x0, callback=callback)
+    return CGResult(run.x, run.iterations, run.residual_norm, CGStatus(run.code),
+                    run.operator_products)
+
+
+def _preconditioner(M, n):
+    """(inverse_diagonal, preconditioner) for :func:`run_truncated_cg` from scipy-style M."""
+    if M is None:
+        return None, None
+    if isinstance(M, Preconditioner):
+        if M.shape != (n, n):
+            raise ValueError(f"M has shape {M.shape}, but the system has dimension {n}")
+        if M.inverse_diagonal is not None:
+            return M.inverse_diagonal, None
+        return None, M.solve
+    if sp.issparse(M) and M.shape == (n, n) and M.nnz == np.count_nonzero(M.diagonal()):
+        # A diagonal sparse M (scipy's usual Jacobi idiom, diags(1/d)) multiplies by its
+        # diagonal: that is the kernels' inverse diagonal of the metric.
+        return np.asarray(M.diagonal(), dtype=np.float64), None
+    op = as_operator(M, n, name="M")
+    return None, op.apply

@@ -1,0 +1,24 @@
+"""Symmetric linear operators applied matrix-free.
+
+Every solver takes its matrices through :func:`as_operator`, which accepts numpy arrays,
+scipy sparse matrices, ``scipy.sparse.linalg.LinearOperator`` and plain callables and
+returns a :class:`SymmetricOperator` (itself a ``LinearOperator``).
+"""
+
+from ._fisher import FisherOperator
+from ._hessian import FiniteDifferenceHessian, GaussNewtonOperator, HessianVectorProduct
+from ._preconditioners import JacobiPreconditioner, Preconditioner
+from ._symmetric import DampedOperator, ExplicitMatrix, SymmetricOperator, as_operator
+
+__all__ = [
+    "DampedOperator",
+    "ExplicitMatrix",
+    "FiniteDifferenceHessian",
+    "FisherOperator",
+    "GaussNewtonOperator",
+    "HessianVectorProduct",
+    "JacobiPreconditioner",
+    "Preconditioner",
+    "SymmetricOperator",
+    "as_operator",
+]

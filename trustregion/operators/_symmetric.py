@@ -1,0 +1,223 @@
+"""The symmetric-operator type every solver works with, and conversions into it."""
+
+from typing import Callable, NamedTuple, Optional
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.linalg import LinearOperator
+
+from .. import _kernels as K
+
+_EMPTY_1D = np.empty(0)
+_EMPTY_INT = np.empty(0, dtype=np.int64)
+_EMPTY_2D = np.empty((0, 0))
+
+
+class ExplicitMatrix(NamedTuple):
+    """A stored matrix in the form the Numba kernels take: ``A + shift·I``.
+
+    ``kind`` is ``_kernels.DENSE`` (``dense`` holds A) or ``_kernels.CSR`` (``data``,
+    ``indices``, ``indptr`` hold A, all rows present). The unused arrays are empty so
+    that every call has the same argument types and the kernels compile once.
+    """
+
+    kind: int
+    dense: np.ndarray
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+    shift: float = 0.0
+
+    @property
+    def args(self):
+        return (self.kind, self.dense, self.data, self.indices, self.indptr, self.shift)
+
+
+# What a kernel is given for a matrix-free operator: it then asks for each product.
+MATRIX_FREE = ExplicitMatrix(K.EXTERNAL, _EMPTY_2D, _EMPTY_1D, _EMPTY_INT, _EMPTY_INT)
+
+
+class SymmetricOperator(LinearOperator):
+    """A symmetric n×n operator v ↦ Av, applied matrix-free.
+
+    This is the single operator type of the project: every solver converts its operator
+    arguments into one (:func:`as_operator`), and the concrete operators (Hessian-vector
+    products, Gauss–Newton, Fisher, damping) are instances. It is a
+    ``scipy.sparse.linalg.LinearOperator``, so it can be handed to scipy as it is.
+
+    Parameters
+    ----------
+    n : int
+        Dimension.
+    product : callable
+        ``v ↦ A v`` for a 1-D float64 ``v`` of length ``n``.
+    positive_semidefinite : bool
+        Declared structure: vᵀAv ≥ 0 for all v. Solvers that need positive curvature
+        still detect its absence at run time; the flag documents intent and lets callers
+        choose methods.
+    explicit : ExplicitMatrix, optional
+        The stored matrix behind ``product`` when there is one, which lets the solvers run
+        their whole loop inside a Numba kernel.
+
+    Notes
+    -----
+    Symmetry is assumed, not checked: checking costs as much as several products.
+    """
+
+    def __init__(self, n: int, product: Callable[[np.ndarray], np.ndarray], *,
+                 positive_semidefinite: bool = False,
+                 explicit: Optional[ExplicitMatrix] = None):
+        super().__init__(np.float64, (n, n))
+        self._product = product
+        self.positive_semidefinite = bool(positive_semidefinite)
+        self.explicit = explicit
+
+    @property
+    def n(self) -> int:
+        return self.shape[0]
+
+    @property
+    def kernel_args(self) -> tuple:
+        """The operator as the kernels take it: the stored matrix, or 'ask for products'."""
+        return (self.explicit or MATRIX_FREE).args
+
+    def apply(self, v: np.ndarray) -> np.ndarray:
+        """A v for a 1-D float64 ``v``; checks the shape of what the product returned."""
+        out = np.asarray(self._product(v), dtype=np.float64)
+        if out.shape != (self.shape[0],):
+            out = out.reshape(-1) if out.size == self.shape[0] else out
+            if out.shape != (self.shape[0],):
+                raise ValueError(
+                    f"the operator returned an array of shape {out.shape} for a vector of "
+                    f"length {self.shape[0]}; it must return shape ({self.shape[0]},)")
+        return out
+
+    def to_dense(self) -> np.ndarray:
+        """The n×n matrix, formed from the stored matrix or from n products."""
+        if self.explicit is not None:
+            e = self.explicit
+            if e.kind == K.DENSE:
+                dense = e.dense.copy()
+            else:
+                dense = sp.csr_matrix((e.data, e.indices, e.indptr), shape=self.shape).toarray()
+            dense[np.diag_indices_from(dense)] += e.shift
+            return dense
+        eye = np.eye(self.shape[0])
+        cols = np.column_stack([self.apply(eye[:, j]) for j in range(self.shape[0])])
+        return 0.5 * (cols + cols.T)
+
+    def _matvec(self, x):
+        return self.apply(np.asarray(x, dtype=np.float64).reshape(-1))
+
+    def _rmatvec(self, x):
+        return self._matvec(x)
+
+    def _adjoint(self):
+        return self
+
+    def __repr__(self):
+        kind = "explicit" if self.explicit is not None else "matrix-free"
+        return (f"<{type(self).__name__} {self.shape[0]}x{self.shape[1]} {kind}"
+                f"{', PSD' if self.positive_semidefinite else ''}>")
+
+
+def as_operator(A, n: Optional[int] = None, *, positive_semidefinite: bool = False,
+                name: str = "A") -> SymmetricOperator:
+    """Convert ``A`` into a :class:`SymmetricOperator`.
+
+    Parameters
+    ----------
+    A : ndarray, scipy sparse matrix or array, LinearOperator, callable or SymmetricOperator
+        A symmetric n×n matrix, or the product ``v ↦ A v``. A :class:`SymmetricOperator`
+        is returned unchanged. Dense and sparse matrices keep their storage, so that
+        the solvers can run their loop in a Numba kernel; they are not copied when they are
+        already float64 (and, for dense, C-contiguous), and are never modified.
+    n : int, optional
+        The dimension; required for a plain callable, checked against the others.
+    positive_semidefinite : bool
+        Declared structure (see :class:`SymmetricOperator`).
+    name : str
+        The argument name used in error messages.
+
+    Raises
+    ------
+    ValueError
+        If ``A`` is not square, does not have dimension ``n``, holds non-finite values, or
+        is a callable without ``n``.
+    """
+    if isinstance(A, SymmetricOperator):
+        _check_dimension(A.shape, n, name)
+        return A
+    if sp.issparse(A):
+        _check_dimension(A.shape, n, name)
+        csr = sp.csr_matrix(A, dtype=np.float64)
+        if not csr.has_canonical_format:
+            csr = csr.copy()
+            csr.sum_duplicates()
+        data = np.asarray(csr.data, dtype=np.float64)
+        if not np.isfinite(data).all():
+            raise ValueError(f"{name} contains non-finite values (NaN or infinity)")
+        explicit = ExplicitMatrix(K.CSR, _EMPTY_2D, data, csr.indices.astype(np.int64),
+                                  csr.indptr.astype(np.int64))
+        return SymmetricOperator(csr.shape[0], csr.dot, explicit=explicit,
+                                 positive_semidefinite=positive_semidefinite)
+    if isinstance(A, LinearOperator):
+        _check_dimension(A.shape, n, name)
+        return SymmetricOperator(A.shape[0], A.matvec,
+                                 positive_semidefinite=positive_semidefinite)
+    if callable(A):
+        if n is None:
+            raise ValueError(f"{name} is a callable, so its dimension n must be given")
+        return SymmetricOperator(int(n), A, positive_semidefinite=positive_semidefinite)
+    try:
+        dense = np.ascontiguousarray(A, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be an array, a sparse matrix, a LinearOperator or a "
+                         f"callable; got {type(A).__name__} ({exc})") from None
+    if dense.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D square matrix, got shape {dense.shape}")
+    _check_dimension(dense.shape, n, name)
+    if not np.isfinite(dense).all():
+        raise ValueError(f"{name} contains non-finite values (NaN or infinity)")
+    explicit = ExplicitMatrix(K.DENSE, dense, _EMPTY_1D, _EMPTY_INT, _EMPTY_INT)
+    return SymmetricOperator(dense.shape[0], dense.dot, explicit=explicit,
+                             positive_semidefinite=positive_semidefinite)
+
+
+def _check_dimension(shape, n, name):
+    if len(shape) != 2 or shape[0] != shape[1]:
+        raise ValueError(f"{name} must be square, got shape {tuple(shape)}")
+    if n is not None and shape[0] != n:
+        raise ValueError(f"{name} has shape {tuple(shape)}, but the problem has dimension {n}")
+
+
+class DampedOperator(SymmetricOperator):
+    """A + λI: Tikhonov/Levenberg–Marquardt damping of a symmetric operator.
+
+    TRPO damps the Fisher matrix this way (``cg_damping``, Schulman et al. 2015, App. C)
+    so that CG on it is well posed when the batch Fisher is singular. An explicit ``A``
+    stays explicit (the shift is folded into the kernels' product).
+
+    Parameters
+    ----------
+    A : anything :func:`as_operator` accepts (with ``n`` known)
+    damping : float
+        λ, finite. The result is declared positive semidefinite when ``A`` is and λ ≥ 0.
+    """
+
+    def __init__(self, A, damping: float, n: Optional[int] = None):
+        base = as_operator(A, n)
+        lam = float(damping)
+        if not np.isfinite(lam):
+            raise ValueError(f"damping must be finite, got {damping!r}")
+        self.base = base
+        self.damping = lam
+        explicit = None
+        if base.explicit is not None:
+            explicit = base.explicit._replace(shift=base.explicit.shift + lam)
+
+        def product(v):
+            return base.apply(v) + lam * v
+
+        super().__init__(base.n, product, explicit=explicit,
+                         positive_semidefinite=base.positive_semidefinite and lam >= 0.0)

@@ -1,0 +1,99 @@
+"""Trust-region subproblem solvers behind one entry point, :func:`solve_subproblem`."""
+
+import inspect
+
+from .._validation import as_float_vector, check_positive_scalar
+from ..operators import as_operator
+from ._metric import Metric, as_metric
+from ._step import Step
+from .cauchy import cauchy_point
+from .dogleg import dogleg
+from .exact import more_sorensen
+from .gltr import gltr
+from .natural import natural_step
+from .steihaug import steihaug_cg
+
+METHODS = {
+    "cauchy": cauchy_point,
+    "dogleg": dogleg,
+    "steihaug": steihaug_cg,
+    "gltr": gltr,
+    "exact": more_sorensen,
+    "natural": natural_step,
+}
+
+_OPTIONS = {
+    name: tuple(p.name for p in inspect.signature(fn).parameters.values()
+                if p.kind is inspect.Parameter.KEYWORD_ONLY)
+    for name, fn in METHODS.items()
+}
+
+
+def solve_subproblem(g, B, radius, *, method, M=None, **options) -> Step:
+    """Solve the trust-region subproblem  min_s gᵀs + ½ sᵀBs  subject to  √(sᵀMs) ≤ radius.
+
+    Parameters
+    ----------
+    g : array_like, shape (n,)
+        Gradient of the model; must be finite.
+    B : ndarray, sparse matrix, LinearOperator, callable, SymmetricOperator, or None
+        The symmetric model Hessian (possibly indefinite); ``None`` only for
+        ``method="natural"``, whose model is linear. "exact" forms B densely.
+    radius : float
+        Δ > 0, finite.
+    method : {"cauchy", "dogleg", "steihaug", "gltr", "exact", "natural"}
+        ``"cauchy"``: the Cauchy point. ``"dogleg"``: Powell's dogleg (positive definite B;
+        otherwise the Cauchy point, flagged). ``"steihaug"``: Steihaug–Toint truncated CG.
+        ``"gltr"``: the Lanczos method of Gould, Lucidi, Roma & Toint. ``"exact"``:
+        Moré–Sorensen, dense. ``"natural"``: the linear model's step -Δ M⁻¹g/‖M⁻¹g‖_M
+        (the TRPO step when M is the Fisher matrix and Δ = √(2δ)).
+    M : optional
+        The trust-region metric, symmetric positive definite: ``None`` (Euclidean), a 1-D
+        array (the diagonal of M), a 2-D array, a sparse matrix, a LinearOperator, a
+        callable, or a :class:`~trustregion.operators.Preconditioner` (such as
+        ``JacobiPreconditioner(B)``). Every method works in this norm: steepest descent is
+        -M⁻¹g, and the Krylov methods are preconditioned by M.
+    **options
+        Method options, documented with each method (:func:`steihaug_cg`, :func:`gltr`,
+        :func:`more_sorensen`, :func:`dogleg`, :func:`natural_step`); by default the
+        iterative methods solve tightly (relative residual 1e-8, up to n iterations).
+
+    Returns
+    -------
+    Step
+
+    Raises
+    ------
+    ValueError
+        Before any work, for an unknown method or option, a non-finite or mis-shaped g, a
+        mis-shaped or non-finite dense B or M, a radius that is not positive and finite, a
+        ``B`` given to "natural" or missing for the others, or an M found not positive
+        definite.
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}; got {method!r}")
+    unknown = set(options) - set(_OPTIONS[method])
+    if unknown:
+        allowed = ", ".join(_OPTIONS[method]) or "none"
+        raise ValueError(f"unknown option(s) {', '.join(sorted(unknown))} for method "
+                         f"{method!r}; its options are: {allowed}")
+    g = as_float_vector(g, "g")
+    n = g.shape[0]
+    if n == 0:
+        raise ValueError("g must not be empty")
+    radius = check_positive_scalar(radius, "radius")
+    if method == "natural":
+        if B is not None:
+            raise ValueError("B must be None for method='natural': its model is linear, and "
+                             "the quadratic term lives in the metric M")
+        op = None
+    else:
+        if B is None:
+            raise ValueError(f"B is required for method={method!r} (only 'natural' takes None)")
+        op = as_operator(B, n, name="B")
+    metric = as_metric(M, n)
+    return METHODS[method](g, op, radius, metric, **options)
+
+
+__all__ = ["METHODS", "Metric", "Step", "as_metric", "cauchy_point", "dogleg", "gltr",
+           "more_sorensen", "natural_step", "solve_subproblem", "steihaug_cg"]

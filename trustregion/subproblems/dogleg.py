@@ -1,0 +1,93 @@
+"""Powell's dogleg method."""
+
+import dataclasses
+import math
+
+import numpy as np
+from scipy.linalg import lapack
+
+from .. import _kernels as K
+from .._status import StepStatus
+from .._validation import check_maxiter, check_nonnegative_scalar
+from ..krylov import run_truncated_cg
+from ..operators import SymmetricOperator
+from ._metric import Metric
+from ._step import Step
+from .cauchy import cauchy_step, steepest_descent
+
+
+def dogleg(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *,
+           rtol: float = 1e-10, maxiter=None) -> Step:
+    """Powell's dogleg step for positive definite B, in the M-norm.
+
+    The path runs from 0 to the unconstrained minimiser along the steepest-descent direction
+    -M⁻¹g, p_U = (γ²/κ)(-M⁻¹g), then to the Newton point p_B = -B⁻¹g; the step is p_B if
+    ‖p_B‖_M ≤ Δ, else the path's intersection with the boundary (Powell 1970; Nocedal &
+    Wright 2006, §4.1, eq. 4.15–4.16). The model decreases monotonically and ‖·‖_M
+    increases along the path for positive definite B, so the intersection is unique.
+
+    p_B comes from a Cholesky factorisation for a dense B and from CG (to ``rtol``) for a
+    sparse or matrix-free B.
+
+    Indefinite B (a failed factorisation, or a direction of non-positive curvature in
+    CG or along -M⁻¹g): the dogleg path is not defined, and the Cauchy point is returned
+    with status ``NOT_POSITIVE_DEFINITE``. It still gives the Cauchy decrease, so a
+    trust-region loop stays convergent, but "steihaug", "gltr" or "exact" use the negative
+    curvature and should be preferred.
+    """
+    n = g.shape[0]
+    rtol = check_nonnegative_scalar(rtol, "rtol")
+    maxiter = check_maxiter(maxiter, "maxiter", 10 * n)
+    if not g.any():
+        return Step(np.zeros(n), 0.0, False, StepStatus.ZERO_GRADIENT)
+    sd = steepest_descent(g, B, metric)
+    if not (math.isfinite(sd.kappa) and sd.kappa > 0.0):
+        return _fallback(sd, radius, 1)
+    p_b, Bp_b, cg_products, code = _newton_step(g, B, rtol, maxiter)
+    products = 1 + cg_products
+    if p_b is None:
+        return _fallback(sd, radius, products, code)
+    if metric.norm(p_b) <= radius:
+        model = np.dot(g, p_b) + 0.5 * np.dot(p_b, Bp_b)
+        return Step(p_b, -model, False, StepStatus.INTERIOR, operator_products=products)
+    gamma = math.sqrt(sd.gamma_sq)
+    c = sd.gamma_sq / sd.kappa  # p_U = c·d
+    if c * gamma >= radius:
+        t = radius / gamma
+        s, Bs = t * sd.d, t * sd.Bd
+    else:
+        # ‖p_U + τ(p_B - p_U)‖_M = Δ, with M p_U = -c g so that p_Uᵀ M diff = -c gᵀdiff.
+        diff = p_b - c * sd.d
+        tau = K.boundary_fraction((c * gamma) ** 2, -c * np.dot(g, diff),
+                                  np.dot(diff, metric.matvec(diff)), radius * radius)
+        s = c * sd.d + tau * diff
+        Bs = (1.0 - tau) * c * sd.Bd + tau * Bp_b
+    model = np.dot(g, s) + 0.5 * np.dot(s, Bs)
+    return Step(s, -model, True, StepStatus.BOUNDARY, operator_products=products)
+
+
+def _newton_step(g, B, rtol, maxiter):
+    """(p_B, B p_B, products, code) with B p_B = -g; p_B is None when B is not positive
+    definite (or a product was not finite: code NONFINITE)."""
+    e = B.explicit
+    if e is not None and e.kind == K.DENSE:
+        H = e.dense + e.shift * np.eye(g.shape[0]) if e.shift else e.dense
+        factor, info = lapack.dpotrf(H, lower=True, clean=False, overwrite_a=False)
+        if info != 0:
+            return None, None, 0, K.NEGATIVE_CURVATURE
+        p, info = lapack.dpotrs(factor, -g, lower=True)
+        return p, -g, 0, K.CONVERGED
+    run = run_truncated_cg(B, -g, tol=rtol * math.sqrt(np.dot(g, g)), maxiter=maxiter)
+    if run.code not in (K.CONVERGED, K.MAX_ITER):
+        return None, None, run.operator_products, run.code
+    return run.x, -g - run.r, run.operator_products, run.code
+
+
+def _fallback(sd, radius, products, code=K.NEGATIVE_CURVATURE):
+    """The Cauchy point, flagged: the dogleg path needs a positive definite B."""
+    step = cauchy_step(sd, radius)
+    if step.status is StepStatus.ZERO_GRADIENT:
+        return dataclasses.replace(step, operator_products=products)
+    status = (StepStatus.NONFINITE if code == K.NONFINITE or not math.isfinite(sd.kappa)
+              else StepStatus.NOT_POSITIVE_DEFINITE)
+    return dataclasses.replace(step, status=status, operator_products=products)

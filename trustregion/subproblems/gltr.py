@@ -1,0 +1,94 @@
+"""The generalized Lanczos trust-region method (GLTR)."""
+
+import math
+
+import numpy as np
+
+from .. import _kernels as K
+from .._status import StepStatus
+from .._validation import check_maxiter, check_nonnegative_scalar
+from ..operators import SymmetricOperator
+from ._metric import Metric
+from ._step import Step
+
+_EMPTY = np.empty(0)  # the kernels read an empty inverse diagonal as M = I
+_INITIAL_VECTORS = 16  # rows of the Lanczos-vector store before it first doubles
+
+
+def gltr(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *,
+         rtol: float = 1e-8, maxiter=None) -> Step:
+    """GLTR: the global minimiser of gᵀs + ½ sᵀBs, ‖s‖_M ≤ Δ, over growing Krylov spaces.
+
+    Preconditioned Lanczos builds an M-orthonormal basis Q_k of the Krylov space
+    K_k(M⁻¹B, M⁻¹g) with QᵀBQ = T_k tridiagonal; each iteration solves the tridiagonal
+    trust-region subproblem min γ₀h₀ + ½hᵀT_kh, ‖h‖ ≤ Δ by Moré–Sorensen in O(k) per
+    factorisation, and s = Q_k h (Gould, Lucidi, Roma & Toint, SIAM J. Optim. 9, 1999;
+    Conn, Gould & Toint 2000, §7.5.4). While the solution is interior the iterates coincide
+    with those of CG; unlike Steihaug–Toint the method continues on the boundary, so on
+    indefinite problems it reaches the global minimum over the Krylov space (the global
+    minimum outright off the hard case once the space is large enough).
+
+    Stops when ‖(B + λM)s + g‖_{M⁻¹} ≤ rtol·‖g‖_{M⁻¹}, on a Lanczos breakdown (the Krylov
+    space is invariant: the solution is exact), or at ``maxiter``.
+
+    Memory: the Lanczos vectors are kept to form s, so k iterations hold k vectors of
+    length n (O(k·n), grown as needed), nothing of size n² or (2n+1)×n.
+
+    Options
+    -------
+    rtol : float
+        Relative tolerance on the residual (default 1e-8).
+    maxiter : int
+        Lanczos iterations, default n.
+    """
+    n = g.shape[0]
+    rtol = check_nonnegative_scalar(rtol, "rtol")
+    maxiter = max(check_maxiter(maxiter, "maxiter", n), 1)
+    if not g.any():
+        return Step(np.zeros(n), 0.0, False, StepStatus.ZERO_GRADIENT, residual_norm=0.0)
+    diagonal_metric = metric.inverse_diagonal is not None
+    q, u, w, w_prev, r, s = (np.empty(n) for _ in range(6))
+    z = np.empty(n) if diagonal_metric else metric.solve(g)
+    diag, off, h = np.empty(maxiter), np.empty(maxiter), np.zeros(maxiter)
+    lstate = np.zeros(K.GLTR_STATE_SIZE)
+    Q = np.empty((min(maxiter, _INITIAL_VECTORS), n))
+
+    def call(resume):
+        return K.gltr(*B.kernel_args, metric.inverse_diagonal if diagonal_metric else _EMPTY,
+                      diagonal_metric, g, q, u, w, w_prev, r, z, diag, off, h, Q, s, lstate,
+                      radius, rtol, maxiter, resume)
+
+    code = call(K.START)
+    while code in (K.NEEDS_PRODUCT, K.NEEDS_PRECONDITIONER, K.NEEDS_STORAGE):
+        if code == K.NEEDS_STORAGE:
+            Q = np.concatenate([Q, np.empty((min(Q.shape[0], maxiter - Q.shape[0]), n))])
+            code = call(K.RESUME)
+        elif code == K.NEEDS_PRODUCT:
+            u[:] = B.apply(q)
+            code = call(K.HAVE_PRODUCT)
+        else:
+            z[:] = metric.solve(r)
+            code = call(K.HAVE_PRECONDITIONED)
+    k = int(lstate[K._L_ITER])
+    # Products: one per completed iteration, plus one if a non-finite product ended the run.
+    products = k + (1 if code == K.NONFINITE and lstate[K._L_GAMMA0] > 0 else 0)
+    hk = h[:k]
+    # m(s) = γ₀h₀ + ½hᵀTh on the Krylov space, exactly the model value of s = Qh.
+    Th = diag[:k] * hk
+    if k > 1:
+        Th[:-1] += off[:k - 1] * hk[1:]
+        Th[1:] += off[:k - 1] * hk[:-1]
+    model = lstate[K._L_GAMMA0] * hk[0] + 0.5 * np.dot(hk, Th) if k else 0.0
+    hnorm = math.sqrt(np.dot(hk, hk))
+    return Step(s, -model, hnorm >= radius * (1.0 - 1e-10), _status(code, int(lstate[K._L_TRIDIAG])),
+                multiplier=float(lstate[K._L_LAM]), iterations=k, operator_products=products,
+                residual_norm=float(lstate[K._L_RES]))
+
+
+def _status(code, tridiag_code):
+    if code == K.CONVERGED:
+        return {K.TRIDIAG_INTERIOR: StepStatus.INTERIOR,
+                K.TRIDIAG_BOUNDARY: StepStatus.BOUNDARY,
+                K.TRIDIAG_HARD_CASE: StepStatus.HARD_CASE}[tridiag_code]
+    return {K.MAX_ITER: StepStatus.MAX_ITER, K.NONFINITE: StepStatus.NONFINITE,
+            K.BREAKDOWN: StepStatus.NOT_POSITIVE_DEFINITE}[code]
