@@ -75,6 +75,8 @@ _L_ITER = 5  # completed Lanczos iterations k (T is k×k)
 GLTR_STATE_SIZE = 6
 # The tridiagonal secular equation is cheap to solve to near machine precision.
 _TRIDIAG_RTOL = 1e-13
+# γ_{k+1} below this fraction of |δ_k| + γ_k is a (lucky) Lanczos breakdown.
+_LANCZOS_BREAKDOWN = 1e-12
 
 # Codes of the tridiagonal trust-region solve.
 TRIDIAG_INTERIOR = 0
@@ -302,6 +304,10 @@ def gltr(kind, dense, data, indices, indptr, shift, inv_diag, precondition,
             code = BREAKDOWN
             break
         gamma = np.sqrt(rz)
+        if gamma <= _LANCZOS_BREAKDOWN * (abs(diag[k]) + lstate[_L_GAMMA]):
+            # γ_{k+1} is rounding noise: the Krylov space is invariant and T_k is exact.
+            # Normalising r would inject a vector of noise, not orthogonal to Q.
+            gamma = 0.0
         lam, tcode = tridiagonal_tr_solve(diag[:k + 1], off[:k], lstate[_L_GAMMA0], radius,
                                           _TRIDIAG_RTOL, h[:k + 1])
         lstate[_L_ITER] = k + 1
@@ -416,11 +422,45 @@ def tridiagonal_tr_solve(diag, off, c0, radius, rtol, h):
     hnorm = np.sqrt(_dot(h, h))
     if lam == 0.0 and hnorm <= radius:
         return 0.0, TRIDIAG_INTERIOR
-    if hnorm < radius:
-        # Hard case: T + λI is (nearly) singular along the eigenvector v of λ₁ and the
-        # right-hand side has no component along it. Add τv so that ‖h + τv‖ = Δ (Moré &
-        # Sorensen 1983, §3); both roots give the same model value when v is an eigenvector,
-        # so take the one of smaller magnitude, in cancellation-free form.
+    hard_case = hnorm < radius
+    if not hard_case:
+        lam_hi = max(lam_hi, 2.0 * lam)
+        for _ in range(200):
+            if abs(hnorm - radius) <= rtol * radius or lam_hi - lam_lo <= eps * lam_hi:
+                break
+            if hnorm > radius:
+                lam_lo = lam
+            else:
+                lam_hi = lam
+            # Newton on 1/‖h(λ)‖ - 1/Δ; its derivative needs hᵀ(T + λI)⁻¹h.
+            for i in range(k):
+                work[i] = h[i]
+            _ldl_solve(dpiv, lmul, work)
+            lam_new = lam + (hnorm * hnorm / _dot(h, work)) * (hnorm - radius) / radius
+            lam = lam_new if lam_lo < lam_new < lam_hi else 0.5 * (lam_lo + lam_hi)
+            while _ldl(diag, off, lam, dpiv, lmul) > 0 and lam < lam_hi:
+                lam_lo = lam
+                lam = 0.5 * (lam_lo + lam_hi)
+            h.fill(0.0)
+            h[0] = -c0
+            _ldl_solve(dpiv, lmul, h)
+            hnorm = np.sqrt(_dot(h, h))
+        if abs(hnorm - radius) > rtol * radius:
+            # The bracket shrank to rounding level with ‖h‖ still off Δ: the root lies
+            # within an ulp of the pole at -λ₁ (a nearly hard case). Finish as in the hard
+            # case, from the right end of the bracket, where ‖h‖ < Δ.
+            lam = lam_hi
+            _ldl(diag, off, lam, dpiv, lmul)
+            h.fill(0.0)
+            h[0] = -c0
+            _ldl_solve(dpiv, lmul, h)
+            hnorm = np.sqrt(_dot(h, h))
+            hard_case = hnorm < radius
+    if hard_case:
+        # T + λI is (nearly) singular along the eigenvector v of λ₁ and the right-hand side
+        # has (almost) no component along it. Add τv so that ‖h + τv‖ = Δ (Moré & Sorensen
+        # 1983, §3); both roots give the same model value when v is an eigenvector, so take
+        # the one of smaller magnitude, in cancellation-free form.
         work.fill(1.0)
         for _ in range(3):
             _ldl_solve(dpiv, lmul, work)
@@ -434,27 +474,6 @@ def tridiagonal_tr_solve(diag, off, c0, radius, rtol, h):
         for i in range(k):
             h[i] += tau * work[i]
         return lam, TRIDIAG_HARD_CASE
-    lam_hi = max(lam_hi, 2.0 * lam)
-    for _ in range(200):
-        if abs(hnorm - radius) <= rtol * radius or lam_hi - lam_lo <= eps * lam_hi:
-            break
-        if hnorm > radius:
-            lam_lo = lam
-        else:
-            lam_hi = lam
-        # Newton on 1/‖h(λ)‖ - 1/Δ; its derivative needs hᵀ(T + λI)⁻¹h.
-        for i in range(k):
-            work[i] = h[i]
-        _ldl_solve(dpiv, lmul, work)
-        lam_new = lam + (hnorm * hnorm / _dot(h, work)) * (hnorm - radius) / radius
-        lam = lam_new if lam_lo < lam_new < lam_hi else 0.5 * (lam_lo + lam_hi)
-        while _ldl(diag, off, lam, dpiv, lmul) > 0 and lam < lam_hi:
-            lam_lo = lam
-            lam = 0.5 * (lam_lo + lam_hi)
-        h.fill(0.0)
-        h[0] = -c0
-        _ldl_solve(dpiv, lmul, h)
-        hnorm = np.sqrt(_dot(h, h))
     return lam, TRIDIAG_BOUNDARY
 
 

@@ -108,7 +108,10 @@ def _euclidean_more_sorensen(g, H, radius, rtol, hard_case_rtol, maxiter):
             tau = _hard_case_tau(p, z, pnorm, radius)
             Rp = R @ p
             if tau * tau * curvature <= hard_case_rtol * (np.dot(Rp, Rp) + lam * radius ** 2):
-                return p + tau * z, lam, StepStatus.HARD_CASE, it
+                # The test also ends nearly hard but easy cases with an equally accurate
+                # step; only λ pinned at -λ₁ (zᵀ(H + λI)z ≈ λ + λ₁ ≈ 0) is the hard case.
+                hard = curvature <= 1e-3 * lam
+                return p + tau * z, lam, StepStatus.HARD_CASE if hard else StepStatus.BOUNDARY, it
             # λ_L = λ - zᵀ(H + λI)z is now a sharp bound on -λ₁: step close to it rather
             # than to the middle of the bracket, so the hard case ends in a few steps.
             fallback = lam_lo + 0.01 * (lam_hi - lam_lo)

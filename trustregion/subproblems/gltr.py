@@ -70,19 +70,30 @@ def gltr(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *,
             z[:] = metric.solve(r)
             code = call(K.HAVE_PRECONDITIONED)
     k = int(lstate[K._L_ITER])
-    # Products: one per completed iteration, plus one if a non-finite product ended the run.
+    # One product per completed iteration, plus one if a non-finite product ended the run.
     products = k + (1 if code == K.NONFINITE and lstate[K._L_GAMMA0] > 0 else 0)
-    hk = h[:k]
-    # m(s) = γ₀h₀ + ½hᵀTh on the Krylov space, exactly the model value of s = Qh.
-    Th = diag[:k] * hk
-    if k > 1:
+    # In floating point the Lanczos vectors lose M-orthogonality, so the tridiagonal
+    # model value and ‖h‖ can drift from m(s) and ‖s‖_M. Measure both on s itself: one
+    # more product, and s is pulled back onto the region should rounding have left it.
+    Bs = B.apply(s) if k else np.zeros(n)
+    products += 1 if k else 0
+    snorm = metric.norm(s)
+    if snorm > radius:
+        scale = radius / snorm
+        s *= scale
+        Bs *= scale
+        snorm = radius
+    model = np.dot(g, s) + 0.5 * np.dot(s, Bs) if np.isfinite(Bs).all() else math.nan
+    if not math.isfinite(model):
+        # Only when the extra product itself is not finite: report the Krylov model value.
+        hk = h[:k]
+        Th = diag[:k] * hk
         Th[:-1] += off[:k - 1] * hk[1:]
         Th[1:] += off[:k - 1] * hk[:-1]
-    model = lstate[K._L_GAMMA0] * hk[0] + 0.5 * np.dot(hk, Th) if k else 0.0
-    hnorm = math.sqrt(np.dot(hk, hk))
-    return Step(s, -model, hnorm >= radius * (1.0 - 1e-10), _status(code, int(lstate[K._L_TRIDIAG])),
-                multiplier=float(lstate[K._L_LAM]), iterations=k, operator_products=products,
-                residual_norm=float(lstate[K._L_RES]))
+        model = lstate[K._L_GAMMA0] * hk[0] + 0.5 * np.dot(hk, Th)
+    return Step(s, -model, snorm >= radius * (1.0 - 1e-10),
+                _status(code, int(lstate[K._L_TRIDIAG])), multiplier=float(lstate[K._L_LAM]),
+                iterations=k, operator_products=products, residual_norm=float(lstate[K._L_RES]))
 
 
 def _status(code, tridiag_code):

@@ -23,9 +23,10 @@ def natural_step(g: np.ndarray, B, radius: float, metric: Metric, *, rtol: float
 
     x ≈ M⁻¹g comes from CG on M x = g (M an explicit matrix or an operator, such as a
     :class:`~trustregion.operators.FisherOperator`; truncated CG with a small ``maxiter`` is
-    TRPO's practice), or exactly for a diagonal M or a Preconditioner. For CG iterates
-    xᵀMx = gᵀx, so ‖x‖_M needs no extra product. The multiplier is λ = √(gᵀM⁻¹g)/Δ,
-    with M s = -g/λ, and the predicted reduction -gᵀs = Δ√(gᵀM⁻¹g).
+    TRPO's practice), or exactly for a diagonal M or a Preconditioner. ‖x‖²_M = xᵀ(g - r)
+    with the CG residual r, so the scaling needs no extra product (TRPO codes spend one
+    on sᵀFs). The multiplier is λ = ‖x‖_M/Δ (M s = -g/λ when Mx = g), the predicted
+    reduction -gᵀs = Δ gᵀx/‖x‖_M, and ``g_dual_norm_sq`` = gᵀx ≈ gᵀM⁻¹g.
 
     Options
     -------
@@ -42,21 +43,26 @@ def natural_step(g: np.ndarray, B, radius: float, metric: Metric, *, rtol: float
                     residual_norm=0.0)
     if metric.has_direct_solve:
         x = metric.solve(g)
+        x_norm_sq = float(np.dot(g, x))
         code, iterations, products, residual = K.CONVERGED, 0, 0, 0.0
     else:
         run = run_truncated_cg(metric.operator, g, tol=rtol * math.sqrt(np.dot(g, g)),
                                maxiter=maxiter)
         x, code, iterations = run.x, run.code, run.iterations
         products, residual = run.operator_products, run.residual_norm
+        # xᵀMx = xᵀ(g - r) with r the CG residual: exact up to the drift of the recursive
+        # residual, unlike gᵀx, which also assumes xᵀr = 0 and loses that with
+        # orthogonality over many iterations; and it costs no product.
+        x_norm_sq = float(np.dot(x, g - run.r))
     g_dual = float(np.dot(g, x))
-    if not (g_dual > 0.0 and math.isfinite(g_dual)):
+    if not (x_norm_sq > 0.0 and g_dual > 0.0 and math.isfinite(x_norm_sq + g_dual)):
         status = StepStatus.NONFINITE if code == K.NONFINITE else StepStatus.NOT_POSITIVE_DEFINITE
         return Step(np.zeros(n), 0.0, False, status, iterations=iterations,
                     operator_products=products, residual_norm=residual)
-    root = math.sqrt(g_dual)
-    s = (-radius / root) * x
+    x_norm = math.sqrt(x_norm_sq)
+    s = (-radius / x_norm) * x
     status = {K.CONVERGED: StepStatus.BOUNDARY, K.MAX_ITER: StepStatus.MAX_ITER,
               K.NONFINITE: StepStatus.NONFINITE}.get(code, StepStatus.NOT_POSITIVE_DEFINITE)
-    return Step(s, radius * root, True, status, multiplier=root / radius,
+    return Step(s, radius * g_dual / x_norm, True, status, multiplier=x_norm / radius,
                 iterations=iterations, operator_products=products, residual_norm=residual,
                 g_dual_norm_sq=g_dual)

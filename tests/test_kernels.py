@@ -1,0 +1,341 @@
+"""Each Numba kernel against a plain numpy reference written here.
+
+Marked ``kernels``: CI runs these again with ``NUMBA_DISABLE_JIT=1`` so that the kernel
+bodies execute as Python (coverage, readable tracebacks).
+"""
+
+import math
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from trustregion import _kernels as K
+
+pytestmark = pytest.mark.kernels
+
+E1 = np.empty(0)
+EI = np.empty(0, dtype=np.int64)
+E2 = np.empty((0, 0))
+
+
+def dense_args(A, shift=0.0):
+    return (K.DENSE, np.ascontiguousarray(A), E1, EI, EI, shift)
+
+
+def csr_args(A, shift=0.0):
+    csr = sp.csr_matrix(A)
+    return (K.CSR, E2, csr.data.astype(float), csr.indices.astype(np.int64),
+            csr.indptr.astype(np.int64), shift)
+
+
+def spd(rng, n, cond=100.0):
+    Q, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    return Q @ np.diag(np.geomspace(1.0, cond, n)) @ Q.T
+
+
+def symmetric(rng, n, lo=-1.0, hi=5.0):
+    Q, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    return Q @ np.diag(np.linspace(lo, hi, n)) @ Q.T
+
+
+# ---- products -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("shift", [0.0, 0.3])
+@pytest.mark.parametrize("form", [dense_args, csr_args])
+def test_explicit_matvec_matches_numpy(form, shift):
+    rng = np.random.default_rng(0)
+    A = sp.random(40, 40, density=0.2, random_state=1).toarray()
+    v = rng.standard_normal(40)
+    out = np.empty(40)
+    K.explicit_matvec(*form(A, shift), v, out)
+    np.testing.assert_allclose(out, A @ v + shift * v, rtol=1e-13, atol=1e-13)
+
+
+def test_fisher_jmj_product_matches_einsum():
+    rng = np.random.default_rng(1)
+    N, k, P = 7, 4, 9
+    J = rng.standard_normal((N, k, P))
+    logits = rng.standard_normal((N, k))
+    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    v = rng.standard_normal(P)
+    out = np.empty(P)
+    K.fisher_jmj_product(J, p, p, v, out)
+    Mi = np.einsum("na,ab->nab", p, np.eye(k)) - np.einsum("na,nb->nab", p, p)
+    expected = np.einsum("nap,nab,nbq,q->p", J, Mi, J, v) / N
+    np.testing.assert_allclose(out, expected, rtol=1e-12)
+    # Diagonal weights broadcast from one row, no low-rank term (the Gaussian mean).
+    w = rng.uniform(0.5, 2.0, size=(1, k))
+    K.fisher_jmj_product(J, w, E2, v, out)
+    expected = np.einsum("nap,a,naq,q->p", J, w[0], J, v) / N
+    np.testing.assert_allclose(out, expected, rtol=1e-12)
+
+
+# ---- boundary step --------------------------------------------------------------------
+
+@pytest.mark.parametrize("x_scale", [0.0, 0.5, 0.999999])
+def test_boundary_fraction_solves_the_quadratic(x_scale):
+    rng = np.random.default_rng(2)
+    for _ in range(50):
+        x = rng.standard_normal(5)
+        x *= x_scale / max(np.linalg.norm(x), 1e-300)
+        p = rng.standard_normal(5) * 10.0 ** rng.uniform(-3, 3)
+        tau = K.boundary_fraction(x @ x, x @ p, p @ p, 1.0)
+        assert tau >= 0.0
+        assert math.isclose(np.linalg.norm(x + tau * p), 1.0, rel_tol=1e-12)
+
+
+def test_boundary_fraction_is_cancellation_free():
+    # ‖x‖² = 1/4, xᵀp = 1e8, ‖p‖² = 1, Δ = 1: the textbook root (-b + √(b² - ac))/a
+    # subtracts two numbers equal to all 16 digits and returns 0; the root is 3.75e-9.
+    tau = K.boundary_fraction(0.25, 1e8, 1.0, 1.0)
+    exact = 0.75 / (1e8 + math.sqrt(1e16 + 0.75))
+    assert math.isclose(tau, exact, rel_tol=1e-14)
+    naive = (-1e8 + math.sqrt(1e16 + 0.75)) / 1.0
+    assert naive == 0.0  # what the stable form avoids
+
+
+# ---- truncated CG ---------------------------------------------------------------------
+
+def reference_truncated_cg(A, b, inv_diag, radius, tol, maxiter):
+    """Textbook preconditioned Steihaug–Toint CG in numpy (N&W Alg. 7.2, CGT Alg. 7.5.1)."""
+    Mdiag = 1.0 / inv_diag
+    x = np.zeros_like(b)
+    r = b.copy()
+    z = inv_diag * r
+    p = z.copy()
+    for it in range(1, maxiter + 1):
+        Ap = A @ p
+        kappa = p @ Ap
+        alpha = (r @ z) / kappa if kappa > 0 else 0.0
+        trial = x + alpha * p
+        if kappa <= 0 or np.sqrt(trial @ (Mdiag * trial)) >= radius:
+            why = "negative_curvature" if kappa <= 0 else "boundary"
+            if not np.isfinite(radius):
+                return x, why, it
+            a, bq, c = p @ (Mdiag * p), x @ (Mdiag * p), x @ (Mdiag * x) - radius ** 2
+            tau = (-bq + np.sqrt(bq * bq - a * c)) / a
+            return x + tau * p, why, it
+        x = x + alpha * p
+        r_new = r - alpha * Ap
+        if np.linalg.norm(r_new) <= tol:
+            return x, "converged", it
+        z_new = inv_diag * r_new
+        beta = (r_new @ z_new) / (r @ z)
+        p = z_new + beta * p
+        r, z = r_new, z_new
+    return x, "max_iter", maxiter
+
+
+def run_kernel_tcg(args, b, inv_diag, radius, tol, maxiter, external_A=None):
+    n = b.shape[0]
+    x, r, z, p, Ap = np.zeros(n), b.copy(), np.empty(n), np.empty(n), np.empty(n)
+    state = np.zeros(K.TCG_STATE_SIZE)
+    call = args + (inv_diag, True, x, r, z, p, Ap, state, radius ** 2, tol, maxiter)
+    code = K.truncated_cg(*call, K.START)
+    while code == K.NEEDS_PRODUCT:
+        Ap[:] = external_A @ p
+        code = K.truncated_cg(*call, K.HAVE_PRODUCT)
+    return x, r, code, int(state[K._S_ITER])
+
+
+CODES = {"converged": K.CONVERGED, "boundary": K.BOUNDARY,
+         "negative_curvature": K.NEGATIVE_CURVATURE, "max_iter": K.MAX_ITER}
+
+
+@pytest.mark.parametrize("radius", [math.inf, 0.3, 30.0])
+@pytest.mark.parametrize("definite", [True, False])
+@pytest.mark.parametrize("form", ["dense", "csr", "external"])
+def test_truncated_cg_matches_numpy_reference(form, definite, radius):
+    rng = np.random.default_rng(3)
+    n = 25
+    A = spd(rng, n) if definite else symmetric(rng, n)
+    b = rng.standard_normal(n)
+    inv_diag = 1.0 / rng.uniform(0.5, 2.0, n)
+    if not definite and not np.isfinite(radius):
+        radius = 1e6
+    args = {"dense": dense_args(A), "csr": csr_args(A),
+            "external": (K.EXTERNAL, E2, E1, EI, EI, 0.0)}[form]
+    x, r, code, iters = run_kernel_tcg(args, b, inv_diag, radius, 1e-10, 3 * n, external_A=A)
+    x_ref, why, it_ref = reference_truncated_cg(A, b, inv_diag, radius, 1e-10, 3 * n)
+    assert code == CODES[why]
+    assert iters == it_ref
+    np.testing.assert_allclose(x, x_ref, rtol=1e-8, atol=1e-10 * np.linalg.norm(x_ref))
+    # r stays the residual of x, also after a boundary step.
+    np.testing.assert_allclose(r, b - A @ x, atol=1e-9 * np.linalg.norm(b))
+
+
+def test_truncated_cg_reports_negative_curvature_without_moving():
+    A = np.diag([1.0, -1.0])
+    b = np.array([1.0, 1.0])
+    x, r, code, iters = run_kernel_tcg(dense_args(A), b, E1, math.inf, 1e-12, 10)
+    assert code == K.NEGATIVE_CURVATURE
+    assert np.isfinite(x).all()
+    np.testing.assert_allclose(r, b - A @ x)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_truncated_cg_nonfinite_product_keeps_last_iterate():
+    n = 6
+    A = spd(np.random.default_rng(4), n)
+    calls = []
+
+    class Poison:
+        def __matmul__(self, p):
+            calls.append(1)
+            return A @ p if len(calls) < 3 else np.full(n, np.nan)
+
+    b = np.ones(n)
+    x, r, code, iters = run_kernel_tcg((K.EXTERNAL, E2, E1, EI, EI, 0.0), b, E1, math.inf,
+                                       1e-14, 10, external_A=Poison())
+    assert code == K.NONFINITE and iters == 3
+    assert np.isfinite(x).all() and np.isfinite(r).all()
+    np.testing.assert_allclose(r, b - A @ x, atol=1e-12)
+
+
+# ---- tridiagonal trust-region subproblem ------------------------------------------------
+
+def reference_tridiagonal(diag, off, c0, radius):
+    """Global minimum of c0 h0 + ½hᵀTh, ‖h‖ ≤ Δ via eigh and bisection on λ."""
+    T = np.diag(diag) + np.diag(off, 1) + np.diag(off, -1)
+    evals, V = np.linalg.eigh(T)
+    c = c0 * V[0]
+    if evals[0] > 0 and np.linalg.norm(c / evals) <= radius:
+        return V @ (-c / evals)
+    lo = max(0.0, -evals[0])
+    mask = np.abs(c) > 1e-14 * abs(c0)
+    hi = lo + abs(c0) / radius + 1.0
+    f = lambda lam: np.linalg.norm(c[mask] / (evals[mask] + lam)) - radius  # noqa: E731
+    if f(lo + 1e-15 * max(1.0, hi)) < 0:  # hard case
+        y = np.where(mask, -c / np.where(mask, evals + lo, 1.0), 0.0)
+        y[0] = math.sqrt(max(radius ** 2 - y @ y, 0.0))
+        return V @ y
+    for _ in range(300):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if f(mid) > 0 else (lo, mid)
+    return V @ (-c / (evals + hi))
+
+
+def tri_model(diag, off, c0, h):
+    T = np.diag(diag) + np.diag(off, 1) + np.diag(off, -1)
+    return c0 * h[0] + 0.5 * h @ T @ h
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_tridiagonal_tr_solve_is_the_global_minimum(seed):
+    rng = np.random.default_rng(seed)
+    k = int(rng.integers(1, 30))
+    diag = rng.standard_normal(k) * 3.0 + (2.0 if seed % 3 == 0 else 0.0)
+    off = rng.uniform(0.1, 2.0, max(k - 1, 0))
+    c0 = float(rng.uniform(0.1, 3.0))
+    radius = float(10.0 ** rng.uniform(-2, 2))
+    h = np.empty(k)
+    lam, code = K.tridiagonal_tr_solve(diag, off, c0, radius, 1e-13, h)
+    assert np.linalg.norm(h) <= radius * (1 + 1e-10)
+    ref = reference_tridiagonal(diag, off, c0, radius)
+    m, m_ref = tri_model(diag, off, c0, h), tri_model(diag, off, c0, ref)
+    assert m <= m_ref + 1e-10 * max(1.0, abs(m_ref))
+    # Optimality: (T + λI)h = -c0 e1 with λ ≥ 0 and T + λI ⪰ 0.
+    T = np.diag(diag) + np.diag(off, 1) + np.diag(off, -1)
+    rhs = np.zeros(k)
+    rhs[0] = -c0
+    np.testing.assert_allclose((T + lam * np.eye(k)) @ h, rhs,
+                               atol=1e-8 * max(1.0, np.abs(T).max() * radius, c0))
+    assert lam >= 0 and np.linalg.eigvalsh(T + lam * np.eye(k))[0] >= -1e-9 * max(1, lam)
+    assert code in (K.TRIDIAG_INTERIOR, K.TRIDIAG_BOUNDARY, K.TRIDIAG_HARD_CASE)
+
+
+def test_tridiagonal_tr_solve_hard_case():
+    # T = diag(1, -2) with a zero coupling: e1 has no component along the eigenvector of
+    # the smallest eigenvalue -2, and the radius exceeds ‖h(2)‖ = c0/3.
+    diag = np.array([1.0, -2.0])
+    off = np.array([0.0])
+    h = np.empty(2)
+    lam, code = K.tridiagonal_tr_solve(diag, off, 1.0, 1.0, 1e-13, h)
+    assert code == K.TRIDIAG_HARD_CASE
+    assert math.isclose(lam, 2.0, rel_tol=1e-10)
+    assert math.isclose(np.linalg.norm(h), 1.0, rel_tol=1e-10)
+    assert math.isclose(h[0], -1.0 / 3.0, rel_tol=1e-8)
+
+
+# ---- GLTR -----------------------------------------------------------------------------
+
+def run_kernel_gltr(args, g, inv_diag, radius, rtol, maxiter, external_B=None):
+    n = g.shape[0]
+    q, u, w, w_prev, r, z, s = (np.empty(n) for _ in range(7))
+    diag, off, h = np.empty(maxiter), np.empty(maxiter), np.zeros(maxiter)
+    lstate = np.zeros(K.GLTR_STATE_SIZE)
+    Q = np.empty((2, n))
+    while True:
+        call = args + (inv_diag, True, g, q, u, w, w_prev, r, z, diag, off, h, Q, s, lstate,
+                       radius, rtol, maxiter)
+        code = K.gltr(*call, K.START)
+        while code in (K.NEEDS_PRODUCT, K.NEEDS_STORAGE):
+            if code == K.NEEDS_STORAGE:
+                Q = np.concatenate([Q, np.empty_like(Q)])
+                call = call[:18] + (Q,) + call[19:]
+                code = K.gltr(*call, K.RESUME)
+            else:
+                u[:] = external_B @ q
+                code = K.gltr(*call, K.HAVE_PRODUCT)
+        return s, code, int(lstate[K._L_ITER]), lstate[K._L_LAM]
+
+
+def reference_global(g, B, Mdiag, radius):
+    """Global minimum with metric diag(Mdiag), by scaling to the Euclidean problem."""
+    d = 1.0 / np.sqrt(Mdiag)
+    y = reference_tridiagonal_dense(d * g, d[:, None] * B * d[None, :], radius)
+    return d * y
+
+
+def reference_tridiagonal_dense(g, H, radius):
+    evals, V = np.linalg.eigh(H)
+    c = V.T @ g
+    if evals[0] > 0 and np.linalg.norm(c / evals) <= radius:
+        return V @ (-c / evals)
+    lo = max(0.0, -evals[0])
+    hi = lo + np.linalg.norm(g) / radius + 1.0
+    for _ in range(300):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if np.linalg.norm(c / (evals + mid)) > radius else (lo, mid)
+    return V @ (-c / (evals + hi))
+
+
+@pytest.mark.parametrize("radius", [0.1, 1.0, 100.0])
+@pytest.mark.parametrize("form", ["dense", "csr", "external"])
+def test_gltr_reaches_the_global_minimum(form, radius):
+    rng = np.random.default_rng(5)
+    n = 20
+    B = symmetric(rng, n, -2.0, 6.0) if radius < 100 else spd(rng, n, 50.0)
+    g = rng.standard_normal(n)
+    Mdiag = rng.uniform(0.5, 2.0, n)
+    args = {"dense": dense_args(B), "csr": csr_args(B),
+            "external": (K.EXTERNAL, E2, E1, EI, EI, 0.0)}[form]
+    s, code, k, lam = run_kernel_gltr(args, g, 1.0 / Mdiag, radius, 1e-12, 4 * n, external_B=B)
+    assert code == K.CONVERGED
+    ref = reference_global(g, B, Mdiag, radius)
+    model = lambda v: g @ v + 0.5 * v @ B @ v  # noqa: E731
+    assert model(s) <= model(ref) + 1e-9 * max(1.0, abs(model(ref)))
+    assert math.sqrt(s @ (Mdiag * s)) <= radius * (1 + 1e-10)
+    np.testing.assert_allclose(B @ s + lam * Mdiag * s, -g, atol=1e-8 * np.linalg.norm(g))
+
+
+# Run as Python (NUMBA_DISABLE_JIT=1) the kernels' arithmetic on inf warns; compiled it
+# does not. What is tested is the result.
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_gltr_nonfinite_product_returns_last_solution():
+    rng = np.random.default_rng(6)
+    n = 10
+    B = symmetric(rng, n)
+    calls = []
+
+    class Poison:
+        def __matmul__(self, q):
+            calls.append(1)
+            return B @ q if len(calls) < 4 else np.full(n, np.inf)
+
+    g = rng.standard_normal(n)
+    s, code, k, lam = run_kernel_gltr((K.EXTERNAL, E2, E1, EI, EI, 0.0), g, E1, 1.0, 1e-12,
+                                      n, external_B=Poison())
+    assert code == K.NONFINITE and k == 3
+    assert np.isfinite(s).all() and np.linalg.norm(s) <= 1.0 + 1e-10
