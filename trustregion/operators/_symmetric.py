@@ -8,6 +8,7 @@ from scipy.sparse.linalg import LinearOperator
 
 from .. import _kernels as K
 
+_FLOAT64 = np.dtype(np.float64)
 _EMPTY_1D = np.empty(0)
 _EMPTY_INT = np.empty(0, dtype=np.int64)
 _EMPTY_2D = np.empty((0, 0))
@@ -67,7 +68,10 @@ class SymmetricOperator(LinearOperator):
     def __init__(self, n: int, product: Callable[[np.ndarray], np.ndarray], *,
                  positive_semidefinite: bool = False,
                  explicit: Optional[ExplicitMatrix] = None):
-        super().__init__(np.float64, (n, n))
+        # LinearOperator.__init__ only normalises these two attributes; setting them
+        # directly keeps the construction of an operator off the per-solve budget.
+        self.dtype = _FLOAT64
+        self.shape = (n, n)
         self._product = product
         self.positive_semidefinite = bool(positive_semidefinite)
         self.explicit = explicit
@@ -92,10 +96,16 @@ class SymmetricOperator(LinearOperator):
                     f"length {self.shape[0]}; it must return shape ({self.shape[0]},)")
         return out
 
-    def to_dense(self) -> np.ndarray:
-        """The n×n matrix, formed from the stored matrix or from n products."""
+    def to_dense(self, copy: bool = True) -> np.ndarray:
+        """The n×n matrix, formed from the stored matrix or from n products.
+
+        With ``copy=False`` a stored dense matrix without damping is returned itself, for
+        callers that only read it.
+        """
         if self.explicit is not None:
             e = self.explicit
+            if e.kind == K.DENSE and not copy and e.shift == 0.0:
+                return e.dense
             if e.kind == K.DENSE:
                 dense = e.dense.copy()
             else:
@@ -145,6 +155,9 @@ def as_operator(A, n: Optional[int] = None, *, positive_semidefinite: bool = Fal
         If ``A`` is not square, does not have dimension ``n``, holds non-finite values, or
         is a callable without ``n``.
     """
+    if type(A) is np.ndarray and A.dtype == _FLOAT64 and A.ndim == 2 \
+            and A.flags.c_contiguous:
+        return _dense_operator(A, n, name, positive_semidefinite)
     if isinstance(A, SymmetricOperator):
         _check_dimension(A.shape, n, name)
         return A
@@ -176,6 +189,10 @@ def as_operator(A, n: Optional[int] = None, *, positive_semidefinite: bool = Fal
                          f"callable; got {type(A).__name__} ({exc})") from None
     if dense.ndim != 2:
         raise ValueError(f"{name} must be a 2-D square matrix, got shape {dense.shape}")
+    return _dense_operator(dense, n, name, positive_semidefinite)
+
+
+def _dense_operator(dense, n, name, positive_semidefinite):
     _check_dimension(dense.shape, n, name)
     if not np.isfinite(dense).all():
         raise ValueError(f"{name} contains non-finite values (NaN or infinity)")

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import scipy.linalg as sla
-from scipy.linalg import lapack
+from scipy.linalg import blas, lapack
 
 from .._status import StepStatus
 from .._validation import check_maxiter, check_nonnegative_scalar
@@ -12,9 +12,11 @@ from ..operators import SymmetricOperator
 from ._metric import Metric
 from ._step import Step
 
-# A fixed start vector for inverse iteration (deterministic, and generic: no structure
-# that could leave it orthogonal to an eigenvector of a structured test matrix).
-_RNG_SEED = 20260127
+_EPS = np.finfo(np.float64).eps
+# λ + λ₁ below this fraction of λ counts as λ pinned at -λ₁: the (nearly) hard case.
+_HARD_CASE_GAP = 1e-3
+# Start vector of inverse iteration: sin(k·φ), φ the golden ratio, never periodic.
+_GOLDEN = 0.5 * (1.0 + math.sqrt(5.0))
 
 
 def more_sorensen(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *,
@@ -28,7 +30,7 @@ def more_sorensen(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Me
     * λ is bracketed by [λ_L, λ_U] from Gershgorin bounds and ‖g‖/Δ (Conn, Gould & Toint
       2000, §7.3.8), and found by safeguarded Newton iterations on the secular equation
       1/‖s(λ)‖ - 1/Δ = 0, each with one Cholesky factorisation B + λI = RᵀR (N&W Alg. 4.3);
-      a failed factorisation raises λ_L.
+      a failed factorisation raises λ_L by what its failed pivot reveals.
     * In the (nearly) hard case, where ‖s(λ)‖ < Δ although λ is close to -λ₁, a unit z with
       small ‖Rz‖ is found by inverse iteration with R, and s + τz, ‖s + τz‖ = Δ, is
       accepted once τ²‖Rz‖² ≤ hard_case_rtol·(sᵀ(B + λI)s + λΔ²) (Moré & Sorensen 1983,
@@ -49,7 +51,7 @@ def more_sorensen(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Me
     rtol = check_nonnegative_scalar(rtol, "rtol")
     hard_case_rtol = check_nonnegative_scalar(hard_case_rtol, "hard_case_rtol")
     maxiter = check_maxiter(maxiter, "maxiter", 50)
-    H = B.to_dense()
+    H = B.to_dense(copy=False)
     L = metric.cholesky()
     if L is not None:
         # Euclidean problem in y = Lᵀs: gradient L⁻¹g, Hessian L⁻¹BL⁻ᵀ.
@@ -71,6 +73,9 @@ def more_sorensen(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Me
 def _euclidean_more_sorensen(g, H, radius, rtol, hard_case_rtol, maxiter):
     n = g.shape[0]
     gnorm = math.sqrt(np.dot(g, g))
+    if gnorm == 0.0:
+        # No secular equation to solve: s = 0 if H ⪰ 0, else Δ times an eigenvector of λ₁.
+        return _eigen_solution(g, H, radius, rtol) + (0,)
     diag = np.diagonal(H)
     absrow = np.abs(H).sum(axis=1)
     offrow = absrow - np.abs(diag)
@@ -79,39 +84,43 @@ def _euclidean_more_sorensen(g, H, radius, rtol, hard_case_rtol, maxiter):
     hnorm = min(float(np.linalg.norm(H)), float(absrow.max()))
     lam_lo = max(0.0, -float(diag.min()), gnorm / radius - min(gershgorin_hi, hnorm))
     lam_hi = max(0.0, gnorm / radius + min(-gershgorin_lo, hnorm))
-    if gnorm == 0.0:
-        # No secular equation to solve: s = 0 if H ⪰ 0, else Δ times an eigenvector of λ₁.
-        return _eigen_solution(g, H, radius, rtol) + (0,)
+    work = np.empty((n, n))
+    work_diagonal = work.ravel()[::n + 1]  # a view: adds λ without the flat iterator
     lam = 0.0 if lam_lo == 0.0 else _inside(lam_lo, lam_hi)
-    work = np.empty_like(H, order="F")
-    z0 = np.random.default_rng(_RNG_SEED).standard_normal(n)
+    # H is symmetric, so the C-ordered copy's transpose is H + λI in Fortran order:
+    # LAPACK factorises it in place, with no transposing copy.
+    minus_g = -g
     for it in range(1, maxiter + 1):
-        work[:] = H
-        work.flat[::n + 1] += lam
-        R, info = lapack.dpotrf(work, lower=False, clean=True, overwrite_a=True)
+        np.copyto(work, H)
+        if lam != 0.0:
+            work_diagonal += lam
+        R, info = lapack.dpotrf(work.T, lower=False, clean=False, overwrite_a=True)
         if info != 0:
-            lam_lo = max(lam_lo, lam)
+            # H + λI is not positive definite: λ < -λ₁. The failed pivot gives a sharper
+            # λ_L than λ itself (Moré & Sorensen 1983, §3; CGT Alg. 7.3.1).
+            lam_lo = max(lam_lo, lam + _pivot_deficit(R, H, lam, info))
             lam = _inside(lam_lo, lam_hi)
             continue
-        p = _chol_solve(R, -g)
+        p = lapack.dpotrs(R, minus_g, lower=False)[0]
         pnorm = math.sqrt(np.dot(p, p))
         if lam == 0.0 and pnorm <= radius:
-            return p, 0.0, (StepStatus.INTERIOR if gnorm > 0 else StepStatus.ZERO_GRADIENT), it
+            return p, 0.0, StepStatus.INTERIOR, it
         if abs(pnorm - radius) <= rtol * radius:
             return p, lam, StepStatus.BOUNDARY, it
         if pnorm < radius:
             lam_hi = lam
-            z = _smallest_singular_direction(R, z0)
-            Rz = R @ z
+            z = _smallest_singular_direction(R, n)
+            Rz = _upper_matvec(R, z)
             curvature = float(np.dot(Rz, Rz))  # zᵀ(H + λI)z ≥ λ + λ₁
             lam_lo = max(lam_lo, lam - curvature)
-            tau = _hard_case_tau(p, z, pnorm, radius)
-            Rp = R @ p
-            if tau * tau * curvature <= hard_case_rtol * (np.dot(Rp, Rp) + lam * radius ** 2):
-                # The test also ends nearly hard but easy cases with an equally accurate
-                # step; only λ pinned at -λ₁ (zᵀ(H + λI)z ≈ λ + λ₁ ≈ 0) is the hard case.
-                hard = curvature <= 1e-3 * lam
-                return p + tau * z, lam, StepStatus.HARD_CASE if hard else StepStatus.BOUNDARY, it
+            # The hard-case step only where λ is pinned near -λ₁ (zᵀ(H + λI)z ≈ λ + λ₁ ≪ λ);
+            # elsewhere Newton converges, and τz would only perturb (H + λI)s = -g.
+            if curvature <= _HARD_CASE_GAP * lam:
+                tau = _hard_case_tau(p, z, pnorm, radius)
+                Rp = _upper_matvec(R, p)
+                if tau * tau * curvature <= hard_case_rtol * (np.dot(Rp, Rp)
+                                                              + lam * radius ** 2):
+                    return p + tau * z, lam, StepStatus.HARD_CASE, it
             # λ_L = λ - zᵀ(H + λI)z is now a sharp bound on -λ₁: step close to it rather
             # than to the middle of the bracket, so the hard case ends in a few steps.
             fallback = lam_lo + 0.01 * (lam_hi - lam_lo)
@@ -121,9 +130,14 @@ def _euclidean_more_sorensen(g, H, radius, rtol, hard_case_rtol, maxiter):
         # Newton on 1/‖p(λ)‖ - 1/Δ: with Rᵀq = p, the step is (‖p‖/‖q‖)²(‖p‖ - Δ)/Δ.
         q = lapack.dtrtrs(R, p, lower=False, trans=1)[0]
         lam_newton = lam + (pnorm * pnorm / np.dot(q, q)) * (pnorm - radius) / radius
-        lam = lam_newton if lam_lo < lam_newton < lam_hi else fallback
-        if lam_hi - lam_lo <= 1e-15 * lam_hi:
-            break
+        lam_newton = lam_newton if lam_lo < lam_newton < lam_hi else fallback
+        # Near the pole at -λ₁, ‖s(λ)‖ can be too sensitive for λ's last bits: a Newton
+        # step that no longer moves λ still moves a few ulps toward the root, so that the
+        # right side (‖s‖ < Δ) and with it the hard-case step are reached.
+        nudge = 4.0 * _EPS * lam
+        if abs(lam_newton - lam) < nudge:
+            lam_newton = lam + (nudge if pnorm > radius else -nudge)
+        lam = lam_newton
     return _eigen_solution(g, H, radius, rtol) + (maxiter,)
 
 
@@ -132,16 +146,40 @@ def _inside(lo, hi):
     return max(math.sqrt(lo * hi), lo + 0.01 * (hi - lo))
 
 
-def _chol_solve(R, b):
-    y = lapack.dtrtrs(R, b, lower=False, trans=1)[0]
-    return lapack.dtrtrs(R, y, lower=False, trans=0)[0]
+def _pivot_deficit(R, H, lam, info):
+    """A lower bound on -λ₁ - λ from a Cholesky factorisation of H + λI that failed.
+
+    With k = info - 1 valid columns R₁₁, the next pivot is d = h_kk + λ - ‖r‖², r = R₁₁⁻ᵀa
+    (a = H[:k, k]), and d ≤ 0. Adding δ = -d to that diagonal entry makes the leading
+    minor singular with null vector v = [-R₁₁⁻¹r; 1], so vᵀ(H + λI)v = -δ and, by the
+    Rayleigh quotient, -λ₁ ≥ λ + δ/‖v‖² (Moré & Sorensen 1983, §3; Conn, Gould & Toint
+    2000, §7.3.4). Returns δ/‖v‖² (0 if the partial factor is unusable).
+    """
+    k = info - 1
+    if k == 0:
+        return max(-(H[0, 0] + lam), 0.0)
+    R11 = R[:k, :k]
+    if not (np.isfinite(np.diagonal(R11)).all() and (np.diagonal(R11) > 0).all()):
+        return 0.0
+    r = lapack.dtrtrs(R11, H[:k, k], lower=False, trans=1)[0]
+    delta = np.dot(r, r) - (H[k, k] + lam)
+    if not delta > 0.0:
+        return 0.0
+    v = lapack.dtrtrs(R11, r, lower=False, trans=0)[0]
+    return delta / (1.0 + np.dot(v, v))
 
 
-def _smallest_singular_direction(R, z0):
-    """A unit z with ‖Rz‖ small: two steps of inverse iteration with RᵀR from a fixed start."""
-    z = z0
+def _upper_matvec(R, x):
+    """R x for the upper triangle of R (dpotrf leaves its lower part unspecified)."""
+    return blas.dtrmv(R, x, lower=False)
+
+
+def _smallest_singular_direction(R, n):
+    """A unit z with ‖Rz‖ small: two steps of inverse iteration with RᵀR from a fixed,
+    generic start vector (deterministic, with no structure a test matrix could share)."""
+    z = np.sin(np.arange(1.0, n + 1.0) * _GOLDEN)
     for _ in range(2):
-        z = _chol_solve(R, z)
+        z = lapack.dpotrs(R, z, lower=False)[0]
         z /= np.linalg.norm(z)
     return z
 
@@ -156,40 +194,41 @@ def _hard_case_tau(p, z, pnorm, radius):
 
 
 def _eigen_solution(g, H, radius, rtol):
-    """The subproblem solved in the eigenbasis H = VΛVᵀ (the safeguard of the hard case)."""
+    """The subproblem solved in the eigenbasis H = VΛVᵀ (the safeguard of the hard case).
+
+    With c = Vᵀg, y(λ) = -c/(Λ + λ); λ* ≥ max(0, -λ₁) solves ‖y(λ)‖ = Δ by bisection. When
+    ‖y‖ stays below Δ as λ → -λ₁ (the hard case: c vanishes on the eigenspace of λ₁), or λ*
+    is within rounding of -λ₁, the component along the first eigenvector is set so that
+    ‖y‖ = Δ exactly (Moré & Sorensen 1983, §3).
+    """
     evals, V = np.linalg.eigh(H)
     c = V.T @ g
     lam1 = evals[0]
-    scale = max(abs(evals).max(), 1e-300)
-    small = np.abs(c) <= 1e-14 * max(np.linalg.norm(c), 1e-300)
-
-    def norm_at(lam):
-        return math.sqrt(np.sum((c / (evals + lam)) ** 2))
-
-    lam_lo = max(0.0, -lam1)
-    if lam1 > 0 and norm_at(0.0) <= radius:
+    if lam1 > 0 and np.linalg.norm(c / evals) <= radius:
         return V @ (-c / evals), 0.0, StepStatus.INTERIOR
-    # ‖y(λ)‖ at λ → -λ₁⁺ with the components along λ₁ dropped (the hard case) or kept.
-    degenerate = evals <= lam1 + 1e-12 * scale
-    if np.all(small[degenerate]):
-        denom = evals + lam_lo
-        y = np.where(degenerate, 0.0, -c / np.where(degenerate, 1.0, denom))
-        ynorm = float(np.linalg.norm(y))
-        if ynorm <= radius:
-            v = V[:, 0]
-            y_full = V @ y
-            tau = _hard_case_tau(y_full, v, ynorm, radius)
-            return y_full + tau * v, lam_lo, StepStatus.HARD_CASE
-    lo, hi = lam_lo, lam_lo + np.linalg.norm(c) / radius + scale * 1e-15
-    for _ in range(200):
+    lam_lo = max(0.0, -lam1)
+    tail = slice(1, None)
+
+    def y_at(lam):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return -c / (evals + lam)
+
+    lo, hi = lam_lo, lam_lo + np.linalg.norm(c) / radius + 1e-15 * max(abs(evals).max(), 1.0)
+    while True:
         mid = 0.5 * (lo + hi)
-        if mid <= lo or mid >= hi:
+        if not lo < mid < hi:
             break
-        if norm_at(mid) > radius:
+        y = y_at(mid)
+        if np.all(np.isfinite(y)) and np.linalg.norm(y) > radius:
             lo = mid
         else:
             hi = mid
-        if hi - lo <= 1e-16 * hi:
-            break
-    lam = hi
-    return V @ (-c / (evals + lam)), lam, StepStatus.BOUNDARY
+    y = y_at(hi)
+    status = StepStatus.BOUNDARY
+    rest = float(np.linalg.norm(y[tail]))
+    if not np.isfinite(y[0]) or np.linalg.norm(y) < radius * (1.0 - rtol):
+        # Hard or numerically hard case: the first component takes up the slack.
+        sign = -1.0 if c[0] > 0 else 1.0
+        y[0] = sign * math.sqrt(max(radius * radius - rest * rest, 0.0))
+        status = StepStatus.HARD_CASE if abs(c[0]) <= _EPS * np.linalg.norm(c) else status
+    return V @ y, hi, status

@@ -16,7 +16,7 @@ _INITIAL_VECTORS = 16  # rows of the Lanczos-vector store before it first double
 
 
 def gltr(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *,
-         rtol: float = 1e-8, maxiter=None) -> Step:
+         rtol: float = 1e-8, maxiter=None, reorthogonalize: bool = True) -> Step:
     """GLTR: the global minimiser of gᵀs + ½ sᵀBs, ‖s‖_M ≤ Δ, over growing Krylov spaces.
 
     Preconditioned Lanczos builds an M-orthonormal basis Q_k of the Krylov space
@@ -32,7 +32,8 @@ def gltr(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *,
     space is invariant: the solution is exact), or at ``maxiter``.
 
     Memory: the Lanczos vectors are kept to form s, so k iterations hold k vectors of
-    length n (O(k·n), grown as needed), nothing of size n² or (2n+1)×n.
+    length n (O(k·n), grown as needed; 2k with reorthogonalisation), nothing of size n²
+    or (2n+1)×n.
 
     Options
     -------
@@ -40,6 +41,12 @@ def gltr(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *,
         Relative tolerance on the residual (default 1e-8).
     maxiter : int
         Lanczos iterations, default n.
+    reorthogonalize : bool
+        M-orthogonalise each Lanczos vector against all earlier ones (default True). It
+        costs O(k·n) per iteration and doubles the stored vectors, and it is what makes
+        the computed s the minimiser over the Krylov space that h describes: without it,
+        lost orthogonality lets ‖s‖_M drift from ‖h‖ and stalls convergence on
+        ill-conditioned and nearly hard problems.
     """
     n = g.shape[0]
     rtol = check_nonnegative_scalar(rtol, "rtol")
@@ -51,17 +58,21 @@ def gltr(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *,
     z = np.empty(n) if diagonal_metric else metric.solve(g)
     diag, off, h = np.empty(maxiter), np.empty(maxiter), np.zeros(maxiter)
     lstate = np.zeros(K.GLTR_STATE_SIZE)
-    Q = np.empty((min(maxiter, _INITIAL_VECTORS), n))
+    store = {"Q": np.empty((min(maxiter, _INITIAL_VECTORS), n))}
+    store["W"] = np.empty_like(store["Q"]) if reorthogonalize else np.empty((0, n))
 
     def call(resume):
         return K.gltr(*B.kernel_args, metric.inverse_diagonal if diagonal_metric else _EMPTY,
-                      diagonal_metric, g, q, u, w, w_prev, r, z, diag, off, h, Q, s, lstate,
-                      radius, rtol, maxiter, resume)
+                      diagonal_metric, g, q, u, w, w_prev, r, z, diag, off, h, store["Q"],
+                      store["W"], s, lstate, radius, rtol, maxiter, resume)
 
     code = call(K.START)
     while code in (K.NEEDS_PRODUCT, K.NEEDS_PRECONDITIONER, K.NEEDS_STORAGE):
         if code == K.NEEDS_STORAGE:
-            Q = np.concatenate([Q, np.empty((min(Q.shape[0], maxiter - Q.shape[0]), n))])
+            for name, rows in store.items():
+                if rows.shape[0]:
+                    extra = min(rows.shape[0], maxiter - rows.shape[0])
+                    store[name] = np.concatenate([rows, np.empty((extra, n))])
             code = call(K.RESUME)
         elif code == K.NEEDS_PRODUCT:
             u[:] = B.apply(q)
