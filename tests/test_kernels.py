@@ -129,9 +129,11 @@ def reference_truncated_cg(A, b, inv_diag, radius, tol, maxiter):
 
 def run_kernel_tcg(args, b, inv_diag, radius, tol, maxiter, external_A=None):
     n = b.shape[0]
-    x, r, z, p, Ap = np.zeros(n), b.copy(), np.empty(n), np.empty(n), np.empty(n)
+    work = np.zeros((5, n))
+    x, r, z, p, Ap = work
+    r[:] = b
     state = np.zeros(K.TCG_STATE_SIZE)
-    call = args + (inv_diag, True, x, r, z, p, Ap, state, radius ** 2, tol, maxiter)
+    call = args + (inv_diag, True, work, state, radius ** 2, tol, maxiter)
     code = K.truncated_cg(*call, K.START)
     while code == K.NEEDS_PRODUCT:
         Ap[:] = external_A @ p

@@ -1,6 +1,6 @@
 """Numba kernels: the inner loops of the Krylov and subproblem solvers.
 
-Every function here is a plain ``@njit(cache=True)`` function over float64 arrays and
+Every function here is a plain ``@njit(cache=True, fastmath=_FASTMATH)`` function over float64 arrays and
 scalars, with no Python objects inside, so that it caches.
 
 Each iterative algorithm is one kernel written in reverse-communication style (as ARPACK
@@ -32,6 +32,12 @@ hold it) or :data:`EXTERNAL`; ``shift`` adds ``shift * I`` (damping) to a stored
 import numpy as np
 from numba import njit
 
+# Floating-point licence for every kernel, given in this one place: reassociation (so that
+# LLVM can vectorise sums and dot products instead of waiting on one accumulator) and
+# fused multiply-adds. Deliberately without 'nnan'/'ninf', which would let the compiler
+# delete the isfinite checks that catch non-finite products.
+_FASTMATH = {"reassoc", "contract"}
+
 # Termination and request codes shared by the kernels and the Python drivers;
 # ``trustregion._status`` maps the terminal ones onto the public enums.
 CONTINUE = -1
@@ -54,6 +60,8 @@ HAVE_PRECONDITIONED = 3  # z = M⁻¹r has been written
 DENSE = 0
 CSR = 1
 EXTERNAL = 2
+# Below this dimension a dense product is cheaper as a loop than as a BLAS call.
+_BLAS_MIN_DIMENSION = 128
 
 # Slots of the truncated-CG state vector.
 _S_RZ = 0  # rᵀz, with z = M⁻¹r
@@ -84,11 +92,19 @@ TRIDIAG_BOUNDARY = 1
 TRIDIAG_HARD_CASE = 2
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FASTMATH)
 def explicit_matvec(kind, dense, data, indices, indptr, shift, v, out):
     """``out = (A + shift I) v`` for a dense or CSR matrix ``A``."""
     if kind == DENSE:
-        np.dot(dense, v, out)
+        n = out.shape[0]
+        if n >= _BLAS_MIN_DIMENSION:
+            np.dot(dense, v, out)
+        else:
+            for i in range(n):
+                acc = 0.0
+                for j in range(n):
+                    acc += dense[i, j] * v[j]
+                out[i] = acc
     else:
         for i in range(out.shape[0]):
             acc = 0.0
@@ -100,7 +116,7 @@ def explicit_matvec(kind, dense, data, indices, indptr, shift, v, out):
             out[i] += shift * v[i]
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FASTMATH)
 def boundary_fraction(xmx, xmp, pmp, radius_sq):
     """The root τ ≥ 0 of ‖x + τp‖²_M = Δ², given ‖x‖²_M, xᵀMp, ‖p‖²_M and Δ².
 
@@ -123,9 +139,9 @@ def boundary_fraction(xmx, xmp, pmp, radius_sq):
 # Truncated (Steihaug–Toint) conjugate gradients; plain CG is the case Δ = ∞
 # --------------------------------------------------------------------------------------
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FASTMATH)
 def truncated_cg(kind, dense, data, indices, indptr, shift, inv_diag, precondition,
-                 x, r, z, p, Ap, state, radius_sq, tol, maxiter, resume):
+                 work, state, radius_sq, tol, maxiter, resume):
     """Preconditioned CG on A x = b, truncated at the boundary ‖x‖_M = Δ.
 
     Plain CG (Nocedal & Wright 2006, Alg. 5.3) is the case ``radius_sq = inf``. With a
@@ -147,8 +163,10 @@ def truncated_cg(kind, dense, data, indices, indptr, shift, inv_diag, preconditi
     or ``NEEDS_PRODUCT`` (write A p into ``Ap``, resume with ``HAVE_PRODUCT``; only for
     ``kind = EXTERNAL``), or ``NEEDS_PRECONDITIONER`` (write M⁻¹r into ``z``, resume with
     ``HAVE_PRECONDITIONED``; only without ``precondition``). ``state[_S_ITER]`` counts
-    iterations, one product each.
+    iterations, one product each. The vectors are the rows of ``work`` (5×n): x, r, z, p
+    and Ap, in that order (one array, so that a call unboxes one argument, not five).
     """
+    x, r, z, p, Ap = work[0], work[1], work[2], work[3], work[4]
     n = x.shape[0]
     phase = resume
     if phase == START:
@@ -228,7 +246,7 @@ def truncated_cg(kind, dense, data, indices, indptr, shift, inv_diag, preconditi
 # GLTR: Lanczos and the tridiagonal trust-region subproblem
 # --------------------------------------------------------------------------------------
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FASTMATH)
 def gltr(kind, dense, data, indices, indptr, shift, inv_diag, precondition,
          g, q, u, w, w_prev, r, z, diag, off, h, Q, W, s, lstate, radius, rtol, maxiter,
          resume):
@@ -349,7 +367,7 @@ def gltr(kind, dense, data, indices, indptr, shift, inv_diag, precondition,
     return code
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FASTMATH)
 def _ldl(diag, off, lam, dpiv, lmul):
     """LDLᵀ of T + λI for symmetric tridiagonal T; returns the number of pivots ≤ 0.
 
@@ -371,7 +389,7 @@ def _ldl(diag, off, lam, dpiv, lmul):
     return count
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FASTMATH)
 def _ldl_solve(dpiv, lmul, v):
     """v ← (T + λI)⁻¹ v in place, with the factors from :func:`_ldl`."""
     k = v.shape[0]
@@ -383,7 +401,7 @@ def _ldl_solve(dpiv, lmul, v):
         v[i] -= lmul[i + 1] * v[i + 1]
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FASTMATH)
 def tridiagonal_tr_solve(diag, off, c0, radius, rtol, h):
     """Global minimiser of c0 h₀ + ½ hᵀTh subject to ‖h‖₂ ≤ Δ, T symmetric tridiagonal.
 
@@ -493,7 +511,7 @@ def tridiagonal_tr_solve(diag, off, c0, radius, rtol, h):
     return lam, TRIDIAG_BOUNDARY
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FASTMATH)
 def _dot(a, b):
     acc = 0.0
     for i in range(a.shape[0]):
@@ -501,7 +519,7 @@ def _dot(a, b):
     return acc
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FASTMATH)
 def _apply_inverse_diagonal(inv_diag, r, z):
     """z = M⁻¹ r for diagonal M given by its inverse diagonal (empty array: M = I)."""
     if inv_diag.shape[0] == 0:
@@ -516,7 +534,7 @@ def _apply_inverse_diagonal(inv_diag, r, z):
 # Fisher product
 # --------------------------------------------------------------------------------------
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FASTMATH)
 def fisher_jmj_product(J, weights, probs, v, out):
     """out = (1/N) Σᵢ Jᵢᵀ Mᵢ Jᵢ v with Mᵢ = diag(weightsᵢ) - pᵢpᵢᵀ.
 

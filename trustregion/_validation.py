@@ -18,9 +18,16 @@ def as_float_vector(value, name, *, size=None, finite=True):
         raise ValueError(f"{name} must be a 1-D array, got an array of shape {arr.shape}")
     if size is not None and arr.shape[0] != size:
         raise ValueError(f"{name} must have length {size}, got length {arr.shape[0]}")
-    if finite and not np.isfinite(arr).all():
+    if finite and not all_finite(arr):
         raise ValueError(f"{name} contains non-finite values (NaN or infinity)")
     return arr
+
+
+def all_finite(arr: np.ndarray) -> bool:
+    """Whether every entry is finite. A finite sum proves it with one reduction (NaN and
+    ±inf propagate through a sum); only a non-finite sum, which finite entries can also
+    produce by overflow, needs the entrywise test."""
+    return math.isfinite(arr.sum()) or bool(np.isfinite(arr).all())
 
 
 def check_positive_scalar(value, name, *, allow_inf=False):

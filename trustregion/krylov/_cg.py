@@ -12,8 +12,10 @@ from .._validation import as_float_vector, check_maxiter, check_nonnegative_scal
 from ..operators import Preconditioner, as_operator
 from ._truncated_cg import run_truncated_cg
 
+_STATUS = {status.value: status for status in CGStatus}
 
-@dataclass(frozen=True)
+
+@dataclass(slots=True)
 class CGResult:
     """Outcome of :func:`cg`.
 
@@ -98,13 +100,13 @@ def cg(A, b, *, M=None, x0=None, rtol=1e-5, atol=0.0, maxiter=None, callback=Non
     if x0 is not None:
         x0 = as_float_vector(x0, "x0", size=n)
     inverse_diagonal, preconditioner = _preconditioner(M, n)
-    bnorm = math.sqrt(np.dot(b, b))
+    bnorm = math.sqrt(b.dot(b))
     if bnorm == 0.0:
         return CGResult(np.zeros(n), 0, 0.0, CGStatus.CONVERGED, 0)
     run = run_truncated_cg(op, b, tol=max(rtol * bnorm, atol), maxiter=maxiter,
                            inverse_diagonal=inverse_diagonal, preconditioner=preconditioner,
                            x0=x0, callback=callback)
-    return CGResult(run.x, run.iterations, run.residual_norm, CGStatus(run.code),
+    return CGResult(run.x, run.iterations, run.residual_norm, _STATUS[run.code],
                     run.operator_products)
 
 

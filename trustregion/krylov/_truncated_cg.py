@@ -40,21 +40,34 @@ def run_truncated_cg(op: SymmetricOperator, b: np.ndarray, *, tol: float, maxite
     n = b.shape[0]
     inv = _IDENTITY if inverse_diagonal is None else inverse_diagonal
     precondition_inside = preconditioner is None
-    products = 0
+    work = np.empty((5, n))  # rows x, r, z, p, Ap
     if x0 is None:
-        x = np.zeros(n)
-        r = b.copy()
+        work[0] = 0.0
+        work[1] = b
     else:
-        x = x0.copy()
-        r = b - op.apply(x)
-        products += 1
-    z = np.empty(n) if precondition_inside else np.asarray(preconditioner(r), dtype=np.float64)
-    p = np.empty(n)
-    Ap = np.empty(n)
+        work[0] = x0
+        work[1] = b - op.apply(x0)
+    if not precondition_inside:
+        work[2] = preconditioner(work[1])
     state = np.zeros(K.TCG_STATE_SIZE)
     args = (MATRIX_FREE.args if callback is not None else op.kernel_args) \
-        + (inv, precondition_inside, x, r, z, p, Ap, state, radius * radius, tol, maxiter)
+        + (inv, precondition_inside, work, state, radius * radius, tol, maxiter)
     code = K.truncated_cg(*args, K.START)
+    if code == K.NEEDS_PRODUCT or code == K.NEEDS_PRECONDITIONER:
+        code = _serve_requests(code, args, op, preconditioner, callback, work, state)
+    x, r = work[0].copy(), work[1].copy()  # not views: callers keep x, not all of work
+    iterations = int(state[K._S_ITER])
+    if callback is not None and code == K.CONVERGED and iterations > 0:
+        callback(x.copy())
+    rnorm = math.sqrt(state[K._S_RR])
+    if code in (K.BOUNDARY, K.NEGATIVE_CURVATURE) and math.isfinite(radius):
+        rnorm = float(np.linalg.norm(r))
+    return TruncatedCGRun(x, r, code, iterations, iterations + (x0 is not None), rnorm)
+
+
+def _serve_requests(code, args, op, preconditioner, callback, work, state):
+    """Answer the kernel's requests for products and preconditioned residuals."""
+    x, r, z, p, Ap = work
     while code == K.NEEDS_PRODUCT or code == K.NEEDS_PRECONDITIONER:
         if code == K.NEEDS_PRODUCT:
             if callback is not None and state[K._S_ITER] > 0:
@@ -64,10 +77,4 @@ def run_truncated_cg(op: SymmetricOperator, b: np.ndarray, *, tol: float, maxite
         else:
             z[:] = preconditioner(r)
             code = K.truncated_cg(*args, K.HAVE_PRECONDITIONED)
-    iterations = int(state[K._S_ITER])
-    if callback is not None and code == K.CONVERGED and iterations > 0:
-        callback(x.copy())
-    rnorm = math.sqrt(state[K._S_RR])
-    if code in (K.BOUNDARY, K.NEGATIVE_CURVATURE) and math.isfinite(radius):
-        rnorm = float(np.linalg.norm(r))
-    return TruncatedCGRun(x, r, code, iterations, products + iterations, rnorm)
+    return code

@@ -7,6 +7,7 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator
 
 from .. import _kernels as K
+from .._validation import all_finite
 
 _FLOAT64 = np.dtype(np.float64)
 _EMPTY_1D = np.empty(0)
@@ -65,6 +66,11 @@ class SymmetricOperator(LinearOperator):
     Symmetry is assumed, not checked: checking costs as much as several products.
     """
 
+    def __new__(cls, *args, **kwargs):
+        # LinearOperator.__new__ only warns about subclasses without _matvec; this one has
+        # it, and skipping that check keeps building an operator cheap next to a small solve.
+        return object.__new__(cls)
+
     def __init__(self, n: int, product: Callable[[np.ndarray], np.ndarray], *,
                  positive_semidefinite: bool = False,
                  explicit: Optional[ExplicitMatrix] = None):
@@ -75,15 +81,12 @@ class SymmetricOperator(LinearOperator):
         self._product = product
         self.positive_semidefinite = bool(positive_semidefinite)
         self.explicit = explicit
+        # The operator as the kernels take it: the stored matrix, or 'ask for products'.
+        self.kernel_args = (explicit or MATRIX_FREE).args
 
     @property
     def n(self) -> int:
         return self.shape[0]
-
-    @property
-    def kernel_args(self) -> tuple:
-        """The operator as the kernels take it: the stored matrix, or 'ask for products'."""
-        return (self.explicit or MATRIX_FREE).args
 
     def apply(self, v: np.ndarray) -> np.ndarray:
         """A v for a 1-D float64 ``v``; checks the shape of what the product returned."""
@@ -194,7 +197,7 @@ def as_operator(A, n: Optional[int] = None, *, positive_semidefinite: bool = Fal
 
 def _dense_operator(dense, n, name, positive_semidefinite):
     _check_dimension(dense.shape, n, name)
-    if not np.isfinite(dense).all():
+    if not all_finite(dense):
         raise ValueError(f"{name} contains non-finite values (NaN or infinity)")
     explicit = ExplicitMatrix(K.DENSE, dense, _EMPTY_1D, _EMPTY_INT, _EMPTY_INT)
     return SymmetricOperator(dense.shape[0], dense.dot, explicit=explicit,
