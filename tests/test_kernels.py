@@ -138,7 +138,7 @@ def run_kernel_tcg(args, b, inv_diag, radius, tol, maxiter, external_A=None):
     while code == K.NEEDS_PRODUCT:
         Ap[:] = external_A @ p
         code = K.truncated_cg(*call, K.HAVE_PRODUCT)
-    return x, r, code, int(state[K._S_ITER])
+    return x, r, code, int(state[K.S_ITER])
 
 
 CODES = {"converged": K.CONVERGED, "boundary": K.BOUNDARY,
@@ -283,7 +283,7 @@ def run_kernel_gltr(args, g, inv_diag, radius, rtol, maxiter, external_B=None,
             else:
                 u[:] = external_B @ q
                 code = K.gltr(*call, K.HAVE_PRODUCT)
-        return s, code, int(lstate[K._L_ITER]), lstate[K._L_LAM]
+        return s, code, int(lstate[K.L_ITER]), lstate[K.L_LAM]
 
 
 def reference_global(g, B, Mdiag, radius):

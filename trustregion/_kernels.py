@@ -1,6 +1,6 @@
 """Numba kernels: the inner loops of the Krylov and subproblem solvers.
 
-Every function here is a plain ``@njit(cache=True, fastmath=_FASTMATH)`` function over float64 arrays and
+Every function here is a plain ``@njit(cache=True)`` function over float64 arrays and
 scalars, with no Python objects inside, so that it caches.
 
 Each iterative algorithm is one kernel written in reverse-communication style (as ARPACK
@@ -22,7 +22,7 @@ than ``np.dot`` on vectors or slice assignment, whose generic implementations co
 of compile time; a dot product is never the cost that matters next to a product.
 
 Iteration state that survives between calls lives in small float64 arrays whose slots are
-named by the ``_S_*`` and ``_L_*`` constants below.
+named by the ``S_*`` and ``L_*`` constants below.
 
 Operators are described by ``(kind, dense, data, indices, indptr, shift)``: ``kind`` is
 :data:`DENSE` (``dense`` holds the matrix), :data:`CSR` (``data``, ``indices``, ``indptr``
@@ -64,22 +64,22 @@ EXTERNAL = 2
 _BLAS_MIN_DIMENSION = 128
 
 # Slots of the truncated-CG state vector.
-_S_RZ = 0  # rᵀz, with z = M⁻¹r
-_S_RR = 1  # rᵀr
-_S_XMX = 2  # ‖x‖²_M
-_S_XMP = 3  # xᵀMp
-_S_PMP = 4  # ‖p‖²_M
-_S_ALPHA = 5  # last step length
-_S_ITER = 6  # iterations (products) so far
+S_RZ = 0  # rᵀz, with z = M⁻¹r
+S_RR = 1  # rᵀr
+S_XMX = 2  # ‖x‖²_M
+S_XMP = 3  # xᵀMp
+S_PMP = 4  # ‖p‖²_M
+S_ALPHA = 5  # last step length
+S_ITER = 6  # iterations (products) so far
 TCG_STATE_SIZE = 7
 
 # Slots of the GLTR state vector.
-_L_GAMMA0 = 0  # γ₀ = ‖g‖_{M⁻¹}
-_L_GAMMA = 1  # the last off-diagonal γ_k
-_L_LAM = 2  # multiplier of the tridiagonal subproblem
-_L_RES = 3  # ‖(B + λM)s + g‖_{M⁻¹} = γ_{k+1} |h_k|
-_L_TRIDIAG = 4  # TRIDIAG_* code of the last tridiagonal solve
-_L_ITER = 5  # completed Lanczos iterations k (T is k×k)
+L_GAMMA0 = 0  # γ₀ = ‖g‖_{M⁻¹}
+L_GAMMA = 1  # the last off-diagonal γ_k
+L_LAM = 2  # multiplier of the tridiagonal subproblem
+L_RES = 3  # ‖(B + λM)s + g‖_{M⁻¹} = γ_{k+1} |h_k|
+L_TRIDIAG = 4  # TRIDIAG_* code of the last tridiagonal solve
+L_ITER = 5  # completed Lanczos iterations k (T is k×k)
 GLTR_STATE_SIZE = 6
 # The tridiagonal secular equation is cheap to solve to near machine precision.
 _TRIDIAG_RTOL = 1e-13
@@ -162,7 +162,7 @@ def truncated_cg(kind, dense, data, indices, indptr, shift, inv_diag, preconditi
     ``inv_diag``, the inverse of a diagonal M (empty for M = I). It returns a terminal code,
     or ``NEEDS_PRODUCT`` (write A p into ``Ap``, resume with ``HAVE_PRODUCT``; only for
     ``kind = EXTERNAL``), or ``NEEDS_PRECONDITIONER`` (write M⁻¹r into ``z``, resume with
-    ``HAVE_PRECONDITIONED``; only without ``precondition``). ``state[_S_ITER]`` counts
+    ``HAVE_PRECONDITIONED``; only without ``precondition``). ``state[S_ITER]`` counts
     iterations, one product each. The vectors are the rows of ``work`` (5×n): x, r, z, p
     and Ap, in that order (one array, so that a call unboxes one argument, not five).
     """
@@ -177,9 +177,9 @@ def truncated_cg(kind, dense, data, indices, indptr, shift, inv_diag, preconditi
         for i in range(n):
             p[i] = z[i]
         state.fill(0.0)
-        state[_S_RZ] = rz
-        state[_S_RR] = rr
-        state[_S_PMP] = rz
+        state[S_RZ] = rz
+        state[S_RR] = rr
+        state[S_PMP] = rz
         if np.sqrt(rr) <= tol:
             return CONVERGED
         if not np.isfinite(rz):
@@ -189,28 +189,28 @@ def truncated_cg(kind, dense, data, indices, indptr, shift, inv_diag, preconditi
         phase = RESUME
     while True:
         if phase == RESUME:
-            if state[_S_ITER] >= maxiter:
+            if state[S_ITER] >= maxiter:
                 return MAX_ITER
             if kind == EXTERNAL:
                 return NEEDS_PRODUCT
             explicit_matvec(kind, dense, data, indices, indptr, shift, p, Ap)
             phase = HAVE_PRODUCT
         if phase == HAVE_PRODUCT:
-            state[_S_ITER] += 1.0
+            state[S_ITER] += 1.0
             kappa = _dot(p, Ap)
             if not np.isfinite(kappa):
                 return NONFINITE
-            alpha = state[_S_RZ] / kappa if kappa > 0.0 else 0.0
-            xmx = state[_S_XMX] + alpha * (2.0 * state[_S_XMP] + alpha * state[_S_PMP])
+            alpha = state[S_RZ] / kappa if kappa > 0.0 else 0.0
+            xmx = state[S_XMX] + alpha * (2.0 * state[S_XMP] + alpha * state[S_PMP])
             if kappa <= 0.0 or xmx >= radius_sq:
                 if kappa <= 0.0 and not np.isfinite(radius_sq):
                     return NEGATIVE_CURVATURE
-                tau = boundary_fraction(state[_S_XMX], state[_S_XMP], state[_S_PMP],
+                tau = boundary_fraction(state[S_XMX], state[S_XMP], state[S_PMP],
                                         radius_sq)
                 for i in range(n):
                     x[i] += tau * p[i]
                     r[i] -= tau * Ap[i]
-                state[_S_XMX] = radius_sq
+                state[S_XMX] = radius_sq
                 return NEGATIVE_CURVATURE if kappa <= 0.0 else BOUNDARY
             rr = 0.0
             for i in range(n):
@@ -218,9 +218,9 @@ def truncated_cg(kind, dense, data, indices, indptr, shift, inv_diag, preconditi
                 ri = r[i] - alpha * Ap[i]
                 r[i] = ri
                 rr += ri * ri
-            state[_S_RR] = rr
-            state[_S_XMX] = xmx
-            state[_S_ALPHA] = alpha
+            state[S_RR] = rr
+            state[S_XMX] = xmx
+            state[S_ALPHA] = alpha
             if np.sqrt(rr) <= tol:
                 return CONVERGED
             if not precondition:
@@ -233,10 +233,10 @@ def truncated_cg(kind, dense, data, indices, indptr, shift, inv_diag, preconditi
             return NONFINITE
         if rz <= 0.0:
             return BREAKDOWN
-        beta = rz / state[_S_RZ]
-        state[_S_XMP] = beta * (state[_S_XMP] + state[_S_ALPHA] * state[_S_PMP])
-        state[_S_PMP] = rz + beta * beta * state[_S_PMP]
-        state[_S_RZ] = rz
+        beta = rz / state[S_RZ]
+        state[S_XMP] = beta * (state[S_XMP] + state[S_ALPHA] * state[S_PMP])
+        state[S_PMP] = rz + beta * beta * state[S_PMP]
+        state[S_RZ] = rz
         for i in range(n):
             p[i] = z[i] + beta * p[i]
         phase = RESUME
@@ -269,7 +269,7 @@ def gltr(kind, dense, data, indices, indptr, shift, inv_diag, precondition,
     skip this. Other requests as in :func:`truncated_cg`: ``NEEDS_PRODUCT``
     (write B q into ``u``), ``NEEDS_PRECONDITIONER`` (write M⁻¹r into ``z``). At START,
     z must hold M⁻¹g unless ``precondition``. On a terminal code, ``s`` holds the step and
-    ``lstate[_L_ITER]`` the number of completed iterations.
+    ``lstate[L_ITER]`` the number of completed iterations.
     """
     n = g.shape[0]
     phase = resume
@@ -289,10 +289,10 @@ def gltr(kind, dense, data, indices, indptr, shift, inv_diag, precondition,
             for i in range(n):
                 w[i] = g[i] / gamma0
                 q[i] = z[i] / gamma0
-            lstate[_L_GAMMA0] = gamma0
+            lstate[L_GAMMA0] = gamma0
         phase = RESUME
     while code == CONTINUE:
-        k = int(lstate[_L_ITER])
+        k = int(lstate[L_ITER])
         if phase == RESUME:
             if k >= maxiter:
                 code = MAX_ITER
@@ -314,7 +314,7 @@ def gltr(kind, dense, data, indices, indptr, shift, inv_diag, precondition,
             if not np.isfinite(delta):
                 code = NONFINITE
                 break
-            gamma = lstate[_L_GAMMA]
+            gamma = lstate[L_GAMMA]
             for i in range(n):
                 r[i] = u[i] - delta * w[i] - gamma * w_prev[i]
             if W.shape[0] > 0:
@@ -338,19 +338,19 @@ def gltr(kind, dense, data, indices, indptr, shift, inv_diag, precondition,
             code = BREAKDOWN
             break
         gamma = np.sqrt(rz)
-        if gamma <= _LANCZOS_BREAKDOWN * (abs(diag[k]) + lstate[_L_GAMMA]):
+        if gamma <= _LANCZOS_BREAKDOWN * (abs(diag[k]) + lstate[L_GAMMA]):
             # γ_{k+1} is rounding noise: the Krylov space is invariant and T_k is exact.
             # Normalising r would inject a vector of noise, not orthogonal to Q.
             gamma = 0.0
-        lam, tcode = tridiagonal_tr_solve(diag[:k + 1], off[:k], lstate[_L_GAMMA0], radius,
+        lam, tcode = tridiagonal_tr_solve(diag[:k + 1], off[:k], lstate[L_GAMMA0], radius,
                                           _TRIDIAG_RTOL, h[:k + 1])
-        lstate[_L_ITER] = k + 1
-        lstate[_L_LAM] = lam
-        lstate[_L_TRIDIAG] = tcode
-        lstate[_L_RES] = gamma * abs(h[k])
-        lstate[_L_GAMMA] = gamma
+        lstate[L_ITER] = k + 1
+        lstate[L_LAM] = lam
+        lstate[L_TRIDIAG] = tcode
+        lstate[L_RES] = gamma * abs(h[k])
+        lstate[L_GAMMA] = gamma
         off[k] = gamma
-        if lstate[_L_RES] <= rtol * lstate[_L_GAMMA0] or gamma == 0.0:
+        if lstate[L_RES] <= rtol * lstate[L_GAMMA0] or gamma == 0.0:
             code = CONVERGED
             break
         for i in range(n):
@@ -360,7 +360,7 @@ def gltr(kind, dense, data, indices, indptr, shift, inv_diag, precondition,
         phase = RESUME
     # s = Σ hᵢ Qᵢ over the completed iterations.
     s.fill(0.0)
-    for i in range(int(lstate[_L_ITER])):
+    for i in range(int(lstate[L_ITER])):
         hi = h[i]
         for j in range(n):
             s[j] += hi * Q[i, j]

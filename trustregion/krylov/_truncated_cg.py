@@ -56,10 +56,10 @@ def run_truncated_cg(op: SymmetricOperator, b: np.ndarray, *, tol: float, maxite
     if code == K.NEEDS_PRODUCT or code == K.NEEDS_PRECONDITIONER:
         code = _serve_requests(code, args, op, preconditioner, callback, work, state)
     x, r = work[0].copy(), work[1].copy()  # not views: callers keep x, not all of work
-    iterations = int(state[K._S_ITER])
+    iterations = int(state[K.S_ITER])
     if callback is not None and code == K.CONVERGED and iterations > 0:
         callback(x.copy())
-    rnorm = math.sqrt(state[K._S_RR])
+    rnorm = math.sqrt(state[K.S_RR])
     if code in (K.BOUNDARY, K.NEGATIVE_CURVATURE) and math.isfinite(radius):
         rnorm = float(np.linalg.norm(r))
     return TruncatedCGRun(x, r, code, iterations, iterations + (x0 is not None), rnorm)
@@ -70,7 +70,7 @@ def _serve_requests(code, args, op, preconditioner, callback, work, state):
     x, r, z, p, Ap = work
     while code == K.NEEDS_PRODUCT or code == K.NEEDS_PRECONDITIONER:
         if code == K.NEEDS_PRODUCT:
-            if callback is not None and state[K._S_ITER] > 0:
+            if callback is not None and state[K.S_ITER] > 0:
                 callback(x.copy())
             Ap[:] = op.apply(p)
             code = K.truncated_cg(*args, K.HAVE_PRODUCT)

@@ -74,10 +74,8 @@ class Metric:
             return lambda r: sla.cho_solve(factor, r, check_finite=False)
         e = op.explicit
         if e is not None and e.kind == K.CSR:
-            csc = sp.csc_matrix((e.data, e.indices, e.indptr), shape=op.shape).T
-            if e.shift:
-                csc = csc + e.shift * sp.identity(self.n, format="csc")
-            return factorized(sp.csc_matrix(csc))
+            matrix = sp.csr_matrix((e.data, e.indices, e.indptr), shape=op.shape)
+            return factorized((matrix + e.shift * sp.identity(self.n)).tocsc())
         from ..krylov import cg  # M⁻¹r by CG to near machine precision
 
         def solve(r):

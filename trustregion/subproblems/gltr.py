@@ -80,9 +80,9 @@ def gltr(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *,
         else:
             z[:] = metric.solve(r)
             code = call(K.HAVE_PRECONDITIONED)
-    k = int(lstate[K._L_ITER])
+    k = int(lstate[K.L_ITER])
     # One product per completed iteration, plus one if a non-finite product ended the run.
-    products = k + (1 if code == K.NONFINITE and lstate[K._L_GAMMA0] > 0 else 0)
+    products = k + (1 if code == K.NONFINITE and lstate[K.L_GAMMA0] > 0 else 0)
     # In floating point the Lanczos vectors lose M-orthogonality, so the tridiagonal
     # model value and ‖h‖ can drift from m(s) and ‖s‖_M. Measure both on s itself: one
     # more product, and s is pulled back onto the region should rounding have left it.
@@ -101,10 +101,10 @@ def gltr(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *,
         Th = diag[:k] * hk
         Th[:-1] += off[:k - 1] * hk[1:]
         Th[1:] += off[:k - 1] * hk[:-1]
-        model = lstate[K._L_GAMMA0] * hk[0] + 0.5 * np.dot(hk, Th)
+        model = lstate[K.L_GAMMA0] * hk[0] + 0.5 * np.dot(hk, Th)
     return Step(s, -model, snorm >= radius * (1.0 - 1e-10),
-                _status(code, int(lstate[K._L_TRIDIAG])), multiplier=float(lstate[K._L_LAM]),
-                iterations=k, operator_products=products, residual_norm=float(lstate[K._L_RES]))
+                _status(code, int(lstate[K.L_TRIDIAG])), multiplier=float(lstate[K.L_LAM]),
+                iterations=k, operator_products=products, residual_norm=float(lstate[K.L_RES]))
 
 
 def _status(code, tridiag_code):
