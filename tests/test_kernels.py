@@ -269,16 +269,15 @@ def run_kernel_gltr(args, g, inv_diag, radius, rtol, maxiter, external_B=None,
     diag, off, h = np.empty(maxiter), np.empty(maxiter), np.zeros(maxiter)
     lstate = np.zeros(K.GLTR_STATE_SIZE)
     Q = np.empty((2, n))
-    W = np.empty((2 if reorthogonalize else 0, n))
+    W = np.empty((0, n))  # a diagonal metric: the kernel forms w_j = M q_j itself
     while True:
-        call = args + (inv_diag, True, g, q, u, w, w_prev, r, z, diag, off, h, Q, W, s,
-                       lstate, radius, rtol, maxiter)
+        call = args + (inv_diag, True, g, q, u, w, w_prev, r, z, diag, off, h, Q, W,
+                       reorthogonalize, s, lstate, radius, rtol, maxiter)
         code = K.gltr(*call, K.START)
         while code in (K.NEEDS_PRODUCT, K.NEEDS_STORAGE):
             if code == K.NEEDS_STORAGE:
                 Q = np.concatenate([Q, np.empty_like(Q)])
-                W = np.concatenate([W, np.empty_like(W)])
-                call = call[:18] + (Q, W) + call[20:]
+                call = call[:18] + (Q,) + call[19:]
                 code = K.gltr(*call, K.RESUME)
             else:
                 u[:] = external_B @ q

@@ -248,8 +248,8 @@ def truncated_cg(kind, dense, data, indices, indptr, shift, inv_diag, preconditi
 
 @njit(cache=True, fastmath=_FASTMATH)
 def gltr(kind, dense, data, indices, indptr, shift, inv_diag, precondition,
-         g, q, u, w, w_prev, r, z, diag, off, h, Q, W, s, lstate, radius, rtol, maxiter,
-         resume):
+         g, q, u, w, w_prev, r, z, diag, off, h, Q, W, reorthogonalize, s, lstate, radius,
+         rtol, maxiter, resume):
     """GLTR (Gould, Lucidi, Roma & Toint 1999) in reverse communication.
 
     Preconditioned Lanczos keeps w_k (in the space of g) and q_k = M⁻¹w_k, with QᵀMQ = I
@@ -261,12 +261,12 @@ def gltr(kind, dense, data, indices, indptr, shift, inv_diag, precondition,
 
     The Lanczos vectors are stored in the rows of ``Q``; when it is full the kernel returns
     ``NEEDS_STORAGE`` and the caller resumes (``RESUME``) with a larger copy, so memory is
-    O(k·n) for k iterations. If ``W`` has as many rows as ``Q`` it stores the w_k too, and
-    each new residual is M-orthogonalised against all earlier q_j (modified Gram–Schmidt,
-    r ← r - (q_jᵀr) w_j, which needs no product with M since q_jᵀw_i = δ_ij): in floating
-    point Lanczos loses orthogonality, and with it both the meaning of h and the
-    convergence (Paige 1976; Golub & Van Loan 2013, §10.3). Pass ``W`` with no rows to
-    skip this. Other requests as in :func:`truncated_cg`: ``NEEDS_PRODUCT``
+    O(k·n) for k iterations. With ``reorthogonalize`` each new residual is M-orthogonalised
+    against all earlier q_j (modified Gram–Schmidt, r ← r - (q_jᵀr) w_j, using
+    q_jᵀw_i = δ_ij): in floating point Lanczos loses orthogonality, and with it both the
+    meaning of h and the convergence (Paige 1976; Golub & Van Loan 2013, §10.3). For a
+    diagonal M, w_j = M q_j is formed from the stored q_j; for a general M, whose products
+    are the caller's, the w_j are stored in the rows of ``W`` (empty otherwise). Other requests as in :func:`truncated_cg`: ``NEEDS_PRODUCT``
     (write B q into ``u``), ``NEEDS_PRECONDITIONER`` (write M⁻¹r into ``z``). At START,
     z must hold M⁻¹g unless ``precondition``. On a terminal code, ``s`` holds the step and
     ``lstate[L_ITER]`` the number of completed iterations.
@@ -297,12 +297,13 @@ def gltr(kind, dense, data, indices, indptr, shift, inv_diag, precondition,
             if k >= maxiter:
                 code = MAX_ITER
                 break
-            if k >= Q.shape[0] or (W.shape[0] > 0 and k >= W.shape[0]):
+            store_w = reorthogonalize and not precondition
+            if k >= Q.shape[0] or (store_w and k >= W.shape[0]):
                 return NEEDS_STORAGE
-            reorthogonalize = W.shape[0] > 0
             for j in range(n):
                 Q[k, j] = q[j]
-                if reorthogonalize:
+            if store_w:
+                for j in range(n):
                     W[k, j] = w[j]
             if kind == EXTERNAL:
                 return NEEDS_PRODUCT
@@ -317,13 +318,21 @@ def gltr(kind, dense, data, indices, indptr, shift, inv_diag, precondition,
             gamma = lstate[L_GAMMA]
             for i in range(n):
                 r[i] = u[i] - delta * w[i] - gamma * w_prev[i]
-            if W.shape[0] > 0:
+            if reorthogonalize:
+                identity = inv_diag.shape[0] == 0
                 for j in range(k + 1):
                     coef = 0.0
                     for i in range(n):
                         coef += Q[j, i] * r[i]
-                    for i in range(n):
-                        r[i] -= coef * W[j, i]
+                    if not precondition:
+                        for i in range(n):
+                            r[i] -= coef * W[j, i]
+                    elif identity:
+                        for i in range(n):
+                            r[i] -= coef * Q[j, i]
+                    else:
+                        for i in range(n):
+                            r[i] -= coef * Q[j, i] / inv_diag[i]
             diag[k] = delta
             if not precondition:
                 return NEEDS_PRECONDITIONER

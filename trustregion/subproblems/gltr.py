@@ -32,8 +32,8 @@ def gltr(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *,
     space is invariant: the solution is exact), or at ``maxiter``.
 
     Memory: the Lanczos vectors are kept to form s, so k iterations hold k vectors of
-    length n (O(k·n), grown as needed; 2k with reorthogonalisation), nothing of size n²
-    or (2n+1)×n.
+    length n (O(k·n), grown in place as needed; 2k with reorthogonalisation against a
+    general, non-diagonal M), nothing of size n² or (2n+1)×n.
 
     Options
     -------
@@ -43,7 +43,8 @@ def gltr(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *,
         Lanczos iterations, default n.
     reorthogonalize : bool
         M-orthogonalise each Lanczos vector against all earlier ones (default True). It
-        costs O(k·n) per iteration and doubles the stored vectors, and it is what makes
+        costs O(k·n) per iteration (and doubles the stored vectors for a non-diagonal M),
+        and it is what makes
         the computed s the minimiser over the Krylov space that h describes: without it,
         lost orthogonality lets ‖s‖_M drift from ‖h‖ and stalls convergence on
         ill-conditioned and nearly hard problems.
@@ -58,21 +59,24 @@ def gltr(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *,
     z = np.empty(n) if diagonal_metric else metric.solve(g)
     diag, off, h = np.empty(maxiter), np.empty(maxiter), np.zeros(maxiter)
     lstate = np.zeros(K.GLTR_STATE_SIZE)
-    store = {"Q": np.empty((min(maxiter, _INITIAL_VECTORS), n))}
-    store["W"] = np.empty_like(store["Q"]) if reorthogonalize else np.empty((0, n))
+    rows = min(maxiter, _INITIAL_VECTORS)
+    store = {"Q": np.empty((rows, n))}
+    # The w_j = M q_j are kept only where M is the caller's operator (see the kernel).
+    store["W"] = np.empty((rows if reorthogonalize and not diagonal_metric else 0, n))
 
     def call(resume):
         return K.gltr(*B.kernel_args, metric.inverse_diagonal if diagonal_metric else _EMPTY,
                       diagonal_metric, g, q, u, w, w_prev, r, z, diag, off, h, store["Q"],
-                      store["W"], s, lstate, radius, rtol, maxiter, resume)
+                      store["W"], reorthogonalize, s, lstate, radius, rtol, maxiter, resume)
 
     code = call(K.START)
     while code in (K.NEEDS_PRODUCT, K.NEEDS_PRECONDITIONER, K.NEEDS_STORAGE):
         if code == K.NEEDS_STORAGE:
-            for name, rows in store.items():
-                if rows.shape[0]:
-                    extra = min(rows.shape[0], maxiter - rows.shape[0])
-                    store[name] = np.concatenate([rows, np.empty((extra, n))])
+            for vectors in store.values():
+                if vectors.shape[0]:
+                    # In place where the allocator can (realloc, which for large blocks
+                    # remaps pages): no transient second copy of the whole store.
+                    vectors.resize((min(2 * vectors.shape[0], maxiter), n), refcheck=False)
             code = call(K.RESUME)
         elif code == K.NEEDS_PRODUCT:
             u[:] = B.apply(q)
