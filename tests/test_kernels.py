@@ -114,8 +114,11 @@ def reference_truncated_cg(A, b, inv_diag, radius, tol, maxiter):
             if not np.isfinite(radius):
                 return x, why, it
             a, bq, c = p @ (Mdiag * p), x @ (Mdiag * p), x @ (Mdiag * x) - radius ** 2
-            tau = (-bq + np.sqrt(bq * bq - a * c)) / a
-            return x + tau * p, why, it
+            roots = [(-bq + np.sqrt(bq * bq - a * c)) / a]
+            if kappa <= 0:  # both boundary points are candidates (N&W Alg. 7.2)
+                roots.append((-bq - np.sqrt(bq * bq - a * c)) / a)
+            model = lambda v: -b @ v + 0.5 * v @ A @ v  # noqa: E731
+            return min((x + t * p for t in roots), key=model), why, it
         x = x + alpha * p
         r_new = r - alpha * Ap
         if np.linalg.norm(r_new) <= tol:

@@ -207,6 +207,15 @@ def truncated_cg(kind, dense, data, indices, indptr, shift, inv_diag, preconditi
                     return NEGATIVE_CURVATURE
                 tau = boundary_fraction(state[S_XMX], state[S_XMP], state[S_PMP],
                                         radius_sq)
+                if kappa <= 0.0 and tau > 0.0:
+                    # Along negative curvature both boundary points are candidates (N&W
+                    # Alg. 7.2): the other root is (‖x‖²_M - Δ²)/(‖p‖²_M τ) ≤ 0, and with
+                    # r = b - Ax the model changes by -τ rᵀp + ½τ²κ; keep the lower.
+                    tau_back = (state[S_XMX] - radius_sq) / (state[S_PMP] * tau)
+                    rp = _dot(r, p)
+                    if -tau_back * rp + 0.5 * tau_back * tau_back * kappa \
+                            < -tau * rp + 0.5 * tau * tau * kappa:
+                        tau = tau_back
                 for i in range(n):
                     x[i] += tau * p[i]
                     r[i] -= tau * Ap[i]

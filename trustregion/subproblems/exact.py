@@ -42,7 +42,8 @@ def more_sorensen(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Me
     Options
     -------
     rtol : float
-        Boundary tolerance |‖s‖_M - Δ| ≤ rtol·Δ (default 1e-10).
+        Boundary tolerance |‖s(λ)‖_M - Δ| ≤ rtol·Δ (default 1e-10); a step that meets it
+        from outside is scaled onto the boundary.
     hard_case_rtol : float
         Relative model-value tolerance of the hard-case step (default 1e-10).
     maxiter : int
@@ -106,7 +107,9 @@ def _euclidean_more_sorensen(g, H, radius, rtol, hard_case_rtol, maxiter):
         if lam == 0.0 and pnorm <= radius:
             return p, 0.0, StepStatus.INTERIOR, it
         if abs(pnorm - radius) <= rtol * radius:
-            return p, lam, StepStatus.BOUNDARY, it
+            # Accept; a step just outside is pulled onto the boundary, so that every step
+            # is feasible whatever rtol (the model value moves by O(rtol)).
+            return (p * (radius / pnorm) if pnorm > radius else p), lam, StepStatus.BOUNDARY, it
         if pnorm < radius:
             lam_hi = lam
             z = _smallest_singular_direction(R, n)

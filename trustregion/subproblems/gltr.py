@@ -13,10 +13,12 @@ from ._step import Step
 
 _EMPTY = np.empty(0)  # the kernels read an empty inverse diagonal as M = I
 _INITIAL_VECTORS = 16  # rows of the Lanczos-vector store before it first doubles
+# Reorthogonalisation by default up to this n, where its O(k²n) cost stays small.
+_REORTHOGONALIZE_MAX_N = 2000
 
 
 def gltr(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *,
-         rtol: float = 1e-8, maxiter=None, reorthogonalize: bool = True) -> Step:
+         rtol: float = 1e-8, maxiter=None, reorthogonalize=None) -> Step:
     """GLTR: the global minimiser of gᵀs + ½ sᵀBs, ‖s‖_M ≤ Δ, over growing Krylov spaces.
 
     Preconditioned Lanczos builds an M-orthonormal basis Q_k of the Krylov space
@@ -41,17 +43,20 @@ def gltr(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *,
         Relative tolerance on the residual (default 1e-8).
     maxiter : int
         Lanczos iterations, default n.
-    reorthogonalize : bool
-        M-orthogonalise each Lanczos vector against all earlier ones (default True). It
-        costs O(k·n) per iteration (and doubles the stored vectors for a non-diagonal M),
-        and it is what makes
-        the computed s the minimiser over the Krylov space that h describes: without it,
-        lost orthogonality lets ‖s‖_M drift from ‖h‖ and stalls convergence on
-        ill-conditioned and nearly hard problems.
+    reorthogonalize : bool, optional
+        M-orthogonalise each Lanczos vector against all earlier ones. It keeps the computed
+        s the minimiser over the Krylov space that h describes: without it, lost
+        orthogonality lets ‖s‖_M drift from ‖h‖ and stalls convergence on ill-conditioned
+        and nearly hard problems. It costs O(k·n) per iteration, O(k²·n) in all (and
+        doubles the stored vectors for a non-diagonal M), which for a large sparse B soon
+        outweighs the products. Default: on for n ≤ 2000, off above; either way s is
+        measured after the run and kept feasible.
     """
     n = g.shape[0]
     rtol = check_nonnegative_scalar(rtol, "rtol")
     maxiter = max(check_maxiter(maxiter, "maxiter", n), 1)
+    if reorthogonalize is None:
+        reorthogonalize = n <= _REORTHOGONALIZE_MAX_N
     if not g.any():
         return Step(np.zeros(n), 0.0, False, StepStatus.ZERO_GRADIENT, residual_norm=0.0)
     diagonal_metric = metric.inverse_diagonal is not None
