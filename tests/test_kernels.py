@@ -41,6 +41,13 @@ def symmetric(rng, n, lo=-1.0, hi=5.0):
 
 # ---- products -------------------------------------------------------------------------
 
+def test_all_finite():
+    assert K.all_finite(np.array([1.0, -1e308, 1e308, 0.0]))  # no overflow on huge values
+    for bad in (np.inf, -np.inf, np.nan):
+        assert not K.all_finite(np.array([1.0, bad, 2.0]))
+    assert K.all_finite(np.empty(0))
+
+
 @pytest.mark.parametrize("shift", [0.0, 0.3])
 @pytest.mark.parametrize("form", [dense_args, csr_args])
 def test_explicit_matvec_matches_numpy(form, shift):
@@ -132,12 +139,13 @@ def reference_truncated_cg(A, b, inv_diag, radius, tol, maxiter):
 
 def run_kernel_tcg(args, b, inv_diag, radius, tol, maxiter, external_A=None):
     n = b.shape[0]
-    work = np.zeros((5, n))
-    x, r, z, p, Ap = work
-    r[:] = b
-    state = np.zeros(K.TCG_STATE_SIZE)
-    call = args + (inv_diag, True, work, state, radius ** 2, tol, maxiter)
-    code = K.truncated_cg(*call, K.START)
+    x = np.empty(n)
+    work = np.empty((4, n))
+    r, z, p, Ap = work
+    state = np.empty(K.TCG_STATE_SIZE)
+    # tol as an absolute tolerance: rtol = 0, atol = tol.
+    call = args + (inv_diag, True, b, x, work, state, radius ** 2, 0.0, tol, maxiter)
+    code = K.truncated_cg(*call, K.START_FROM_ZERO)
     while code == K.NEEDS_PRODUCT:
         Ap[:] = external_A @ p
         code = K.truncated_cg(*call, K.HAVE_PRODUCT)

@@ -50,9 +50,12 @@ BREAKDOWN = 6  # the preconditioner is not positive definite: rᵀM⁻¹r <= 0 w
 NEEDS_PRECONDITIONER = 5
 NEEDS_PRODUCT = 7
 NEEDS_STORAGE = 8
+INVALID_RHS = 9  # b has a non-finite entry (found before any work)
+INVALID_OPERATOR = 10  # the stored matrix has a non-finite entry (likewise)
 
 # How a kernel call resumes.
 START = 0
+START_FROM_ZERO = 4  # truncated_cg only: x₀ = 0, the kernel sets x and r
 RESUME = 1  # carry on (after a storage request)
 HAVE_PRODUCT = 2  # the requested product has been written
 HAVE_PRECONDITIONED = 3  # z = M⁻¹r has been written
@@ -71,7 +74,8 @@ S_XMP = 3  # xᵀMp
 S_PMP = 4  # ‖p‖²_M
 S_ALPHA = 5  # last step length
 S_ITER = 6  # iterations (products) so far
-TCG_STATE_SIZE = 7
+S_TOL = 7  # the residual tolerance max(rtol‖b‖, atol)
+TCG_STATE_SIZE = 8
 
 # Slots of the GLTR state vector.
 L_GAMMA0 = 0  # γ₀ = ‖g‖_{M⁻¹}
@@ -141,7 +145,7 @@ def boundary_fraction(xmx, xmp, pmp, radius_sq):
 
 @njit(cache=True, fastmath=_FASTMATH)
 def truncated_cg(kind, dense, data, indices, indptr, shift, inv_diag, precondition,
-                 work, state, radius_sq, tol, maxiter, resume):
+                 b, x, work, state, radius_sq, rtol, atol, maxiter, resume):
     """Preconditioned CG on A x = b, truncated at the boundary ‖x‖_M = Δ.
 
     Plain CG (Nocedal & Wright 2006, Alg. 5.3) is the case ``radius_sq = inf``. With a
@@ -154,33 +158,53 @@ def truncated_cg(kind, dense, data, indices, indptr, shift, inv_diag, preconditi
 
     The residual ``r = b - A x`` stays consistent with ``x`` also after a final boundary
     step, so callers can evaluate the model without another product. The stopping rule is
-    ‖r‖₂ ≤ ``tol``. A non-finite pᵀAp ends the iteration with ``NONFINITE`` before x and r
-    are touched, so they hold the last finite iterate.
+    ‖r‖₂ ≤ max(rtol·‖b‖₂, atol); b = 0 gives x = 0 at once. A non-finite pᵀAp ends the
+    iteration with ``NONFINITE`` before x and r are touched, so they hold the last finite
+    iterate. A non-finite entry of b or of a stored matrix is reported at the start
+    (``INVALID_RHS``, ``INVALID_OPERATOR``), before any work.
 
-    Call with ``resume = START`` once r holds b - A x₀ (and z holds M⁻¹r unless
-    ``precondition``); with ``precondition`` the kernel forms z = M⁻¹r itself from
+    Start with ``resume = START_FROM_ZERO`` (x₀ = 0: the kernel sets x and r = b) or
+    ``START`` (the caller has set x = x₀ and r = b - A x₀); unless ``precondition``, z must
+    then hold M⁻¹r. With ``precondition`` the kernel forms z = M⁻¹r itself from
     ``inv_diag``, the inverse of a diagonal M (empty for M = I). It returns a terminal code,
     or ``NEEDS_PRODUCT`` (write A p into ``Ap``, resume with ``HAVE_PRODUCT``; only for
     ``kind = EXTERNAL``), or ``NEEDS_PRECONDITIONER`` (write M⁻¹r into ``z``, resume with
     ``HAVE_PRECONDITIONED``; only without ``precondition``). ``state[S_ITER]`` counts
-    iterations, one product each. The vectors are the rows of ``work`` (5×n): x, r, z, p
-    and Ap, in that order (one array, so that a call unboxes one argument, not five).
+    iterations, one product each. r, z, p and Ap are the rows of ``work`` (4×n), so that a
+    call unboxes one argument for them, not four.
     """
-    x, r, z, p, Ap = work[0], work[1], work[2], work[3], work[4]
+    r, z, p, Ap = work[0], work[1], work[2], work[3]
     n = x.shape[0]
     phase = resume
-    if phase == START:
+    if phase == START or phase == START_FROM_ZERO:
+        # Inputs are checked here, before any work, rather than by separate calls: on a
+        # small system each call costs as much as the solve.
+        if not all_finite(b):
+            return INVALID_RHS
+        if (kind == DENSE and not all_finite(dense.ravel())) \
+                or (kind == CSR and not all_finite(data)):
+            return INVALID_OPERATOR
+        state.fill(0.0)
+        bnorm = np.sqrt(_dot(b, b))
+        state[S_TOL] = max(rtol * bnorm, atol)
+        if bnorm == 0.0:
+            x.fill(0.0)
+            r.fill(0.0)
+            return CONVERGED
+        if phase == START_FROM_ZERO:
+            for i in range(n):
+                x[i] = 0.0
+                r[i] = b[i]
         if precondition:
             _apply_inverse_diagonal(inv_diag, r, z)
         rz = _dot(r, z)
         rr = _dot(r, r)
         for i in range(n):
             p[i] = z[i]
-        state.fill(0.0)
         state[S_RZ] = rz
         state[S_RR] = rr
         state[S_PMP] = rz
-        if np.sqrt(rr) <= tol:
+        if np.sqrt(rr) <= state[S_TOL]:
             return CONVERGED
         if not np.isfinite(rz):
             return NONFINITE
@@ -230,7 +254,7 @@ def truncated_cg(kind, dense, data, indices, indptr, shift, inv_diag, preconditi
             state[S_RR] = rr
             state[S_XMX] = xmx
             state[S_ALPHA] = alpha
-            if np.sqrt(rr) <= tol:
+            if np.sqrt(rr) <= state[S_TOL]:
                 return CONVERGED
             if not precondition:
                 return NEEDS_PRECONDITIONER
@@ -527,6 +551,16 @@ def tridiagonal_tr_solve(diag, off, c0, radius, rtol, h):
             h[i] += tau * work[i]
         return lam, TRIDIAG_HARD_CASE
     return lam, TRIDIAG_BOUNDARY
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def all_finite(v):
+    """Whether every entry of the 1-D array v is finite. x - x is 0 for finite x and NaN
+    for ±inf and NaN, so one branch-free (vectorisable) sum decides, with no overflow."""
+    acc = 0.0
+    for i in range(v.shape[0]):
+        acc += v[i] - v[i]
+    return acc == 0.0
 
 
 @njit(cache=True, fastmath=_FASTMATH)

@@ -7,27 +7,29 @@ import math
 
 import numpy as np
 
+from . import _kernels as K
 
-def as_float_vector(value, name, *, size=None, finite=True):
-    """``value`` as a new 1-D float64 array; the caller's array is never aliased."""
+
+def as_float_vector(value, name, *, size=None, finite=True, copy=True):
+    """``value`` as a 1-D float64 array: a new one, never aliasing the caller's, unless
+    ``copy=False`` for a caller that only reads it."""
     try:
-        arr = np.array(value, dtype=np.float64, copy=True)
+        arr = np.array(value, dtype=np.float64, copy=True) if copy \
+            else np.ascontiguousarray(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{name} must be a 1-D array of real numbers: {exc}") from None
     if arr.ndim != 1:
         raise ValueError(f"{name} must be a 1-D array, got an array of shape {arr.shape}")
     if size is not None and arr.shape[0] != size:
         raise ValueError(f"{name} must have length {size}, got length {arr.shape[0]}")
-    if finite and not all_finite(arr):
+    if finite and not K.all_finite(arr):
         raise ValueError(f"{name} contains non-finite values (NaN or infinity)")
     return arr
 
 
 def all_finite(arr: np.ndarray) -> bool:
-    """Whether every entry is finite. A finite sum proves it with one reduction (NaN and
-    ±inf propagate through a sum); only a non-finite sum, which finite entries can also
-    produce by overflow, needs the entrywise test."""
-    return math.isfinite(arr.sum()) or bool(np.isfinite(arr).all())
+    """Whether every entry of a float64 array is finite (one pass, in a kernel)."""
+    return K.all_finite(arr.ravel())
 
 
 def check_positive_scalar(value, name, *, allow_inf=False):

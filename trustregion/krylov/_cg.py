@@ -1,6 +1,5 @@
 """``trustregion.cg``: preconditioned conjugate gradients for symmetric positive definite systems."""
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,6 +9,7 @@ from .. import _kernels as K
 from .._status import CGStatus
 from .._validation import as_float_vector, check_maxiter, check_nonnegative_scalar
 from ..operators import Preconditioner, as_operator
+from ..operators._symmetric import kernel_operand
 from ._truncated_cg import run_truncated_cg
 
 _STATUS = {status.value: status for status in CGStatus}
@@ -91,21 +91,21 @@ def cg(A, b, *, M=None, x0=None, rtol=1e-5, atol=0.0, maxiter=None, callback=Non
     -----
     ``b = 0`` returns ``x = 0`` at once, as the exact solution, whatever ``x0``.
     """
-    b = as_float_vector(b, "b")
+    b = as_float_vector(b, "b", copy=False, finite=False)  # the kernel checks finiteness
     n = b.shape[0]
-    op = as_operator(A, n, name="A")
+    operand = kernel_operand(A, n, name="A")
     rtol = check_nonnegative_scalar(rtol, "rtol")
     atol = check_nonnegative_scalar(atol, "atol")
     maxiter = check_maxiter(maxiter, "maxiter", 10 * n)
     if x0 is not None:
         x0 = as_float_vector(x0, "x0", size=n)
     inverse_diagonal, preconditioner = _preconditioner(M, n)
-    bnorm = math.sqrt(b.dot(b))
-    if bnorm == 0.0:
-        return CGResult(np.zeros(n), 0, 0.0, CGStatus.CONVERGED, 0)
-    run = run_truncated_cg(op, b, tol=max(rtol * bnorm, atol), maxiter=maxiter,
+    run = run_truncated_cg(operand, b, rtol=rtol, atol=atol, maxiter=maxiter,
                            inverse_diagonal=inverse_diagonal, preconditioner=preconditioner,
                            x0=x0, callback=callback)
+    if run.code == K.INVALID_RHS or run.code == K.INVALID_OPERATOR:
+        name = "b" if run.code == K.INVALID_RHS else "A"
+        raise ValueError(f"{name} contains non-finite values (NaN or infinity)")
     return CGResult(run.x, run.iterations, run.residual_norm, _STATUS[run.code],
                     run.operator_products)
 

@@ -23,56 +23,69 @@ class TruncatedCGRun(NamedTuple):
     residual_norm: float
 
 
-def run_truncated_cg(op: SymmetricOperator, b: np.ndarray, *, tol: float, maxiter: int,
-                     inverse_diagonal: Optional[np.ndarray] = None,
+def run_truncated_cg(operand, b: np.ndarray, *, rtol: float, maxiter: int,
+                     atol: float = 0.0, inverse_diagonal: Optional[np.ndarray] = None,
                      preconditioner: Optional[Callable[[np.ndarray], np.ndarray]] = None,
                      radius: float = math.inf, x0: Optional[np.ndarray] = None,
                      callback: Optional[Callable[[np.ndarray], None]] = None) -> TruncatedCGRun:
     """Preconditioned CG on A x = b, truncated at ‖x‖_M = ``radius`` (Steihaug–Toint).
 
-    Drives :func:`trustregion._kernels.truncated_cg`. The preconditioner is either
+    Drives :func:`trustregion._kernels.truncated_cg`. ``operand`` is a
+    :class:`SymmetricOperator` or the ``(kernel_args, apply)`` pair of
+    :func:`~trustregion.operators.kernel_operand`. The preconditioner is either
     diagonal (``inverse_diagonal``, the inverse of the diagonal of M; ``None`` with no
     ``preconditioner`` means M = I) or a general callable ``preconditioner(r) = M⁻¹r``.
     With a stored matrix, a diagonal preconditioner and no callback, the whole solve is one
     kernel call; otherwise each iteration is one product (and one preconditioner solve) in
-    Python and one kernel call. The stopping rule is ‖r‖₂ ≤ ``tol``.
+    Python and one kernel call. The stopping rule is ‖r‖₂ ≤ max(rtol·‖b‖₂, atol).
     """
+    if isinstance(operand, SymmetricOperator):
+        kernel_args, apply = operand.kernel_args, operand.apply
+    else:
+        kernel_args, apply = operand
     n = b.shape[0]
     inv = _IDENTITY if inverse_diagonal is None else inverse_diagonal
     precondition_inside = preconditioner is None
-    work = np.empty((5, n))  # rows x, r, z, p, Ap
-    if x0 is None:
-        work[0] = 0.0
-        work[1] = b
-    else:
-        work[0] = x0
-        work[1] = b - op.apply(x0)
+    x = np.empty(n)
+    work = np.empty((4, n))  # rows r, z, p, Ap
+    state = np.empty(K.TCG_STATE_SIZE)
+    start = K.START_FROM_ZERO
+    if x0 is not None or not precondition_inside:
+        if not K.all_finite(b):  # checked before b reaches the user's functions
+            return TruncatedCGRun._make((x, work[0], K.INVALID_RHS, 0, 0, math.nan))
+    if x0 is not None:
+        x[:] = x0
+        work[0] = b - apply(x0)
+        start = K.START
     if not precondition_inside:
-        work[2] = preconditioner(work[1])
-    state = np.zeros(K.TCG_STATE_SIZE)
-    args = (MATRIX_FREE.args if callback is not None else op.kernel_args) \
-        + (inv, precondition_inside, work, state, radius * radius, tol, maxiter)
-    code = K.truncated_cg(*args, K.START)
+        work[1] = preconditioner(work[0] if x0 is not None else b)
+    if callback is not None:
+        kernel_args = MATRIX_FREE  # products in Python, so that the callback sees each iterate
+    code = K.truncated_cg(*kernel_args, inv, precondition_inside, b, x, work, state,
+                          radius * radius, rtol, atol, maxiter, start)
     if code == K.NEEDS_PRODUCT or code == K.NEEDS_PRECONDITIONER:
-        code = _serve_requests(code, args, op, preconditioner, callback, work, state)
-    x, r = work[0].copy(), work[1].copy()  # not views: callers keep x, not all of work
+        args = kernel_args + (inv, precondition_inside, b, x, work, state, radius * radius,
+                              rtol, atol, maxiter)
+        code = _serve_requests(code, args, apply, preconditioner, callback, x, work, state)
     iterations = int(state[K.S_ITER])
     if callback is not None and code == K.CONVERGED and iterations > 0:
         callback(x.copy())
+    r = work[0]
     rnorm = math.sqrt(state[K.S_RR])
     if code in (K.BOUNDARY, K.NEGATIVE_CURVATURE) and math.isfinite(radius):
         rnorm = float(np.linalg.norm(r))
-    return TruncatedCGRun(x, r, code, iterations, iterations + (x0 is not None), rnorm)
+    # _make skips the NamedTuple's Python-level __new__ (this is on every cg call's path).
+    return TruncatedCGRun._make((x, r, code, iterations, iterations + (x0 is not None), rnorm))
 
 
-def _serve_requests(code, args, op, preconditioner, callback, work, state):
+def _serve_requests(code, args, apply, preconditioner, callback, x, work, state):
     """Answer the kernel's requests for products and preconditioned residuals."""
-    x, r, z, p, Ap = work
+    r, z, p, Ap = work
     while code == K.NEEDS_PRODUCT or code == K.NEEDS_PRECONDITIONER:
         if code == K.NEEDS_PRODUCT:
             if callback is not None and state[K.S_ITER] > 0:
                 callback(x.copy())
-            Ap[:] = op.apply(p)
+            Ap[:] = apply(p)
             code = K.truncated_cg(*args, K.HAVE_PRODUCT)
         else:
             z[:] = preconditioner(r)

@@ -5,6 +5,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .. import _kernels as K
+from .._validation import all_finite
 from ._symmetric import SymmetricOperator
 
 
@@ -109,6 +110,6 @@ def _as_finite_array(value, name, *, ndim):
         raise ValueError(f"{name} must be a {ndim}-D array, got shape {arr.shape}")
     if arr.size == 0:
         raise ValueError(f"{name} must not be empty")
-    if not np.isfinite(arr).all():
+    if not all_finite(arr):
         raise ValueError(f"{name} contains non-finite values (NaN or infinity)")
     return arr

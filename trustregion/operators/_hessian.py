@@ -1,12 +1,12 @@
 """Hessian and Gauss–Newton operators built from a user's functions."""
 
-from typing import Callable, Optional, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator, aslinearoperator
 
-from .._validation import as_float_vector
+from .._validation import all_finite, as_float_vector
 from ._symmetric import SymmetricOperator
 
 _EPS = np.finfo(np.float64).eps
@@ -111,7 +111,7 @@ class GaussNewtonOperator(SymmetricOperator):
             J = np.asarray(J, dtype=np.float64)
             if J.ndim != 2:
                 raise ValueError(f"J must be a 2-D (m, n) matrix, got shape {J.shape}")
-            if not np.isfinite(J).all():
+            if not all_finite(J):
                 raise ValueError("J contains non-finite values (NaN or infinity)")
             op = aslinearoperator(J)
         self.jacobian = op

@@ -20,7 +20,8 @@ class ExplicitMatrix(NamedTuple):
 
     ``kind`` is ``_kernels.DENSE`` (``dense`` holds A) or ``_kernels.CSR`` (``data``,
     ``indices``, ``indptr`` hold A, all rows present). The unused arrays are empty so
-    that every call has the same argument types and the kernels compile once.
+    that every call has the same argument types and the kernels compile once. The tuple
+    itself is the kernels' leading arguments.
     """
 
     kind: int
@@ -29,10 +30,6 @@ class ExplicitMatrix(NamedTuple):
     indices: np.ndarray
     indptr: np.ndarray
     shift: float = 0.0
-
-    @property
-    def args(self):
-        return (self.kind, self.dense, self.data, self.indices, self.indptr, self.shift)
 
 
 # What a kernel is given for a matrix-free operator: it then asks for each product.
@@ -82,7 +79,7 @@ class SymmetricOperator(LinearOperator):
         self.positive_semidefinite = bool(positive_semidefinite)
         self.explicit = explicit
         # The operator as the kernels take it: the stored matrix, or 'ask for products'.
-        self.kernel_args = (explicit or MATRIX_FREE).args
+        self.kernel_args = explicit if explicit is not None else MATRIX_FREE
 
     @property
     def n(self) -> int:
@@ -171,7 +168,7 @@ def as_operator(A, n: Optional[int] = None, *, positive_semidefinite: bool = Fal
             csr = csr.copy()
             csr.sum_duplicates()
         data = np.asarray(csr.data, dtype=np.float64)
-        if not np.isfinite(data).all():
+        if not all_finite(data):
             raise ValueError(f"{name} contains non-finite values (NaN or infinity)")
         explicit = ExplicitMatrix(K.CSR, _EMPTY_2D, data, csr.indices.astype(np.int64),
                                   csr.indptr.astype(np.int64))
@@ -196,12 +193,33 @@ def as_operator(A, n: Optional[int] = None, *, positive_semidefinite: bool = Fal
 
 
 def _dense_operator(dense, n, name, positive_semidefinite):
-    _check_dimension(dense.shape, n, name)
-    if not all_finite(dense):
-        raise ValueError(f"{name} contains non-finite values (NaN or infinity)")
-    explicit = ExplicitMatrix(K.DENSE, dense, _EMPTY_1D, _EMPTY_INT, _EMPTY_INT)
-    return SymmetricOperator(dense.shape[0], dense.dot, explicit=explicit,
+    return SymmetricOperator(dense.shape[0], dense.dot, explicit=_dense_explicit(dense, n, name),
                              positive_semidefinite=positive_semidefinite)
+
+
+def _dense_explicit(dense, n, name, check_finite=True):
+    """Validate a float64 C-contiguous square matrix and describe it for the kernels."""
+    shape = dense.shape
+    if shape[0] != shape[1] or (n is not None and shape[0] != n):
+        _check_dimension(shape, n, name)  # raises, with the message
+    if check_finite and not K.all_finite(dense.ravel()):
+        raise ValueError(f"{name} contains non-finite values (NaN or infinity)")
+    # _make skips the NamedTuple's Python-level __new__: this runs on every cg call.
+    return ExplicitMatrix._make((K.DENSE, dense, _EMPTY_1D, _EMPTY_INT, _EMPTY_INT, 0.0))
+
+
+def kernel_operand(A, n: int, name: str = "A"):
+    """``(kernel_args, apply)`` for A, as the Krylov drivers need it.
+
+    The same conversion as :func:`as_operator`, without building the operator object for
+    a plain float64 array, whose finiteness the kernel checks when it starts: solvers that
+    only multiply (``cg``) keep the cost of a call on a small system down to the work.
+    """
+    if type(A) is np.ndarray and A.dtype == _FLOAT64 and A.ndim == 2 \
+            and A.flags.c_contiguous:
+        return _dense_explicit(A, n, name, check_finite=False), A.dot
+    op = as_operator(A, n, name=name)
+    return op.kernel_args, op.apply
 
 
 def _check_dimension(shape, n, name):

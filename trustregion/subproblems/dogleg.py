@@ -77,7 +77,7 @@ def _newton_step(g, B, rtol, maxiter):
             return None, None, 0, K.NEGATIVE_CURVATURE
         p, info = lapack.dpotrs(factor, -g, lower=True)
         return p, -g, 0, K.CONVERGED
-    run = run_truncated_cg(B, -g, tol=rtol * math.sqrt(np.dot(g, g)), maxiter=maxiter)
+    run = run_truncated_cg(B, -g, rtol=rtol, maxiter=maxiter)
     if run.code not in (K.CONVERGED, K.MAX_ITER):
         return None, None, run.operator_products, run.code
     return run.x, -g - run.r, run.operator_products, run.code

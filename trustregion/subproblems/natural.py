@@ -46,7 +46,7 @@ def natural_step(g: np.ndarray, B, radius: float, metric: Metric, *, rtol: float
         x_norm_sq = float(np.dot(g, x))
         code, iterations, products, residual = K.CONVERGED, 0, 0, 0.0
     else:
-        run = run_truncated_cg(metric.operator, g, tol=rtol * math.sqrt(np.dot(g, g)),
+        run = run_truncated_cg(metric.operator, g, rtol=rtol,
                                maxiter=maxiter)
         x, code, iterations = run.x, run.code, run.iterations
         products, residual = run.operator_products, run.residual_norm

@@ -1,6 +1,5 @@
 """Steihaug–Toint truncated conjugate gradients."""
 
-import math
 
 import numpy as np
 
@@ -45,11 +44,10 @@ def steihaug_cg(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metr
     n = g.shape[0]
     rtol = check_nonnegative_scalar(rtol, "rtol")
     maxiter = check_maxiter(maxiter, "maxiter", n)
-    gnorm = math.sqrt(np.dot(g, g))
-    if gnorm == 0.0:
+    if not g.any():
         return Step(np.zeros(n), 0.0, False, StepStatus.ZERO_GRADIENT, residual_norm=0.0)
     use_diagonal = metric.inverse_diagonal is not None
-    run = run_truncated_cg(B, -g, tol=rtol * gnorm, maxiter=maxiter, radius=radius,
+    run = run_truncated_cg(B, -g, rtol=rtol, maxiter=maxiter, radius=radius,
                            inverse_diagonal=metric.inverse_diagonal if use_diagonal else None,
                            preconditioner=None if use_diagonal else metric.solve)
     s, r = run.x, run.r
