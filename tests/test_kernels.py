@@ -41,6 +41,7 @@ def symmetric(rng, n, lo=-1.0, hi=5.0):
 
 # ---- products -------------------------------------------------------------------------
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
 def test_all_finite():
     assert K.all_finite(np.array([1.0, -1e308, 1e308, 0.0]))  # no overflow on huge values
     for bad in (np.inf, -np.inf, np.nan):
