@@ -244,7 +244,9 @@ def test_tridiagonal_tr_solve_is_the_global_minimum(seed):
     c0 = float(rng.uniform(0.1, 3.0))
     radius = float(10.0 ** rng.uniform(-2, 2))
     h = np.empty(k)
-    lam, code = K.tridiagonal_tr_solve(diag, off, c0, radius, 1e-13, h)
+    c = np.zeros(k)
+    c[0] = c0
+    lam, code, _ = K.tridiagonal_tr_solve(diag, off, c, radius, 1e-13, h)
     assert np.linalg.norm(h) <= radius * (1 + 1e-10)
     ref = reference_tridiagonal(diag, off, c0, radius)
     m, m_ref = tri_model(diag, off, c0, h), tri_model(diag, off, c0, ref)
@@ -265,7 +267,7 @@ def test_tridiagonal_tr_solve_hard_case():
     diag = np.array([1.0, -2.0])
     off = np.array([0.0])
     h = np.empty(2)
-    lam, code = K.tridiagonal_tr_solve(diag, off, 1.0, 1.0, 1e-13, h)
+    lam, code, _ = K.tridiagonal_tr_solve(diag, off, np.array([1.0, 0.0]), 1.0, 1e-13, h)
     assert code == K.TRIDIAG_HARD_CASE
     assert math.isclose(lam, 2.0, rel_tol=1e-10)
     assert math.isclose(np.linalg.norm(h), 1.0, rel_tol=1e-10)

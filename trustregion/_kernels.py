@@ -384,8 +384,10 @@ def gltr(kind, dense, data, indices, indptr, shift, inv_diag, precondition,
             # γ_{k+1} is rounding noise: the Krylov space is invariant and T_k is exact.
             # Normalising r would inject a vector of noise, not orthogonal to Q.
             gamma = 0.0
-        lam, tcode = tridiagonal_tr_solve(diag[:k + 1], off[:k], lstate[L_GAMMA0], radius,
-                                          _TRIDIAG_RTOL, h[:k + 1])
+        rhs = np.zeros(k + 1)  # the Krylov space's gradient is γ₀e₁
+        rhs[0] = lstate[L_GAMMA0]
+        lam, tcode, _ = tridiagonal_tr_solve(diag[:k + 1], off[:k], rhs, radius,
+                                             _TRIDIAG_RTOL, h[:k + 1])
         lstate[L_ITER] = k + 1
         lstate[L_LAM] = lam
         lstate[L_TRIDIAG] = tcode
@@ -444,25 +446,28 @@ def _ldl_solve(dpiv, lmul, v):
 
 
 @njit(cache=True, fastmath=_FASTMATH)
-def tridiagonal_tr_solve(diag, off, c0, radius, rtol, h):
-    """Global minimiser of c0 h₀ + ½ hᵀTh subject to ‖h‖₂ ≤ Δ, T symmetric tridiagonal.
+def tridiagonal_tr_solve(diag, off, c, radius, rtol, h):
+    """Global minimiser of cᵀh + ½ hᵀTh subject to ‖h‖₂ ≤ Δ, T symmetric tridiagonal.
 
     Moré–Sorensen (1983) on a tridiagonal matrix, where each factorisation costs O(k):
     the smallest eigenvalue λ₁ of T is found by Sturm bisection; if T is positive definite
     and the Newton point lies inside, it is the solution; otherwise λ > max(0, -λ₁) solves
     the secular equation ‖h(λ)‖ = Δ by safeguarded Newton on 1/‖h(λ)‖ - 1/Δ (Nocedal &
     Wright 2006, Alg. 4.3), which converges monotonically from the left of the root. If
-    even just right of -λ₁ the step is shorter than Δ (the hard case, which only arises
-    numerically for an unreduced Lanczos tridiagonal), an eigenvector of λ₁ from inverse
-    iteration is added to reach the boundary. ``rtol`` bounds |‖h‖ - Δ|/Δ.
+    even just right of -λ₁ the step is shorter than Δ (the hard case: c has no component
+    along the eigenvectors of λ₁), an eigenvector of λ₁ from inverse iteration is added to
+    reach the boundary. ``rtol`` bounds |‖h‖ - Δ|/Δ. GLTR calls this with c = γ₀e₁ on the
+    Lanczos tridiagonal; "exact" with c = Qᵀg on the Householder tridiagonal form of B.
 
-    Returns ``(lam, code)``; ``h`` receives the solution.
+    Returns ``(lam, code, factorisations)``; ``h`` receives the solution.
     """
     k = diag.shape[0]
     dpiv = np.empty(k)
     lmul = np.zeros(k)
     work = np.empty(k)
     eps = 2.220446049250313e-16
+    cnorm = np.sqrt(_dot(c, c))
+    factorisations = 0
     # Gershgorin bounds bracket λ₁ and bound ‖T‖.
     lo = np.inf
     hi = np.inf
@@ -482,22 +487,23 @@ def tridiagonal_tr_solve(diag, off, c0, radius, rtol, h):
             lo = mid
     lam1 = lo
     h.fill(0.0)
-    if c0 == 0.0 and lam1 >= 0.0:
-        return 0.0, TRIDIAG_INTERIOR
+    if cnorm == 0.0 and lam1 >= 0.0:
+        return 0.0, TRIDIAG_INTERIOR, factorisations
     lam_lo = max(0.0, -lam1)
-    lam_hi = lam_lo + abs(c0) / radius + eps * max(tnorm, 1.0)
+    lam_hi = lam_lo + cnorm / radius + eps * max(tnorm, 1.0)
     # Start at λ = 0 when T is positive definite, else just right of -λ₁.
-    shift = 0.0 if lam1 > 0.0 else 1e-14 * max(max(tnorm, abs(c0) / radius), 1e-300)
+    shift = 0.0 if lam1 > 0.0 else 1e-14 * max(max(tnorm, cnorm / radius), 1e-300)
     lam = lam_lo + shift
     while _ldl(diag, off, lam, dpiv, lmul) > 0:
         shift = 4.0 * max(shift, 1e-300)
         lam = lam_lo + shift
-    h.fill(0.0)
-    h[0] = -c0
+    factorisations += 1
+    for i in range(k):
+        h[i] = -c[i]
     _ldl_solve(dpiv, lmul, h)
     hnorm = np.sqrt(_dot(h, h))
     if lam == 0.0 and hnorm <= radius:
-        return 0.0, TRIDIAG_INTERIOR
+        return 0.0, TRIDIAG_INTERIOR, factorisations
     hard_case = hnorm < radius
     if not hard_case:
         lam_hi = max(lam_hi, 2.0 * lam)
@@ -517,8 +523,9 @@ def tridiagonal_tr_solve(diag, off, c0, radius, rtol, h):
             while _ldl(diag, off, lam, dpiv, lmul) > 0 and lam < lam_hi:
                 lam_lo = lam
                 lam = 0.5 * (lam_lo + lam_hi)
-            h.fill(0.0)
-            h[0] = -c0
+            factorisations += 1
+            for i in range(k):
+                h[i] = -c[i]
             _ldl_solve(dpiv, lmul, h)
             hnorm = np.sqrt(_dot(h, h))
         if abs(hnorm - radius) > rtol * radius:
@@ -527,17 +534,26 @@ def tridiagonal_tr_solve(diag, off, c0, radius, rtol, h):
             # case, from the right end of the bracket, where ‖h‖ < Δ.
             lam = lam_hi
             _ldl(diag, off, lam, dpiv, lmul)
-            h.fill(0.0)
-            h[0] = -c0
+            factorisations += 1
+            for i in range(k):
+                h[i] = -c[i]
             _ldl_solve(dpiv, lmul, h)
             hnorm = np.sqrt(_dot(h, h))
             hard_case = hnorm < radius
+        if hnorm > radius:
+            # Within rtol but outside: scaled onto the boundary, so that every step is
+            # feasible whatever rtol (the model value moves by O(rtol)).
+            for i in range(k):
+                h[i] *= radius / hnorm
     if hard_case:
         # T + λI is (nearly) singular along the eigenvector v of λ₁ and the right-hand side
         # has (almost) no component along it. Add τv so that ‖h + τv‖ = Δ (Moré & Sorensen
         # 1983, §3); both roots give the same model value when v is an eigenvector, so take
         # the one of smaller magnitude, in cancellation-free form.
-        work.fill(1.0)
+        # Inverse iteration from sin(φ·i), φ the golden ratio: never periodic, so not
+        # orthogonal to an eigenvector of a structured T (ones is, to (1, -1)).
+        for i in range(k):
+            work[i] = np.sin(1.618033988749895 * (i + 1))
         for _ in range(3):
             _ldl_solve(dpiv, lmul, work)
             nv = np.sqrt(_dot(work, work))
@@ -549,8 +565,31 @@ def tridiagonal_tr_solve(diag, off, c0, radius, rtol, h):
         tau = gap / (hv + disc) if hv > 0.0 else -gap / (disc - hv)
         for i in range(k):
             h[i] += tau * work[i]
-        return lam, TRIDIAG_HARD_CASE
-    return lam, TRIDIAG_BOUNDARY
+        return lam, TRIDIAG_HARD_CASE, factorisations
+    return lam, TRIDIAG_BOUNDARY, factorisations
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def householder_apply(reflectors, tau, x, transpose):
+    """x ← Qᵀx (``transpose``) or Qx, Q = H₀H₁⋯H_{n-2} from LAPACK's dsytrd (lower).
+
+    Hᵢ = I - τᵢvᵢvᵢᵀ with vᵢ = (0, …, 0, 1, a[i+2:, i]), the 1 at position i + 1
+    (LAPACK Users' Guide, dsytrd, UPLO = 'L'). ``reflectors`` is the transpose of dsytrd's
+    output, so that each vᵢ's stored tail is the contiguous row ``reflectors[i, i+2:]``.
+    """
+    n = x.shape[0]
+    for step in range(n - 1):
+        i = step if transpose else n - 2 - step
+        t = tau[i]
+        if t == 0.0:
+            continue
+        d = x[i + 1]
+        for j in range(i + 2, n):
+            d += reflectors[i, j] * x[j]
+        d *= t
+        x[i + 1] -= d
+        for j in range(i + 2, n):
+            x[j] -= d * reflectors[i, j]
 
 
 @njit(cache=True, fastmath=_FASTMATH)
