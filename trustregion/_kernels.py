@@ -181,9 +181,15 @@ def truncated_cg(kind, dense, data, indices, indptr, shift, inv_diag, preconditi
         # small system each call costs as much as the solve.
         if not all_finite(b):
             return INVALID_RHS
-        if (kind == DENSE and not all_finite(dense.ravel())) \
-                or (kind == CSR and not all_finite(data)):
+        if kind == CSR and not all_finite(data):
             return INVALID_OPERATOR
+        if kind == DENSE:
+            acc = 0.0  # as in all_finite, over the rows of the 2-D array
+            for i in range(n):
+                for j in range(n):
+                    acc += dense[i, j] - dense[i, j]
+            if acc != 0.0:
+                return INVALID_OPERATOR
         state.fill(0.0)
         bnorm = np.sqrt(_dot(b, b))
         state[S_TOL] = max(rtol * bnorm, atol)
@@ -550,10 +556,10 @@ def tridiagonal_tr_solve(diag, off, c, radius, rtol, h):
         # has (almost) no component along it. Add τv so that ‖h + τv‖ = Δ (Moré & Sorensen
         # 1983, §3); both roots give the same model value when v is an eigenvector, so take
         # the one of smaller magnitude, in cancellation-free form.
-        # Inverse iteration from sin(φ·i), φ the golden ratio: never periodic, so not
+        # Inverse iteration from (1, 1/2, 1/3, …): no sign pattern or period, so not
         # orthogonal to an eigenvector of a structured T (ones is, to (1, -1)).
         for i in range(k):
-            work[i] = np.sin(1.618033988749895 * (i + 1))
+            work[i] = 1.0 / (i + 1.0)
         for _ in range(3):
             _ldl_solve(dpiv, lmul, work)
             nv = np.sqrt(_dot(work, work))
