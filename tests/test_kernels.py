@@ -145,7 +145,7 @@ def run_kernel_tcg(args, b, inv_diag, radius, tol, maxiter, external_A=None):
     r, z, p, Ap = work
     state = np.empty(K.TCG_STATE_SIZE)
     # tol as an absolute tolerance: rtol = 0, atol = tol.
-    call = args + (inv_diag, True, b, x, work, state, radius ** 2, 0.0, tol, maxiter)
+    call = args + (inv_diag, True, b, x, work, state, radius ** 2, 0.0, tol, maxiter, True)
     code = K.truncated_cg(*call, K.START_FROM_ZERO)
     while code == K.NEEDS_PRODUCT:
         Ap[:] = external_A @ p
@@ -361,3 +361,20 @@ def test_gltr_nonfinite_product_returns_last_solution():
                                       n, external_B=Poison())
     assert code == K.NONFINITE and k == 3
     assert np.isfinite(s).all() and np.linalg.norm(s) <= 1.0 + 1e-10
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+@pytest.mark.parametrize("form", [dense_args, csr_args])
+def test_truncated_cg_checks_inputs_before_any_work(form):
+    A = np.eye(3)
+    bad_A = A.copy()
+    bad_A[1, 1] = np.nan
+    x, work, state = np.empty(3), np.empty((4, 3)), np.empty(K.TCG_STATE_SIZE)
+
+    def start(args, b, check):
+        return K.truncated_cg(*args, E1, True, b, x, work, state, np.inf, 1e-8, 0.0, 10,
+                              check, K.START_FROM_ZERO)
+
+    assert start(form(A), np.array([1.0, np.inf, 0.0]), True) == K.INVALID_RHS
+    assert start(form(bad_A), np.ones(3), True) == K.INVALID_OPERATOR
+    assert start(form(A), np.ones(3), True) == K.CONVERGED

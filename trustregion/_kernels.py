@@ -145,7 +145,7 @@ def boundary_fraction(xmx, xmp, pmp, radius_sq):
 
 @njit(cache=True, fastmath=_FASTMATH)
 def truncated_cg(kind, dense, data, indices, indptr, shift, inv_diag, precondition,
-                 b, x, work, state, radius_sq, rtol, atol, maxiter, resume):
+                 b, x, work, state, radius_sq, rtol, atol, maxiter, check_inputs, resume):
     """Preconditioned CG on A x = b, truncated at the boundary ‖x‖_M = Δ.
 
     Plain CG (Nocedal & Wright 2006, Alg. 5.3) is the case ``radius_sq = inf``. With a
@@ -160,8 +160,8 @@ def truncated_cg(kind, dense, data, indices, indptr, shift, inv_diag, preconditi
     step, so callers can evaluate the model without another product. The stopping rule is
     ‖r‖₂ ≤ max(rtol·‖b‖₂, atol); b = 0 gives x = 0 at once. A non-finite pᵀAp ends the
     iteration with ``NONFINITE`` before x and r are touched, so they hold the last finite
-    iterate. A non-finite entry of b or of a stored matrix is reported at the start
-    (``INVALID_RHS``, ``INVALID_OPERATOR``), before any work.
+    iterate. With ``check_inputs``, a non-finite entry of b or of a stored matrix is
+    reported at the start (``INVALID_RHS``, ``INVALID_OPERATOR``), before any work.
 
     Start with ``resume = START_FROM_ZERO`` (x₀ = 0: the kernel sets x and r = b) or
     ``START`` (the caller has set x = x₀ and r = b - A x₀); unless ``precondition``, z must
@@ -177,13 +177,13 @@ def truncated_cg(kind, dense, data, indices, indptr, shift, inv_diag, preconditi
     n = x.shape[0]
     phase = resume
     if phase == START or phase == START_FROM_ZERO:
-        # Inputs are checked here, before any work, rather than by separate calls: on a
-        # small system each call costs as much as the solve.
-        if not all_finite(b):
+        # Inputs not validated by the caller are checked here, before any work, rather
+        # than by separate calls: on a small system each call costs as much as the solve.
+        if check_inputs and not all_finite(b):
             return INVALID_RHS
-        if kind == CSR and not all_finite(data):
+        if check_inputs and kind == CSR and not all_finite(data):
             return INVALID_OPERATOR
-        if kind == DENSE:
+        if check_inputs and kind == DENSE:
             acc = 0.0  # as in all_finite, over the rows of the 2-D array
             for i in range(n):
                 for j in range(n):

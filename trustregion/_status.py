@@ -75,3 +75,11 @@ _STEP_MESSAGES = {
     "is not: see the method's documentation for the step returned; use method='steihaug', "
     "'gltr' or 'exact' for indefinite models",
 }
+
+
+# What each outcome of the tridiagonal trust-region solve (GLTR, exact) means for the step.
+TRIDIAGONAL_STEP_STATUS = {
+    K.TRIDIAG_INTERIOR: StepStatus.INTERIOR,
+    K.TRIDIAG_BOUNDARY: StepStatus.BOUNDARY,
+    K.TRIDIAG_HARD_CASE: StepStatus.HARD_CASE,
+}

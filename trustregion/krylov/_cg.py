@@ -102,7 +102,7 @@ def cg(A, b, *, M=None, x0=None, rtol=1e-5, atol=0.0, maxiter=None, callback=Non
     inverse_diagonal, preconditioner = _preconditioner(M, n)
     run = run_truncated_cg(operand, b, rtol=rtol, atol=atol, maxiter=maxiter,
                            inverse_diagonal=inverse_diagonal, preconditioner=preconditioner,
-                           x0=x0, callback=callback)
+                           x0=x0, callback=callback, check_inputs=True)
     if run.code == K.INVALID_RHS or run.code == K.INVALID_OPERATOR:
         name = "b" if run.code == K.INVALID_RHS else "A"
         raise ValueError(f"{name} contains non-finite values (NaN or infinity)")

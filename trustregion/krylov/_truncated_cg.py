@@ -27,7 +27,8 @@ def run_truncated_cg(operand, b: np.ndarray, *, rtol: float, maxiter: int,
                      atol: float = 0.0, inverse_diagonal: Optional[np.ndarray] = None,
                      preconditioner: Optional[Callable[[np.ndarray], np.ndarray]] = None,
                      radius: float = math.inf, x0: Optional[np.ndarray] = None,
-                     callback: Optional[Callable[[np.ndarray], None]] = None) -> TruncatedCGRun:
+                     callback: Optional[Callable[[np.ndarray], None]] = None,
+                     check_inputs: bool = False) -> TruncatedCGRun:
     """Preconditioned CG on A x = b, truncated at ‖x‖_M = ``radius`` (Steihaug–Toint).
 
     Drives :func:`trustregion._kernels.truncated_cg`. ``operand`` is a
@@ -38,6 +39,8 @@ def run_truncated_cg(operand, b: np.ndarray, *, rtol: float, maxiter: int,
     With a stored matrix, a diagonal preconditioner and no callback, the whole solve is one
     kernel call; otherwise each iteration is one product (and one preconditioner solve) in
     Python and one kernel call. The stopping rule is ‖r‖₂ ≤ max(rtol·‖b‖₂, atol).
+    ``check_inputs`` has b and a stored matrix checked for non-finite entries (code
+    ``INVALID_RHS`` / ``INVALID_OPERATOR``) by callers that have not validated them.
     """
     if isinstance(operand, SymmetricOperator):
         kernel_args, apply = operand.kernel_args, operand.apply
@@ -50,7 +53,7 @@ def run_truncated_cg(operand, b: np.ndarray, *, rtol: float, maxiter: int,
     work = np.empty((4, n))  # rows r, z, p, Ap
     state = np.empty(K.TCG_STATE_SIZE)
     start = K.START_FROM_ZERO
-    if x0 is not None or not precondition_inside:
+    if check_inputs and (x0 is not None or not precondition_inside):
         if not K.all_finite(b):  # checked before b reaches the user's functions
             return TruncatedCGRun._make((x, work[0], K.INVALID_RHS, 0, 0, math.nan))
     if x0 is not None:
@@ -62,10 +65,10 @@ def run_truncated_cg(operand, b: np.ndarray, *, rtol: float, maxiter: int,
     if callback is not None:
         kernel_args = MATRIX_FREE  # products in Python, so that the callback sees each iterate
     code = K.truncated_cg(*kernel_args, inv, precondition_inside, b, x, work, state,
-                          radius * radius, rtol, atol, maxiter, start)
+                          radius * radius, rtol, atol, maxiter, check_inputs, start)
     if code == K.NEEDS_PRODUCT or code == K.NEEDS_PRECONDITIONER:
         args = kernel_args + (inv, precondition_inside, b, x, work, state, radius * radius,
-                              rtol, atol, maxiter)
+                              rtol, atol, maxiter, check_inputs)
         code = _serve_requests(code, args, apply, preconditioner, callback, x, work, state)
     iterations = int(state[K.S_ITER])
     if callback is not None and code == K.CONVERGED and iterations > 0:

@@ -8,14 +8,12 @@ import scipy.linalg as sla
 from scipy.linalg import lapack
 
 from .. import _kernels as K
-from .._status import StepStatus
+from .._status import TRIDIAGONAL_STEP_STATUS, StepStatus
 from .._validation import check_nonnegative_scalar
 from ..operators import SymmetricOperator
 from ._metric import Metric
 from ._step import Step
 
-_STATUS = {K.TRIDIAG_INTERIOR: StepStatus.INTERIOR, K.TRIDIAG_BOUNDARY: StepStatus.BOUNDARY,
-           K.TRIDIAG_HARD_CASE: StepStatus.HARD_CASE}
 # Relative asymmetry of B beyond which it is refused (rounding in a product B = XᵀX or a
 # symmetrised finite-difference Hessian stays far below).
 _SYMMETRY_RTOL = 1e-8
@@ -94,7 +92,7 @@ def _euclidean(g, H, radius, rtol):
     h = np.empty(n)
     lam, code, factorisations = K.tridiagonal_tr_solve(diag, off, c, radius, rtol, h)
     K.householder_apply(reflectors, tau, h, False)
-    return h, lam, _STATUS[code], factorisations
+    return h, lam, TRIDIAGONAL_STEP_STATUS[code], factorisations
 
 
 def _check_symmetric(H):

@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from .. import _kernels as K
-from .._status import StepStatus
+from .._status import TRIDIAGONAL_STEP_STATUS, StepStatus
 from .._validation import check_maxiter, check_nonnegative_scalar
 from ..operators import SymmetricOperator
 from ._metric import Metric
@@ -118,8 +118,6 @@ def gltr(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *,
 
 def _status(code, tridiag_code):
     if code == K.CONVERGED:
-        return {K.TRIDIAG_INTERIOR: StepStatus.INTERIOR,
-                K.TRIDIAG_BOUNDARY: StepStatus.BOUNDARY,
-                K.TRIDIAG_HARD_CASE: StepStatus.HARD_CASE}[tridiag_code]
+        return TRIDIAGONAL_STEP_STATUS[tridiag_code]
     return {K.MAX_ITER: StepStatus.MAX_ITER, K.NONFINITE: StepStatus.NONFINITE,
             K.BREAKDOWN: StepStatus.NOT_POSITIVE_DEFINITE}[code]
