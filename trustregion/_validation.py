@@ -9,13 +9,19 @@ import numpy as np
 
 from . import _kernels as K
 
+_FLOAT64 = np.dtype(np.float64)
+
 
 def as_float_vector(value, name, *, size=None, finite=True, copy=True):
     """``value`` as a 1-D float64 array: a new one, never aliasing the caller's, unless
     ``copy=False`` for a caller that only reads it."""
     try:
-        arr = np.array(value, dtype=np.float64, copy=True) if copy \
-            else np.ascontiguousarray(value, dtype=np.float64)
+        if copy:
+            arr = np.array(value, dtype=np.float64, copy=True)
+        elif type(value) is np.ndarray and value.dtype == _FLOAT64 and value.flags.c_contiguous:
+            arr = value  # already what the kernels take: no conversion call at all
+        else:
+            arr = np.ascontiguousarray(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{name} must be a 1-D array of real numbers: {exc}") from None
     if arr.ndim != 1:
