@@ -15,17 +15,18 @@ from trustregion import _kernels as K
 pytestmark = pytest.mark.kernels
 
 E1 = np.empty(0)
-EI = np.empty(0, dtype=np.int64)
+EI = np.empty(0, dtype=np.uint64)
+EP = np.empty(0, dtype=np.int64)
 E2 = np.empty((0, 0))
 
 
 def dense_args(A, shift=0.0):
-    return (K.DENSE, np.ascontiguousarray(A), E1, EI, EI, shift)
+    return (K.DENSE, np.ascontiguousarray(A), E1, EI, EP, shift)
 
 
 def csr_args(A, shift=0.0):
     csr = sp.csr_matrix(A)
-    return (K.CSR, E2, csr.data.astype(float), csr.indices.astype(np.int64),
+    return (K.CSR, E2, csr.data.astype(float), csr.indices.astype(np.uint64),
             csr.indptr.astype(np.int64), shift)
 
 
@@ -169,7 +170,7 @@ def test_truncated_cg_matches_numpy_reference(form, definite, radius):
     if not definite and not np.isfinite(radius):
         radius = 1e6
     args = {"dense": dense_args(A), "csr": csr_args(A),
-            "external": (K.EXTERNAL, E2, E1, EI, EI, 0.0)}[form]
+            "external": (K.EXTERNAL, E2, E1, EI, EP, 0.0)}[form]
     x, r, code, iters = run_kernel_tcg(args, b, inv_diag, radius, 1e-10, 3 * n, external_A=A)
     x_ref, why, it_ref = reference_truncated_cg(A, b, inv_diag, radius, 1e-10, 3 * n)
     assert code == CODES[why]
@@ -200,7 +201,7 @@ def test_truncated_cg_nonfinite_product_keeps_last_iterate():
             return A @ p if len(calls) < 3 else np.full(n, np.nan)
 
     b = np.ones(n)
-    x, r, code, iters = run_kernel_tcg((K.EXTERNAL, E2, E1, EI, EI, 0.0), b, E1, math.inf,
+    x, r, code, iters = run_kernel_tcg((K.EXTERNAL, E2, E1, EI, EP, 0.0), b, E1, math.inf,
                                        1e-14, 10, external_A=Poison())
     assert code == K.NONFINITE and iters == 3
     assert np.isfinite(x).all() and np.isfinite(r).all()
@@ -329,7 +330,7 @@ def test_gltr_reaches_the_global_minimum(form, radius, reorthogonalize):
     g = rng.standard_normal(n)
     Mdiag = rng.uniform(0.5, 2.0, n)
     args = {"dense": dense_args(B), "csr": csr_args(B),
-            "external": (K.EXTERNAL, E2, E1, EI, EI, 0.0)}[form]
+            "external": (K.EXTERNAL, E2, E1, EI, EP, 0.0)}[form]
     s, code, k, lam = run_kernel_gltr(args, g, 1.0 / Mdiag, radius, 1e-12, 4 * n, external_B=B,
                                       reorthogonalize=reorthogonalize)
     assert code == K.CONVERGED
@@ -357,7 +358,7 @@ def test_gltr_nonfinite_product_returns_last_solution():
             return B @ q if len(calls) < 4 else np.full(n, np.inf)
 
     g = rng.standard_normal(n)
-    s, code, k, lam = run_kernel_gltr((K.EXTERNAL, E2, E1, EI, EI, 0.0), g, E1, 1.0, 1e-12,
+    s, code, k, lam = run_kernel_gltr((K.EXTERNAL, E2, E1, EI, EP, 0.0), g, E1, 1.0, 1e-12,
                                       n, external_B=Poison())
     assert code == K.NONFINITE and k == 3
     assert np.isfinite(s).all() and np.linalg.norm(s) <= 1.0 + 1e-10

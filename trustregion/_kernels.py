@@ -110,11 +110,14 @@ def explicit_matvec(kind, dense, data, indices, indptr, shift, v, out):
                     acc += dense[i, j] * v[j]
                 out[i] = acc
     else:
+        start = indptr[0]
         for i in range(out.shape[0]):
+            end = indptr[i + 1]
             acc = 0.0
-            for k in range(indptr[i], indptr[i + 1]):
+            for k in range(start, end):
                 acc += data[k] * v[indices[k]]
             out[i] = acc
+            start = end
     if shift != 0.0:
         for i in range(out.shape[0]):
             out[i] += shift * v[i]

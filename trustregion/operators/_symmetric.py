@@ -11,7 +11,12 @@ from .._validation import all_finite
 
 _FLOAT64 = np.dtype(np.float64)
 _EMPTY_1D = np.empty(0)
-_EMPTY_INT = np.empty(0, dtype=np.int64)
+# CSR arrays in the kernels' types: column indices unsigned (Numba then skips the
+# negative-index wraparound test on every gathered entry), row pointers int64.
+_INDEX = np.uint64
+_POINTER = np.int64
+_EMPTY_INDEX = np.empty(0, dtype=_INDEX)
+_EMPTY_POINTER = np.empty(0, dtype=_POINTER)
 _EMPTY_2D = np.empty((0, 0))
 
 
@@ -33,7 +38,7 @@ class ExplicitMatrix(NamedTuple):
 
 
 # What a kernel is given for a matrix-free operator: it then asks for each product.
-MATRIX_FREE = ExplicitMatrix(K.EXTERNAL, _EMPTY_2D, _EMPTY_1D, _EMPTY_INT, _EMPTY_INT)
+MATRIX_FREE = ExplicitMatrix(K.EXTERNAL, _EMPTY_2D, _EMPTY_1D, _EMPTY_INDEX, _EMPTY_POINTER)
 
 
 class SymmetricOperator(LinearOperator):
@@ -170,8 +175,8 @@ def as_operator(A, n: Optional[int] = None, *, positive_semidefinite: bool = Fal
         data = np.asarray(csr.data, dtype=np.float64)
         if not all_finite(data):
             raise ValueError(f"{name} contains non-finite values (NaN or infinity)")
-        explicit = ExplicitMatrix(K.CSR, _EMPTY_2D, data, csr.indices.astype(np.int64),
-                                  csr.indptr.astype(np.int64))
+        explicit = ExplicitMatrix(K.CSR, _EMPTY_2D, data, csr.indices.astype(_INDEX),
+                                  csr.indptr.astype(_POINTER))
         return SymmetricOperator(csr.shape[0], csr.dot, explicit=explicit,
                                  positive_semidefinite=positive_semidefinite)
     if isinstance(A, LinearOperator):
@@ -205,7 +210,7 @@ def _dense_explicit(dense, n, name, check_finite=True):
     if check_finite and not K.all_finite(dense.ravel()):
         raise ValueError(f"{name} contains non-finite values (NaN or infinity)")
     # _make skips the NamedTuple's Python-level __new__: this runs on every cg call.
-    return ExplicitMatrix._make((K.DENSE, dense, _EMPTY_1D, _EMPTY_INT, _EMPTY_INT, 0.0))
+    return ExplicitMatrix._make((K.DENSE, dense, _EMPTY_1D, _EMPTY_INDEX, _EMPTY_POINTER, 0.0))
 
 
 def kernel_operand(A, n: int, name: str = "A"):
