@@ -35,6 +35,17 @@ def spd(rng, n, cond=100.0):
     return Q @ np.diag(np.geomspace(1.0, cond, n)) @ Q.T
 
 
+class Poisoned:
+    """A @ v for the first products, then a vector of ``value`` from product ``bad`` on."""
+
+    def __init__(self, A, bad, value):
+        self.A, self.bad, self.value, self.calls = A, bad, value, 0
+
+    def __matmul__(self, v):
+        self.calls += 1
+        return self.A @ v if self.calls < self.bad else np.full(v.shape[0], self.value)
+
+
 def symmetric(rng, n, lo=-1.0, hi=5.0):
     Q, _ = np.linalg.qr(rng.standard_normal((n, n)))
     return Q @ np.diag(np.linspace(lo, hi, n)) @ Q.T
@@ -193,16 +204,9 @@ def test_truncated_cg_reports_negative_curvature_without_moving():
 def test_truncated_cg_nonfinite_product_keeps_last_iterate():
     n = 6
     A = spd(np.random.default_rng(4), n)
-    calls = []
-
-    class Poison:
-        def __matmul__(self, p):
-            calls.append(1)
-            return A @ p if len(calls) < 3 else np.full(n, np.nan)
-
     b = np.ones(n)
     x, r, code, iters = run_kernel_tcg((K.EXTERNAL, E2, E1, EI, EP, 0.0), b, E1, math.inf,
-                                       1e-14, 10, external_A=Poison())
+                                       1e-14, 10, external_A=Poisoned(A, 3, np.nan))
     assert code == K.NONFINITE and iters == 3
     assert np.isfinite(x).all() and np.isfinite(r).all()
     np.testing.assert_allclose(r, b - A @ x, atol=1e-12)
@@ -350,16 +354,9 @@ def test_gltr_nonfinite_product_returns_last_solution():
     rng = np.random.default_rng(6)
     n = 10
     B = symmetric(rng, n)
-    calls = []
-
-    class Poison:
-        def __matmul__(self, q):
-            calls.append(1)
-            return B @ q if len(calls) < 4 else np.full(n, np.inf)
-
     g = rng.standard_normal(n)
     s, code, k, lam = run_kernel_gltr((K.EXTERNAL, E2, E1, EI, EP, 0.0), g, E1, 1.0, 1e-12,
-                                      n, external_B=Poison())
+                                      n, external_B=Poisoned(B, 4, np.inf))
     assert code == K.NONFINITE and k == 3
     assert np.isfinite(s).all() and np.linalg.norm(s) <= 1.0 + 1e-10
 

@@ -174,6 +174,15 @@ def softmax(z):
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def linear_logits_policy(seed, N, K, P, with_theta=False):
+    """A categorical policy with logits Jᵢθ: (J, probabilities[, θ])."""
+    rng = np.random.default_rng(seed)
+    J = rng.standard_normal((N, K, P))
+    theta = rng.standard_normal(P)
+    p = softmax(np.einsum("nkp,p->nk", J, theta))
+    return (J, p, theta) if with_theta else (J, p)
+
+
 def test_fisher_from_scores_is_the_mean_outer_product():
     S = np.random.default_rng(4).standard_normal((50, 6))
     F = tr.FisherOperator.from_scores(S).to_dense()
@@ -182,11 +191,8 @@ def test_fisher_from_scores_is_the_mean_outer_product():
 
 def test_categorical_fisher_is_the_expected_score_outer_product():
     """F = E_a[∇log p_a ∇log p_aᵀ] with logits = Jᵢθ, summed exactly over the actions."""
-    rng = np.random.default_rng(5)
     N, K, P = 6, 4, 5
-    J = rng.standard_normal((N, K, P))
-    theta = rng.standard_normal(P)
-    p = softmax(np.einsum("nkp,p->nk", J, theta))
+    J, p = linear_logits_policy(5, N, K, P)
     F = tr.FisherOperator.from_categorical(J, p).to_dense()
     expected = np.zeros((P, P))
     for i in range(N):
@@ -197,11 +203,8 @@ def test_categorical_fisher_is_the_expected_score_outer_product():
 
 
 def test_categorical_fisher_is_the_hessian_of_the_mean_kl():
-    rng = np.random.default_rng(6)
     N, K, P = 5, 3, 4
-    J = rng.standard_normal((N, K, P))
-    theta0 = rng.standard_normal(P)
-    p0 = softmax(np.einsum("nkp,p->nk", J, theta0))
+    J, p0, theta0 = linear_logits_policy(6, N, K, P, with_theta=True)
 
     def mean_kl(theta):
         logp = np.log(softmax(np.einsum("nkp,p->nk", J, theta)))

@@ -28,28 +28,17 @@ from scipy.sparse.linalg import aslinearoperator
 
 import trustregion as tr
 
-try:  # tests/ as a package or as a rootdir-inserted directory
-    from .reference import (
-        cauchy_decrease,
-        cauchy_point,
-        global_tr_solution,
-        m_norm,
-        model_scale,
-        model_value,
-        natural_step,
-    )
-    from .strategies import HARD_KINDS, KINDS, PD_KINDS, Subproblem, spd_systems, subproblems
-except ImportError:
-    from reference import (
-        cauchy_decrease,
-        cauchy_point,
-        global_tr_solution,
-        m_norm,
-        model_scale,
-        model_value,
-        natural_step,
-    )
-    from strategies import HARD_KINDS, KINDS, PD_KINDS, Subproblem, spd_systems, subproblems
+# tests/ is not a package: pytest puts it on sys.path, beside this module.
+from reference import (
+    cauchy_decrease,
+    cauchy_point,
+    global_tr_solution,
+    m_norm,
+    model_scale,
+    model_value,
+    natural_step,
+)
+from strategies import HARD_KINDS, KINDS, PD_KINDS, Subproblem, spd_systems, subproblems
 
 pytestmark = pytest.mark.filterwarnings("error")
 
