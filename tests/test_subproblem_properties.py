@@ -724,13 +724,15 @@ def _nan_after(A, k):
     return matvec
 
 
+def _spd_and_vector(seed, n):
+    rng = np.random.default_rng(seed)
+    C = rng.standard_normal((n, n))
+    return C @ C.T + np.eye(n), rng.standard_normal(n)
+
+
 @pytest.mark.parametrize("k", [0, 1, 3])
 def test_cg_nonfinite_operator(k):
-    rng = np.random.default_rng(5)
-    n = 20
-    C = rng.standard_normal((n, n))
-    A = C @ C.T + np.eye(n)
-    b = rng.standard_normal(n)
+    A, b = _spd_and_vector(5, 20)
     res = tr.cg(_nan_after(A, k), b, rtol=1e-12)
     assert res.status == tr.CGStatus.NONFINITE
     assert not res.success
@@ -740,11 +742,7 @@ def test_cg_nonfinite_operator(k):
 @pytest.mark.parametrize("k", [0, 1, 3])
 @pytest.mark.parametrize("method", KRYLOV_METHODS)
 def test_subproblem_nonfinite_operator(method, k):
-    rng = np.random.default_rng(6)
-    n = 20
-    C = rng.standard_normal((n, n))
-    B = C @ C.T + np.eye(n)        # SPD, interior Newton step: the iteration must reach the NaN
-    g = rng.standard_normal(n)
+    B, g = _spd_and_vector(6, 20)  # SPD, interior Newton step: the iteration must reach the NaN
     radius = 1e8
     step = tr.solve_subproblem(g, _nan_after(B, k), radius, method=method, rtol=1e-14)
     assert step.status == tr.StepStatus.NONFINITE
@@ -758,11 +756,7 @@ def test_subproblem_nonfinite_operator(method, k):
 
 @pytest.mark.parametrize("k", [0, 1])
 def test_natural_nonfinite_metric(k):
-    rng = np.random.default_rng(8)
-    n = 10
-    C = rng.standard_normal((n, n))
-    M = C @ C.T + np.eye(n)
-    g = rng.standard_normal(n)
+    M, g = _spd_and_vector(8, 10)
     step = tr.solve_subproblem(g, None, 1.0, method="natural", M=_nan_after(M, k))
     assert step.status == tr.StepStatus.NONFINITE
     assert np.isfinite(step.s).all()
