@@ -376,3 +376,27 @@ def test_truncated_cg_checks_inputs_before_any_work(form):
     assert start(form(A), np.array([1.0, np.inf, 0.0]), True) == K.INVALID_RHS
     assert start(form(bad_A), np.ones(3), True) == K.INVALID_OPERATOR
     assert start(form(A), np.ones(3), True) == K.CONVERGED
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 30])
+def test_householder_apply_matches_the_explicit_reflectors(n):
+    """Q from LAPACK dsytrd's reflectors, formed in numpy: QᵀHQ is dsytrd's tridiagonal, and
+    the kernel applies Qᵀ and Q."""
+    from scipy.linalg import lapack
+
+    H = symmetric(np.random.default_rng(n), n)
+    reduced, d, e, tau, info = lapack.dsytrd(np.asfortranarray(H), lower=1)
+    assert info == 0
+    Q = np.eye(n)
+    for i in range(n - 1):
+        v = np.zeros(n)
+        v[i + 1] = 1.0
+        v[i + 2:] = reduced[i + 2:, i]
+        Q = Q @ (np.eye(n) - tau[i] * np.outer(v, v))
+    T = np.diag(d) + np.diag(e, 1) + np.diag(e, -1)
+    np.testing.assert_allclose(Q.T @ H @ Q, T, atol=1e-12)
+    x = np.random.default_rng(0).standard_normal(n)
+    for transpose, expected in ((True, Q.T @ x), (False, Q @ x)):
+        y = x.copy()
+        K.householder_apply(np.ascontiguousarray(reduced.T), tau, y, transpose)
+        np.testing.assert_allclose(y, expected, atol=1e-13)
