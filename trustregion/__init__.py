@@ -2,12 +2,19 @@
 
 A trust-region method is a model, a region, a subproblem solver and an acceptance rule.
 This package provides the pieces: symmetric operators (:mod:`trustregion.operators`),
-conjugate gradients (:func:`cg`), and the trust-region subproblem solvers
-(:func:`solve_subproblem`).
+conjugate gradients (:func:`cg`), the trust-region subproblem solvers
+(:func:`solve_subproblem`) and line searches (:mod:`trustregion.linesearch`).
 """
 
 from ._status import CGStatus, StepStatus
 from .krylov import CGResult, cg
+from .linesearch import (
+    BacktrackingLineSearch,
+    ConstraintAwareBacktracking,
+    LineSearchResult,
+    LineSearchStatus,
+    StrongWolfeLineSearch,
+)
 from .operators import (
     DampedOperator,
     FiniteDifferenceHessian,
@@ -24,17 +31,22 @@ from .subproblems import Step, solve_subproblem
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "BacktrackingLineSearch",
     "CGResult",
     "CGStatus",
+    "ConstraintAwareBacktracking",
     "DampedOperator",
     "FiniteDifferenceHessian",
     "FisherOperator",
     "GaussNewtonOperator",
     "HessianVectorProduct",
     "JacobiPreconditioner",
+    "LineSearchResult",
+    "LineSearchStatus",
     "Preconditioner",
     "Step",
     "StepStatus",
+    "StrongWolfeLineSearch",
     "SymmetricOperator",
     "as_operator",
     "cg",

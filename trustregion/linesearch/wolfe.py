@@ -1,0 +1,259 @@
+"""Strong Wolfe line search: the algorithm of Moré & Thuente (1994)."""
+
+import math
+from typing import Callable
+
+import numpy as np
+
+from .._validation import as_float_vector
+from ._checks import count, finite, open_unit
+from ._result import LineSearchResult, LineSearchStatus
+
+# Extrapolation limits while no minimiser is bracketed, and the factor by which the
+# bracket must shrink each two steps before bisection is forced (Moré & Thuente, §2-4).
+_EXTRAPOLATE_LOW = 1.1
+_EXTRAPOLATE_HIGH = 4.0
+_SHRINK_REQUIRED = 0.66
+
+
+class StrongWolfeLineSearch:
+    """A step α satisfying the strong Wolfe conditions
+
+        f(x + αd) ≤ f(x) + c₁ α φ'(0),   |φ'(α)| ≤ c₂ |φ'(0)|,   φ'(α) = ∇f(x + αd)ᵀd,
+
+    by the safeguarded cubic/quadratic interpolation of Moré & Thuente, "Line search
+    algorithms with guaranteed sufficient decrease", ACM TOMS 20 (1994) (MINPACK-2 dcsrch
+    and dcstep). While no step satisfies the sufficient-decrease test with φ' ≥ 0 it works on
+    the auxiliary ψ(α) = φ(α) - φ(0) - c₁αφ'(0) (stage 1), then on φ; the interval of
+    uncertainty is bisected whenever it fails to shrink by 0.66 in two steps, which bounds
+    the number of evaluations.
+
+    Parameters
+    ----------
+    c1 : float
+        Sufficient decrease, in (0, 1); default 1e-4.
+    c2 : float
+        Curvature, in [c1, 1); default 0.9, the usual choice for quasi-Newton directions
+        (N&W §3.1); 0.1 for nonlinear CG.
+    xtol : float
+        Relative width of the interval of uncertainty at which the search gives up.
+    max_evaluations : int
+        Function-and-gradient evaluations allowed.
+    step_min, step_max : float
+        Bounds on α.
+    """
+
+    def __init__(self, *, c1: float = 1e-4, c2: float = 0.9, xtol: float = 1e-10,
+                 max_evaluations: int = 30, step_min: float = 0.0, step_max: float = 1e10):
+        self.c1 = open_unit(c1, "c1")
+        self.c2 = open_unit(c2, "c2")
+        if not self.c1 <= self.c2:
+            raise ValueError(f"c2 must not be below c1 (0 < c1 <= c2 < 1), got c1={c1!r}, "
+                             f"c2={c2!r}")
+        self.xtol = open_unit(xtol, "xtol")
+        self.max_evaluations = max(count(max_evaluations, "max_evaluations"), 1)
+        self.step_min = finite(step_min, "step_min")
+        self.step_max = finite(step_max, "step_max")
+        if not 0.0 <= self.step_min < self.step_max:
+            raise ValueError("step_min and step_max must satisfy 0 <= step_min < step_max")
+
+    def search(self, fun: Callable, jac, x, direction, *, f0=None, g0=None,
+               step: float = 1.0, args=()) -> LineSearchResult:
+        """Search along ``direction`` from ``x``.
+
+        ``fun(x, *args)`` gives f; ``jac`` is a callable giving ∇f, or ``True`` when ``fun``
+        returns ``(f, ∇f)`` (scipy's convention). ``f0`` and ``g0`` (f and ∇f at x) are
+        evaluated when not given.
+
+        Raises
+        ------
+        ValueError
+            If d is not a descent direction (∇f(x)ᵀd ≥ 0), ``step`` is not positive, or an
+            input is mis-shaped or non-finite.
+        """
+        x = as_float_vector(x, "x")
+        d = as_float_vector(direction, "direction", size=x.shape[0])
+        evaluate = _evaluator(fun, jac, args)
+        evaluations = 0
+        if f0 is None or g0 is None:
+            f0, g0 = evaluate(x)
+            evaluations += 1
+        f0 = finite(f0, "f0")
+        g0 = as_float_vector(g0, "g0", size=x.shape[0])
+        slope0 = float(np.dot(g0, d))
+        if not slope0 < 0.0:
+            raise ValueError(f"direction is not a descent direction: ∇f(x)ᵀd = {slope0!r}")
+        stp = finite(step, "step")
+        if not stp > 0.0:
+            raise ValueError(f"step must be positive, got {step!r}")
+        stp = min(max(stp, self.step_min), self.step_max)
+
+        c1, c2 = self.c1, self.c2
+        gtest = c1 * slope0
+        bracketed = False
+        stage_one = True
+        width = self.step_max - self.step_min
+        width_before = 2.0 * width
+        # The interval's end points: (step, value, slope) of the best and the other one.
+        stx, fx, gx = 0.0, f0, slope0
+        sty, fy, gy = 0.0, f0, slope0
+        lo, hi = 0.0, stp + _EXTRAPOLATE_HIGH * stp
+        steps, values = [], []
+        best = (0.0, f0)
+        interval_updates = 0
+        status = LineSearchStatus.MAX_EVALUATIONS
+        while evaluations < self.max_evaluations:
+            x_new = x + stp * d
+            f, g = evaluate(x_new)
+            evaluations += 1
+            steps.append(stp)
+            values.append(f)
+            slope = float(np.dot(g, d)) if np.isfinite(g).all() else math.nan
+            if not (math.isfinite(f) and math.isfinite(slope)):
+                # Outside the function's domain: step back towards the best point.
+                bracketed = True
+                sty, fy, gy = stp, math.inf, math.inf
+                stp = stx + 0.5 * (stp - stx)
+                lo, hi = min(stx, stp), max(stx, sty)
+                continue
+            ftest = f0 + stp * gtest
+            if f <= ftest and f < best[1]:
+                best = (stp, f)
+            if stage_one and f <= ftest and slope >= 0.0:
+                stage_one = False
+            if f <= ftest and abs(slope) <= -c2 * slope0:
+                status = LineSearchStatus.ACCEPTED
+                best = (stp, f)
+                break
+            if (bracketed and (stp <= lo or stp >= hi)) or \
+                    (bracketed and hi - lo <= self.xtol * hi) or \
+                    (stp == self.step_max and f <= ftest and slope <= gtest) or \
+                    (stp == self.step_min and (f > ftest or slope >= gtest)):
+                status = LineSearchStatus.INTERVAL_TOO_SMALL
+                break
+            if stage_one and f <= fx and f > ftest:
+                # Stage 1 works on ψ, whose values and slopes are shifted by the line α·gtest.
+                stx, fxm, gxm, sty, fym, gym, stp_new, bracketed = _cstep(
+                    stx, fx - stx * gtest, gx - gtest, sty, fy - sty * gtest, gy - gtest,
+                    stp, f - stp * gtest, slope - gtest, bracketed, lo, hi)
+                fx, gx = fxm + stx * gtest, gxm + gtest
+                fy, gy = fym + sty * gtest, gym + gtest
+            else:
+                stx, fx, gx, sty, fy, gy, stp_new, bracketed = _cstep(
+                    stx, fx, gx, sty, fy, gy, stp, f, slope, bracketed, lo, hi)
+            interval_updates += 1
+            if bracketed:
+                if abs(sty - stx) >= _SHRINK_REQUIRED * width_before:
+                    stp_new = stx + 0.5 * (sty - stx)
+                width_before, width = width, abs(sty - stx)
+                lo, hi = min(stx, sty), max(stx, sty)
+            else:
+                lo = stp_new + _EXTRAPOLATE_LOW * (stp_new - stx)
+                hi = stp_new + _EXTRAPOLATE_HIGH * (stp_new - stx)
+            stp = min(max(stp_new, self.step_min), self.step_max)
+            if (bracketed and (stp <= lo or stp >= hi)) or \
+                    (bracketed and hi - lo <= self.xtol * hi):
+                stp = stx  # rounding has taken over: the best point is the answer
+        accepted = status is LineSearchStatus.ACCEPTED
+        step_out, f_out = best
+        return LineSearchResult(accepted, step_out, x + step_out * d, f_out, f0,
+                                interval_updates, evaluations, evaluations, tuple(steps),
+                                tuple(values), status)
+
+
+def _evaluator(fun, jac, args):
+    if jac is True:
+        def evaluate(x):
+            f, g = fun(x, *args)
+            return float(f), np.asarray(g, dtype=np.float64)
+    elif callable(jac):
+        def evaluate(x):
+            return float(fun(x, *args)), np.asarray(jac(x, *args), dtype=np.float64)
+    else:
+        raise ValueError("jac must be a callable or True (fun returns (f, gradient))")
+    return evaluate
+
+
+def _cstep(stx, fx, dx, sty, fy, dy, stp, fp, dp, bracketed, stpmin, stpmax):
+    """One safeguarded step of Moré & Thuente (their dcstep, §4): a new trial step from
+    cubic and quadratic (secant) interpolation of the best point x, the other end y and the
+    trial p, and the updated interval. Returns (stx, fx, dx, sty, fy, dy, stp, bracketed)."""
+    sgnd = dp * math.copysign(1.0, dx)
+    if fp > fx:
+        # Case 1: a higher value; the minimiser is bracketed. Take the cubic step if it is
+        # closer to x than the quadratic one, else their average.
+        theta = 3.0 * (fx - fp) / (stp - stx) + dx + dp
+        s = max(abs(theta), abs(dx), abs(dp))
+        gamma = s * math.sqrt(max((theta / s) ** 2 - (dx / s) * (dp / s), 0.0))
+        if stp < stx:
+            gamma = -gamma
+        p = (gamma - dx) + theta
+        q = ((gamma - dx) + gamma) + dp
+        stpc = stx + (p / q) * (stp - stx)
+        stpq = stx + ((dx / ((fx - fp) / (stp - stx) + dx)) / 2.0) * (stp - stx)
+        stpf = stpc if abs(stpc - stx) < abs(stpq - stx) else stpc + (stpq - stpc) / 2.0
+        bracketed = True
+    elif sgnd < 0.0:
+        # Case 2: lower value, slopes of opposite sign; bracketed. The step farther from p.
+        theta = 3.0 * (fx - fp) / (stp - stx) + dx + dp
+        s = max(abs(theta), abs(dx), abs(dp))
+        gamma = s * math.sqrt(max((theta / s) ** 2 - (dx / s) * (dp / s), 0.0))
+        if stp > stx:
+            gamma = -gamma
+        p = (gamma - dp) + theta
+        q = ((gamma - dp) + gamma) + dx
+        stpc = stp + (p / q) * (stx - stp)
+        stpq = stp + (dp / (dp - dx)) * (stx - stp)
+        stpf = stpc if abs(stpc - stp) > abs(stpq - stp) else stpq
+        bracketed = True
+    elif abs(dp) < abs(dx):
+        # Case 3: lower value, same sign, slope decreasing in magnitude. The cubic step only
+        # if it heads towards the minimiser of the cubic, else the end of the range.
+        theta = 3.0 * (fx - fp) / (stp - stx) + dx + dp
+        s = max(abs(theta), abs(dx), abs(dp))
+        gamma = s * math.sqrt(max((theta / s) ** 2 - (dx / s) * (dp / s), 0.0))
+        if stp > stx:
+            gamma = -gamma
+        p = (gamma - dp) + theta
+        q = (gamma + (dx - dp)) + gamma
+        r = p / q
+        if r < 0.0 and gamma != 0.0:
+            stpc = stp + r * (stx - stp)
+        elif stp > stx:
+            stpc = stpmax
+        else:
+            stpc = stpmin
+        stpq = stp + (dp / (dp - dx)) * (stx - stp)
+        if bracketed:
+            stpf = stpc if abs(stpc - stp) < abs(stpq - stp) else stpq
+            limit = stp + _SHRINK_REQUIRED * (sty - stp)
+            stpf = min(limit, stpf) if stp > stx else max(limit, stpf)
+        else:
+            stpf = stpc if abs(stpc - stp) > abs(stpq - stp) else stpq
+            stpf = min(max(stpf, stpmin), stpmax)
+    else:
+        # Case 4: lower value, same sign, slope not decreasing. Cubic step from p and y if
+        # bracketed, else the end of the range.
+        if bracketed and not math.isfinite(fy):
+            stpf = stp + 0.5 * (sty - stp)  # y lies outside the domain: bisect towards it
+        elif bracketed:
+            theta = 3.0 * (fp - fy) / (sty - stp) + dy + dp
+            s = max(abs(theta), abs(dy), abs(dp))
+            gamma = s * math.sqrt(max((theta / s) ** 2 - (dy / s) * (dp / s), 0.0))
+            if stp > sty:
+                gamma = -gamma
+            p = (gamma - dp) + theta
+            q = ((gamma - dp) + gamma) + dy
+            stpf = stp + (p / q) * (sty - stp)
+        elif stp > stx:
+            stpf = stpmax
+        else:
+            stpf = stpmin
+    # The new interval: p replaces the end it should (Moré & Thuente's updating algorithm).
+    if fp > fx:
+        sty, fy, dy = stp, fp, dp
+    else:
+        if sgnd < 0.0:
+            sty, fy, dy = stx, fx, dx
+        stx, fx, dx = stp, fp, dp
+    return stx, fx, dx, sty, fy, dy, stpf, bracketed
