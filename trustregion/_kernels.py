@@ -267,10 +267,14 @@ def truncated_cg(kind, dense, data, indices, indptr, shift, inv_diag, preconditi
                 return CONVERGED
             if not precondition:
                 return NEEDS_PRECONDITIONER
-            _apply_inverse_diagonal(inv_diag, r, z)
+            if inv_diag.shape[0] > 0:
+                _apply_inverse_diagonal(inv_diag, r, z)
             phase = HAVE_PRECONDITIONED
-        # phase == HAVE_PRECONDITIONED: p = z + βp and the M-norm recurrences.
-        rz = _dot(r, z)
+        # phase == HAVE_PRECONDITIONED: p = z + βp and the M-norm recurrences. With M = I,
+        # z is r itself and rᵀz is the rᵀr just computed: no copy and no second sum.
+        identity = precondition and inv_diag.shape[0] == 0
+        zr = r if identity else z
+        rz = state[S_RR] if identity else _dot(r, z)
         if not np.isfinite(rz):
             return NONFINITE
         if rz <= 0.0:
@@ -280,7 +284,7 @@ def truncated_cg(kind, dense, data, indices, indptr, shift, inv_diag, preconditi
         state[S_PMP] = rz + beta * beta * state[S_PMP]
         state[S_RZ] = rz
         for i in range(n):
-            p[i] = z[i] + beta * p[i]
+            p[i] = zr[i] + beta * p[i]
         phase = RESUME
 
 
