@@ -3,10 +3,12 @@
 A trust-region method is a model, a region, a subproblem solver and an acceptance rule.
 This package provides the pieces: symmetric operators (:mod:`trustregion.operators`),
 conjugate gradients (:func:`cg`), the trust-region subproblem solvers
-(:func:`solve_subproblem`) and line searches (:mod:`trustregion.linesearch`).
+(:func:`solve_subproblem`) and line searches (:mod:`trustregion.linesearch`), and the
+driver that composes them, :func:`minimize` (unconstrained so far).
 """
 
 from ._status import CGStatus, StepStatus
+from ._minimize import MinimizeStatus, Result, TrustRegionOptions, minimize, scipy_method
 from .krylov import CGResult, cg
 from .linesearch import (
     BacktrackingLineSearch,
@@ -43,12 +45,17 @@ __all__ = [
     "JacobiPreconditioner",
     "LineSearchResult",
     "LineSearchStatus",
+    "MinimizeStatus",
     "Preconditioner",
+    "Result",
     "Step",
     "StepStatus",
     "StrongWolfeLineSearch",
     "SymmetricOperator",
+    "TrustRegionOptions",
     "as_operator",
     "cg",
+    "minimize",
+    "scipy_method",
     "solve_subproblem",
 ]

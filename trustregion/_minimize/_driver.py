@@ -1,0 +1,200 @@
+"""``trustregion.minimize``: the trust-region method for unconstrained problems."""
+
+import math
+
+import numpy as np
+
+from .._status import StepStatus
+from .._validation import as_float_vector
+from ..subproblems import METHODS, solve_subproblem
+from ._model import HessianModel
+from ._options import TrustRegionOptions
+from ._result import MinimizeStatus, Result
+
+# Methods that take an inexact, forcing-sequence tolerance from the outer loop.
+_INEXACT = ("steihaug", "gltr")
+# Predicted decreases below this multiple of eps·(1 + |f|) cannot be measured in f.
+_NOISE = 16.0 * np.finfo(np.float64).eps
+
+
+def minimize(fun, x0, args=(), *, jac=None, hess=None, hessp=None, method="steihaug",
+             bounds=None, constraints=(), callback=None, options=None) -> Result:
+    """Minimise f(x) by a trust-region method (Conn, Gould & Toint 2000, Alg. 6.1.1).
+
+    Each iteration builds the model m(s) = f + gᵀs + ½ sᵀBs at the current point, solves
+    the subproblem min m(s), ‖s‖ ≤ Δ with ``method``, and compares the actual decrease
+    f(x) - f(x + s) with the predicted one; the ratio ρ decides whether the step is taken
+    and how the radius changes (see :class:`TrustRegionOptions`). The Krylov methods get
+    the forcing tolerance min(0.5, √‖g‖)·‖g‖ (N&W eq. 7.3), which gives superlinear
+    convergence with exact Hessian products without oversolving far from the solution.
+    The model and the gradient are evaluated only at accepted points.
+
+    Parameters
+    ----------
+    fun : callable
+        ``fun(x, *args) -> float``, or ``(float, gradient)`` with ``jac=True``.
+    x0 : array_like, shape (n,)
+    args : tuple
+    jac : callable or True
+        The gradient (required: trust-region methods are gradient methods).
+    hess : callable or scipy.optimize.HessianUpdateStrategy, optional
+        ``hess(x, *args)`` returning an array, sparse matrix or LinearOperator; or
+        ``BFGS()``/``SR1()`` for a quasi-Newton model (copied, not modified).
+    hessp : callable, optional
+        ``hessp(x, v, *args)``; without ``hess`` and ``hessp``, finite differences of
+        ``jac`` (forward, N&W §8.1).
+    method : str or callable
+        "cauchy", "dogleg", "steihaug" (default), "gltr", "exact", or a callable
+        ``method(g, B, radius) -> step`` whose result has ``s`` and
+        ``predicted_reduction`` (and optionally ``on_boundary``), like :class:`Step`.
+    bounds, constraints
+        Not supported yet: passing them raises ``NotImplementedError``.
+    callback : callable, optional
+        ``callback(intermediate_result)`` after each iteration with a :class:`Result` of the
+        current state; raising ``StopIteration`` ends the run, as in scipy.
+    options : dict, optional
+        Fields of :class:`TrustRegionOptions`.
+
+    Returns
+    -------
+    Result
+    """
+    if bounds is not None:
+        raise NotImplementedError("bounds: the projected (TRON) trust-region method is not "
+                                  "implemented yet")
+    if constraints:
+        raise NotImplementedError("constraints: the constrained method is not implemented yet")
+    opts = TrustRegionOptions.from_dict(options)
+    solve = _subproblem_solver(method)
+    x = as_float_vector(x0, "x0")
+    n = x.shape[0]
+    args = tuple(args)
+    evaluate, gradient, counts = _counted(fun, jac, args)
+    model = HessianModel(n, gradient, hess, hessp, args)
+    f = evaluate(x)
+    if not math.isfinite(f):
+        raise ValueError(f"fun(x0) is not finite: {f!r}")
+    g = gradient(x)
+    if g.shape != (n,) or not np.isfinite(g).all():
+        raise ValueError(f"jac(x0) must be a finite vector of shape ({n},)")
+    gtol = opts.gtol * max(1.0, float(np.abs(g).max()))
+    radius = opts.initial_radius
+    nonfinite_trials = 0
+    status = MinimizeStatus.MAXITER
+    nit = 0
+    while True:
+        if float(np.abs(g).max()) <= gtol:
+            status = MinimizeStatus.GTOL
+            break
+        if nit >= opts.maxiter:
+            status = MinimizeStatus.MAXITER
+            break
+        if opts.max_nfev is not None and counts["nfev"] >= opts.max_nfev:
+            status = MinimizeStatus.MAX_NFEV
+            break
+        if radius < opts.xtol * (1.0 + float(np.linalg.norm(x))):
+            status = MinimizeStatus.NONFINITE if nonfinite_trials else MinimizeStatus.XTOL
+            break
+        nit += 1
+        B = model.at(x, g)
+        step = solve(g, B, radius)
+        s, predicted = step.s, float(step.predicted_reduction)
+        on_boundary = bool(getattr(step, "on_boundary", False))
+        if getattr(step, "status", None) is StepStatus.NONFINITE:
+            # A non-finite Hessian product: the step is not trusted, the radius shrinks.
+            nonfinite_trials += 1
+            radius *= opts.shrink_factor
+            continue
+        if not predicted > _NOISE * (1.0 + abs(f)):
+            if not on_boundary:
+                # The model's own minimiser predicts no measurable decrease: x is
+                # stationary to rounding (MGH's Meyer and ARGLINB end here).
+                status = MinimizeStatus.NO_PREDICTED_DECREASE
+                break
+            radius *= opts.shrink_factor  # too small a region to measure progress in
+            continue
+        x_trial = x + s
+        f_trial = evaluate(x_trial)
+        if not math.isfinite(f_trial):
+            nonfinite_trials += 1
+            ratio = -math.inf
+        else:
+            ratio = (f - f_trial) / predicted
+        step_norm = float(np.linalg.norm(s))
+        if ratio >= opts.accept_threshold:
+            g_trial = gradient(x_trial)
+            if np.isfinite(g_trial).all():
+                model.accepted(s, g_trial - g)
+                x, f, g = x_trial, f_trial, g_trial
+            else:
+                nonfinite_trials += 1
+                ratio = -math.inf
+        if ratio < opts.shrink_threshold:
+            radius = opts.shrink_factor * min(radius, step_norm)
+        elif ratio >= opts.expand_threshold and on_boundary:
+            radius = min(opts.expand_factor * radius, opts.max_radius)
+        if callback is not None:
+            try:
+                callback(_result(x, f, g, nit, counts, model, radius, None, nonfinite_trials))
+            except StopIteration:
+                status = MinimizeStatus.CALLBACK
+                break
+    return _result(x, f, g, nit, counts, model, radius, status, nonfinite_trials)
+
+
+def _subproblem_solver(method):
+    if callable(method):
+        return method
+    if method not in METHODS or method == "natural":
+        names = ", ".join(repr(m) for m in METHODS if m != "natural")
+        raise ValueError(f"method must be one of {names} or a callable; got {method!r}")
+
+    def solve(g, B, radius):
+        options = {}
+        if method in _INEXACT:
+            gnorm = float(np.linalg.norm(g))
+            options["rtol"] = min(0.5, math.sqrt(gnorm))
+        return solve_subproblem(g, B, radius, method=method, **options)
+
+    return solve
+
+
+def _counted(fun, jac, args):
+    """f and ∇f with evaluation counts; ``jac=True`` evaluates both once per point."""
+    counts = {"nfev": 0, "njev": 0}
+    if jac is True:
+        cache = {}
+
+        def evaluate(x):
+            counts["nfev"] += 1
+            value, grad = fun(x, *args)
+            cache["x"], cache["g"] = x.copy(), np.asarray(grad, dtype=np.float64).reshape(-1)
+            return float(value)
+
+        def gradient(x):
+            if "x" in cache and np.array_equal(cache["x"], x):
+                return cache["g"].copy()
+            evaluate(x)
+            return cache["g"].copy()
+    elif callable(jac):
+        def evaluate(x):
+            counts["nfev"] += 1
+            return float(fun(x, *args))
+
+        def gradient(x):
+            counts["njev"] += 1
+            return np.asarray(jac(x, *args), dtype=np.float64).reshape(-1)
+    else:
+        raise ValueError("jac is required: pass the gradient as a callable, or jac=True when "
+                         "fun returns (f, gradient)")
+    return evaluate, gradient, counts
+
+
+def _result(x, f, g, nit, counts, model, radius, status, nonfinite_trials):
+    """A Result of the current state; ``status`` None for an intermediate one."""
+    result = Result(x=x.copy(), fun=f, jac=g.copy(), nit=nit, nfev=counts["nfev"],
+                    njev=counts["njev"], nhev=model.hessian_evaluations,
+                    trust_radius=radius, nonfinite_trials=nonfinite_trials)
+    if status is not None:
+        result.update(status=status, success=status.success, message=status.message)
+    return result

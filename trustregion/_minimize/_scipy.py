@@ -1,0 +1,23 @@
+"""Use the trust-region driver from ``scipy.optimize.minimize(method=...)``."""
+
+from ._driver import minimize
+
+
+def scipy_method(subproblem: str = "steihaug"):
+    """A callable for ``scipy.optimize.minimize(fun, x0, method=scipy_method("gltr"), ...)``.
+
+    scipy calls a callable method with ``fun, x0, args, jac, hess, hessp, bounds,
+    constraints, callback`` and the ``options`` as keywords (having turned ``jac=True``
+    into a memoised gradient); the result is :func:`trustregion.minimize`'s.
+    """
+    if not isinstance(subproblem, str):
+        raise ValueError("subproblem must be the name of a subproblem method")
+
+    def method(fun, x0, args=(), jac=None, hess=None, hessp=None, bounds=None,
+               constraints=(), callback=None, **options):
+        return minimize(fun, x0, args, jac=jac, hess=hess, hessp=hessp, method=subproblem,
+                        bounds=bounds, constraints=constraints, callback=callback,
+                        options=options)
+
+    method.__name__ = f"trustregion_{subproblem}"
+    return method
