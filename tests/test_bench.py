@@ -1,0 +1,54 @@
+"""The benchmark machinery: Dolan–Moré profiles, run records, summaries."""
+
+import math
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from scipy.optimize import rosen, rosen_der, rosen_hess, rosen_hess_prod
+
+from trustregion._bench import (
+    SOLVERS,
+    performance_profile,
+    problem_table,
+    ratio_summary,
+    run,
+    solver_table,
+)
+
+ROSENBROCK = SimpleNamespace(name="rosenbrock", n=2, x0=np.array([-1.2, 1.0]), f_star=0.0,
+                             fun=rosen, grad=rosen_der, hess=rosen_hess, hessp=rosen_hess_prod)
+
+
+def test_performance_profile_by_hand():
+    """Solver a: 1 s and 4 s; b: 2 s and fails. Ratios a: 1, 1; b: 2, inf."""
+    profile = performance_profile({"a": [1.0, 4.0], "b": [2.0, math.inf]}, [1.0, 1.9, 2.0, 10])
+    assert profile["a"] == [1.0, 1.0, 1.0, 1.0]
+    assert profile["b"] == [0.0, 0.0, 0.5, 0.5]
+
+
+def test_problems_nobody_solves_count_as_failures():
+    profile = performance_profile({"a": [math.inf, 1.0], "b": [math.inf, 3.0]}, [1.0, 5.0])
+    assert profile == {"a": [0.5, 0.5], "b": [0.0, 0.5]}
+
+
+@pytest.mark.parametrize("solver", sorted(SOLVERS))
+def test_every_solver_solves_rosenbrock(solver):
+    record = run(solver, ROSENBROCK, maxiter=2000)
+    assert record.solved, record.message
+    assert record.nit > 0 and record.nfev > 0 and record.seconds > 0
+
+
+def test_a_crashing_solver_is_an_unsolved_record():
+    broken = SimpleNamespace(**{**vars(ROSENBROCK), "hessp": lambda x, v: 1 / 0})
+    record = run("steihaug", broken, maxiter=10)
+    assert not record.solved and "ZeroDivisionError" in record.message
+
+
+def test_tables_and_summary():
+    runs = [run(s, ROSENBROCK, 2000) for s in ("steihaug", "trust-ncg", "exact", "trust-exact")]
+    solvers = ["steihaug", "trust-ncg", "exact", "trust-exact"]
+    assert "rosenbrock (n=2)" in problem_table(runs, solvers)
+    assert "1/1" in solver_table(runs, solvers)
+    summary = ratio_summary(runs)
+    assert len(summary) == 2 and summary[0].startswith("steihaug vs trust-ncg: solved 1/1 vs 1/1")

@@ -1,0 +1,8 @@
+"""``trustregion bench``: our methods and scipy's on a problem suite, side by side."""
+
+from ._profile import performance_profile, save_profile_plot
+from ._report import problem_table, ratio_summary, solver_table
+from ._solvers import DEFAULT_SOLVERS, SOLVERS, Run, run
+
+__all__ = ["DEFAULT_SOLVERS", "SOLVERS", "Run", "performance_profile", "problem_table",
+           "ratio_summary", "run", "save_profile_plot", "solver_table"]

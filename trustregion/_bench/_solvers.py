@@ -1,0 +1,86 @@
+"""The solvers ``trustregion bench`` compares: ours and scipy's, behind one signature."""
+
+import time
+from dataclasses import dataclass
+from typing import Callable, Dict
+
+import numpy as np
+import scipy.optimize as so
+
+from .._minimize import minimize
+
+# Moré & Wild (2009) convergence test: f(x₀) - f(x) ≥ (1 - τ)(f(x₀) - f*).
+_TAU = 1e-6
+
+
+@dataclass(frozen=True)
+class Run:
+    """One solver on one problem."""
+
+    problem: str
+    n: int
+    solver: str
+    solved: bool
+    fun: float
+    nit: int
+    nfev: int
+    njev: int
+    nhev: int
+    seconds: float
+    message: str
+
+
+def _ours(method, model):
+    def solve(problem, maxiter):
+        kwargs = {"hess": problem.hess} if model == "hess" else {"hessp": problem.hessp}
+        return minimize(problem.fun, problem.x0, jac=problem.grad, method=method,
+                        options={"maxiter": maxiter}, **kwargs)
+    return solve
+
+
+def _scipy(method, model):
+    def solve(problem, maxiter):
+        kwargs = {}
+        if model == "hess":
+            kwargs["hess"] = problem.hess
+        elif model == "hessp":
+            kwargs["hessp"] = problem.hessp
+        return so.minimize(problem.fun, problem.x0, jac=problem.grad, method=method,
+                           options={"maxiter": maxiter}, **kwargs)
+    return solve
+
+
+SOLVERS: Dict[str, Callable] = {
+    "steihaug": _ours("steihaug", "hessp"),
+    "gltr": _ours("gltr", "hessp"),
+    "exact": _ours("exact", "hess"),
+    "dogleg": _ours("dogleg", "hess"),
+    "trust-ncg": _scipy("trust-ncg", "hessp"),
+    "trust-krylov": _scipy("trust-krylov", "hessp"),
+    "trust-exact": _scipy("trust-exact", "hess"),
+    "L-BFGS-B": _scipy("L-BFGS-B", None),
+}
+OURS = ("steihaug", "gltr", "exact", "dogleg")
+DEFAULT_SOLVERS = ("steihaug", "gltr", "exact", "trust-ncg", "trust-krylov", "trust-exact",
+                   "L-BFGS-B")
+
+
+def run(solver: str, problem, maxiter: int) -> Run:
+    """Solve ``problem`` with ``solver``; failures are recorded, never raised."""
+    f0 = float(problem.fun(problem.x0))
+    start = time.perf_counter()
+    try:
+        result = SOLVERS[solver](problem, maxiter)
+        seconds = time.perf_counter() - start
+        fun = float(result.fun)
+        if problem.f_star is not None:
+            solved = bool(np.isfinite(fun) and f0 - fun >= (1 - _TAU) * (f0 - problem.f_star))
+        else:
+            solved = bool(result.success)
+        return Run(problem.name, problem.n, solver, solved, fun, int(result.get("nit", 0)),
+                   int(result.get("nfev", 0)), int(result.get("njev", 0)),
+                   int(result.get("nhev", 0)), seconds, str(result.message))
+    except Exception as exc:  # a solver's crash is a result too: unsolved, with the reason
+        seconds = time.perf_counter() - start
+        return Run(problem.name, problem.n, solver, False, float("nan"), 0, 0, 0, 0, seconds,
+                   f"{type(exc).__name__}: {exc}")
