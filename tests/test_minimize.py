@@ -153,8 +153,13 @@ def test_inputs_are_not_modified():
     (lambda: minimize(rosen, X0, jac=rosen_der, options={"shrink_factor": 2.0}), ValueError,
      "shrink_factor"),
     (lambda: minimize(lambda x: math.inf, X0, jac=rosen_der), ValueError, "fun"),
-    (lambda: minimize(rosen, X0, jac=rosen_der, bounds=[(0, 1), (0, 1)]),
-     NotImplementedError, "bounds"),
+    (lambda: minimize(rosen, X0, jac=rosen_der, constraints=[{"type": "eq", "fun": rosen}]),
+     NotImplementedError, "constraints"),
+    (lambda: minimize(rosen, X0, jac=rosen_der, bounds=[(0, 1)]), ValueError, "bounds"),
+    (lambda: minimize(rosen, X0, jac=rosen_der, bounds=[(1, 0), (0, 1)]), ValueError,
+     "lo <= hi"),
+    (lambda: minimize(rosen, X0, jac=rosen_der, method="gltr", bounds=[(0, 1), (0, 1)]),
+     ValueError, "method"),
 ])
 def test_bad_input_is_refused_before_any_work(call, error, match):
     with pytest.raises(error, match=match):
@@ -168,3 +173,66 @@ def test_custom_subproblem_method():
 
     res = minimize(rosen, X0, jac=rosen_der, hess=rosen_hess, method=cauchy_like)
     assert res.success
+
+
+# ---- bound constraints --------------------------------------------------------------
+
+def box_qp_by_enumeration(A, b, lo, hi):
+    """min ½xᵀAx - bᵀx on a box, A SPD, by trying every assignment of each variable to its
+    lower bound, its upper bound or free (3ⁿ equality-constrained problems): the feasible
+    candidate with the least value is the unique minimiser."""
+    import itertools
+
+    n = len(b)
+    best, best_value = None, math.inf
+    for assignment in itertools.product((0, 1, 2), repeat=n):
+        x = np.zeros(n)
+        fixed = np.array([a != 2 for a in assignment])
+        x[fixed] = [lo[i] if a == 0 else hi[i] for i, a in enumerate(assignment) if a != 2]
+        free = ~fixed
+        if free.any():
+            rhs = b[free] - A[np.ix_(free, fixed)] @ x[fixed]
+            x[free] = np.linalg.solve(A[np.ix_(free, free)], rhs)
+        if np.all(x >= lo - 1e-12) and np.all(x <= hi + 1e-12):
+            value = 0.5 * x @ A @ x - b @ x
+            if value < best_value:
+                best, best_value = x, value
+    return best
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_box_constrained_quadratic_matches_enumeration(seed):
+    rng = np.random.default_rng(seed)
+    n = 4
+    C = rng.standard_normal((n, n))
+    A = C @ C.T + 0.1 * np.eye(n)
+    b = 3.0 * rng.standard_normal(n)
+    lo, hi = -rng.uniform(0.1, 1.0, n), rng.uniform(0.1, 1.0, n)
+    res = minimize(lambda x: 0.5 * x @ A @ x - b @ x, np.zeros(n), jac=lambda x: A @ x - b,
+                   hess=lambda x: A, bounds=list(zip(lo, hi)))
+    assert res.success, res.message
+    np.testing.assert_allclose(res.x, box_qp_by_enumeration(A, b, lo, hi), atol=1e-6)
+
+
+@pytest.mark.parametrize("bounds", [[(-2.0, 0.8), (-2.0, 0.8)], [(-2.0, 2.0), (1.5, 3.0)],
+                                    so.Bounds([-np.inf, -np.inf], [0.5, np.inf])])
+def test_bounded_rosenbrock_agrees_with_l_bfgs_b_and_stays_feasible(bounds):
+    box = bounds if isinstance(bounds, so.Bounds) else so.Bounds(*zip(*bounds))
+    x0 = np.clip(X0, box.lb, box.ub)
+    iterates = []
+    res = minimize(rosen, x0, jac=rosen_der, hess=rosen_hess, bounds=bounds,
+                   callback=lambda r: iterates.append(r.x))
+    ref = so.minimize(rosen, x0, jac=rosen_der, method="L-BFGS-B", bounds=bounds,
+                      options={"gtol": 1e-12, "ftol": 1e-15})
+    assert res.success
+    np.testing.assert_allclose(res.x, ref.x, atol=1e-6)
+    assert res.fun <= ref.fun + 1e-10
+    for x in iterates + [res.x]:
+        assert np.all(x >= box.lb) and np.all(x <= box.ub)
+
+
+def test_infeasible_start_is_projected_with_a_warning():
+    with pytest.warns(RuntimeWarning, match="projected"):
+        res = minimize(rosen, np.array([5.0, 5.0]), jac=rosen_der, hess=rosen_hess,
+                       bounds=[(-1.0, 2.0), (-1.0, 2.0)])
+    assert res.success and np.all(res.x <= 2.0)

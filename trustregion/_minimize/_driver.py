@@ -7,6 +7,7 @@ import numpy as np
 from .._status import StepStatus
 from .._validation import as_float_vector
 from ..subproblems import METHODS, solve_subproblem
+from ._bounds import as_box, feasible_start, tron_step
 from ._model import HessianModel
 from ._options import TrustRegionOptions
 from ._result import MinimizeStatus, Result
@@ -47,8 +48,14 @@ def minimize(fun, x0, args=(), *, jac=None, hess=None, hessp=None, method="steih
         "cauchy", "dogleg", "steihaug" (default), "gltr", "exact", or a callable
         ``method(g, B, radius) -> step`` whose result has ``s`` and
         ``predicted_reduction`` (and optionally ``on_boundary``), like :class:`Step`.
-    bounds, constraints
-        Not supported yet: passing them raises ``NotImplementedError``.
+    bounds : scipy.optimize.Bounds or sequence of (lo, hi), optional
+        Bound constraints (``None`` or ±inf for none). The step is then TRON's (Lin & Moré
+        1999): the generalised Cauchy point along the projected-gradient path, Steihaug–Toint
+        CG on the free variables, a projected search; every iterate is feasible, an
+        infeasible ``x0`` is projected with a warning, and ``gtol`` applies to the
+        projected gradient.
+    constraints
+        Not supported yet: passing any raises ``NotImplementedError``.
     callback : callable, optional
         ``callback(intermediate_result)`` after each iteration with a :class:`Result` of the
         current state; raising ``StopIteration`` ends the run, as in scipy.
@@ -59,15 +66,19 @@ def minimize(fun, x0, args=(), *, jac=None, hess=None, hessp=None, method="steih
     -------
     Result
     """
-    if bounds is not None:
-        raise NotImplementedError("bounds: the projected (TRON) trust-region method is not "
-                                  "implemented yet")
     if constraints:
         raise NotImplementedError("constraints: the constrained method is not implemented yet")
     opts = TrustRegionOptions.from_dict(options)
     solve = _subproblem_solver(method)
     x = as_float_vector(x0, "x0")
     n = x.shape[0]
+    box = None
+    if bounds is not None:
+        if method != "steihaug":
+            raise ValueError(f"with bounds the step is TRON's projected Steihaug-Toint step; "
+                             f"method must be 'steihaug', got {method!r}")
+        box = as_box(bounds, n)
+        x = feasible_start(x, box)
     args = tuple(args)
     evaluate, gradient, counts = _counted(fun, jac, args)
     model = HessianModel(n, gradient, hess, hessp, args)
@@ -77,13 +88,13 @@ def minimize(fun, x0, args=(), *, jac=None, hess=None, hessp=None, method="steih
     g = gradient(x)
     if g.shape != (n,) or not np.isfinite(g).all():
         raise ValueError(f"jac(x0) must be a finite vector of shape ({n},)")
-    gtol = opts.gtol * max(1.0, float(np.abs(g).max()))
+    gtol = opts.gtol * max(1.0, _stationarity(x, g, box))
     radius = opts.initial_radius
     nonfinite_trials = 0
     status = MinimizeStatus.MAXITER
     nit = 0
     while True:
-        if float(np.abs(g).max()) <= gtol:
+        if _stationarity(x, g, box) <= gtol:
             status = MinimizeStatus.GTOL
             break
         if nit >= opts.maxiter:
@@ -97,7 +108,11 @@ def minimize(fun, x0, args=(), *, jac=None, hess=None, hessp=None, method="steih
             break
         nit += 1
         B = model.at(x, g)
-        step = solve(g, B, radius)
+        if box is None:
+            step = solve(g, B, radius)
+        else:
+            forcing = min(0.5, math.sqrt(_stationarity(x, g, box)))
+            step = tron_step(g, B, radius, x, box, forcing)
         s, predicted = step.s, float(step.predicted_reduction)
         on_boundary = bool(getattr(step, "on_boundary", False))
         if getattr(step, "status", None) is StepStatus.NONFINITE:
@@ -113,7 +128,8 @@ def minimize(fun, x0, args=(), *, jac=None, hess=None, hessp=None, method="steih
                 break
             radius *= opts.shrink_factor  # too small a region to measure progress in
             continue
-        x_trial = x + s
+        # With bounds, project again: x + (P(y) - x) can miss P(y) by a rounding error.
+        x_trial = x + s if box is None else box.project(x + s)
         f_trial = evaluate(x_trial)
         if not math.isfinite(f_trial):
             nonfinite_trials += 1
@@ -124,7 +140,7 @@ def minimize(fun, x0, args=(), *, jac=None, hess=None, hessp=None, method="steih
         if ratio >= opts.accept_threshold:
             g_trial = gradient(x_trial)
             if np.isfinite(g_trial).all():
-                model.accepted(s, g_trial - g)
+                model.accepted(x_trial - x, g_trial - g)
                 x, f, g = x_trial, f_trial, g_trial
             else:
                 nonfinite_trials += 1
@@ -140,6 +156,13 @@ def minimize(fun, x0, args=(), *, jac=None, hess=None, hessp=None, method="steih
                 status = MinimizeStatus.CALLBACK
                 break
     return _result(x, f, g, nit, counts, model, radius, status, nonfinite_trials)
+
+
+def _stationarity(x, g, box):
+    """‖∇f‖∞, or with bounds the projected gradient's ‖P(x - ∇f) - x‖∞ (Conn, Gould & Toint
+    2000, §12.1), which vanishes exactly at the box problem's first-order points."""
+    measure = g if box is None else box.projected_gradient(x, g)
+    return float(np.abs(measure).max())
 
 
 def _subproblem_solver(method):
