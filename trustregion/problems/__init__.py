@@ -1,0 +1,130 @@
+"""Test problems for unconstrained optimisation.
+
+Two suites:
+
+* ``"mgh"``: the 35 problems of Moré, Garbow and Hillstrom, "Testing Unconstrained
+  Optimization Software", ACM TOMS 7(1), 1981, 17–41, at their standard dimensions, each a
+  least-squares :class:`Problem` with exact gradient, Hessian-vector product and Hessian;
+* ``"cutest"``: scalable problems usable at n = 10³ to 10⁵ (default n = 1000): the banded
+  MGH problems (extended Rosenbrock, extended Powell singular, discrete boundary value,
+  Broyden tridiagonal) and CUTEst problems (:mod:`.scalable`), all with sparse Hessians.
+
+Every problem offers ``name``, ``n``, ``x0``, ``f_star``, ``x_star``, ``reference`` and
+``fun``, ``grad``, ``hessp``, ``hess``.
+
+>>> from trustregion import problems
+>>> p = problems.get("rosenbrock")
+>>> round(p.fun(p.x0), 12)
+24.2
+>>> len(problems.suite("mgh"))
+35
+"""
+
+from __future__ import annotations
+
+import numbers
+
+from ._base import Problem
+from .mgh import BUILDERS as _MGH
+from .scalable import CUTEST as _CUTEST
+from .scalable import ScalableProblem
+
+__all__ = ["Problem", "ScalableProblem", "get", "names", "suite"]
+
+_SCALABLE_MGH = ("extended_rosenbrock", "extended_powell", "discrete_boundary_value",
+                 "broyden_tridiagonal")
+_SUITES = {"mgh": tuple(_MGH), "cutest": _SCALABLE_MGH + tuple(_CUTEST)}
+_DEFAULT_SCALABLE_N = 1000
+
+
+def names(suite: str | None = None) -> list[str]:
+    """Registered problem names: all of them, or those of one suite, in suite order.
+
+    Returns
+    -------
+    list of str
+    """
+    if suite is None:
+        return list(_MGH) + list(_CUTEST)
+    return list(_members(suite))
+
+
+def get(name: str, n: int | None = None) -> Problem:
+    """Build a registered problem.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`names`.
+    n : int, optional
+        Number of variables, for the variable-dimension problems (MGH 20–35) only;
+        ``None`` gives the standard dimension. For a fixed-dimension problem only its
+        own dimension (or ``None``) is accepted.
+
+    Returns
+    -------
+    Problem
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is unknown or ``n`` is not a valid dimension for the problem.
+    """
+    if n is not None and (isinstance(n, bool) or not isinstance(n, numbers.Integral)):
+        raise ValueError(f"problem {name!r}: n must be an integer, got {n!r}")
+    if name in _CUTEST:
+        n = _DEFAULT_SCALABLE_N if n is None else int(n)
+        if n < 3:
+            raise ValueError(f"problem {name!r}: invalid dimension n = {n} (needs n >= 3)")
+        return _CUTEST[name](n)
+    try:
+        builder, default_n, rule = _MGH[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown problem {name!r}; known problems: "
+                         f"{', '.join(names())}") from None
+    if default_n is None:
+        problem = builder()
+        if n is not None and n != problem.n:
+            raise ValueError(f"problem {name!r} has fixed dimension n = {problem.n}, got n = {n}")
+        return problem
+    if n is None:
+        n = default_n
+    valid, description = rule
+    if not valid(int(n)):
+        raise ValueError(f"problem {name!r}: invalid dimension n = {n} (needs {description})")
+    return builder(int(n))
+
+
+def suite(name: str = "mgh", n: int | None = None) -> list:
+    """All problems of a suite.
+
+    Parameters
+    ----------
+    name : str
+        ``"mgh"`` (the 35 Moré–Garbow–Hillstrom problems at their standard dimensions) or
+        ``"cutest"`` (the scalable problems).
+    n : int, optional
+        Dimension of the "cutest" problems (default 1000); "mgh" takes none.
+
+    Returns
+    -------
+    list of problems
+
+    Raises
+    ------
+    ValueError
+        If the suite is unknown, or ``n`` is given for "mgh".
+    """
+    members = _members(name)
+    if name == "mgh":
+        if n is not None:
+            raise ValueError("the 'mgh' suite has its standard dimensions; n is for 'cutest'")
+        return [get(member) for member in members]
+    return [get(member, _DEFAULT_SCALABLE_N if n is None else n) for member in members]
+
+
+def _members(name):
+    try:
+        return _SUITES[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown suite {name!r}; known suites: {', '.join(_SUITES)}") from None
