@@ -1,0 +1,26 @@
+"""``trustregion bench`` end to end, on a small run."""
+
+import json
+
+from trustregion._cli import main
+
+
+def test_bench_runs_and_reports(tmp_path, capsys):
+    out = tmp_path / "runs.json"
+    code = main(["bench", "--suite", "cutest", "--n", "100", "--solvers", "steihaug,trust-ncg",
+                 "--maxiter", "20", "--json", str(out), "--profile", "", "--quiet"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "steihaug vs trust-ncg: solved" in printed
+    runs = json.loads(out.read_text())
+    assert len(runs) == 2 * 11 and {r["solver"] for r in runs} == {"steihaug", "trust-ncg"}
+
+
+def test_bench_refuses_unknown_solvers(capsys):
+    assert main(["bench", "--solvers", "newton", "--quiet"]) == 2
+    assert "unknown solver" in capsys.readouterr().err
+
+
+def test_bench_reports_a_bad_dimension(capsys):
+    assert main(["bench", "--suite", "cutest", "--n", "7", "--quiet"]) == 2
+    assert "invalid dimension" in capsys.readouterr().err
