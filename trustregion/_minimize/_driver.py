@@ -14,8 +14,11 @@ from ._result import MinimizeStatus, Result
 
 # Methods that take an inexact, forcing-sequence tolerance from the outer loop.
 _INEXACT = ("steihaug", "gltr")
-# Predicted decreases below this multiple of eps·(1 + |f|) cannot be measured in f.
+# Predicted decreases below this multiple of eps·|f| cannot be measured in f.
 _NOISE = 16.0 * np.finfo(np.float64).eps
+_TINY = np.finfo(np.float64).tiny
+# The subproblem tolerance used to confirm that the model predicts no decrease.
+_TIGHT_RTOL = 1e-10
 
 
 def minimize(fun, x0, args=(), *, jac=None, hess=None, hessp=None, method="steihaug",
@@ -88,13 +91,14 @@ def minimize(fun, x0, args=(), *, jac=None, hess=None, hessp=None, method="steih
     g = gradient(x)
     if g.shape != (n,) or not np.isfinite(g).all():
         raise ValueError(f"jac(x0) must be a finite vector of shape ({n},)")
-    gtol = opts.gtol * max(1.0, _stationarity(x, g, box))
+    gtol_absolute = opts.gtol * max(1.0, _stationarity(x, g, box))
     radius = opts.initial_radius
     nonfinite_trials = 0
     status = MinimizeStatus.MAXITER
     nit = 0
     while True:
-        if _stationarity(x, g, box) <= gtol:
+        if _stationarity(x, g, box) <= gtol_absolute \
+                and _relative_stationarity(x, f, g, box) <= opts.gtol:
             status = MinimizeStatus.GTOL
             break
         if nit >= opts.maxiter:
@@ -108,11 +112,12 @@ def minimize(fun, x0, args=(), *, jac=None, hess=None, hessp=None, method="steih
             break
         nit += 1
         B = model.at(x, g)
-        if box is None:
-            step = solve(g, B, radius)
-        else:
-            forcing = min(0.5, math.sqrt(_stationarity(x, g, box)))
-            step = tron_step(g, B, radius, x, box, forcing)
+        step = _model_step(solve, g, B, radius, x, box, tight=False)
+        noise = _NOISE * abs(f) + _TINY
+        if step.predicted_reduction <= noise and not getattr(step, "on_boundary", False):
+            # An inexact solve can stop short of the model's minimiser; ask for it before
+            # concluding anything from a tiny prediction.
+            step = _model_step(solve, g, B, radius, x, box, tight=True)
         s, predicted = step.s, float(step.predicted_reduction)
         on_boundary = bool(getattr(step, "on_boundary", False))
         if getattr(step, "status", None) is StepStatus.NONFINITE:
@@ -120,10 +125,11 @@ def minimize(fun, x0, args=(), *, jac=None, hess=None, hessp=None, method="steih
             nonfinite_trials += 1
             radius *= opts.shrink_factor
             continue
-        if not predicted > _NOISE * (1.0 + abs(f)):
+        if not predicted > noise:
             if not on_boundary:
                 # The model's own minimiser predicts no measurable decrease: x is
-                # stationary to rounding (MGH's Meyer and ARGLINB end here).
+                # stationary to rounding (as at the end of MGH's Meyer problem, where
+                # scipy's trust-exact reports failure).
                 status = MinimizeStatus.NO_PREDICTED_DECREASE
                 break
             radius *= opts.shrink_factor  # too small a region to measure progress in
@@ -158,6 +164,15 @@ def minimize(fun, x0, args=(), *, jac=None, hess=None, hessp=None, method="steih
     return _result(x, f, g, nit, counts, model, radius, status, nonfinite_trials)
 
 
+def _relative_stationarity(x, f, g, box):
+    """Dennis & Schnabel's relative gradient, max_i |gᵢ|·max(|xᵢ|, 1) / max(|f|, 1)
+    (Numerical Methods for Unconstrained Optimization, 1983, §7.2): invariant under
+    scaling f or the variables, which the gradient norm alone is not (MGH's Meyer problem
+    has a gradient of 10⁹ at x₀ and of 10 far from its minimiser)."""
+    measure = g if box is None else box.projected_gradient(x, g)
+    return float(np.max(np.abs(measure) * np.maximum(np.abs(x), 1.0))) / max(abs(f), 1.0)
+
+
 def _stationarity(x, g, box):
     """‖∇f‖∞, or with bounds the projected gradient's ‖P(x - ∇f) - x‖∞ (Conn, Gould & Toint
     2000, §12.1), which vanishes exactly at the box problem's first-order points."""
@@ -167,19 +182,31 @@ def _stationarity(x, g, box):
 
 def _subproblem_solver(method):
     if callable(method):
-        return method
+        return lambda g, B, radius, tight: method(g, B, radius)
     if method not in METHODS or method == "natural":
         names = ", ".join(repr(m) for m in METHODS if m != "natural")
         raise ValueError(f"method must be one of {names} or a callable; got {method!r}")
 
-    def solve(g, B, radius):
+    def solve(g, B, radius, tight):
         options = {}
         if method in _INEXACT:
-            gnorm = float(np.linalg.norm(g))
-            options["rtol"] = min(0.5, math.sqrt(gnorm))
+            options["rtol"] = _TIGHT_RTOL if tight else _forcing(float(np.linalg.norm(g)))
         return solve_subproblem(g, B, radius, method=method, **options)
 
     return solve
+
+
+def _model_step(solve, g, B, radius, x, box, *, tight):
+    """The subproblem's step: inexact (forcing tolerance) or ``tight``."""
+    if box is None:
+        return solve(g, B, radius, tight)
+    rtol = _TIGHT_RTOL if tight else _forcing(_stationarity(x, g, box))
+    return tron_step(g, B, radius, x, box, rtol)
+
+
+def _forcing(gradient_norm):
+    """The forcing term min(0.5, √‖g‖) of inexact Newton methods (N&W eq. 7.3)."""
+    return min(0.5, math.sqrt(gradient_norm))
 
 
 def _counted(fun, jac, args):

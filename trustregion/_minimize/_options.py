@@ -31,9 +31,11 @@ class TrustRegionOptions:
     expand_factor : float
         > 1 (default 2).
     gtol : float
-        Stop when ‖∇f‖∞ ≤ gtol · max(1, ‖∇f(x₀)‖∞) (default 1e-8): relative to the
-        starting gradient, so that rescaling f does not change when the run stops (scipy's
-        absolute 1e-4 stops early on small-scaled problems and never on large ones).
+        Stop when both ‖∇f‖∞ ≤ gtol · max(1, ‖∇f(x₀)‖∞) and Dennis & Schnabel's relative
+        gradient max |∇f|ᵢ·max(|xᵢ|, 1) / max(|f|, 1) ≤ gtol (default 1e-8; with bounds,
+        the projected gradient). Each test alone is fooled by some scaling (a huge starting
+        gradient, a large constant in f); scipy's absolute 1e-4 stops early on
+        small-scaled problems and never on large ones.
     xtol : float
         Stop when Δ < xtol · (1 + ‖x‖) (default 1e-14): no representable progress.
     maxiter : int
