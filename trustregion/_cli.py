@@ -13,9 +13,12 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="trustregion", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     bench = commands.add_parser("bench", help="compare our methods with scipy's on a suite")
-    bench.add_argument("--suite", default="mgh", help="problem suite (default: mgh)")
-    bench.add_argument("--solvers", default=",".join(_bench.DEFAULT_SOLVERS),
-                       help="comma-separated; available: " + ", ".join(_bench.SOLVERS))
+    bench.add_argument("--suite", default="mgh",
+                       help="problem suite: mgh (default), cutest or bounds")
+    bench.add_argument("--solvers", default=None,
+                       help="comma-separated; available: " + ", ".join(_bench.SOLVERS)
+                       + " (default: " + ", ".join(_bench.DEFAULT_SOLVERS)
+                       + "; for bounds: " + ", ".join(_bench.DEFAULT_BOUNDED_SOLVERS) + ")")
     bench.add_argument("--n", type=int, default=None,
                        help="dimension for the suite's variable-dimension problems")
     bench.add_argument("--maxiter", type=int, default=1000, help="iterations per run")
@@ -29,7 +32,9 @@ def main(argv=None) -> int:
 
 
 def _run_bench(args) -> int:
-    solvers = [s.strip() for s in args.solvers.split(",") if s.strip()]
+    default = _bench.DEFAULT_BOUNDED_SOLVERS if args.suite == "bounds" else _bench.DEFAULT_SOLVERS
+    solvers = [s.strip() for s in args.solvers.split(",") if s.strip()] if args.solvers \
+        else list(default)
     unknown = [s for s in solvers if s not in _bench.SOLVERS]
     if unknown:
         print(f"unknown solver(s): {', '.join(unknown)}; available: "

@@ -5,8 +5,10 @@ from typing import Dict, List, Sequence
 
 from ._solvers import Run
 
-# Each of our methods beside the scipy solver that does the same job.
-COUNTERPARTS = {"steihaug": "trust-ncg", "gltr": "trust-krylov", "exact": "trust-exact"}
+# Each of our methods beside the scipy solvers that do the same job (with bounds, our
+# steihaug is TRON's projected step and trust-constr scipy's bound-capable trust region).
+COUNTERPARTS = {"steihaug": ("trust-ncg", "trust-constr"), "gltr": ("trust-krylov",),
+                "exact": ("trust-exact",)}
 
 
 def solver_table(runs: Sequence[Run], solvers: Sequence[str]) -> str:
@@ -53,17 +55,18 @@ def ratio_summary(runs: Sequence[Run]) -> List[str]:
     problems both solve, of scipy's time over ours."""
     by = {(r.solver, r.problem, r.n): r for r in runs}
     lines = []
-    for ours, theirs in COUNTERPARTS.items():
-        pairs = [(by[k], by.get((theirs,) + k[1:])) for k in by if k[0] == ours]
-        pairs = [(a, b) for a, b in pairs if b is not None]
-        if not pairs:
-            continue
-        ratios = [b.seconds / a.seconds for a, b in pairs if a.solved and b.solved
-                  and a.seconds > 0]
-        solved_ours = sum(a.solved for a, _ in pairs)
-        solved_theirs = sum(b.solved for _, b in pairs)
-        ratio = f"{statistics.median(ratios):.2f}x" if ratios else "n/a"
-        lines.append(f"{ours} vs {theirs}: solved {solved_ours}/{len(pairs)} vs "
-                     f"{solved_theirs}/{len(pairs)}; median time ratio {theirs}/{ours} = "
-                     f"{ratio} over {len(ratios)} problems both solve")
+    for ours, counterparts in COUNTERPARTS.items():
+        for theirs in counterparts:
+            pairs = [(by[k], by.get((theirs,) + k[1:])) for k in by if k[0] == ours]
+            pairs = [(a, b) for a, b in pairs if b is not None]
+            if not pairs:
+                continue
+            ratios = [b.seconds / a.seconds for a, b in pairs if a.solved and b.solved
+                      and a.seconds > 0]
+            solved_ours = sum(a.solved for a, _ in pairs)
+            solved_theirs = sum(b.solved for _, b in pairs)
+            ratio = f"{statistics.median(ratios):.2f}x" if ratios else "n/a"
+            lines.append(f"{ours} vs {theirs}: solved {solved_ours}/{len(pairs)} vs "
+                         f"{solved_theirs}/{len(pairs)}; median time ratio {theirs}/{ours} = "
+                         f"{ratio} over {len(ratios)} problems both solve")
     return lines

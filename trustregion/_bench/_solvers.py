@@ -35,6 +35,7 @@ def _ours(method, model):
     def solve(problem, maxiter):
         kwargs = {"hess": problem.hess} if model == "hess" else {"hessp": problem.hessp}
         return minimize(problem.fun, problem.x0, jac=problem.grad, method=method,
+                        bounds=getattr(problem, "bounds", None),
                         options={"maxiter": maxiter}, **kwargs)
     return solve
 
@@ -46,6 +47,9 @@ def _scipy(method, model):
             kwargs["hess"] = problem.hess
         elif model == "hessp":
             kwargs["hessp"] = problem.hessp
+        bounds = getattr(problem, "bounds", None)
+        if bounds is not None:
+            kwargs["bounds"] = bounds
         return so.minimize(problem.fun, problem.x0, jac=problem.grad, method=method,
                            options={"maxiter": maxiter}, **kwargs)
     return solve
@@ -60,10 +64,13 @@ SOLVERS: Dict[str, Callable] = {
     "trust-krylov": _scipy("trust-krylov", "hessp"),
     "trust-exact": _scipy("trust-exact", "hess"),
     "L-BFGS-B": _scipy("L-BFGS-B", None),
+    "trust-constr": _scipy("trust-constr", "hessp"),
 }
 OURS = ("steihaug", "gltr", "exact", "dogleg")
 DEFAULT_SOLVERS = ("steihaug", "gltr", "exact", "trust-ncg", "trust-krylov", "trust-exact",
                    "L-BFGS-B")
+# With bounds, our method is TRON's projected step (steihaug); scipy's bound-capable ones.
+DEFAULT_BOUNDED_SOLVERS = ("steihaug", "L-BFGS-B", "trust-constr")
 
 
 def run(solver: str, problem, maxiter: int) -> Run:

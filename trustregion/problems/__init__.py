@@ -7,7 +7,9 @@ Two suites:
   least-squares :class:`Problem` with exact gradient, Hessian-vector product and Hessian;
 * ``"cutest"``: scalable problems usable at n = 10³ to 10⁵ (default n = 1000): the banded
   MGH problems (extended Rosenbrock, extended Powell singular, discrete boundary value,
-  Broyden tridiagonal) and CUTEst problems (:mod:`.scalable`), all with sparse Hessians.
+  Broyden tridiagonal) and CUTEst problems (:mod:`.scalable`), all with sparse Hessians;
+* ``"bounds"``: bound-constrained variants of some of them (:mod:`.bounded`), with a
+  ``bounds`` attribute.
 
 Every problem offers ``name``, ``n``, ``x0``, ``f_star``, ``x_star``, ``reference`` and
 ``fun``, ``grad``, ``hessp``, ``hess``.
@@ -26,14 +28,17 @@ import numbers
 
 from ._base import Problem
 from .mgh import BUILDERS as _MGH
+from .bounded import BOUNDED as _BOUNDED
+from .bounded import BoundedProblem
 from .scalable import CUTEST as _CUTEST
 from .scalable import ScalableProblem
 
-__all__ = ["Problem", "ScalableProblem", "get", "names", "suite"]
+__all__ = ["BoundedProblem", "Problem", "ScalableProblem", "get", "names", "suite"]
 
 _SCALABLE_MGH = ("extended_rosenbrock", "extended_powell", "discrete_boundary_value",
                  "broyden_tridiagonal")
-_SUITES = {"mgh": tuple(_MGH), "cutest": _SCALABLE_MGH + tuple(_CUTEST)}
+_SUITES = {"mgh": tuple(_MGH), "cutest": _SCALABLE_MGH + tuple(_CUTEST),
+           "bounds": tuple(_BOUNDED)}
 _DEFAULT_SCALABLE_N = 1000
 
 
@@ -45,7 +50,7 @@ def names(suite: str | None = None) -> list[str]:
     list of str
     """
     if suite is None:
-        return list(_MGH) + list(_CUTEST)
+        return list(_MGH) + list(_CUTEST) + list(_BOUNDED)
     return list(_members(suite))
 
 
@@ -72,6 +77,10 @@ def get(name: str, n: int | None = None) -> Problem:
     """
     if n is not None and (isinstance(n, bool) or not isinstance(n, numbers.Integral)):
         raise ValueError(f"problem {name!r}: n must be an integer, got {n!r}")
+    if name in _BOUNDED:
+        if n is not None:
+            raise ValueError(f"problem {name!r} has a fixed dimension; n is not accepted")
+        return _BOUNDED[name](get)
     if name in _CUTEST:
         n = _DEFAULT_SCALABLE_N if n is None else int(n)
         if n < 3:
@@ -101,10 +110,10 @@ def suite(name: str = "mgh", n: int | None = None) -> list:
     Parameters
     ----------
     name : str
-        ``"mgh"`` (the 35 Moré–Garbow–Hillstrom problems at their standard dimensions) or
-        ``"cutest"`` (the scalable problems).
+        ``"mgh"`` (the 35 Moré–Garbow–Hillstrom problems at their standard dimensions),
+        ``"cutest"`` (the scalable problems) or ``"bounds"`` (bound-constrained variants).
     n : int, optional
-        Dimension of the "cutest" problems (default 1000); "mgh" takes none.
+        Dimension of the "cutest" problems (default 1000); the others take none.
 
     Returns
     -------
@@ -116,9 +125,9 @@ def suite(name: str = "mgh", n: int | None = None) -> list:
         If the suite is unknown, or ``n`` is given for "mgh".
     """
     members = _members(name)
-    if name == "mgh":
+    if name != "cutest":
         if n is not None:
-            raise ValueError("the 'mgh' suite has its standard dimensions; n is for 'cutest'")
+            raise ValueError(f"the {name!r} suite has fixed dimensions; n is for 'cutest'")
         return [get(member) for member in members]
     return [get(member, _DEFAULT_SCALABLE_N if n is None else n) for member in members]
 

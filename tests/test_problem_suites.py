@@ -1,4 +1,5 @@
-"""The \"cutest\" suite: exact derivatives, known optima, and O(n) cost at n = 10⁵."""
+"""The \"cutest\" and \"bounds\" suites: exact derivatives, known optima, O(n) cost at
+n = 10⁵, and first-order points of the boxes."""
 
 import numpy as np
 import pytest
@@ -49,3 +50,32 @@ def test_suite_at_a_given_dimension():
     assert len(suite) >= 10 and all(p.n == 1000 for p in suite)
     with pytest.raises(ValueError, match="extended_rosenbrock"):
         problems.get("extended_rosenbrock", 7)
+
+
+# ---- the "bounds" suite ---------------------------------------------------------------
+
+BOUNDED = problems.suite("bounds")
+
+
+@pytest.mark.parametrize("problem", BOUNDED, ids=lambda p: p.name)
+def test_bounded_variants_are_consistent(problem):
+    lb, ub = problem.bounds.lb, problem.bounds.ub
+    assert np.all(problem.x0 >= lb) and np.all(problem.x0 <= ub)
+    assert problems.get(problem.name).name == problem.name
+    if problem.x_star is not None:
+        # A first-order point of the box problem: the projected gradient vanishes there.
+        g = problem.grad(problem.x_star)
+        projected = np.clip(problem.x_star - g, lb, ub) - problem.x_star
+        assert np.abs(projected).max() <= 1e-10 * max(1.0, np.abs(g).max())
+        assert problem.fun(problem.x_star) == pytest.approx(problem.f_star, rel=1e-12)
+
+
+@pytest.mark.parametrize("problem", [p for p in BOUNDED if p.f_star is not None],
+                         ids=lambda p: p.name)
+def test_minimize_with_bounds_reaches_the_closed_form_optimum(problem):
+    import trustregion as tr
+
+    res = tr.minimize(problem.fun, problem.x0, jac=problem.grad, hessp=problem.hessp,
+                      bounds=problem.bounds)
+    assert res.success
+    assert res.fun == pytest.approx(problem.f_star, rel=1e-8, abs=1e-12)
