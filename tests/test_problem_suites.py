@@ -1,4 +1,4 @@
-"""The \"cutest\" and \"bounds\" suites: exact derivatives, known optima, O(n) cost at
+"""The "cutest" and "bounds" suites: exact derivatives, known optima, O(n) cost at
 n = 10⁵, and first-order points of the boxes."""
 
 import numpy as np

@@ -92,25 +92,32 @@ def gltr(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *,
     k = int(lstate[K.L_ITER])
     # One product per completed iteration, plus one if a non-finite product ended the run.
     products = k + (1 if code == K.NONFINITE and lstate[K.L_GAMMA0] > 0 else 0)
-    # In floating point the Lanczos vectors lose M-orthogonality, so the tridiagonal
-    # model value and ‖h‖ can drift from m(s) and ‖s‖_M. Measure both on s itself: one
-    # more product, and s is pulled back onto the region should rounding have left it.
-    Bs = B.apply(s) if k else np.zeros(n)
-    products += 1 if k else 0
-    snorm = metric.norm(s)
-    if snorm > radius:
-        scale = radius / snorm
-        s *= scale
-        Bs *= scale
-        snorm = radius
-    model = np.dot(g, s) + 0.5 * np.dot(s, Bs) if np.isfinite(Bs).all() else math.nan
-    if not math.isfinite(model):
-        # Only when the extra product itself is not finite: report the Krylov model value.
-        hk = h[:k]
+    hk = h[:k]
+    krylov_model = 0.0
+    if k:  # m(s) = γ₀h₀ + ½hᵀTh on the Krylov space
         Th = diag[:k] * hk
         Th[:-1] += off[:k - 1] * hk[1:]
         Th[1:] += off[:k - 1] * hk[:-1]
-        model = lstate[K.L_GAMMA0] * hk[0] + 0.5 * np.dot(hk, Th)
+        krylov_model = lstate[K.L_GAMMA0] * hk[0] + 0.5 * np.dot(hk, Th)
+    if reorthogonalize:
+        # The Lanczos vectors are M-orthonormal to working precision, so m(s) is the
+        # tridiagonal model value and ‖s‖_M = ‖h‖: no further product is needed.
+        model, snorm = krylov_model, math.sqrt(np.dot(hk, hk))
+    else:
+        # Without reorthogonalisation they lose M-orthogonality, and the tridiagonal values
+        # can drift from m(s) and ‖s‖_M. Measure both on s itself (one more product) and
+        # pull s back onto the region should rounding have left it.
+        Bs = B.apply(s) if k else np.zeros(n)
+        products += 1 if k else 0
+        snorm = metric.norm(s)
+        if snorm > radius:
+            scale = radius / snorm
+            s *= scale
+            Bs *= scale
+            snorm = radius
+        model = np.dot(g, s) + 0.5 * np.dot(s, Bs) if np.isfinite(Bs).all() else math.nan
+        if not math.isfinite(model):  # the extra product itself was not finite
+            model = krylov_model
     return Step(s, -model, snorm >= radius * (1.0 - 1e-10),
                 _status(code, int(lstate[K.L_TRIDIAG])), multiplier=float(lstate[K.L_LAM]),
                 iterations=k, operator_products=products, residual_norm=float(lstate[K.L_RES]))
