@@ -174,6 +174,15 @@ def _evaluator(fun, jac, args):
     return evaluate
 
 
+def _cubic(a, fa, da, b, fb, db):
+    """θ and γ ≥ 0 of the cubic through (a, fa, da) and (b, fb, db): θ = 3(fa - fb)/(b - a)
+    + da + db and γ = √(θ² - da·db), scaled by max(|θ|, |da|, |db|) against overflow (Moré &
+    Thuente 1994, §4); callers give γ the sign their case needs."""
+    theta = 3.0 * (fa - fb) / (b - a) + da + db
+    scale = max(abs(theta), abs(da), abs(db))
+    return theta, scale * math.sqrt(max((theta / scale) ** 2 - (da / scale) * (db / scale), 0.0))
+
+
 def _cstep(stx, fx, dx, sty, fy, dy, stp, fp, dp, bracketed, stpmin, stpmax):
     """One safeguarded step of Moré & Thuente (their dcstep, §4): a new trial step from
     cubic and quadratic (secant) interpolation of the best point x, the other end y and the
@@ -182,9 +191,7 @@ def _cstep(stx, fx, dx, sty, fy, dy, stp, fp, dp, bracketed, stpmin, stpmax):
     if fp > fx:
         # Case 1: a higher value; the minimiser is bracketed. Take the cubic step if it is
         # closer to x than the quadratic one, else their average.
-        theta = 3.0 * (fx - fp) / (stp - stx) + dx + dp
-        s = max(abs(theta), abs(dx), abs(dp))
-        gamma = s * math.sqrt(max((theta / s) ** 2 - (dx / s) * (dp / s), 0.0))
+        theta, gamma = _cubic(stx, fx, dx, stp, fp, dp)
         if stp < stx:
             gamma = -gamma
         p = (gamma - dx) + theta
@@ -195,9 +202,7 @@ def _cstep(stx, fx, dx, sty, fy, dy, stp, fp, dp, bracketed, stpmin, stpmax):
         bracketed = True
     elif sgnd < 0.0:
         # Case 2: lower value, slopes of opposite sign; bracketed. The step farther from p.
-        theta = 3.0 * (fx - fp) / (stp - stx) + dx + dp
-        s = max(abs(theta), abs(dx), abs(dp))
-        gamma = s * math.sqrt(max((theta / s) ** 2 - (dx / s) * (dp / s), 0.0))
+        theta, gamma = _cubic(stx, fx, dx, stp, fp, dp)
         if stp > stx:
             gamma = -gamma
         p = (gamma - dp) + theta
@@ -209,9 +214,7 @@ def _cstep(stx, fx, dx, sty, fy, dy, stp, fp, dp, bracketed, stpmin, stpmax):
     elif abs(dp) < abs(dx):
         # Case 3: lower value, same sign, slope decreasing in magnitude. The cubic step only
         # if it heads towards the minimiser of the cubic, else the end of the range.
-        theta = 3.0 * (fx - fp) / (stp - stx) + dx + dp
-        s = max(abs(theta), abs(dx), abs(dp))
-        gamma = s * math.sqrt(max((theta / s) ** 2 - (dx / s) * (dp / s), 0.0))
+        theta, gamma = _cubic(stx, fx, dx, stp, fp, dp)
         if stp > stx:
             gamma = -gamma
         p = (gamma - dp) + theta
@@ -237,9 +240,7 @@ def _cstep(stx, fx, dx, sty, fy, dy, stp, fp, dp, bracketed, stpmin, stpmax):
         if bracketed and not math.isfinite(fy):
             stpf = stp + 0.5 * (sty - stp)  # y lies outside the domain: bisect towards it
         elif bracketed:
-            theta = 3.0 * (fp - fy) / (sty - stp) + dy + dp
-            s = max(abs(theta), abs(dy), abs(dp))
-            gamma = s * math.sqrt(max((theta / s) ** 2 - (dy / s) * (dp / s), 0.0))
+            theta, gamma = _cubic(stp, fp, dp, sty, fy, dy)
             if stp > sty:
                 gamma = -gamma
             p = (gamma - dp) + theta
