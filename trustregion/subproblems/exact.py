@@ -99,9 +99,9 @@ def _check_symmetric(H):
     """Refuse a non-symmetric B, at the cost of two products rather than a transpose:
     uᵀHv - vᵀHu vanishes for all u, v exactly when H is symmetric, and fixed generic u, v
     expose any asymmetry larger than rounding."""
-    u, v = _probe_vectors(H.shape[0])
+    u, v, unorm, vnorm = _probe_vectors(H.shape[0])
     Hu, Hv = H @ u, H @ v
-    scale = np.linalg.norm(Hu) * np.linalg.norm(v) + np.linalg.norm(Hv) * np.linalg.norm(u)
+    scale = math.sqrt(Hu @ Hu) * vnorm + math.sqrt(Hv @ Hv) * unorm
     if abs(np.dot(u, Hv) - np.dot(v, Hu)) > _SYMMETRY_RTOL * scale:
         raise ValueError("B must be symmetric for method='exact'")
 
@@ -109,4 +109,5 @@ def _check_symmetric(H):
 @functools.lru_cache(maxsize=8)
 def _probe_vectors(n):
     k = np.arange(1.0, n + 1.0)
-    return np.sin(k * 1.618033988749895), np.cos(k * 2.718281828459045)
+    u, v = np.sin(k * 1.618033988749895), np.cos(k * 2.718281828459045)
+    return u, v, math.sqrt(u @ u), math.sqrt(v @ v)
