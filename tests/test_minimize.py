@@ -322,3 +322,10 @@ def test_function_evaluation_budget():
 def test_a_jacobian_of_the_wrong_shape_is_named():
     with pytest.raises(ValueError, match=r"jac\(x0\)"):
         minimize(rosen, X0, jac=lambda x: np.ones(3))
+
+
+def test_non_finite_hessian_products_with_bounds_are_not_convergence():
+    res = minimize(rosen, np.array([0.5, 0.5]), jac=rosen_der,
+                   hessp=lambda x, v: np.full(2, np.nan), bounds=[(0.0, 2.0), (0.0, 2.0)])
+    assert res.status is MinimizeStatus.NONFINITE and not res.success
+    assert np.isfinite(res.x).all() and res.nonfinite_trials > 0

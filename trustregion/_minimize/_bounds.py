@@ -1,11 +1,12 @@
 """Bound constraints: the projected trust-region step of TRON (Lin & Moré 1999)."""
 
 import warnings
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 import numpy as np
 from scipy.optimize import Bounds
 
+from .._status import StepStatus
 from ..operators import SymmetricOperator
 from ..subproblems import solve_subproblem
 
@@ -59,6 +60,7 @@ class BoxStep(NamedTuple):
     s: np.ndarray
     predicted_reduction: float
     on_boundary: bool
+    status: Optional[StepStatus] = None  # NONFINITE when the model could not be evaluated
 
 
 def tron_step(g, B, radius, x, box: Box, rtol) -> BoxStep:
@@ -85,6 +87,8 @@ def tron_step(g, B, radius, x, box: Box, rtol) -> BoxStep:
     for halvings in range(_MAX_SEARCH):  # halve until sufficient decrease
         s = path(alpha)
         value, Bs = q(s)
+        if not np.isfinite(value):
+            return BoxStep(np.zeros_like(x), 0.0, False, StepStatus.NONFINITE)
         if value <= _MU0 * float(g @ s):
             s_c, q_c, Bs_c = s, value, Bs
             break
