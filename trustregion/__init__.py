@@ -28,6 +28,7 @@ from .operators import (
     SymmetricOperator,
     as_operator,
 )
+from .steps import ConstrainedStep, NaturalStep, constrained_step, natural_step
 from .subproblems import Step, solve_subproblem
 
 __version__ = "0.1.0.dev0"
@@ -36,6 +37,7 @@ __all__ = [
     "BacktrackingLineSearch",
     "CGResult",
     "CGStatus",
+    "ConstrainedStep",
     "ConstraintAwareBacktracking",
     "DampedOperator",
     "FiniteDifferenceHessian",
@@ -46,6 +48,7 @@ __all__ = [
     "LineSearchResult",
     "LineSearchStatus",
     "MinimizeStatus",
+    "NaturalStep",
     "Preconditioner",
     "Result",
     "Step",
@@ -55,7 +58,9 @@ __all__ = [
     "TrustRegionOptions",
     "as_operator",
     "cg",
+    "constrained_step",
     "minimize",
+    "natural_step",
     "scipy_method",
     "solve_subproblem",
 ]

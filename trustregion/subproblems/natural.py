@@ -1,6 +1,7 @@
 """The natural-gradient step: the linear model in the M-ellipsoid (the TRPO step)."""
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -41,28 +42,55 @@ def natural_step(g: np.ndarray, B, radius: float, metric: Metric, *, rtol: float
     if not g.any():
         return Step(np.zeros(n), 0.0, False, StepStatus.ZERO_GRADIENT, g_dual_norm_sq=0.0,
                     residual_norm=0.0)
+    x, x_norm_sq, g_dual, usable, status, iterations, products, residual = natural_direction(
+        g, metric, rtol=rtol, maxiter=maxiter)
+    if not usable:
+        return Step(np.zeros(n), 0.0, False, status, iterations=iterations,
+                    operator_products=products, residual_norm=residual)
+    x_norm = math.sqrt(x_norm_sq)
+    s = (-radius / x_norm) * x
+    return Step(s, radius * g_dual / x_norm, True, status, multiplier=x_norm / radius,
+                iterations=iterations, operator_products=products, residual_norm=residual,
+                g_dual_norm_sq=g_dual)
+
+
+class NaturalDirection(NamedTuple):
+    """x ≈ M⁻¹g with ‖x‖²_M and gᵀx, whether x is usable (both positive and finite), and
+    how CG went (status BOUNDARY when it converged)."""
+
+    x: np.ndarray
+    x_norm_sq: float
+    g_dual_norm_sq: float
+    usable: bool
+    status: StepStatus
+    iterations: int
+    operator_products: int
+    residual_norm: float
+
+
+def natural_direction(g: np.ndarray, metric: Metric, *, rtol: float,
+                      maxiter: int) -> NaturalDirection:
+    """M⁻¹g: exactly for a diagonal M or a Preconditioner, else by CG on M.
+
+    ‖x‖²_M = xᵀ(g - r) with r the CG residual: exact up to the drift of the recursive
+    residual, unlike gᵀx, which also assumes xᵀr = 0 and loses that with orthogonality over
+    many iterations; and it costs no product. x can be usable with status NONFINITE: it is
+    then CG's last finite iterate.
+    """
     if metric.has_direct_solve:
         x = metric.solve(g)
         x_norm_sq = float(np.dot(g, x))
         code, iterations, products, residual = K.CONVERGED, 0, 0, 0.0
     else:
-        run = run_truncated_cg(metric.operator, g, rtol=rtol,
-                               maxiter=maxiter)
+        run = run_truncated_cg(metric.operator, g, rtol=rtol, maxiter=maxiter)
         x, code, iterations = run.x, run.code, run.iterations
         products, residual = run.operator_products, run.residual_norm
-        # xᵀMx = xᵀ(g - r) with r the CG residual: exact up to the drift of the recursive
-        # residual, unlike gᵀx, which also assumes xᵀr = 0 and loses that with
-        # orthogonality over many iterations; and it costs no product.
         x_norm_sq = float(np.dot(x, g - run.r))
     g_dual = float(np.dot(g, x))
-    if not (x_norm_sq > 0.0 and g_dual > 0.0 and math.isfinite(x_norm_sq + g_dual)):
-        status = StepStatus.NONFINITE if code == K.NONFINITE else StepStatus.NOT_POSITIVE_DEFINITE
-        return Step(np.zeros(n), 0.0, False, status, iterations=iterations,
-                    operator_products=products, residual_norm=residual)
-    x_norm = math.sqrt(x_norm_sq)
-    s = (-radius / x_norm) * x
+    usable = x_norm_sq > 0.0 and g_dual > 0.0 and math.isfinite(x_norm_sq + g_dual)
     status = {K.CONVERGED: StepStatus.BOUNDARY, K.MAX_ITER: StepStatus.MAX_ITER,
               K.NONFINITE: StepStatus.NONFINITE}.get(code, StepStatus.NOT_POSITIVE_DEFINITE)
-    return Step(s, radius * g_dual / x_norm, True, status, multiplier=x_norm / radius,
-                iterations=iterations, operator_products=products, residual_norm=residual,
-                g_dual_norm_sq=g_dual)
+    if not usable and status is not StepStatus.NONFINITE:
+        status = StepStatus.NOT_POSITIVE_DEFINITE
+    return NaturalDirection(x, x_norm_sq, g_dual, usable, status, iterations, products,
+                            residual)

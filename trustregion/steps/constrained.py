@@ -1,0 +1,109 @@
+"""Improve an objective within a divergence bound: the generic TRPO step."""
+
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import numpy as np
+
+from .._validation import as_float_vector
+from ..linesearch import ConstraintAwareBacktracking, LineSearchResult
+from .natural import NaturalStep, natural_step
+
+
+@dataclass(frozen=True)
+class ConstrainedStep:
+    """Outcome of :func:`constrained_step`.
+
+    Attributes
+    ----------
+    x : ndarray
+        The accepted point, or a copy of the start point when no fraction was accepted.
+    accepted : bool
+    step_fraction : float
+        The accepted fraction of the full step (0 when none was).
+    f : float
+        The objective at ``x``.
+    predicted_improvement : float
+        The linear model's improvement for the accepted fraction (for the full step when
+        nothing was accepted).
+    actual_improvement : float
+        The objective's improvement, in the direction asked for (0 when nothing was
+        accepted).
+    divergence : float or None
+        D(x) at the accepted point (None when nothing was accepted).
+    backtracks : int
+        Step reductions made.
+    natural : NaturalStep
+        The full step and its CG statistics.
+    line_search : LineSearchResult or None
+        None when CG gave no usable direction and no search was made.
+    """
+
+    x: np.ndarray
+    accepted: bool
+    step_fraction: float
+    f: float
+    predicted_improvement: float
+    actual_improvement: float
+    divergence: Optional[float]
+    backtracks: int
+    natural: NaturalStep
+    line_search: Optional[LineSearchResult]
+
+
+def constrained_step(fun: Callable, x, gradient, divergence: Callable, metric,
+                     max_divergence: float, *, maximize: bool = False, f0=None,
+                     cg_maxiter: int = 10, cg_rtol: float = 1e-10, shrink: float = 0.8,
+                     max_backtracks: int = 10, accept_ratio: float = 0.1) -> ConstrainedStep:
+    """Improve f from x subject to D(x') ≤ δ, where D(x) = 0 and ∇D(x) = 0.
+
+    The linear model of f and the quadratic model ½ sᵀMs of D (M = ∇²D(x), given as an
+    operator — the Fisher matrix when D is a mean KL divergence) give the trust-region
+    subproblem of :func:`natural_step` with ``max_divergence = δ``; its full step is then
+    shrunk by :class:`~trustregion.linesearch.ConstraintAwareBacktracking` until the true
+    improvement is at least ``accept_ratio`` of the predicted one and the true D ≤ δ. This
+    is the TRPO update (Schulman et al. 2015, App. C) with f the surrogate objective, but
+    nothing here is specific to policies.
+
+    Parameters
+    ----------
+    fun : callable
+        f(x').
+    x : array_like
+        The current point.
+    gradient : array_like
+        ∇f(x).
+    divergence : callable
+        D(x'), with D(x) = 0.
+    metric : array, sparse matrix, LinearOperator, callable or Preconditioner
+        M ≈ ∇²D(x), positive definite (damp it if needed).
+    max_divergence : float
+        δ > 0.
+    maximize : bool
+        Maximise f (TRPO's surrogate) instead of minimising it.
+    f0 : float, optional
+        f(x) if already known.
+    cg_maxiter, cg_rtol, shrink, max_backtracks, accept_ratio
+        As in :func:`natural_step` and the line search; defaults are TRPO's (10 CG
+        iterations, ρ = 0.8, 10 backtracks, ratio 0.1).
+    """
+    x = as_float_vector(x, "x")
+    full = natural_step(gradient, metric, max_divergence=max_divergence, maximize=maximize,
+                        cg_maxiter=cg_maxiter, cg_rtol=cg_rtol)
+    sign = -1.0 if maximize else 1.0  # the line search minimises sign·f
+    f0 = float(fun(x)) if f0 is None else float(f0)
+    search = ConstraintAwareBacktracking(shrink=shrink, max_backtracks=max_backtracks,
+                                         accept_ratio=accept_ratio)
+    if not full.predicted_improvement > 0.0:
+        # CG gave no usable direction (status NONFINITE or NOT_POSITIVE_DEFINITE): stay.
+        return ConstrainedStep(x.copy(), False, 0.0, f0, 0.0, 0.0, None, 0, full, None)
+    result = search.search(lambda z: sign * float(fun(z)), x, full.step, sign * f0,
+                           full.predicted_improvement, constraint=divergence,
+                           max_constraint=max_divergence)
+    if not result.accepted:
+        return ConstrainedStep(x.copy(), False, 0.0, f0, full.predicted_improvement, 0.0,
+                               None, result.backtracks, full, result)
+    fraction = result.step
+    return ConstrainedStep(result.x, True, fraction, sign * result.f,
+                           fraction * full.predicted_improvement, sign * f0 - result.f,
+                           result.constraint, result.backtracks, full, result)
