@@ -1,4 +1,4 @@
-"""``trustregion.minimize``: the trust-region method for unconstrained problems."""
+"""``trustregion.minimize``: the trust-region method, with bounds and general constraints."""
 
 import math
 
@@ -6,8 +6,11 @@ import numpy as np
 
 from .._status import StepStatus
 from .._validation import as_float_vector
+from ..operators import as_operator
 from ..subproblems import METHODS, solve_subproblem
 from ._bounds import as_box, feasible_start, tron_step
+from ._constraints import ConstraintSet
+from ._lagrangian import augmented_lagrangian
 from ._model import HessianModel
 from ._options import TrustRegionOptions
 from ._result import MinimizeStatus, Result
@@ -57,8 +60,20 @@ def minimize(fun, x0, args=(), *, jac=None, hess=None, hessp=None, method="steih
         CG on the free variables, a projected search; every iterate is feasible, an
         infeasible ``x0`` is projected with a warning, and ``gtol`` applies to the
         projected gradient.
-    constraints
-        Not supported yet: passing any raises ``NotImplementedError``.
+    constraints : NonlinearConstraint, LinearConstraint, dict, or a sequence of them
+        General constraints, as scipy takes them (dicts as for SLSQP: ``'eq'`` means
+        fun(x) = 0, ``'ineq'`` fun(x) ≥ 0). They are handled by an augmented Lagrangian
+        (LANCELOT; Conn, Gould & Toint 1992, N&W Alg. 17.4): inequalities get slack
+        variables, each subproblem is bound-constrained and solved by this method with
+        TRON's step, so ``method`` must be "steihaug". Constraint Hessians (a
+        NonlinearConstraint's callable ``hess``) are used with ``hess``/``hessp``;
+        otherwise the subproblem Hessians are finite differences of their gradients.
+        The Result adds ``constraint_violation`` (max over the rows), the multipliers
+        ``eq_multipliers`` and ``ineq_multipliers`` (one per row in the stacked form
+        c_E(x) = 0, c_I(x) ≥ 0, in the order the constraints were given; a constraint
+        with both sides finite gives its lower-side rows, then its upper-side rows), ``kkt_residual``,
+        ``penalty`` and ``inner_iterations``. ``ctol`` in ``options`` is the accepted
+        violation; a penalty that grows past 1e12 stops with status INFEASIBLE.
     callback : callable, optional
         ``callback(intermediate_result)`` after each iteration with a :class:`Result` of the
         current state; raising ``StopIteration`` ends the run, as in scipy.
@@ -69,18 +84,16 @@ def minimize(fun, x0, args=(), *, jac=None, hess=None, hessp=None, method="steih
     -------
     Result
     """
-    if constraints:
-        raise NotImplementedError("constraints: the constrained method is not implemented yet")
     opts = TrustRegionOptions.from_dict(options)
     solve = _subproblem_solver(method)
     x = as_float_vector(x0, "x0")
     n = x.shape[0]
     box = None
-    if bounds is not None:
+    if bounds is not None or constraints:
         if method != "steihaug":
             raise ValueError(f"with bounds the step is TRON's projected Steihaug-Toint step; "
                              f"method must be 'steihaug', got {method!r}")
-        box = as_box(bounds, n)
+        box = as_box(bounds, n) if bounds is not None else as_box([(None, None)] * n, n)
         x = feasible_start(x, box)
     args = tuple(args)
     evaluate, gradient, counts = _counted(fun, jac, args)
@@ -91,6 +104,9 @@ def minimize(fun, x0, args=(), *, jac=None, hess=None, hessp=None, method="steih
     g = gradient(x)
     if g.shape != (n,) or not np.isfinite(g).all():
         raise ValueError(f"jac(x0) must be a finite vector of shape ({n},)")
+    if constraints:
+        return _constrained(x, evaluate, gradient, counts, hess, hessp, args, box,
+                            ConstraintSet(constraints, x), opts, callback)
     gtol_absolute = opts.gtol * max(1.0, _stationarity(x, g, box))
     radius = opts.initial_radius
     nonfinite_trials = 0
@@ -248,3 +264,25 @@ def _result(x, f, g, nit, counts, model, radius, status, nonfinite_trials):
     if status is not None:
         result.update(status=status, success=status.success, message=status.message)
     return result
+
+
+def _constrained(x, evaluate, gradient, counts, hess, hessp, args, box, constraints, opts,
+                 callback):
+    """General constraints: the augmented Lagrangian loop, each subproblem solved by this
+    driver with bounds; the Result adds the violation, multipliers and KKT residual."""
+    if callable(hessp):
+        def objective_hessp(z, v):
+            return np.asarray(hessp(z, v, *args), dtype=float)
+    elif callable(hess):
+        def objective_hessp(z, v):
+            return as_operator(hess(z, *args), z.shape[0], name="hess(x)").apply(v)
+    else:  # a quasi-Newton strategy or nothing: the subproblems difference gradients
+        objective_hessp = None
+    inner_options = {"maxiter": opts.maxiter, "xtol": opts.xtol}
+    x, info = augmented_lagrangian(minimize, evaluate, gradient, objective_hessp, x, box,
+                                   constraints, opts, inner_options, callback)
+    status = info.pop("status")
+    f = evaluate(x)
+    return Result(x=x, fun=f, jac=gradient(x), nfev=counts["nfev"], njev=counts["njev"],
+                  nhev=0, status=status, success=status.success, message=status.message,
+                  trust_radius=math.nan, nonfinite_trials=0, **info)

@@ -42,6 +42,9 @@ class TrustRegionOptions:
         Iterations (default 1000).
     max_nfev : int or None
         Function-evaluation budget (default none).
+    ctol : float
+        With general constraints: the largest constraint violation accepted at a solution
+        (default 1e-8).
     """
 
     initial_radius: float = 1.0
@@ -55,6 +58,7 @@ class TrustRegionOptions:
     xtol: float = 1e-14
     maxiter: int = 1000
     max_nfev: Optional[int] = None
+    ctol: float = 1e-8
 
     def __post_init__(self):
         if not (self.initial_radius > 0 and math.isfinite(self.initial_radius)):
@@ -70,7 +74,7 @@ class TrustRegionOptions:
             raise ValueError(f"shrink_factor must lie in (0, 1), got {self.shrink_factor!r}")
         if not self.expand_factor > 1.0:
             raise ValueError(f"expand_factor must exceed 1, got {self.expand_factor!r}")
-        for name in ("gtol", "xtol"):
+        for name in ("gtol", "xtol", "ctol"):
             if not getattr(self, name) >= 0.0:
                 raise ValueError(f"{name} must be non-negative, got {getattr(self, name)!r}")
         if isinstance(self.maxiter, bool) or not isinstance(self.maxiter, int) \

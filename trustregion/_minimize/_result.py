@@ -15,6 +15,7 @@ class MinimizeStatus(IntEnum):
     MAX_NFEV = 4
     CALLBACK = 5
     NONFINITE = 6
+    INFEASIBLE = 7
 
     @property
     def message(self) -> str:
@@ -39,6 +40,9 @@ _MESSAGES = {
     MinimizeStatus.CALLBACK: "stopped by the callback (StopIteration)",
     MinimizeStatus.NONFINITE: "stopped: the objective or gradient was not finite at every "
     "point tried near x and the radius collapsed; check fun and jac near x",
+    MinimizeStatus.INFEASIBLE: "stopped: the penalty reached its limit with the constraint "
+    "violation still above ctol; the constraints are likely inconsistent (or x0 is far "
+    "from the feasible set); constraint_violation reports how far",
 }
 
 
