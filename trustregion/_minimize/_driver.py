@@ -15,6 +15,7 @@ from ._model import HessianModel
 from ._options import TrustRegionOptions
 from ._result import MinimizeStatus, Result
 
+_TRON_RTOL = 0.1
 # Methods that take an inexact, forcing-sequence tolerance from the outer loop.
 _INEXACT = ("steihaug", "gltr")
 # Predicted decreases below this multiple of eps·|f| cannot be measured in f.
@@ -73,7 +74,8 @@ def minimize(fun, x0, args=(), *, jac=None, hess=None, hessp=None, method="steih
         c_E(x) = 0, c_I(x) ≥ 0, in the order the constraints were given; a constraint
         with both sides finite gives its lower-side rows, then its upper-side rows), ``kkt_residual``,
         ``penalty`` and ``inner_iterations``. ``ctol`` in ``options`` is the accepted
-        violation; a penalty that grows past 1e12 stops with status INFEASIBLE.
+        violation; a penalty that grows past 1e12 stops with status INFEASIBLE, and
+        ``maxiter`` bounds the subproblem iterations of the whole run.
     callback : callable, optional
         ``callback(intermediate_result)`` after each iteration with a :class:`Result` of the
         current state; raising ``StopIteration`` ends the run, as in scipy.
@@ -216,7 +218,10 @@ def _model_step(solve, g, B, radius, x, box, *, tight):
     """The subproblem's step: inexact (forcing tolerance) or ``tight``."""
     if box is None:
         return solve(g, B, radius, tight)
-    rtol = _TIGHT_RTOL if tight else _forcing(_stationarity(x, g, box))
+    # Capped at TRON's 0.1 (Lin & Moré 1999): at 0.5, CG on the free variables of a
+    # curved, ill-conditioned valley (the augmented Lagrangian's usual shape) stops after
+    # its first iteration, and the method degrades to projected steepest descent.
+    rtol = _TIGHT_RTOL if tight else min(_TRON_RTOL, _forcing(_stationarity(x, g, box)))
     return tron_step(g, B, radius, x, box, rtol)
 
 
@@ -278,7 +283,7 @@ def _constrained(x, evaluate, gradient, counts, hess, hessp, args, box, constrai
             return as_operator(hess(z, *args), z.shape[0], name="hess(x)").apply(v)
     else:  # a quasi-Newton strategy or nothing: the subproblems difference gradients
         objective_hessp = None
-    inner_options = {"maxiter": opts.maxiter, "xtol": opts.xtol}
+    inner_options = {"xtol": opts.xtol}
     x, info = augmented_lagrangian(minimize, evaluate, gradient, objective_hessp, x, box,
                                    constraints, opts, inner_options, callback)
     status = info.pop("status")

@@ -71,8 +71,11 @@ def augmented_lagrangian(minimize, fun, grad, hessp, x0, box, constraints: Const
     la_hessp = exact_la_hessp if hessp is not None and constraints.has_hessians else None
 
     for nit in range(1, _MAX_OUTER + 1):
+        # maxiter bounds the inner iterations of the whole run, so that a hard or
+        # inconsistent problem ends in bounded time.
         inner = minimize(la_value, z, jac=la_grad, hessp=la_hessp, bounds=Bounds(lo, hi),
-                         options={**inner_options, "gtol": omega})
+                         options={**inner_options, "gtol": omega,
+                                  "maxiter": max(1, opts.maxiter - inner_iterations)})
         inner_iterations += inner.nit
         z = inner.x
         h = residual(z)
@@ -103,6 +106,9 @@ def augmented_lagrangian(minimize, fun, grad, hessp, x0, box, constraints: Const
             if mu > _MU_MAX:
                 status = MinimizeStatus.INFEASIBLE
                 break
+        if inner_iterations >= opts.maxiter:
+            status = MinimizeStatus.MAXITER
+            break
         if callback is not None:
             try:
                 callback(Result(x=split(z)[0].copy(), fun=fun(split(z)[0]), nit=nit,
