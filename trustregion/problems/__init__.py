@@ -11,6 +11,9 @@ Two suites:
 * ``"bounds"``: bound-constrained variants of some of them (:mod:`.bounded`), with a
   ``bounds`` attribute.
 
+Generally constrained problems, 49 of Hock and Schittkowski's with their published starting
+points and optima, are the :class:`ConstrainedProblem` builders in ``HS`` (:mod:`.hs`).
+
 Every problem offers ``name``, ``n``, ``x0``, ``f_star``, ``x_star``, ``reference`` and
 ``fun``, ``grad``, ``hessp``, ``hess``.
 
@@ -32,8 +35,9 @@ from .bounded import BOUNDED as _BOUNDED
 from .bounded import BoundedProblem
 from .scalable import CUTEST as _CUTEST
 from .scalable import ScalableProblem
+from .hs import HS, ConstrainedProblem
 
-__all__ = ["BoundedProblem", "Problem", "ScalableProblem", "get", "names", "suite"]
+__all__ = ["BoundedProblem", "ConstrainedProblem", "HS", "Problem", "ScalableProblem", "get", "names", "suite"]
 
 _SCALABLE_MGH = ("extended_rosenbrock", "extended_powell", "discrete_boundary_value",
                  "broyden_tridiagonal")
