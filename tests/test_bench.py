@@ -7,8 +7,10 @@ import numpy as np
 import pytest
 from scipy.optimize import rosen, rosen_der, rosen_hess, rosen_hess_prod
 
+from trustregion import problems
 from trustregion._bench import (
     SOLVERS,
+    default_solvers,
     performance_profile,
     problem_table,
     ratio_summary,
@@ -52,3 +54,26 @@ def test_tables_and_summary():
     assert "1/1" in solver_table(runs, solvers)
     summary = ratio_summary(runs)
     assert len(summary) == 2 and summary[0].startswith("steihaug vs trust-ncg: solved 1/1 vs 1/1")
+
+
+@pytest.mark.parametrize("solver", ["steihaug", "SLSQP", "trust-constr"])
+def test_constrained_runs_are_judged_by_optimum_and_feasibility(solver):
+    """HS71 from its infeasible x0: solved means f* to 1e-6 at a feasible point."""
+    record = run(solver, problems.get("hs071"), maxiter=1000)
+    assert record.solved, record.message
+    assert abs(record.fun - 17.0140173) <= 1e-6 * 17.0140173
+
+
+def test_an_infeasible_low_objective_is_not_solved():
+    """Dropping HS71's constraints reaches f < f*: that must not count as solved."""
+    hs071 = problems.get("hs071")
+    unconstrained = SimpleNamespace(**{**{k: getattr(hs071, k) for k in (
+        "name", "n", "x0", "f_star", "fun", "grad", "hess", "hessp", "bounds", "eq",
+        "ineq")}, "scipy_constraints": lambda: []})
+    record = run("steihaug", unconstrained, maxiter=1000)
+    assert record.fun < hs071.f_star - 1.0 and not record.solved
+
+
+def test_default_solvers_per_suite():
+    assert default_solvers("hs") == ("steihaug", "SLSQP", "trust-constr")
+    assert "L-BFGS-B" in default_solvers("bounds") and "trust-ncg" in default_solvers("mgh")

@@ -14,11 +14,12 @@ def main(argv=None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     bench = commands.add_parser("bench", help="compare our methods with scipy's on a suite")
     bench.add_argument("--suite", default="mgh",
-                       help="problem suite: mgh (default), cutest or bounds")
+                       help="problem suite: mgh (default), cutest, bounds or hs")
     bench.add_argument("--solvers", default=None,
                        help="comma-separated; available: " + ", ".join(_bench.SOLVERS)
-                       + " (default: " + ", ".join(_bench.DEFAULT_SOLVERS)
-                       + "; for bounds: " + ", ".join(_bench.DEFAULT_BOUNDED_SOLVERS) + ")")
+                       + " (default: " + ", ".join(_bench.default_solvers("mgh"))
+                       + "; for bounds: " + ", ".join(_bench.default_solvers("bounds"))
+                       + "; for hs: " + ", ".join(_bench.default_solvers("hs")) + ")")
     bench.add_argument("--n", type=int, default=None,
                        help="dimension for the suite's variable-dimension problems")
     bench.add_argument("--maxiter", type=int, default=1000, help="iterations per run")
@@ -32,9 +33,8 @@ def main(argv=None) -> int:
 
 
 def _run_bench(args) -> int:
-    default = _bench.DEFAULT_BOUNDED_SOLVERS if args.suite == "bounds" else _bench.DEFAULT_SOLVERS
     solvers = [s.strip() for s in args.solvers.split(",") if s.strip()] if args.solvers \
-        else list(default)
+        else list(_bench.default_solvers(args.suite))
     unknown = [s for s in solvers if s not in _bench.SOLVERS]
     if unknown:
         print(f"unknown solver(s): {', '.join(unknown)}; available: "

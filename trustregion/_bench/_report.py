@@ -7,7 +7,7 @@ from ._solvers import Run
 
 # Each of our methods beside the scipy solvers that do the same job (with bounds, our
 # steihaug is TRON's projected step and trust-constr scipy's bound-capable trust region).
-COUNTERPARTS = {"steihaug": ("trust-ncg", "trust-constr"), "gltr": ("trust-krylov",),
+COUNTERPARTS = {"steihaug": ("trust-ncg", "trust-constr", "SLSQP"), "gltr": ("trust-krylov",),
                 "exact": ("trust-exact",)}
 
 

@@ -12,6 +12,9 @@ from .._minimize import minimize
 
 # Moré & Wild (2009) convergence test: f(x₀) - f(x) ≥ (1 - τ)(f(x₀) - f*).
 _TAU = 1e-6
+# With general constraints f(x₀) - f* says nothing (x₀ may be infeasible with f below f*):
+# solved means |f - f*| ≤ 1e-6·max(1, |f*|) at a point violating nothing by more than 1e-6.
+_RTOL = 1e-6
 
 
 @dataclass(frozen=True)
@@ -31,25 +34,31 @@ class Run:
     message: str
 
 
+def _constraint_kwargs(problem):
+    """bounds and constraints=, as scipy takes them, for the problems that have them."""
+    kwargs = {}
+    if getattr(problem, "bounds", None) is not None:
+        kwargs["bounds"] = problem.bounds
+    if hasattr(problem, "scipy_constraints"):
+        kwargs["constraints"] = problem.scipy_constraints()
+    return kwargs
+
+
 def _ours(method, model):
     def solve(problem, maxiter):
         kwargs = {"hess": problem.hess} if model == "hess" else {"hessp": problem.hessp}
         return minimize(problem.fun, problem.x0, jac=problem.grad, method=method,
-                        bounds=getattr(problem, "bounds", None),
-                        options={"maxiter": maxiter}, **kwargs)
+                        options={"maxiter": maxiter}, **kwargs, **_constraint_kwargs(problem))
     return solve
 
 
 def _scipy(method, model):
     def solve(problem, maxiter):
-        kwargs = {}
+        kwargs = _constraint_kwargs(problem)
         if model == "hess":
             kwargs["hess"] = problem.hess
         elif model == "hessp":
             kwargs["hessp"] = problem.hessp
-        bounds = getattr(problem, "bounds", None)
-        if bounds is not None:
-            kwargs["bounds"] = bounds
         return so.minimize(problem.fun, problem.x0, jac=problem.grad, method=method,
                            options={"maxiter": maxiter}, **kwargs)
     return solve
@@ -65,12 +74,31 @@ SOLVERS: Dict[str, Callable] = {
     "trust-exact": _scipy("trust-exact", "hess"),
     "L-BFGS-B": _scipy("L-BFGS-B", None),
     "trust-constr": _scipy("trust-constr", "hessp"),
+    "SLSQP": _scipy("SLSQP", None),
 }
 OURS = ("steihaug", "gltr", "exact", "dogleg")
 DEFAULT_SOLVERS = ("steihaug", "gltr", "exact", "trust-ncg", "trust-krylov", "trust-exact",
                    "L-BFGS-B")
-# With bounds, our method is TRON's projected step (steihaug); scipy's bound-capable ones.
+# With bounds or constraints our method is TRON's projected step (steihaug); scipy's
+# methods that take them.
 DEFAULT_BOUNDED_SOLVERS = ("steihaug", "L-BFGS-B", "trust-constr")
+DEFAULT_CONSTRAINED_SOLVERS = ("steihaug", "SLSQP", "trust-constr")
+
+
+def default_solvers(suite: str):
+    """The solvers ``trustregion bench --suite`` compares unless told otherwise."""
+    return {"bounds": DEFAULT_BOUNDED_SOLVERS,
+            "hs": DEFAULT_CONSTRAINED_SOLVERS}.get(suite, DEFAULT_SOLVERS)
+
+
+def _violation(problem, x):
+    """Largest violation of the general constraints and bounds at x (0 for none)."""
+    parts = [0.0]
+    if hasattr(problem, "eq"):
+        parts += [np.abs(problem.eq(x)).max(initial=0.0), (-problem.ineq(x)).max(initial=0.0)]
+    if getattr(problem, "bounds", None) is not None:
+        parts += [(problem.bounds.lb - x).max(), (x - problem.bounds.ub).max()]
+    return max(parts)
 
 
 def run(solver: str, problem, maxiter: int) -> Run:
@@ -82,10 +110,16 @@ def run(solver: str, problem, maxiter: int) -> Run:
         # report, not a stream of warnings, says how each run ended.
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore", RuntimeWarning)
+            # SLSQP warns that it ignores the constraints' Hessians, which we pass for the
+            # methods that use them.
+            warnings.simplefilter("ignore", so.OptimizeWarning)
             result = SOLVERS[solver](problem, maxiter)
         seconds = time.perf_counter() - start
         fun = float(result.fun)
-        if problem.f_star is not None:
+        if hasattr(problem, "eq"):  # a published, feasible optimum reached to _RTOL
+            solved = bool(abs(fun - problem.f_star) <= _RTOL * max(1.0, abs(problem.f_star))
+                          and _violation(problem, np.asarray(result.x)) <= _RTOL)
+        elif problem.f_star is not None:
             solved = bool(np.isfinite(fun) and f0 - fun >= (1 - _TAU) * (f0 - problem.f_star))
         else:
             solved = bool(result.success)

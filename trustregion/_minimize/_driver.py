@@ -289,5 +289,5 @@ def _constrained(x, evaluate, gradient, counts, hess, hessp, args, box, constrai
     status = info.pop("status")
     f = evaluate(x)
     return Result(x=x, fun=f, jac=gradient(x), nfev=counts["nfev"], njev=counts["njev"],
-                  nhev=0, status=status, success=status.success, message=status.message,
+                  status=status, success=status.success, message=status.message,
                   trust_radius=math.nan, nonfinite_trials=0, **info)

@@ -36,7 +36,7 @@ def augmented_lagrangian(minimize, fun, grad, hessp, x0, box, constraints: Const
     mu, eta, omega = _MU0, _MU0 ** -0.1, 1.0 / _MU0
     g0 = grad(x)
     kkt_tol = opts.gtol * max(1.0, float(np.abs(g0).max()))
-    status, nit, inner_iterations = MinimizeStatus.MAXITER, 0, 0
+    status, nit, inner_iterations, hessian_products = MinimizeStatus.MAXITER, 0, 0, 0
 
     def split(z):
         return z[:n], z[n:]
@@ -77,6 +77,7 @@ def augmented_lagrangian(minimize, fun, grad, hessp, x0, box, constraints: Const
                          options={**inner_options, "gtol": omega,
                                   "maxiter": max(1, opts.maxiter - inner_iterations)})
         inner_iterations += inner.nit
+        hessian_products += inner.nhev
         z = inner.x
         h = residual(z)
         violation = float(np.abs(h).max()) if h.size else 0.0
@@ -120,7 +121,7 @@ def augmented_lagrangian(minimize, fun, grad, hessp, x0, box, constraints: Const
     c_eq, c_ineq = constraints.values(x)
     violation = max(float(np.abs(c_eq).max()) if c_eq.size else 0.0,
                     float(np.maximum(-c_ineq, 0.0).max()) if c_ineq.size else 0.0)
-    return x, {"nit": nit, "inner_iterations": inner_iterations,
+    return x, {"nit": nit, "inner_iterations": inner_iterations, "nhev": hessian_products,
                "constraint_violation": violation,
                "eq_multipliers": lam[:m_eq].copy(), "ineq_multipliers": lam[m_eq:].copy(),
                "kkt_residual": _kkt_residual(x, grad, constraints, lam, box, m_eq),

@@ -1,6 +1,6 @@
-"""Test problems for unconstrained optimisation.
+"""Test problems: unconstrained, bound-constrained and generally constrained.
 
-Two suites:
+Four suites:
 
 * ``"mgh"``: the 35 problems of Moré, Garbow and Hillstrom, "Testing Unconstrained
   Optimization Software", ACM TOMS 7(1), 1981, 17–41, at their standard dimensions, each a
@@ -11,8 +11,8 @@ Two suites:
 * ``"bounds"``: bound-constrained variants of some of them (:mod:`.bounded`), with a
   ``bounds`` attribute.
 
-Generally constrained problems, 49 of Hock and Schittkowski's with their published starting
-points and optima, are the :class:`ConstrainedProblem` builders in ``HS`` (:mod:`.hs`).
+* ``"hs"``: 49 Hock–Schittkowski problems with general constraints, their published
+  starting points and optima (:class:`ConstrainedProblem`, :mod:`.hs`).
 
 Every problem offers ``name``, ``n``, ``x0``, ``f_star``, ``x_star``, ``reference`` and
 ``fun``, ``grad``, ``hessp``, ``hess``.
@@ -37,12 +37,13 @@ from .scalable import CUTEST as _CUTEST
 from .scalable import ScalableProblem
 from .hs import HS, ConstrainedProblem
 
-__all__ = ["BoundedProblem", "ConstrainedProblem", "HS", "Problem", "ScalableProblem", "get", "names", "suite"]
+__all__ = ["BoundedProblem", "ConstrainedProblem", "HS", "Problem", "ScalableProblem", "get",
+           "names", "suite"]
 
 _SCALABLE_MGH = ("extended_rosenbrock", "extended_powell", "discrete_boundary_value",
                  "broyden_tridiagonal")
 _SUITES = {"mgh": tuple(_MGH), "cutest": _SCALABLE_MGH + tuple(_CUTEST),
-           "bounds": tuple(_BOUNDED)}
+           "bounds": tuple(_BOUNDED), "hs": tuple(HS)}
 _DEFAULT_SCALABLE_N = 1000
 
 
@@ -54,7 +55,7 @@ def names(suite: str | None = None) -> list[str]:
     list of str
     """
     if suite is None:
-        return list(_MGH) + list(_CUTEST) + list(_BOUNDED)
+        return list(_MGH) + list(_CUTEST) + list(_BOUNDED) + list(HS)
     return list(_members(suite))
 
 
@@ -85,6 +86,10 @@ def get(name: str, n: int | None = None) -> Problem:
         if n is not None:
             raise ValueError(f"problem {name!r} has a fixed dimension; n is not accepted")
         return _BOUNDED[name](get)
+    if name in HS:
+        if n is not None:
+            raise ValueError(f"problem {name!r} has a fixed dimension; n is not accepted")
+        return HS[name]()
     if name in _CUTEST:
         n = _DEFAULT_SCALABLE_N if n is None else int(n)
         if n < 3:
@@ -115,7 +120,8 @@ def suite(name: str = "mgh", n: int | None = None) -> list:
     ----------
     name : str
         ``"mgh"`` (the 35 Moré–Garbow–Hillstrom problems at their standard dimensions),
-        ``"cutest"`` (the scalable problems) or ``"bounds"`` (bound-constrained variants).
+        ``"cutest"`` (the scalable problems), ``"bounds"`` (bound-constrained variants) or
+        ``"hs"`` (Hock–Schittkowski, general constraints).
     n : int, optional
         Dimension of the "cutest" problems (default 1000); the others take none.
 

@@ -230,6 +230,10 @@ class ConstrainedProblem:
         """Dense Hessian ∇²f(x), shape (n, n)."""
         return _lift(self.objective(_seed(np.asarray(x, dtype=float))), self.n).h.copy()
 
+    def hessp(self, x, v):
+        """Hessian-vector product ∇²f(x) v."""
+        return self.hess(x) @ np.asarray(v, dtype=float)
+
     # -- constraints ------------------------------------------------------------------
 
     def eq(self, x):
