@@ -90,21 +90,26 @@ class ConstraintSet:
             p.sign[:, None] * _dense(p.jac(x))[p.rows] for p in group])
             for group in (self.equalities, self.inequalities))
 
-    def hessian_product(self, x, w_eq, w_ineq, v):
-        """(Σ wᵢ ∇²cᵢ(x)) v over both groups (needs ``has_hessians``); each piece's
-        ``hess(x, weights)`` may be a matrix, sparse matrix or LinearOperator."""
+    def hessian_operator(self, x, w_eq, w_ineq):
+        """v ↦ (Σ wᵢ ∇²cᵢ(x)) v over both groups (needs ``has_hessians``); each piece's
+        ``hess(x, weights)`` is evaluated once here and may be a matrix, sparse matrix or
+        LinearOperator."""
         n = x.shape[0]
-        total = np.zeros(n)
+        operators = []
         for group, w in ((self.equalities, w_eq), (self.inequalities, w_ineq)):
             start = 0
             for p in group:
                 k = p.rows.size
                 weights = np.zeros(_length(p, x))
                 weights[p.rows] = p.sign * w[start:start + k]
-                total += as_operator(p.hess(x, weights), n,
-                                     name=f"{p.name}.hess(x, v)").apply(v)
+                operators.append(as_operator(p.hess(x, weights), n,
+                                             name=f"{p.name}.hess(x, v)"))
                 start += k
-        return total
+
+        def product(v):
+            return sum((op.apply(v) for op in operators), np.zeros(n))
+
+        return product
 
 
 def _length(piece, x):

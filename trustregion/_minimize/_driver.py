@@ -279,8 +279,13 @@ def _constrained(x, evaluate, gradient, counts, hess, hessp, args, box, constrai
         def objective_hessp(z, v):
             return np.asarray(hessp(z, v, *args), dtype=float)
     elif callable(hess):
-        def objective_hessp(z, v):
-            return as_operator(hess(z, *args), z.shape[0], name="hess(x)").apply(v)
+        at = {"x": None}
+
+        def objective_hessp(z, v):  # hess(x) once per point, not once per product
+            if at["x"] is None or not np.array_equal(at["x"], z):
+                at.update(x=z.copy(), H=as_operator(hess(z, *args), z.shape[0],
+                                                    name="hess(x)"))
+            return at["H"].apply(v)
     else:  # a quasi-Newton strategy or nothing: the subproblems difference gradients
         objective_hessp = None
     inner_options = {"xtol": opts.xtol}

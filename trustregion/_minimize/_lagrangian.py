@@ -58,19 +58,27 @@ def augmented_lagrangian(minimize, fun, grad, hessp, x0, box, constraints: Const
         gx = grad(x) - J_eq.T @ w[:m_eq] - J_ineq.T @ w[m_eq:]
         return np.concatenate([gx, w[m_eq:]])  # ∂/∂t of -λᵀh + (μ/2)‖h‖² is λ_I - μh_I
 
+    # The subproblem solver multiplies many vectors at one z: everything that depends on z
+    # alone (Jacobians, the weighted constraint Hessian) is evaluated once per z.
+    at = {"z": None}
+
     def exact_la_hessp(z, v):
         # ∇²L_A = [∇²f - Σ wᵢ∇²cᵢ + μJᵀJ (x block); the slack rows of μJᵀJ], w = λ - μh
-        x, _ = split(z)
-        w = lam - mu * residual(z)
-        J_eq, J_ineq = constraints.jacobians(x)
+        if at["z"] is None or not np.array_equal(at["z"], z):
+            x = split(z)[0]
+            w = lam - mu * residual(z)
+            at.update(z=z.copy(), x=x, J=constraints.jacobians(x),
+                      second=constraints.hessian_operator(x, w[:m_eq], w[m_eq:]))
+        J_eq, J_ineq = at["J"]
         Jv = np.concatenate([J_eq @ v[:n], J_ineq @ v[:n] - v[n:]])
-        second = constraints.hessian_product(x, w[:m_eq], w[m_eq:], v[:n])
-        top = hessp(x, v[:n]) - second + mu * (J_eq.T @ Jv[:m_eq] + J_ineq.T @ Jv[m_eq:])
+        top = (hessp(at["x"], v[:n]) - at["second"](v[:n])
+               + mu * (J_eq.T @ Jv[:m_eq] + J_ineq.T @ Jv[m_eq:]))
         return np.concatenate([top, -mu * Jv[m_eq:]])
 
     la_hessp = exact_la_hessp if hessp is not None and constraints.has_hessians else None
 
     for nit in range(1, _MAX_OUTER + 1):
+        at["z"] = None  # λ and μ changed
         # maxiter bounds the inner iterations of the whole run, so that a hard or
         # inconsistent problem ends in bounded time.
         inner = minimize(la_value, z, jac=la_grad, hessp=la_hessp, bounds=Bounds(lo, hi),
