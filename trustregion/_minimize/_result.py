@@ -41,8 +41,9 @@ _MESSAGES = {
     MinimizeStatus.NONFINITE: "stopped: the objective or gradient was not finite at every "
     "point tried near x and the radius collapsed; check fun and jac near x",
     MinimizeStatus.INFEASIBLE: "stopped: the penalty reached its limit with the constraint "
-    "violation still above ctol; the constraints are likely inconsistent (or x0 is far "
-    "from the feasible set); constraint_violation reports how far",
+    "violation still above ctol; the constraints are likely inconsistent, or no "
+    "multipliers exist at the solution (a failed constraint qualification, as in HS13); "
+    "constraint_violation reports how far",
 }
 
 
