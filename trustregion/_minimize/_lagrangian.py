@@ -22,8 +22,9 @@ def augmented_lagrangian(minimize, fun, grad, hessp, x0, box, constraints: Const
     Inequalities get slacks t ≥ 0 (c_I(x) - t = 0), so every subproblem is the
     bound-constrained minimisation of L_A(z) = f(x) - λᵀh(z) + (μ/2)‖h(z)‖², z = (x, t),
     h = (c_E(x), c_I(x) - t), solved by ``minimize`` with bounds (TRON's step). After each
-    subproblem the multipliers take the first-order update λ ← λ - μh when the violation
-    fell below η, and otherwise the penalty μ grows (N&W Alg. 17.4). ``hessp`` is the
+    subproblem the multipliers take the first-order update λ ← λ - μh (λ_I then projected
+    onto λ_I ≥ 0) when the violation fell below η, and otherwise the penalty μ grows
+    (N&W Alg. 17.4). ``hessp`` is the
     objective's Hessian action or None; the subproblems then use finite differences.
     """
     n, m_eq, m_ineq = x0.shape[0], constraints.m_eq, constraints.m_ineq
