@@ -194,3 +194,15 @@ def test_hock_schittkowski_published_optimum(name):
     assert p.ineq(res.x).min(initial=0.0) >= -1e-6
     if p.bounds is not None:
         assert np.all(res.x >= p.bounds.lb) and np.all(res.x <= p.bounds.ub)
+
+
+def test_two_sided_constraint_gives_a_row_per_side():
+    """min (x₁-3)² + (x₂+3)² s.t. 0 ≤ x₁ ≤ 1, one NonlinearConstraint with both sides
+    finite: rows (lower, upper); the upper is active with λ = 2·(3-1) = 4, x₂ = -3 free."""
+    res = tr.minimize(lambda x: (x[0] - 3) ** 2 + (x[1] + 3) ** 2, [0.5, 0.0],
+                      jac=lambda x: np.array([2 * (x[0] - 3), 2 * (x[1] + 3)]),
+                      constraints=NonlinearConstraint(lambda x: x[0], 0.0, 1.0,
+                                                      jac=lambda x: np.array([[1.0, 0.0]])))
+    assert res.success, res.message
+    np.testing.assert_allclose(res.x, [1.0, -3.0], atol=1e-7)
+    np.testing.assert_allclose(res.ineq_multipliers, [0.0, 4.0], atol=1e-6)

@@ -11,16 +11,23 @@ from ..operators import as_operator
 
 
 @dataclass
-class _Piece:
-    """One user constraint's rows in the stacked form: c_rows(x) = sign·(c(x) - offset)."""
+class _Source:
+    """One user constraint c: Rⁿ → Rᵐ with its derivatives."""
 
     fun: Callable
     jac: Callable
-    hess: Optional[Callable]  # hess(x, v) = Σ vᵢ ∇²cᵢ(x) of the user's function, or None
-    rows: np.ndarray  # which components of the user's c
+    hess: Optional[Callable]  # hess(x, v) = Σ vᵢ ∇²cᵢ(x), or None
+    size: int
+
+
+@dataclass
+class _Rows:
+    """Rows of the stacked form taken from one source: sign·(c(x)[rows] - offset)."""
+
+    source: int
+    rows: np.ndarray
     offset: np.ndarray
-    sign: np.ndarray
-    name: str
+    sign: float
 
 
 class ConstraintSet:
@@ -30,7 +37,8 @@ class ConstraintSet:
     finite side of the others an inequality), ``LinearConstraint`` (lb ≤ Ax ≤ ub) and
     SLSQP-style dicts ``{'type': 'eq' | 'ineq', 'fun', 'jac'}`` (ineq: fun(x) ≥ 0). A
     missing Jacobian is approximated by forward differences; a missing constraint Hessian
-    makes the set report ``has_hessians = False``.
+    makes the set report ``has_hessians = False``. Each user constraint is evaluated once
+    per call, however many rows of either kind it gives.
 
     Checks at x₀ raise ``ValueError`` naming the constraint (by its position): a value or
     Jacobian of the wrong shape, or non-finite values.
@@ -39,8 +47,10 @@ class ConstraintSet:
     def __init__(self, constraints, x0):
         if isinstance(constraints, (dict, NonlinearConstraint, LinearConstraint)):
             constraints = [constraints]
-        self.equalities: List[_Piece] = []
-        self.inequalities: List[_Piece] = []
+        self._sources: List[_Source] = []
+        self._names: List[str] = []
+        self._equalities: List[_Rows] = []
+        self._inequalities: List[_Rows] = []
         n = x0.shape[0]
         for index, constraint in enumerate(constraints):
             name = f"constraints[{index}]"
@@ -61,59 +71,54 @@ class ConstraintSet:
             if np.isnan(lb).any() or np.isnan(ub).any() or (lb > ub).any():
                 raise ValueError(f"{name}: bounds must satisfy lb <= ub, without NaN")
             eq = lb == ub
-            self._add(self.equalities, fun, jac, hess, np.flatnonzero(eq), lb[eq], 1.0, name)
             low = ~eq & np.isfinite(lb)
-            self._add(self.inequalities, fun, jac, hess, np.flatnonzero(low), lb[low], 1.0, name)
             high = ~eq & np.isfinite(ub)
-            self._add(self.inequalities, fun, jac, hess, np.flatnonzero(high), ub[high], -1.0,
-                      name)
-        self.m_eq = sum(p.rows.size for p in self.equalities)
-        self.m_ineq = sum(p.rows.size for p in self.inequalities)
-        self.has_hessians = all(p.hess is not None
-                                for p in self.equalities + self.inequalities)
-
-    @staticmethod
-    def _add(group, fun, jac, hess, rows, offset, sign, name):
-        if rows.size:
-            group.append(_Piece(fun, jac, hess, rows, offset, np.full(rows.size, sign), name))
+            if not (eq | low | high).any():
+                continue  # -inf ≤ c(x) ≤ inf constrains nothing
+            source = len(self._sources)
+            self._sources.append(_Source(fun, jac, hess, m))
+            self._names.append(name)
+            for group, mask, bound, sign in ((self._equalities, eq, lb, 1.0),
+                                             (self._inequalities, low, lb, 1.0),
+                                             (self._inequalities, high, ub, -1.0)):
+                if mask.any():
+                    group.append(_Rows(source, np.flatnonzero(mask), bound[mask], sign))
+        self.m_eq = sum(r.rows.size for r in self._equalities)
+        self.m_ineq = sum(r.rows.size for r in self._inequalities)
+        self.has_hessians = all(c.hess is not None for c in self._sources)
 
     def values(self, x):
         """(c_E(x), c_I(x))."""
+        c = [np.atleast_1d(np.asarray(source.fun(x), dtype=float)) for source in self._sources]
         return tuple(np.concatenate([np.empty(0)] + [
-            p.sign * (np.atleast_1d(np.asarray(p.fun(x), dtype=float))[p.rows] - p.offset)
-            for p in group]) for group in (self.equalities, self.inequalities))
+            r.sign * (c[r.source][r.rows] - r.offset) for r in group])
+            for group in (self._equalities, self._inequalities))
 
     def jacobians(self, x):
         """(J_E(x), J_I(x)), dense."""
-        n = x.shape[0]
-        return tuple(np.vstack([np.empty((0, n))] + [
-            p.sign[:, None] * _dense(p.jac(x))[p.rows] for p in group])
-            for group in (self.equalities, self.inequalities))
+        J = [_dense(source.jac(x)) for source in self._sources]
+        return tuple(np.vstack([np.empty((0, x.shape[0]))] + [
+            r.sign * J[r.source][r.rows] for r in group])
+            for group in (self._equalities, self._inequalities))
 
     def hessian_operator(self, x, w_eq, w_ineq):
-        """v ↦ (Σ wᵢ ∇²cᵢ(x)) v over both groups (needs ``has_hessians``); each piece's
-        ``hess(x, weights)`` is evaluated once here and may be a matrix, sparse matrix or
-        LinearOperator."""
+        """v ↦ (Σ wᵢ ∇²cᵢ(x)) v over both groups (needs ``has_hessians``): one
+        ``hess(x, weights)`` per user constraint, evaluated here; each may be a matrix,
+        sparse matrix or LinearOperator."""
         n = x.shape[0]
-        operators = []
-        for group, w in ((self.equalities, w_eq), (self.inequalities, w_ineq)):
+        weights = [np.zeros(source.size) for source in self._sources]
+        for group, w in ((self._equalities, w_eq), (self._inequalities, w_ineq)):
             start = 0
-            for p in group:
-                k = p.rows.size
-                weights = np.zeros(_length(p, x))
-                weights[p.rows] = p.sign * w[start:start + k]
-                operators.append(as_operator(p.hess(x, weights), n,
-                                             name=f"{p.name}.hess(x, v)"))
-                start += k
+            for r in group:
+                weights[r.source][r.rows] += r.sign * w[start:start + r.rows.size]
+                start += r.rows.size
+        operators = [as_operator(source.hess(x, weight), n, name=f"{name}.hess(x, v)")
+                     for source, weight, name in zip(self._sources, weights, self._names)]
 
         def product(v):
             return sum((op.apply(v) for op in operators), np.zeros(n))
 
         return product
-
-
-def _length(piece, x):
-    return np.atleast_1d(np.asarray(piece.fun(x))).shape[0]
 
 
 def _normalise(constraint, name):
