@@ -41,7 +41,9 @@ _REFERENCE = ("W. Hock, K. Schittkowski, Test Examples for Nonlinear Programming
 
 
 class _Jet:
-    """A scalar function of x carried with its gradient ``g`` and Hessian ``h``."""
+    """A scalar function of x carried with its gradient ``g`` and Hessian ``h`` (None in a
+    first-order jet, which gradients and Jacobians use: the Hessian terms' outer products
+    cost most of a jet's arithmetic)."""
 
     __slots__ = ("v", "g", "h")
     __array_priority__ = 1000  # keep numpy scalars from absorbing jets
@@ -53,17 +55,19 @@ class _Jet:
 
     def _chain(self, f0, f1, f2):
         """φ(self) from φ, φ', φ'' at self.v."""
+        if self.h is None:
+            return _Jet(f0, f1 * self.g, None)
         return _Jet(f0, f1 * self.g, f1 * self.h + f2 * np.outer(self.g, self.g))
 
     def __add__(self, o):
         if isinstance(o, _Jet):
-            return _Jet(self.v + o.v, self.g + o.g, self.h + o.h)
+            return _Jet(self.v + o.v, self.g + o.g, None if self.h is None else self.h + o.h)
         return _Jet(self.v + o, self.g, self.h)
 
     __radd__ = __add__
 
     def __neg__(self):
-        return _Jet(-self.v, -self.g, -self.h)
+        return _Jet(-self.v, -self.g, None if self.h is None else -self.h)
 
     def __pos__(self):
         return self
@@ -76,10 +80,12 @@ class _Jet:
 
     def __mul__(self, o):
         if isinstance(o, _Jet):
+            g = self.v * o.g + o.v * self.g
+            if self.h is None:
+                return _Jet(self.v * o.v, g, None)
             gg = np.outer(self.g, o.g)
-            return _Jet(self.v * o.v, self.v * o.g + o.v * self.g,
-                        self.v * o.h + o.v * self.h + gg + gg.T)
-        return _Jet(self.v * o, self.g * o, self.h * o)
+            return _Jet(self.v * o.v, g, self.v * o.h + o.v * self.h + gg + gg.T)
+        return _Jet(self.v * o, self.g * o, None if self.h is None else self.h * o)
 
     __rmul__ = __mul__
 
@@ -125,11 +131,11 @@ def _log(a):
     return math.log(a)
 
 
-def _seed(x):
-    """The coordinate functions x_i as jets at x."""
+def _seed(x, order):
+    """The coordinate functions x_i as jets at x, of first or second order."""
     n = len(x)
     eye = np.eye(n)
-    zero = np.zeros((n, n))
+    zero = np.zeros((n, n)) if order == 2 else None
     return [_Jet(float(x[i]), eye[i], zero) for i in range(n)]
 
 
@@ -197,17 +203,17 @@ class ConstrainedProblem:
         x = np.asarray(x, dtype=float)
         return np.array([float(c) for c in fn([float(t) for t in x])], dtype=float)
 
-    def _jets(self, fn, x):
-        return [_lift(c, self.n) for c in fn(_seed(np.asarray(x, dtype=float)))]
+    def _jets(self, fn, x, order):
+        return [_lift(c, self.n) for c in fn(_seed(np.asarray(x, dtype=float), order))]
 
     def _jac(self, fn, x):
-        jets = self._jets(fn, x)
+        jets = self._jets(fn, x, 1)
         if not jets:
             return np.zeros((0, self.n))
         return np.array([j.g for j in jets])
 
     def _hessp(self, fn, x, v):
-        jets = self._jets(fn, x)
+        jets = self._jets(fn, x, 2)
         v = np.asarray(v, dtype=float)
         if v.shape != (len(jets),):
             raise ValueError(f"v must have shape ({len(jets)},), got {v.shape}")
@@ -224,11 +230,11 @@ class ConstrainedProblem:
 
     def grad(self, x):
         """Gradient ∇f(x), shape (n,)."""
-        return _lift(self.objective(_seed(np.asarray(x, dtype=float))), self.n).g.copy()
+        return _lift(self.objective(_seed(np.asarray(x, dtype=float), 1)), self.n).g.copy()
 
     def hess(self, x):
         """Dense Hessian ∇²f(x), shape (n, n)."""
-        return _lift(self.objective(_seed(np.asarray(x, dtype=float))), self.n).h.copy()
+        return _lift(self.objective(_seed(np.asarray(x, dtype=float), 2)), self.n).h.copy()
 
     def hessp(self, x, v):
         """Hessian-vector product ∇²f(x) v."""
