@@ -4,10 +4,12 @@ import warnings
 from typing import NamedTuple, Optional
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.optimize import Bounds
 
 from .._status import StepStatus
-from ..operators import SymmetricOperator
+from .. import _kernels as K
+from ..operators import SymmetricOperator, as_operator
 from ..subproblems import solve_subproblem
 
 # Sufficient-decrease constant of the projected searches (Lin & Moré 1999, eq. 2.5).
@@ -67,7 +69,8 @@ def tron_step(g, B, radius, x, box: Box, rtol) -> BoxStep:
     """A feasible step for min q(s) = gᵀs + ½ sᵀBs, ‖s‖ ≤ Δ, lo ≤ x + s ≤ hi.
 
     1. The generalised Cauchy point along the projected-gradient path s(α) = P(x - αg) - x:
-       the largest α found by doubling or halving with q(s(α)) ≤ μ₀ gᵀs(α) and ‖s(α)‖ ≤ Δ.
+       from α₀ = min(Δ/‖g‖, ‖g‖²/gᵀBg), the largest α found by doubling or halving with
+       q(s(α)) ≤ μ₀ gᵀs(α) and ‖s(α)‖ ≤ Δ.
     2. With the variables at a bound there held fixed, Steihaug–Toint CG on the free ones
        from the Cauchy point, then a projected search s = P(x_c + βw) - x, β = 1, ½, …,
        until q(s) ≤ q(s_c) + μ₀ ∇q(s_c)ᵀ(s - s_c) (Lin & Moré 1999, §2-3).
@@ -83,6 +86,12 @@ def tron_step(g, B, radius, x, box: Box, rtol) -> BoxStep:
 
     gnorm = float(np.linalg.norm(g))
     alpha = radius / gnorm  # ‖s(α)‖ ≤ α‖g‖ = Δ: projection only shortens the step
+    # Start at the minimiser of q along -g when the curvature there is positive: before
+    # the path's first bend that is the answer, so the search usually ends at its first
+    # trial instead of after a run of halvings from the radius.
+    curvature = float(g @ B.apply(g))
+    if curvature > 0.0:
+        alpha = min(alpha, gnorm * gnorm / curvature)
     s_c, q_c, Bs_c = None, 0.0, None
     for halvings in range(_MAX_SEARCH):  # halve until sufficient decrease
         s = path(alpha)
@@ -125,7 +134,15 @@ def tron_step(g, B, radius, x, box: Box, rtol) -> BoxStep:
 
 
 def _reduced_operator(B, free):
-    """B restricted to the free variables: v ↦ (B v̂)_F with v̂ zero off F."""
+    """B restricted to the free variables: B_FF, stored when B is (so that CG on it runs
+    in one kernel call), otherwise v ↦ (B v̂)_F with v̂ zero off F."""
+    if B.explicit is not None:
+        e = B.explicit
+        if e.kind == K.DENSE:
+            reduced = e.dense[np.ix_(free, free)]
+        else:
+            reduced = sp.csr_matrix((e.data, e.indices, e.indptr), shape=B.shape)[free][:, free]
+        return as_operator(reduced + e.shift * sp.eye(reduced.shape[0]) if e.shift else reduced)
     n = free.shape[0]
 
     def product(v):
