@@ -7,7 +7,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import LinearConstraint, NonlinearConstraint, approx_fprime
 
-from ..operators import as_operator
+from ..operators import SymmetricOperator, as_operator
 
 
 @dataclass
@@ -86,25 +86,47 @@ class ConstraintSet:
         self.m_eq = sum(r.rows.size for r in self._equalities)
         self.m_ineq = sum(r.rows.size for r in self._inequalities)
         self.has_hessians = all(c.hess is not None for c in self._sources)
+        self._point, self._cache = None, {}
 
     def values(self, x):
-        """(c_E(x), c_I(x))."""
-        c = [np.atleast_1d(np.asarray(source.fun(x), dtype=float)) for source in self._sources]
-        return tuple(np.concatenate([np.empty(0)] + [
-            r.sign * (c[r.source][r.rows] - r.offset) for r in group])
-            for group in (self._equalities, self._inequalities))
+        """(c_E(x), c_I(x)), read-only."""
+        def evaluate():
+            c = [np.atleast_1d(np.asarray(source.fun(x), dtype=float))
+                 for source in self._sources]
+            return self._stack(lambda r: r.sign * (c[r.source][r.rows] - r.offset),
+                               np.empty(0))
+        return self._at(x, "values", evaluate)
 
     def jacobians(self, x):
-        """(J_E(x), J_I(x)), dense."""
-        J = [_dense(source.jac(x)) for source in self._sources]
-        return tuple(np.vstack([np.empty((0, x.shape[0]))] + [
-            r.sign * J[r.source][r.rows] for r in group])
-            for group in (self._equalities, self._inequalities))
+        """(J_E(x), J_I(x)), dense and read-only."""
+        def evaluate():
+            J = [_dense(source.jac(x)) for source in self._sources]
+            return self._stack(lambda r: r.sign * J[r.source][r.rows],
+                               np.empty((0, x.shape[0])))
+        return self._at(x, "jacobians", evaluate)
 
-    def hessian_operator(self, x, w_eq, w_ineq):
-        """v ↦ (Σ wᵢ ∇²cᵢ(x)) v over both groups (needs ``has_hessians``): one
-        ``hess(x, weights)`` per user constraint, evaluated here; each may be a matrix,
-        sparse matrix or LinearOperator."""
+    def _at(self, x, what, evaluate):
+        # The solver asks for the values and Jacobians at one point several times (the
+        # merit function, its gradient, its Hessian, the multiplier update, the KKT test):
+        # the user's functions run once per point.
+        if self._point is None or not np.array_equal(self._point, x):
+            self._point, self._cache = x.copy(), {}
+        if what not in self._cache:
+            pair = evaluate()
+            for array in pair:
+                array.flags.writeable = False
+            self._cache[what] = pair
+        return self._cache[what]
+
+    def _stack(self, rows_of, empty):
+        """(equality rows, inequality rows), each group's blocks stacked in order."""
+        return tuple(np.concatenate([empty] + [rows_of(r) for r in group])
+                     for group in (self._equalities, self._inequalities))
+
+    def hessian(self, x, w_eq, w_ineq) -> SymmetricOperator:
+        """Σ wᵢ ∇²cᵢ(x) over both groups (needs ``has_hessians``): one ``hess(x, weights)``
+        per user constraint, evaluated here; each may be a matrix, sparse matrix or
+        LinearOperator."""
         n = x.shape[0]
         weights = [np.zeros(source.size) for source in self._sources]
         for group, w in ((self._equalities, w_eq), (self._inequalities, w_ineq)):
@@ -114,11 +136,10 @@ class ConstraintSet:
                 start += r.rows.size
         operators = [as_operator(source.hess(x, weight), n, name=f"{name}.hess(x, v)")
                      for source, weight, name in zip(self._sources, weights, self._names)]
-
-        def product(v):
-            return sum((op.apply(v) for op in operators), np.zeros(n))
-
-        return product
+        if len(operators) == 1:
+            return operators[0]
+        return SymmetricOperator(n, lambda v: sum((op.apply(v) for op in operators),
+                                                  np.zeros(n)))
 
 
 def _normalise(constraint, name):

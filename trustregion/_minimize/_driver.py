@@ -6,7 +6,7 @@ import numpy as np
 
 from .._status import StepStatus
 from .._validation import as_float_vector
-from ..operators import as_operator
+from ..operators import HessianVectorProduct, as_operator
 from ..subproblems import METHODS, solve_subproblem
 from ._bounds import as_box, feasible_start, tron_step
 from ._constraints import ConstraintSet
@@ -21,6 +21,8 @@ _INEXACT = ("steihaug", "gltr")
 # Predicted decreases below this multiple of eps·|f| cannot be measured in f.
 _NOISE = 16.0 * np.finfo(np.float64).eps
 _TINY = np.finfo(np.float64).tiny
+# Below the noise, a step is taken only if it cuts the stationarity measure by this factor.
+_GRADIENT_PROGRESS = 0.5
 # The subproblem tolerance used to confirm that the model predicts no decrease.
 _TIGHT_RTOL = 1e-10
 
@@ -144,13 +146,20 @@ def minimize(fun, x0, args=(), *, jac=None, hess=None, hessp=None, method="steih
             radius *= opts.shrink_factor
             continue
         if not predicted > noise:
-            if not on_boundary:
-                # The model's own minimiser predicts no measurable decrease: x is
-                # stationary to rounding (as at the end of MGH's Meyer problem, where
-                # scipy's trust-exact reports failure).
+            if on_boundary:
+                radius *= opts.shrink_factor  # too small a region to measure progress in
+                continue
+            # The model's own minimiser predicts no decrease that f can measure. The
+            # gradient may still measure it: take the step if it cuts the stationarity
+            # measure by _GRADIENT_PROGRESS without raising f beyond rounding. Otherwise
+            # x is stationary to rounding (as at the end of MGH's Meyer problem, where
+            # scipy's trust-exact reports failure).
+            progress = _gradient_progress(x, f, g, s, box, evaluate, gradient, noise)
+            if progress is None:
                 status = MinimizeStatus.NO_PREDICTED_DECREASE
                 break
-            radius *= opts.shrink_factor  # too small a region to measure progress in
+            model.accepted(progress[0] - x, progress[2] - g)
+            x, f, g = progress
             continue
         # With bounds, project again: x + (P(y) - x) can miss P(y) by a rounding error.
         x_trial = x + s if box is None else box.project(x + s)
@@ -180,6 +189,21 @@ def minimize(fun, x0, args=(), *, jac=None, hess=None, hessp=None, method="steih
                 status = MinimizeStatus.CALLBACK
                 break
     return _result(x, f, g, nit, counts, model, radius, status, nonfinite_trials)
+
+
+def _gradient_progress(x, f, g, s, box, evaluate, gradient, noise):
+    """``(x₊, f₊, g₊)`` when a step too small for f to judge still makes progress: the
+    stationarity measure falls by _GRADIENT_PROGRESS and f rises by no more than rounding;
+    otherwise None. On a quadratic the gradient at the model's minimiser is exact where
+    differences of f are pure noise, which is where augmented Lagrangian subproblems with
+    large penalties end."""
+    x_trial = x + s if box is None else box.project(x + s)
+    g_trial = gradient(x_trial)
+    if not (np.isfinite(g_trial).all() and _stationarity(x_trial, g_trial, box)
+            <= _GRADIENT_PROGRESS * _stationarity(x, g, box)):
+        return None
+    f_trial = evaluate(x_trial)
+    return (x_trial, f_trial, g_trial) if f_trial <= f + noise else None
 
 
 def _relative_stationarity(x, f, g, box):
@@ -275,23 +299,28 @@ def _constrained(x, evaluate, gradient, counts, hess, hessp, args, box, constrai
                  callback):
     """General constraints: the augmented Lagrangian loop, each subproblem solved by this
     driver with bounds; the Result adds the violation, multipliers and KKT residual."""
-    if callable(hessp):
-        def objective_hessp(z, v):
-            return np.asarray(hessp(z, v, *args), dtype=float)
-    elif callable(hess):
-        at = {"x": None}
+    hessian_calls = 0
 
-        def objective_hessp(z, v):  # hess(x) once per point, not once per product
-            if at["x"] is None or not np.array_equal(at["x"], z):
-                at.update(x=z.copy(), H=as_operator(hess(z, *args), z.shape[0],
-                                                    name="hess(x)"))
-            return at["H"].apply(v)
+    def counted(function):
+        def call(*arguments):
+            nonlocal hessian_calls
+            hessian_calls += 1
+            return function(*arguments, *args)
+        return call
+
+    if callable(hessp):
+        def objective_hessian(z):
+            return HessianVectorProduct(counted(hessp), z)
+    elif callable(hess):
+        def objective_hessian(z):
+            return as_operator(counted(hess)(z), z.shape[0], name="hess(x)")
     else:  # a quasi-Newton strategy or nothing: the subproblems difference gradients
-        objective_hessp = None
+        objective_hessian = None
     inner_options = {"xtol": opts.xtol}
-    x, info = augmented_lagrangian(minimize, evaluate, gradient, objective_hessp, x, box,
+    x, info = augmented_lagrangian(minimize, evaluate, gradient, objective_hessian, x, box,
                                    constraints, opts, inner_options, callback)
     status = info.pop("status")
+    info["nhev"] = hessian_calls  # calls of the user's hess or hessp
     f = evaluate(x)
     return Result(x=x, fun=f, jac=gradient(x), nfev=counts["nfev"], njev=counts["njev"],
                   status=status, success=status.success, message=status.message,

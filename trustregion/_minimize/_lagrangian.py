@@ -3,6 +3,7 @@
 import numpy as np
 from scipy.optimize import Bounds
 
+from ..operators import SymmetricOperator
 from ._constraints import ConstraintSet
 from ._result import MinimizeStatus, Result
 
@@ -13,9 +14,14 @@ _MU_GROWTH = 100.0
 _MU_MAX = 1e12
 _MAX_OUTER = 60
 _AT_NOISE_FLOOR = (MinimizeStatus.NO_PREDICTED_DECREASE, MinimizeStatus.XTOL)
+# Up to this many variables and slacks the subproblem Hessian is formed as a matrix. That
+# costs n products of ∇²f (one ``hess(x)``, or n ``hessp``) per point, against about ten
+# for TRON's Cauchy search plus one per CG iteration matrix-free, and turns every later
+# product into a dense matvec, with the free-variable CG run inside one kernel call.
+_DENSE_MAX = 50
 
 
-def augmented_lagrangian(minimize, fun, grad, hessp, x0, box, constraints: ConstraintSet,
+def augmented_lagrangian(minimize, fun, grad, hessian, x0, box, constraints: ConstraintSet,
                          opts, inner_options, callback=None):
     """min f(x) s.t. c_E(x) = 0, c_I(x) ≥ 0, lo ≤ x ≤ hi.
 
@@ -24,8 +30,8 @@ def augmented_lagrangian(minimize, fun, grad, hessp, x0, box, constraints: Const
     h = (c_E(x), c_I(x) - t), solved by ``minimize`` with bounds (TRON's step). After each
     subproblem the multipliers take the first-order update λ ← λ - μh (λ_I then projected
     onto λ_I ≥ 0) when the violation fell below η, and otherwise the penalty μ grows
-    (N&W Alg. 17.4). ``hessp`` is the
-    objective's Hessian action or None; the subproblems then use finite differences.
+    (N&W Alg. 17.4). ``hessian(x)`` is the objective's Hessian as a
+    :class:`SymmetricOperator`, or None; the subproblems then difference gradients.
     """
     n, m_eq, m_ineq = x0.shape[0], constraints.m_eq, constraints.m_ineq
     lo = np.concatenate([box.lo, np.zeros(m_ineq)])
@@ -37,7 +43,7 @@ def augmented_lagrangian(minimize, fun, grad, hessp, x0, box, constraints: Const
     mu, eta, omega = _MU0, _MU0 ** -0.1, 1.0 / _MU0
     g0 = grad(x)
     kkt_tol = opts.gtol * max(1.0, float(np.abs(g0).max()))
-    status, nit, inner_iterations, hessian_products = MinimizeStatus.MAXITER, 0, 0, 0
+    status, nit, inner_iterations = MinimizeStatus.MAXITER, 0, 0
 
     def split(z):
         return z[:n], z[n:]
@@ -59,34 +65,39 @@ def augmented_lagrangian(minimize, fun, grad, hessp, x0, box, constraints: Const
         gx = grad(x) - J_eq.T @ w[:m_eq] - J_ineq.T @ w[m_eq:]
         return np.concatenate([gx, w[m_eq:]])  # ∂/∂t of -λᵀh + (μ/2)‖h‖² is λ_I - μh_I
 
-    # The subproblem solver multiplies many vectors at one z: everything that depends on z
-    # alone (Jacobians, the weighted constraint Hessian) is evaluated once per z.
-    at = {"z": None}
+    def la_hessian(z):
+        # ∇²L_A = [[∇²f - Σ wᵢ∇²cᵢ + μJ_EᵀJ_E + μJ_IᵀJ_I, -μJ_Iᵀ], [-μJ_I, μI]], w = λ - μh:
+        # evaluated once per accepted point (the driver asks for it there only).
+        x = split(z)[0]
+        w = lam - mu * residual(z)
+        J_eq, J_ineq = constraints.jacobians(x)
+        objective, second = hessian(x), constraints.hessian(x, w[:m_eq], w[m_eq:])
+        if n + m_ineq <= _DENSE_MAX:
+            H = np.empty((n + m_ineq, n + m_ineq))
+            H[:n, :n] = (objective.to_dense(copy=False) - second.to_dense(copy=False)
+                         + mu * (J_eq.T @ J_eq + J_ineq.T @ J_ineq))
+            H[:n, n:] = -mu * J_ineq.T
+            H[n:, :n] = -mu * J_ineq
+            H[n:, n:] = mu * np.eye(m_ineq)
+            return H
 
-    def exact_la_hessp(z, v):
-        # ∇²L_A = [∇²f - Σ wᵢ∇²cᵢ + μJᵀJ (x block); the slack rows of μJᵀJ], w = λ - μh
-        if at["z"] is None or not np.array_equal(at["z"], z):
-            x = split(z)[0]
-            w = lam - mu * residual(z)
-            at.update(z=z.copy(), x=x, J=constraints.jacobians(x),
-                      second=constraints.hessian_operator(x, w[:m_eq], w[m_eq:]))
-        J_eq, J_ineq = at["J"]
-        Jv = np.concatenate([J_eq @ v[:n], J_ineq @ v[:n] - v[n:]])
-        top = (hessp(at["x"], v[:n]) - at["second"](v[:n])
-               + mu * (J_eq.T @ Jv[:m_eq] + J_ineq.T @ Jv[m_eq:]))
-        return np.concatenate([top, -mu * Jv[m_eq:]])
+        def product(v):
+            Jv = np.concatenate([J_eq @ v[:n], J_ineq @ v[:n] - v[n:]])
+            top = (objective.apply(v[:n]) - second.apply(v[:n])
+                   + mu * (J_eq.T @ Jv[:m_eq] + J_ineq.T @ Jv[m_eq:]))
+            return np.concatenate([top, -mu * Jv[m_eq:]])
 
-    la_hessp = exact_la_hessp if hessp is not None and constraints.has_hessians else None
+        return SymmetricOperator(n + m_ineq, product)
+
+    la_hess = la_hessian if hessian is not None and constraints.has_hessians else None
 
     for nit in range(1, _MAX_OUTER + 1):
-        at["z"] = None  # λ and μ changed
         # maxiter bounds the inner iterations of the whole run, so that a hard or
         # inconsistent problem ends in bounded time.
-        inner = minimize(la_value, z, jac=la_grad, hessp=la_hessp, bounds=Bounds(lo, hi),
+        inner = minimize(la_value, z, jac=la_grad, hess=la_hess, bounds=Bounds(lo, hi),
                          options={**inner_options, "gtol": omega,
                                   "maxiter": max(1, opts.maxiter - inner_iterations)})
         inner_iterations += inner.nit
-        hessian_products += inner.nhev
         z = inner.x
         h = residual(z)
         violation = float(np.abs(h).max()) if h.size else 0.0
@@ -130,7 +141,7 @@ def augmented_lagrangian(minimize, fun, grad, hessp, x0, box, constraints: Const
     c_eq, c_ineq = constraints.values(x)
     violation = max(float(np.abs(c_eq).max()) if c_eq.size else 0.0,
                     float(np.maximum(-c_ineq, 0.0).max()) if c_ineq.size else 0.0)
-    return x, {"nit": nit, "inner_iterations": inner_iterations, "nhev": hessian_products,
+    return x, {"nit": nit, "inner_iterations": inner_iterations,
                "constraint_violation": violation,
                "eq_multipliers": lam[:m_eq].copy(), "ineq_multipliers": lam[m_eq:].copy(),
                "kkt_residual": _kkt_residual(x, grad, constraints, lam, box, m_eq),
