@@ -71,11 +71,16 @@ def tron_step(g, B, radius, x, box: Box, rtol) -> BoxStep:
     1. The generalised Cauchy point along the projected-gradient path s(α) = P(x - αg) - x:
        from α₀ = min(Δ/‖g‖, ‖g‖²/gᵀBg), the largest α found by doubling or halving with
        q(s(α)) ≤ μ₀ gᵀs(α) and ‖s(α)‖ ≤ Δ.
-    2. With the variables at a bound there held fixed, Steihaug–Toint CG on the free ones
-       from the Cauchy point, then a projected search s = P(x_c + βw) - x, β = 1, ½, …,
-       until q(s) ≤ q(s_c) + μ₀ ∇q(s_c)ᵀ(s - s_c) (Lin & Moré 1999, §2-3).
+    2. Subspace passes from s₀ = s_c: with the variables at a bound at x + s_j held fixed,
+       Steihaug–Toint CG (region ‖w‖ ≤ Δ) on the free ones, then a projected search
+       s_{j+1} = P(x + s_j + βw) - x, β = 1, ½, …, until
+       q(s_{j+1}) ≤ q(s_j) + μ₀ ∇q(s_j)ᵀ(s_{j+1} - s_j). The passes end when CG stops at
+       its region's edge, when no new variable reaches a bound, or when the free
+       gradient has fallen by ``rtol`` (Lin & Moré 1999, §2-3, their dspcg).
 
-    The step is feasible and decreases q at least as much as the Cauchy point.
+    The step is feasible and decreases q at least as much as the Cauchy point. As in
+    TRON, each pass's CG is confined to ‖w‖ ≤ Δ, not the sum, so ‖s‖ may exceed Δ by
+    the Cauchy step and earlier passes; the driver shrinks from min(Δ, ‖s‖).
     """
     def q(s):
         Bs = B.apply(s)
@@ -112,25 +117,42 @@ def tron_step(g, B, radius, x, box: Box, rtol) -> BoxStep:
         if value > _MU0 * float(g @ s) or value >= q_c:
             break
         alpha, s_c, q_c, Bs_c = 2.0 * alpha, s, value, Bs
-    x_c = x + s_c
-    free = (x_c > box.lo) & (x_c < box.hi)
-    if free.any():
-        grad_c = g + Bs_c
-        reduced = _reduced_operator(B, free)
-        w_free = solve_subproblem(grad_c[free], reduced, radius, method="steihaug",
-                                  rtol=rtol).s
+    # Subspace passes (Lin & Moré's minor iterations): CG on the variables free at the
+    # current point, then a projected search along its direction; a pass that makes more
+    # variables active starts another on the smaller set, so there are at most n.
+    s, q_s, Bs = s_c, q_c, Bs_c
+    free = (x + s > box.lo) & (x + s < box.hi)
+    first_norm = None
+    for _ in range(x.shape[0]):
+        if not free.any():
+            break
+        grad_s = g + Bs
+        free_norm = float(np.linalg.norm(grad_s[free]))
+        if first_norm is None:
+            first_norm = free_norm
+        elif free_norm <= rtol * first_norm:
+            break
+        cg = solve_subproblem(grad_s[free], _reduced_operator(B, free), radius,
+                              method="steihaug", rtol=rtol)
         w = np.zeros_like(x)
-        w[free] = w_free
+        w[free] = cg.s
         beta = 1.0
         for _ in range(_MAX_SEARCH):
-            s = box.project(x_c + beta * w) - x
-            value, Bs = q(s)
-            if value <= q_c + _MU0 * float(grad_c @ (s - s_c)):
-                if value < q_c:
-                    s_c, q_c = s, value
+            trial = box.project(x + s + beta * w) - x
+            value, B_trial = q(trial)
+            if value <= q_s + _MU0 * float(grad_s @ (trial - s)):
                 break
             beta *= 0.5
-    return BoxStep(s_c, -q_c, bool(np.linalg.norm(s_c) >= radius * (1 - 1e-10)))
+        else:
+            break
+        if not value < q_s:
+            break
+        s, q_s, Bs = trial, value, B_trial
+        now_free = (x + s > box.lo) & (x + s < box.hi)
+        if cg.on_boundary or np.array_equal(now_free, free):
+            break  # CG reached the region's edge, or converged with no new bound
+        free = now_free
+    return BoxStep(s, -q_s, bool(np.linalg.norm(s) >= radius * (1 - 1e-10)))
 
 
 def _reduced_operator(B, free):
@@ -139,10 +161,12 @@ def _reduced_operator(B, free):
     if B.explicit is not None:
         e = B.explicit
         if e.kind == K.DENSE:
-            reduced = e.dense[np.ix_(free, free)]
+            reduced = e.dense[np.ix_(free, free)]  # a copy
+            reduced[np.diag_indices_from(reduced)] += e.shift
         else:
-            reduced = sp.csr_matrix((e.data, e.indices, e.indptr), shape=B.shape)[free][:, free]
-        return as_operator(reduced + e.shift * sp.eye(reduced.shape[0]) if e.shift else reduced)
+            A = sp.csr_matrix((e.data, e.indices, e.indptr), shape=B.shape)[free][:, free]
+            reduced = A + e.shift * sp.eye(A.shape[0], format="csr") if e.shift else A
+        return as_operator(reduced)
     n = free.shape[0]
 
     def product(v):
