@@ -147,6 +147,21 @@ def test_callback_can_stop_the_outer_loop():
     assert res.status == tr.MinimizeStatus.CALLBACK and len(seen) == 1
 
 
+def test_evaluation_budget_and_radius_options_reach_the_subproblems():
+    """max_nfev bounds the whole run's objective evaluations, not each subproblem's; the
+    radius options apply inside (a max_radius of 1e-3 keeps 20 steps near x0)."""
+    fun, jac, c, c_jac, _ = _circle_problem()
+    constraint = {"type": "eq", "fun": c, "jac": c_jac}
+    res = tr.minimize(fun, [2.0, 0.5], jac=jac, constraints=constraint,
+                      options={"max_nfev": 6})
+    assert res.status == tr.MinimizeStatus.MAX_NFEV and res.nfev <= 6 + 2
+    short = tr.minimize(fun, [2.0, 0.5], jac=jac, constraints=constraint,
+                        options={"initial_radius": 1e-3, "max_radius": 1e-3, "maxiter": 20})
+    # TRON's step is its Cauchy step plus a CG step, each at most the radius long.
+    assert short.status == tr.MinimizeStatus.MAXITER
+    assert np.linalg.norm(short.x - [2.0, 0.5]) <= 20 * 2e-3
+
+
 @pytest.mark.parametrize("constraints, match", [
     ({"type": "le", "fun": lambda x: x[0]}, r"constraints\[0\].*'type'"),
     ([{"type": "eq", "fun": lambda x: x[0]}, "x0 > 0"], r"constraints\[1\].*expected"),

@@ -316,9 +316,8 @@ def _constrained(x, evaluate, gradient, counts, hess, hessp, args, box, constrai
             return as_operator(counted(hess)(z), z.shape[0], name="hess(x)")
     else:  # a quasi-Newton strategy or nothing: the subproblems difference gradients
         objective_hessian = None
-    inner_options = {"xtol": opts.xtol}
     x, info = augmented_lagrangian(minimize, evaluate, gradient, objective_hessian, x, box,
-                                   constraints, opts, inner_options, callback)
+                                   constraints, opts, callback)
     status = info.pop("status")
     info["nhev"] = hessian_calls  # calls of the user's hess or hessp
     f = evaluate(x)

@@ -1,5 +1,7 @@
 """General constraints by an augmented Lagrangian outer loop (LANCELOT)."""
 
+from dataclasses import asdict
+
 import numpy as np
 from scipy.optimize import Bounds
 
@@ -22,7 +24,7 @@ _DENSE_MAX = 50
 
 
 def augmented_lagrangian(minimize, fun, grad, hessian, x0, box, constraints: ConstraintSet,
-                         opts, inner_options, callback=None):
+                         opts, callback=None):
     """min f(x) s.t. c_E(x) = 0, c_I(x) ≥ 0, lo ≤ x ≤ hi.
 
     Inequalities get slacks t ≥ 0 (c_I(x) - t = 0), so every subproblem is the
@@ -43,7 +45,11 @@ def augmented_lagrangian(minimize, fun, grad, hessian, x0, box, constraints: Con
     mu, eta, omega = _MU0, _MU0 ** -0.1, 1.0 / _MU0
     g0 = grad(x)
     kkt_tol = opts.gtol * max(1.0, float(np.abs(g0).max()))
-    status, nit, inner_iterations = MinimizeStatus.MAXITER, 0, 0
+    status, nit, inner_iterations, evaluations = MinimizeStatus.MAXITER, 0, 0, 0
+    # The subproblems run with the caller's radius and ratio-test options; gtol, maxiter
+    # and max_nfev are set per subproblem below, ctol has no meaning there.
+    inner_options = {name: value for name, value in asdict(opts).items()
+                     if name not in ("gtol", "maxiter", "max_nfev", "ctol")}
 
     def split(z):
         return z[:n], z[n:]
@@ -92,12 +98,15 @@ def augmented_lagrangian(minimize, fun, grad, hessian, x0, box, constraints: Con
     la_hess = la_hessian if hessian is not None and constraints.has_hessians else None
 
     for nit in range(1, _MAX_OUTER + 1):
-        # maxiter bounds the inner iterations of the whole run, so that a hard or
-        # inconsistent problem ends in bounded time.
+        # maxiter and max_nfev bound the subproblems' iterations and evaluations over the
+        # whole run, so that a hard or inconsistent problem ends in bounded time.
+        budget = {"gtol": omega, "maxiter": max(1, opts.maxiter - inner_iterations)}
+        if opts.max_nfev is not None:
+            budget["max_nfev"] = max(1, opts.max_nfev - evaluations)
         inner = minimize(la_value, z, jac=la_grad, hess=la_hess, bounds=Bounds(lo, hi),
-                         options={**inner_options, "gtol": omega,
-                                  "maxiter": max(1, opts.maxiter - inner_iterations)})
+                         options={**inner_options, **budget})
         inner_iterations += inner.nit
+        evaluations += inner.nfev
         z = inner.x
         h = residual(z)
         violation = float(np.abs(h).max()) if h.size else 0.0
@@ -129,6 +138,9 @@ def augmented_lagrangian(minimize, fun, grad, hessian, x0, box, constraints: Con
                 break
         if inner_iterations >= opts.maxiter:
             status = MinimizeStatus.MAXITER
+            break
+        if opts.max_nfev is not None and evaluations >= opts.max_nfev:
+            status = MinimizeStatus.MAX_NFEV
             break
         if callback is not None:
             try:
