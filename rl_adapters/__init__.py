@@ -1,5 +1,16 @@
-"""Reinforcement-learning adapters (TRPO, NPG) built on :mod:`trustregion`.
+"""Reinforcement-learning adapters: TRPO and NPG as thin compositions of
+:func:`trustregion.constrained_step` and :func:`trustregion.natural_step`.
 
-Empty until the RL-adapters issue lands: the update rules there are compositions of
-:func:`trustregion.solve_subproblem` and the line searches, not new algorithms.
+Everything RL-specific lives here: policies (:class:`MLPPolicy`, numpy), gymnasium
+rollouts with observation normalisation, GAE, the value function, logging, checkpoints
+and the ``python -m rl_adapters`` command line. Needs the ``rl`` extra (gymnasium).
 """
+
+from .advantages import gae, standardize
+from .agents import NPG, TRPO, OnPolicyAgent
+from .normalization import RunningNormalizer
+from .policies import MLPPolicy, PolicyEvaluation
+from .value import ValueFunction, explained_variance
+
+__all__ = ["MLPPolicy", "NPG", "OnPolicyAgent", "PolicyEvaluation", "RunningNormalizer",
+           "TRPO", "ValueFunction", "explained_variance", "gae", "standardize"]

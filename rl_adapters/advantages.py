@@ -1,0 +1,53 @@
+"""Advantage estimation and standardisation."""
+
+import numpy as np
+
+from ._kernels import gae_backward
+
+
+def gae(rewards, values, next_values, terminated, truncated, gamma: float = 0.99,
+        lam: float = 0.97):
+    """Generalised advantage estimates and λ-returns (Schulman et al. 2016).
+
+    Parameters
+    ----------
+    rewards, values, next_values : array_like, shape (T, E)
+        rₜ, V(sₜ) and V(sₜ₊₁) for E environments over T steps, where sₜ₊₁ is the state
+        the step led to: the final observation when the episode ended at t, not the
+        first observation of the next episode.
+    terminated, truncated : array_like of bool, shape (T, E)
+        Termination (the MDP ended: no bootstrap) and time-limit truncation (the episode
+        was cut: the estimate bootstraps on V(sₜ₊₁)); either ends the sum.
+    gamma, lam : float
+        Discount γ and GAE λ, in [0, 1].
+
+    Returns
+    -------
+    advantages, returns : ndarray, shape (T, E)
+        Aₜ, and the value targets Aₜ + V(sₜ).
+    """
+    rewards = np.asarray(rewards, dtype=np.float64)
+    shape = rewards.shape
+    arrays = [np.ascontiguousarray(a, dtype=np.float64) for a in (values, next_values)]
+    flags = [np.ascontiguousarray(a, dtype=np.bool_) for a in (terminated, truncated)]
+    for name, a in zip(("values", "next_values", "terminated", "truncated"), arrays + flags):
+        if a.shape != shape or len(shape) != 2:
+            raise ValueError(f"{name} must have the shape of rewards, (T, E) = {shape}; got "
+                             f"{a.shape}")
+    for name, a in (("rewards", rewards), ("values", arrays[0]), ("next_values", arrays[1])):
+        if not np.isfinite(a).all():
+            raise ValueError(f"{name} must be finite")
+    for name, value in (("gamma", gamma), ("lam", lam)):
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"{name} must lie in [0, 1], got {value!r}")
+    advantages = np.empty(shape)
+    gae_backward(np.ascontiguousarray(rewards), arrays[0], arrays[1], flags[0],
+                 flags[0] | flags[1], float(gamma), float(lam), advantages)
+    return advantages, advantages + arrays[0]
+
+
+def standardize(advantages, eps: float = 1e-8):
+    """(A - mean) / (std + eps): the scale-free advantages of most TRPO and PPO codes,
+    which make ``max_kl`` and step sizes transferable between tasks."""
+    advantages = np.asarray(advantages, dtype=np.float64)
+    return (advantages - advantages.mean()) / (advantages.std() + eps)

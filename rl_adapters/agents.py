@@ -1,0 +1,452 @@
+"""TRPO and NPG: on-policy actor-critic agents whose policy update is one call of the
+generic steps in :mod:`trustregion`.
+
+Both share everything but that call: sampling (:mod:`rl_adapters.rollouts`), GAE,
+the value fit, logging, checkpoints. The update builds the surrogate
+L(θ) = mean(π_θ(a|s)/π_old(a|s) · Â), its gradient g and the Fisher operator F of the
+batch, then
+
+* TRPO (Schulman et al. 2015): ``trustregion.constrained_step`` — the linear model of L
+  in the ellipsoid ½ sᵀ(F + λI)s ≤ δ by CG, then backtracking on the true L and mean KL;
+* NPG (Kakade 2001): ``trustregion.natural_step`` — s = α (F + λI)⁻¹g by CG, α a step
+  size or chosen so that ½ sᵀ(F + λI)s equals a KL target.
+"""
+
+import json
+import math
+import os
+import tempfile
+import time
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+
+import trustregion
+from trustregion.operators import DampedOperator, FisherOperator
+
+from .advantages import gae, standardize
+from .logger import IterationLogger, PhaseTimer
+from .normalization import RunningNormalizer
+from .policies import MLPPolicy
+from .rollouts import RolloutCollector, env_id, make_vector_env
+from .spaces import to_env_actions
+from .value import ValueFunction
+
+_FORMAT_VERSION = 1
+
+
+def _positive(value, name, integer=False):
+    ok = (isinstance(value, (int, np.integer)) and not isinstance(value, bool)) if integer \
+        else isinstance(value, (int, float, np.floating, np.integer)) and math.isfinite(value)
+    if not ok or not value > 0:
+        kind = "a positive integer" if integer else "positive and finite"
+        raise ValueError(f"{name} must be {kind}, got {value!r}")
+    return int(value) if integer else float(value)
+
+
+def _unit_interval(value, name, open_left=False):
+    if not (isinstance(value, (int, float, np.floating)) and
+            (0.0 < value <= 1.0 if open_left else 0.0 <= value <= 1.0)):
+        raise ValueError(f"{name} must lie in {'(0, 1]' if open_left else '[0, 1]'}, got "
+                         f"{value!r}")
+    return float(value)
+
+
+class _Evaluations:
+    """π_θ on a fixed batch, one forward pass per distinct θ: the line search asks for
+    the surrogate and the KL at the same candidate."""
+
+    def __init__(self, policy, obs):
+        self.policy, self.obs, self._theta, self._evaluation = policy, obs, None, None
+
+    def __call__(self, theta):
+        if self._theta is None or not np.array_equal(self._theta, theta):
+            self._theta, self._evaluation = theta.copy(), self.policy.evaluate(self.obs, theta)
+        return self._evaluation
+
+
+class OnPolicyAgent:
+    """What TRPO and NPG share; subclasses define :meth:`_policy_step`.
+
+    The hyper-parameters common to both are described in :class:`TRPO`.
+    """
+
+    algorithm = ""
+
+    def __init__(self, env, policy=None, *, cg_iters: int = 10, cg_damping: float = 0.1,
+                 fisher_subsample: float = 1.0, gamma: float = 0.99,
+                 gae_lambda: float = 0.97, n_steps: int = 512, n_envs: int = 2,
+                 hidden_sizes: Sequence[int] = (64, 64), activation: str = "tanh",
+                 vf_iters: int = 5, vf_l2: float = 1e-3, normalize_obs: bool = True,
+                 obs_clip: float = 10.0, seed: Optional[int] = None,
+                 log_path: Optional[str] = None, verbose: int = 0):
+        self.env = make_vector_env(env, n_envs, seed)
+        self.env_id = env_id(self.env)
+        self.hyperparameters = dict(
+            cg_iters=_positive(cg_iters, "cg_iters", integer=True),
+            cg_damping=float(cg_damping), fisher_subsample=_unit_interval(
+                fisher_subsample, "fisher_subsample", open_left=True),
+            gamma=_unit_interval(gamma, "gamma"), gae_lambda=_unit_interval(gae_lambda,
+                                                                            "gae_lambda"),
+            n_steps=_positive(n_steps, "n_steps", integer=True), n_envs=self.env.num_envs,
+            hidden_sizes=[int(h) for h in hidden_sizes], activation=activation,
+            vf_iters=_positive(vf_iters, "vf_iters", integer=True), vf_l2=float(vf_l2),
+            normalize_obs=bool(normalize_obs), obs_clip=_positive(obs_clip, "obs_clip"),
+            seed=seed)
+        if not (math.isfinite(self.hyperparameters["cg_damping"])
+                and self.hyperparameters["cg_damping"] >= 0.0):
+            raise ValueError(f"cg_damping must be non-negative and finite, got {cg_damping!r}")
+        obs_space, action_space = self.env.single_observation_space, self.env.single_action_space
+        self.policy = policy if policy is not None else MLPPolicy(
+            obs_space, action_space, hidden_sizes, activation, seed=seed)
+        for name in ("evaluate", "act", "get_parameters", "set_parameters", "num_parameters"):
+            if not hasattr(self.policy, name):
+                raise ValueError(f"policy must implement the policy protocol "
+                                 f"(rl_adapters.policies); it has no {name!r}")
+        self.value = ValueFunction(obs_space.shape[0], hidden_sizes, activation,
+                                   iterations=self.hyperparameters["vf_iters"], l2=vf_l2,
+                                   seed=None if seed is None else seed + 1)
+        self.normalizer = RunningNormalizer(obs_space.shape, clip=obs_clip)
+        self.rng = np.random.default_rng(seed)
+        self._collector = None
+        self.iteration = 0
+        self.num_timesteps = 0
+        self.log_path, self.verbose = log_path, verbose
+
+    # -- training -------------------------------------------------------------------------
+
+    def learn(self, total_timesteps: int, callback: Optional[Callable] = None,
+              progress_bar: bool = True):
+        """Train for ``total_timesteps`` environment steps (rounded up to whole batches of
+        ``n_steps × n_envs``). ``callback(agent, row)`` runs after each iteration with its
+        log row; returning ``False`` stops training. Returns ``self``."""
+        total_timesteps = _positive(total_timesteps, "total_timesteps", integer=True)
+        hp = self.hyperparameters
+        if self._collector is None:
+            self._collector = RolloutCollector(self.env, self.policy, self.normalizer,
+                                               seed=hp["seed"])
+        batch = hp["n_steps"] * hp["n_envs"]
+        total_timesteps = -(-total_timesteps // batch) * batch
+        logger = IterationLogger(self.log_path, console=self.verbose > 0)
+        bar = _progress_bar(total_timesteps) if progress_bar else None
+        target = self.num_timesteps + total_timesteps
+        try:
+            while self.num_timesteps < target:
+                row = self._iteration()
+                logger.log(row)
+                if bar is not None:
+                    bar.update(row["timesteps"] - bar.n - (target - total_timesteps))
+                    bar.set_postfix(mean_return=row["mean_return"], refresh=False)
+                if callback is not None and callback(self, row) is False:
+                    break
+        finally:
+            logger.close()
+            if bar is not None:
+                bar.close()
+        return self
+
+    def _iteration(self) -> dict:
+        hp = self.hyperparameters
+        timer = PhaseTimer()
+        with timer.phase("sampling"):
+            batch = self._collector.collect(hp["n_steps"], self.value,
+                                            update_normalizer=hp["normalize_obs"])
+        self.num_timesteps = self._collector.total_steps
+        advantages, returns = gae(batch.rewards, batch.values, batch.next_values,
+                                  batch.terminated, batch.truncated, hp["gamma"],
+                                  hp["gae_lambda"])
+        row = self._policy_step(batch.obs, batch.actions, standardize(advantages).reshape(-1),
+                                timer)
+        with timer.phase("value"):
+            fit = self.value.fit(batch.obs, returns.reshape(-1))
+        self.iteration += 1
+        episodes = self._collector
+        row.update(
+            iteration=self.iteration, timesteps=self.num_timesteps,
+            episodes=len(episodes.episode_returns),
+            mean_return=float(np.mean(episodes.episode_returns)) if episodes.episode_returns
+            else math.nan,
+            mean_length=float(np.mean(episodes.episode_lengths)) if episodes.episode_lengths
+            else math.nan,
+            explained_variance=fit.explained_variance, value_loss=fit.loss_after,
+            **{f"time_{name}": timer.seconds.get(name, 0.0)
+               for name in ("sampling", "gradient", "cg", "line_search", "value")})
+        return row
+
+    def _policy_inputs(self, obs, actions, advantages, timer):
+        """The pieces both updates start from: the evaluation at θ_old, ∇L(θ_old), the
+        damped Fisher operator (on a random subset of the batch when
+        ``fisher_subsample`` < 1) and π_θ on the batch, cached per θ. None for the
+        gradient when it is not finite."""
+        hp = self.hyperparameters
+        with timer.phase("gradient"):
+            theta = self.policy.get_parameters()
+            current = self.policy.evaluate(obs, theta)
+            # ∇ mean(π_θ/π_old · Â) at θ = θ_old, where the ratio is 1.
+            gradient = current.log_prob_gradient(actions, advantages / advantages.shape[0])
+            if hp["fisher_subsample"] < 1.0:
+                size = max(1, int(round(hp["fisher_subsample"] * obs.shape[0])))
+                rows = self.rng.choice(obs.shape[0], size=size, replace=False)
+                fisher_batch = self.policy.evaluate(obs[rows], theta)
+            else:
+                fisher_batch = current
+        metric = DampedOperator(FisherOperator(timer.timed("cg", fisher_batch.fisher_product),
+                                               theta.shape[0]), hp["cg_damping"])
+        finite = bool(np.isfinite(gradient).all())
+        return theta, current, (gradient if finite else None), metric, \
+            _Evaluations(self.policy, obs)
+
+    @staticmethod
+    def _skipped(reason, current):
+        return {"skipped": reason, "accepted": False, "kl": 0.0, "backtracks": 0,
+                "predicted_improvement": 0.0, "actual_improvement": 0.0,
+                "cg_iterations": 0, "cg_residual": math.nan,
+                "entropy": float(np.mean(current.entropy()))}
+
+    def _policy_step(self, obs, actions, advantages, timer) -> dict:
+        raise NotImplementedError
+
+    # -- using the policy -----------------------------------------------------------------
+
+    def predict(self, obs, deterministic: bool = True):
+        """The action for one observation, or actions for a batch (as the environment
+        takes them: clipped to a Box), with the normaliser's current statistics."""
+        obs = np.asarray(obs, dtype=np.float64)
+        single = obs.ndim == 1
+        batch = obs[None] if single else obs
+        if batch.ndim != 2 or batch.shape[1] != self.env.single_observation_space.shape[0]:
+            raise ValueError(f"obs must have shape ({self.env.single_observation_space.shape[0]},)"
+                             f" or (N, that); got {obs.shape}")
+        if not np.isfinite(batch).all():
+            raise ValueError("obs must be finite")
+        normalized = self.normalizer(batch) if self.hyperparameters["normalize_obs"] else batch
+        actions = to_env_actions(self.policy.act(normalized, self.rng, deterministic),
+                                 self.policy.action_space)
+        return actions[0] if single else actions
+
+    def evaluate(self, n_episodes: int = 10, deterministic: bool = True, seed=None):
+        """(mean, std) of the undiscounted return over ``n_episodes`` fresh episodes of a
+        separate copy of the environment; the normaliser is not updated."""
+        import gymnasium as gym
+
+        n_episodes = _positive(n_episodes, "n_episodes", integer=True)
+        if self.env_id is None:
+            raise ValueError("evaluate needs the environment's id (an env made without a "
+                             "registered spec cannot be copied)")
+        env = gym.make(self.env_id)
+        returns = []
+        try:
+            for episode in range(n_episodes):
+                obs, _ = env.reset(seed=None if seed is None else seed + episode)
+                total, done = 0.0, False
+                while not done:
+                    obs, reward, terminated, truncated, _ = env.step(
+                        self.predict(obs, deterministic))
+                    total += float(reward)
+                    done = terminated or truncated
+                returns.append(total)
+        finally:
+            env.close()
+        return float(np.mean(returns)), float(np.std(returns))
+
+    # -- checkpoints ----------------------------------------------------------------------
+
+    def save(self, path: str) -> None:
+        """A numpy ``.npz`` (no pickle): parameters, normaliser statistics and, as JSON,
+        the algorithm, hyper-parameters, policy configuration and environment id. Written
+        to a temporary file in the same directory, then renamed over ``path``."""
+        if not hasattr(self.policy, "config"):
+            raise ValueError("this policy cannot be saved: it has no config()")
+        meta = {"format": _FORMAT_VERSION, "algorithm": self.algorithm,
+                "env_id": self.env_id, "hyperparameters": self.hyperparameters,
+                "policy": self.policy.config(), "iteration": self.iteration,
+                "num_timesteps": self.num_timesteps}
+        arrays = {"meta": np.array(json.dumps(meta)),
+                  "policy_parameters": self.policy.get_parameters(),
+                  "value_parameters": self.value.theta,
+                  **{f"normalizer_{k}": v for k, v in self.normalizer.state().items()}}
+        path = os.fspath(path)
+        directory = os.path.dirname(os.path.abspath(path))
+        descriptor, temporary = tempfile.mkstemp(dir=directory, suffix=".npz.tmp")
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                np.savez(handle, **arrays)
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+
+    @classmethod
+    def load(cls, path: str, env=None) -> "OnPolicyAgent":
+        """The agent saved at ``path``; ``env`` defaults to a new one made from the saved
+        id."""
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            arrays = {k: data[k] for k in data.files if k != "meta"}
+        if meta.get("format") != _FORMAT_VERSION:
+            raise ValueError(f"{path}: unknown checkpoint format {meta.get('format')!r}")
+        algorithm = _ALGORITHMS.get(meta["algorithm"])
+        if algorithm is None or not issubclass(algorithm, cls):
+            raise ValueError(f"{path} holds a {meta['algorithm']} agent, not {cls.__name__}")
+        hp = dict(meta["hyperparameters"])
+        if env is None:
+            if meta["env_id"] is None:
+                raise ValueError(f"{path} has no environment id; pass env=")
+            env = meta["env_id"]
+        agent = algorithm(env, **hp)
+        if meta["policy"].get("kind") != "mlp":
+            raise ValueError(f"{path}: unknown policy kind {meta['policy'].get('kind')!r}")
+        agent.policy = MLPPolicy.from_config(meta["policy"],
+                                             agent.env.single_observation_space,
+                                             agent.env.single_action_space)
+        agent.policy.set_parameters(arrays["policy_parameters"])
+        agent.value.theta = np.array(arrays["value_parameters"], dtype=np.float64)
+        agent.normalizer = RunningNormalizer.from_state(
+            {k[len("normalizer_"):]: v for k, v in arrays.items() if k.startswith("normalizer_")})
+        agent.iteration, agent.num_timesteps = meta["iteration"], meta["num_timesteps"]
+        return agent
+
+
+class TRPO(OnPolicyAgent):
+    """Trust Region Policy Optimization (Schulman et al. 2015), with GAE advantages
+    (Schulman et al. 2016) and a Gauss–Newton-fitted value function.
+
+    Parameters
+    ----------
+    env : str, gymnasium.Env or gymnasium.vector.VectorEnv
+        An environment id (``n_envs`` copies are made), an environment (``n_envs=1``),
+        or a vector environment with ``autoreset_mode=SAME_STEP``.
+    policy : optional
+        An object implementing the policy protocol (:mod:`rl_adapters.policies`);
+        default an :class:`MLPPolicy` with ``hidden_sizes`` and ``activation``.
+    max_kl : float
+        δ, the bound on the mean KL(π_old ‖ π_new) of an update.
+    cg_iters, cg_damping : int, float
+        CG iterations on F + λI, and λ.
+    backtrack_coeff, max_backtracks : float, int
+        The line search's shrink factor and its number of reductions.
+    fisher_subsample : float in (0, 1]
+        The fraction of the batch the Fisher products use.
+    gamma, gae_lambda : float
+    n_steps, n_envs : int
+        Steps per environment per iteration, and environments; a batch is their product.
+    hidden_sizes, activation
+        The policy's and the value function's networks.
+    vf_iters, vf_l2 : int, float
+        Trust-region Gauss–Newton iterations of each value fit, and its L2 penalty.
+    normalize_obs, obs_clip : bool, float
+        Running observation normalisation, clipped to ±obs_clip.
+    seed : int or None
+    log_path : str or None
+        Where the per-iteration CSV goes.
+    verbose : int
+        1 prints a line per iteration.
+    """
+
+    algorithm = "TRPO"
+
+    def __init__(self, env, policy=None, *, max_kl: float = 0.01,
+                 backtrack_coeff: float = 0.8, max_backtracks: int = 10, **kwargs):
+        super().__init__(env, policy, **kwargs)
+        self.hyperparameters.update(
+            max_kl=_positive(max_kl, "max_kl"),
+            backtrack_coeff=_unit_interval(backtrack_coeff, "backtrack_coeff", open_left=True),
+            max_backtracks=_positive(max_backtracks, "max_backtracks", integer=True))
+
+    def _policy_step(self, obs, actions, advantages, timer):
+        hp = self.hyperparameters
+        theta, current, gradient, metric, at = self._policy_inputs(obs, actions, advantages,
+                                                                   timer)
+        if gradient is None:
+            return self._skipped("non-finite policy gradient", current)
+        log_p_old = current.log_prob(actions)
+
+        def surrogate(candidate):
+            return float(np.mean(np.exp(at(candidate).log_prob(actions) - log_p_old)
+                                 * advantages))
+
+        def kl(candidate):
+            return at(candidate).kl_from(current)
+
+        started = time.perf_counter()
+        step = trustregion.constrained_step(
+            timer.timed("line_search", surrogate), theta, gradient,
+            timer.timed("line_search", kl), metric, hp["max_kl"], maximize=True,
+            f0=float(advantages.mean()), cg_maxiter=hp["cg_iters"],
+            shrink=hp["backtrack_coeff"], max_backtracks=hp["max_backtracks"])
+        # CG's time is the step's time outside the line search (the products included).
+        timer.add("cg", time.perf_counter() - started - timer.seconds.get("line_search", 0.0)
+                  - timer.seconds.get("cg", 0.0))
+        if step.accepted:
+            self.policy.set_parameters(step.x)
+        return {"skipped": "", "accepted": step.accepted,
+                "kl": step.divergence if step.accepted else 0.0,
+                "backtracks": step.backtracks,
+                "predicted_improvement": step.predicted_improvement,
+                "actual_improvement": step.actual_improvement,
+                "cg_iterations": step.natural.cg_iterations,
+                "cg_residual": step.natural.cg_residual_norm,
+                "entropy": float(np.mean(at(self.policy.get_parameters()).entropy()))}
+
+
+class NPG(OnPolicyAgent):
+    """The natural policy gradient (Kakade 2001; Rajeswaran et al. 2017): θ ← θ + s with
+    s = α (F + λI)⁻¹ g by CG, and no line search.
+
+    Exactly one of ``step_size`` (α) and ``target_kl`` (α chosen so that the quadratic
+    model ½ sᵀ(F + λI)s of the KL equals it; the default, 0.01) is used. The other
+    parameters are :class:`TRPO`'s.
+    """
+
+    algorithm = "NPG"
+
+    def __init__(self, env, policy=None, *, step_size: Optional[float] = None,
+                 target_kl: Optional[float] = None, **kwargs):
+        super().__init__(env, policy, **kwargs)
+        if step_size is not None and target_kl is not None:
+            raise ValueError("give step_size or target_kl, not both")
+        if step_size is None and target_kl is None:
+            target_kl = 0.01
+        self.hyperparameters.update(
+            step_size=None if step_size is None else _positive(step_size, "step_size"),
+            target_kl=None if target_kl is None else _positive(target_kl, "target_kl"))
+
+    def _policy_step(self, obs, actions, advantages, timer):
+        hp = self.hyperparameters
+        theta, current, gradient, metric, at = self._policy_inputs(obs, actions, advantages,
+                                                                   timer)
+        if gradient is None:
+            return self._skipped("non-finite policy gradient", current)
+        started = time.perf_counter()
+        step = trustregion.natural_step(gradient, metric, step_size=hp["step_size"],
+                                        max_divergence=hp["target_kl"], maximize=True,
+                                        cg_maxiter=hp["cg_iters"])
+        timer.add("cg", time.perf_counter() - started - timer.seconds.get("cg", 0.0))
+        candidate = theta + step.step
+        if not np.isfinite(candidate).all():
+            return self._skipped("non-finite natural-gradient step", current)
+        with timer.phase("line_search"):  # no search: the new policy's statistics only
+            evaluation = at(candidate)
+            actual = float(np.mean(np.exp(evaluation.log_prob(actions)
+                                          - current.log_prob(actions)) * advantages)
+                           - advantages.mean())
+            kl = evaluation.kl_from(current)
+        if not (math.isfinite(actual) and math.isfinite(kl)):
+            return self._skipped("non-finite surrogate or KL after the step", current)
+        self.policy.set_parameters(candidate)
+        return {"skipped": "", "accepted": True, "kl": kl, "backtracks": 0,
+                "predicted_improvement": step.predicted_improvement,
+                "actual_improvement": actual, "cg_iterations": step.cg_iterations,
+                "cg_residual": step.cg_residual_norm,
+                "entropy": float(np.mean(evaluation.entropy()))}
+
+
+_ALGORITHMS = {"TRPO": TRPO, "NPG": NPG}
+
+
+def _progress_bar(total):
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # the progress bar is optional: train without it
+        return None
+    return tqdm(total=total, unit="step", dynamic_ncols=True)

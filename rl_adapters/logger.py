@@ -1,0 +1,81 @@
+"""Per-iteration training logs: a CSV file and, when asked, the console."""
+
+import csv
+import math
+import time
+from contextlib import contextmanager
+from typing import Optional
+
+COLUMNS = (
+    "iteration", "timesteps", "episodes", "mean_return", "mean_length",
+    "kl", "predicted_improvement", "actual_improvement", "backtracks", "accepted",
+    "cg_iterations", "cg_residual", "explained_variance", "entropy", "value_loss",
+    "time_sampling", "time_gradient", "time_cg", "time_line_search", "time_value",
+    "skipped",
+)
+
+
+class PhaseTimer:
+    """Wall time per named phase, summed over the intervals measured."""
+
+    def __init__(self):
+        self.seconds = {}
+
+    @contextmanager
+    def phase(self, name):
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.add(name, time.perf_counter() - start)
+
+    def add(self, name, seconds):
+        self.seconds[name] = self.seconds.get(name, 0.0) + seconds
+
+    def timed(self, name, function):
+        """``function`` with its calls' time added to ``name``."""
+        def call(*args):
+            with self.phase(name):
+                return function(*args)
+        return call
+
+
+class IterationLogger:
+    """Writes one row per training iteration to ``path`` (CSV, columns :data:`COLUMNS`,
+    flushed each row so that a run can be watched) and prints a short line when
+    ``console``."""
+
+    def __init__(self, path: Optional[str] = None, console: bool = False):
+        self.console = console
+        self._file = open(path, "w", newline="") if path is not None else None
+        self._writer = None
+        if self._file is not None:
+            self._writer = csv.DictWriter(self._file, fieldnames=COLUMNS)
+            self._writer.writeheader()
+            self._file.flush()
+
+    def log(self, row: dict):
+        unknown = set(row) - set(COLUMNS)
+        if unknown:
+            raise ValueError(f"unknown log columns: {sorted(unknown)}")
+        if self._writer is not None:
+            self._writer.writerow({k: _format(row.get(k, "")) for k in COLUMNS})
+            self._file.flush()
+        if self.console:
+            print(f"iter {row['iteration']:4d}  steps {row['timesteps']:8d}  "
+                  f"return {_format(row.get('mean_return', math.nan)):>10}  "
+                  f"kl {_format(row.get('kl', math.nan)):>10}  "
+                  f"backtracks {row.get('backtracks', '')}  "
+                  f"ev {_format(row.get('explained_variance', math.nan))}"
+                  + (f"  skipped: {row['skipped']}" if row.get("skipped") else ""))
+
+    def close(self):
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def _format(value):
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return value

@@ -1,0 +1,55 @@
+"""Running observation normalisation."""
+
+import numpy as np
+
+
+class RunningNormalizer:
+    """x ↦ clip((x - mean) / √(var + eps), -clip, clip), with the mean and variance of
+    every observation seen so far (Chan, Golub & LeVeque's pairwise update, exact for any
+    batch sizes).
+
+    Parameters
+    ----------
+    shape : tuple
+    clip : float
+        The bound on normalised values (10, as in Stable-Baselines3's VecNormalize).
+    eps : float
+    """
+
+    def __init__(self, shape, clip: float = 10.0, eps: float = 1e-8):
+        if not clip > 0:
+            raise ValueError(f"clip must be positive, got {clip!r}")
+        self.mean = np.zeros(shape)
+        self.var = np.ones(shape)
+        self.count = 0.0
+        self.clip = float(clip)
+        self.eps = float(eps)
+
+    def update(self, batch):
+        batch = np.asarray(batch, dtype=np.float64).reshape((-1,) + self.mean.shape)
+        n = batch.shape[0]
+        if n == 0:
+            return
+        mean, var = batch.mean(axis=0), batch.var(axis=0)
+        total = self.count + n
+        delta = mean - self.mean
+        m2 = self.var * self.count + var * n + delta * delta * self.count * n / total
+        self.mean = self.mean + delta * n / total
+        self.var = m2 / total
+        self.count = total
+
+    def __call__(self, x):
+        z = (np.asarray(x, dtype=np.float64) - self.mean) / np.sqrt(self.var + self.eps)
+        return np.clip(z, -self.clip, self.clip)
+
+    def state(self) -> dict:
+        return {"mean": self.mean.copy(), "var": self.var.copy(),
+                "count": np.array(self.count), "clip": np.array(self.clip)}
+
+    @classmethod
+    def from_state(cls, state) -> "RunningNormalizer":
+        normalizer = cls(np.shape(state["mean"]), clip=float(state["clip"]))
+        normalizer.mean = np.array(state["mean"], dtype=np.float64)
+        normalizer.var = np.array(state["var"], dtype=np.float64)
+        normalizer.count = float(state["count"])
+        return normalizer

@@ -1,0 +1,179 @@
+"""Built-in policies: an MLP with a diagonal-Gaussian head (``Box`` actions) or a
+categorical head (``Discrete`` actions), in numpy, no PyTorch needed.
+
+The policy protocol that TRPO and NPG use, which :class:`MLPPolicy` implements:
+
+* ``observation_space``, ``action_space``, ``num_parameters``;
+* ``get_parameters()`` (a copy of the flat vector θ) and ``set_parameters(θ)``;
+* ``act(obs, rng, deterministic)`` for a batch of observations;
+* ``evaluate(obs, theta=None)``: an evaluation on a batch at θ (default the current
+  parameters) with ``log_prob(actions)``, ``entropy()``, ``kl_from(other)`` (mean
+  KL(other ‖ this)), ``log_prob_gradient(actions, weights)`` (Σᵢ wᵢ ∇θ log π(aᵢ|sᵢ)) and
+  ``fisher_product(v)`` (the mean Fisher matrix times v, in Jᵀ M J form);
+* ``config()`` and ``from_config(config, observation_space, action_space)`` for
+  checkpoints.
+"""
+
+from typing import Optional, Sequence
+
+import numpy as np
+
+from .distributions import Categorical, DiagonalGaussian
+from .mlp import MLP
+from .spaces import check_spaces
+
+# Orthogonal-initialisation gain of the policy's output layer: small, so that the first
+# policy is close to uniform (categorical) or centred with the initial σ (Gaussian), as
+# in Stable-Baselines3 and the OpenAI baselines.
+_POLICY_OUTPUT_GAIN = 0.01
+
+
+class MLPPolicy:
+    """π(a|s): an MLP maps the observation to the mean of a diagonal Gaussian with
+    state-independent log-std (``Box`` actions) or to the logits of a categorical
+    distribution (``Discrete`` actions).
+
+    θ = (network parameters, log σ) for a Gaussian, the network parameters otherwise.
+
+    Parameters
+    ----------
+    observation_space : gymnasium.spaces.Box
+        A flat (1-D) box.
+    action_space : gymnasium.spaces.Box or gymnasium.spaces.Discrete
+        A 1-D box, or a discrete space.
+    hidden_sizes : sequence of int
+    activation : {"tanh", "relu"}
+    log_std_init : float
+        Initial log σ of every action dimension (Gaussian only).
+    seed : int or None
+        Seed of the initial parameters.
+    """
+
+    def __init__(self, observation_space, action_space, hidden_sizes: Sequence[int] = (64, 64),
+                 activation: str = "tanh", log_std_init: float = 0.0,
+                 seed: Optional[int] = None):
+        self.obs_dim, self.action_dim, self.continuous = check_spaces(observation_space,
+                                                                      action_space)
+        self.observation_space, self.action_space = observation_space, action_space
+        self.hidden_sizes = tuple(int(h) for h in hidden_sizes)
+        out = self.action_dim if self.continuous else int(action_space.n)
+        self.net = MLP((self.obs_dim, *self.hidden_sizes, out), activation)
+        self.log_std_init = float(log_std_init)
+        if not np.isfinite(self.log_std_init):
+            raise ValueError(f"log_std_init must be finite, got {log_std_init!r}")
+        self.num_parameters = self.net.size + (self.action_dim if self.continuous else 0)
+        theta = np.empty(self.num_parameters)
+        theta[:self.net.size] = self.net.initial_parameters(np.random.default_rng(seed),
+                                                            _POLICY_OUTPUT_GAIN)
+        theta[self.net.size:] = self.log_std_init
+        self._theta = theta
+
+    # -- parameters ---------------------------------------------------------------------
+
+    def get_parameters(self) -> np.ndarray:
+        return self._theta.copy()
+
+    def set_parameters(self, theta) -> None:
+        theta = np.array(theta, dtype=np.float64)
+        if theta.shape != (self.num_parameters,):
+            raise ValueError(f"theta must have shape ({self.num_parameters},), got "
+                             f"{theta.shape}")
+        if not np.isfinite(theta).all():
+            raise ValueError("theta must be finite")
+        self._theta = theta
+
+    # -- acting ---------------------------------------------------------------------------
+
+    def act(self, obs, rng: np.random.Generator, deterministic: bool = False):
+        """Actions for a batch of observations (N, obs_dim): float (N, d) samples of the
+        Gaussian, unclipped (the environment wrapper clips to the box), or int (N,)
+        categories; the mean or the most likely category when ``deterministic``."""
+        out = self.net.output(self._theta[:self.net.size], np.asarray(obs, dtype=np.float64))
+        if self.continuous:
+            if deterministic:
+                return out
+            return out + np.exp(self._theta[self.net.size:]) * rng.standard_normal(out.shape)
+        if deterministic:
+            return out.argmax(axis=1)
+        # Gumbel-max: argmax(ℓ + G) is a sample of softmax(ℓ), vectorised over the batch.
+        return (out + rng.gumbel(size=out.shape)).argmax(axis=1)
+
+    def evaluate(self, obs, theta=None) -> "PolicyEvaluation":
+        theta = self._theta if theta is None else np.asarray(theta, dtype=np.float64)
+        return PolicyEvaluation(self, theta, np.asarray(obs, dtype=np.float64))
+
+    # -- checkpoints ----------------------------------------------------------------------
+
+    def config(self) -> dict:
+        return {"kind": "mlp", "hidden_sizes": list(self.hidden_sizes),
+                "activation": self.net.activation, "log_std_init": self.log_std_init}
+
+    @classmethod
+    def from_config(cls, config: dict, observation_space, action_space) -> "MLPPolicy":
+        return cls(observation_space, action_space, hidden_sizes=config["hidden_sizes"],
+                   activation=config["activation"], log_std_init=config["log_std_init"])
+
+
+class PolicyEvaluation:
+    """π_θ on a batch of observations: one forward pass, reused by every quantity below.
+
+    ``fisher_product`` is (1/N) Σᵢ Jᵢᵀ Mᵢ Jᵢ v, Jᵢ the Jacobian of sample i's
+    distribution parameters and Mᵢ their Fisher information (see
+    :mod:`rl_adapters.distributions`); it equals the Hessian of the mean
+    KL(π_θ ‖ π_θ') at θ' = θ (Schulman et al. 2015, App. C).
+    """
+
+    def __init__(self, policy: MLPPolicy, theta, obs):
+        if obs.ndim != 2 or obs.shape[1] != policy.obs_dim:
+            raise ValueError(f"obs must have shape (N, {policy.obs_dim}), got {obs.shape}")
+        self.policy = policy
+        self.net = policy.net
+        self.n = obs.shape[0]
+        self._weights = theta[:self.net.size]
+        self._pass = self.net.forward(self._weights, obs)
+        self.output = self._pass.output  # the mean, or the logits
+        self.log_std = theta[self.net.size:] if policy.continuous else None
+        self._probs = None
+
+    def log_prob(self, actions):
+        if self.policy.continuous:
+            return DiagonalGaussian.log_prob(self.output, self.log_std, actions)
+        return Categorical.log_prob(self.output, actions)
+
+    def entropy(self):
+        if self.policy.continuous:
+            return DiagonalGaussian.entropy(self.log_std, self.n)
+        return Categorical.entropy(self.output)
+
+    def kl_from(self, other: "PolicyEvaluation") -> float:
+        """Mean over the batch of KL(other ‖ this)."""
+        if self.policy.continuous:
+            per_sample = DiagonalGaussian.kl(other.output, other.log_std, self.output,
+                                             self.log_std)
+        else:
+            per_sample = Categorical.kl(other.output, self.output)
+        return float(per_sample.mean())
+
+    def log_prob_gradient(self, actions, weights):
+        """Σᵢ wᵢ ∇θ log π_θ(aᵢ|sᵢ), by one reverse pass."""
+        weights = np.asarray(weights, dtype=np.float64)
+        if self.policy.continuous:
+            d_mean, d_log_std = DiagonalGaussian.log_prob_gradient(self.output, self.log_std,
+                                                                   actions, weights)
+            return np.concatenate([self.net.vjp(self._weights, self._pass, d_mean), d_log_std])
+        d_logits = Categorical.log_prob_gradient(self.output, actions, weights)
+        return self.net.vjp(self._weights, self._pass, d_logits)
+
+    def fisher_product(self, v):
+        """(1/N) Jᵀ M J v: one forward-mode and one reverse-mode pass."""
+        v = np.asarray(v, dtype=np.float64)
+        size = self.net.size
+        Jv = self.net.jvp(self._weights, self._pass, v[:size])
+        if self.policy.continuous:
+            u = Jv * np.exp(-2.0 * self.log_std)  # M = diag(1/σ²) on the mean
+            return np.concatenate([self.net.vjp(self._weights, self._pass, u / self.n),
+                                   2.0 * v[size:]])  # M = 2 on each log σ, every sample
+        if self._probs is None:
+            self._probs = np.exp(Categorical.log_softmax(self.output))
+        u = Categorical.fisher_weighted(self._probs, Jv)
+        return self.net.vjp(self._weights, self._pass, u / self.n)

@@ -1,0 +1,140 @@
+"""Sampling from gymnasium environments: vector environments, the rollout batch, and
+episode statistics."""
+
+from collections import deque
+from typing import NamedTuple
+
+import numpy as np
+
+from .normalization import RunningNormalizer
+from .spaces import to_env_actions
+
+
+def make_vector_env(env, n_envs: int = 1, seed=None):
+    """A gymnasium ``VectorEnv`` that resets finished environments in the same step and
+    reports their final observation in ``info["final_obs"]`` (``AutoresetMode.SAME_STEP``,
+    gymnasium ≥ 1.1), which is what bootstrapping on truncation needs.
+
+    ``env`` is an environment id (``n_envs`` copies are made), a ``gymnasium.Env``
+    (``n_envs`` must be 1), or a ``VectorEnv`` already in that autoreset mode.
+    """
+    import gymnasium as gym
+    from gymnasium.vector import AutoresetMode, SyncVectorEnv, VectorEnv
+
+    if isinstance(n_envs, bool) or not isinstance(n_envs, (int, np.integer)) or n_envs < 1:
+        raise ValueError(f"n_envs must be a positive integer, got {n_envs!r}")
+    if isinstance(env, VectorEnv):
+        if env.metadata.get("autoreset_mode") != AutoresetMode.SAME_STEP:
+            raise ValueError("env: a VectorEnv must use autoreset_mode=AutoresetMode.SAME_STEP "
+                             "(the final observation is needed to bootstrap on truncation)")
+        return env
+    if isinstance(env, str):
+        spec_id = env
+        return SyncVectorEnv([lambda: gym.make(spec_id) for _ in range(n_envs)],
+                             autoreset_mode=AutoresetMode.SAME_STEP)
+    if isinstance(env, gym.Env):
+        if n_envs != 1:
+            raise ValueError("env: a single Env instance can only run with n_envs=1; pass "
+                             "its id to run several copies")
+        return SyncVectorEnv([lambda: env], autoreset_mode=AutoresetMode.SAME_STEP)
+    raise ValueError(f"env must be a gymnasium id, Env or VectorEnv, got {type(env).__name__}")
+
+
+def env_id(vector_env):
+    """The id of the environments in ``vector_env``, or None."""
+    spec = getattr(vector_env, "spec", None) or getattr(
+        getattr(vector_env, "envs", [None])[0], "spec", None)
+    return getattr(spec, "id", None)
+
+
+class Batch(NamedTuple):
+    """T steps of E environments, flattened to N = T·E samples where per-sample."""
+
+    obs: np.ndarray            # (N, obs_dim), normalised as the policy saw them (t-major)
+    actions: np.ndarray        # (N, d) or (N,)
+    rewards: np.ndarray        # (T, E)
+    values: np.ndarray         # (T, E): V(sₜ)
+    next_values: np.ndarray    # (T, E): V(sₜ₊₁), the final observation's where an episode ended
+    terminated: np.ndarray     # (T, E)
+    truncated: np.ndarray      # (T, E)
+
+
+class RolloutCollector:
+    """Runs the policy in a vector environment for T steps at a time.
+
+    Observations are normalised by a :class:`RunningNormalizer` (updated with each new
+    observation when ``update_normalizer``), and the statistics of finished episodes
+    (undiscounted return and length) are kept for the last 100 episodes.
+    """
+
+    def __init__(self, vector_env, policy, normalizer: RunningNormalizer, seed=None):
+        self.env = vector_env
+        self.policy = policy
+        self.normalizer = normalizer
+        self.rng = np.random.default_rng(seed)
+        obs, _ = vector_env.reset(seed=seed)
+        self._obs = self._checked(obs, "reset")
+        self._returns = np.zeros(vector_env.num_envs)
+        self._lengths = np.zeros(vector_env.num_envs, dtype=np.int64)
+        self.episode_returns = deque(maxlen=100)
+        self.episode_lengths = deque(maxlen=100)
+        self.total_steps = 0
+
+    @staticmethod
+    def _checked(obs, where):
+        obs = np.asarray(obs, dtype=np.float64)
+        if not np.isfinite(obs).all():
+            raise FloatingPointError(f"the environment returned a non-finite observation "
+                                     f"(at {where}); the policy cannot act on it")
+        return obs
+
+    def collect(self, n_steps: int, value, update_normalizer: bool = True) -> Batch:
+        """``n_steps`` steps of every environment; ``value(obs)`` evaluates V on a batch of
+        normalised observations."""
+        E = self.env.num_envs
+        obs_dim = self._obs.shape[1]
+        seen = np.empty((n_steps, E, obs_dim))
+        next_raw = np.empty((n_steps, E, obs_dim))
+        actions = []
+        rewards = np.empty((n_steps, E))
+        terminated = np.empty((n_steps, E), dtype=bool)
+        truncated = np.empty((n_steps, E), dtype=bool)
+        for t in range(n_steps):
+            if update_normalizer:
+                self.normalizer.update(self._obs)
+            seen[t] = self.normalizer(self._obs)
+            action = self.policy.act(seen[t], self.rng)
+            actions.append(action)
+            obs, reward, term, trunc, info = self.env.step(
+                to_env_actions(action, self.policy.action_space))
+            obs = self._checked(obs, f"step {self.total_steps + t}")
+            reward = np.asarray(reward, dtype=np.float64)
+            if not np.isfinite(reward).all():
+                raise FloatingPointError(f"the environment returned a non-finite reward at "
+                                         f"step {self.total_steps + t}")
+            rewards[t], terminated[t], truncated[t] = reward, term, trunc
+            next_raw[t] = obs
+            done = np.logical_or(term, trunc)
+            if done.any():
+                for e in np.flatnonzero(done):
+                    next_raw[t, e] = self._checked(info["final_obs"][e], "an episode's end")
+            self._track_episodes(reward, done)
+            self._obs = obs
+        self.total_steps += n_steps * E
+        # The batch keeps each observation as the policy saw it, so that the update's
+        # π_old is the distribution the actions were drawn from; values are computed after
+        # the loop in two batched passes (the final observations normalised as of now).
+        obs_n = seen.reshape(-1, obs_dim)
+        values = value(obs_n).reshape(n_steps, E)
+        next_values = value(self.normalizer(next_raw.reshape(-1, obs_dim))).reshape(n_steps, E)
+        return Batch(obs_n, np.concatenate(actions), rewards, values, next_values,
+                     terminated, truncated)
+
+    def _track_episodes(self, reward, done):
+        self._returns += reward
+        self._lengths += 1
+        for e in np.flatnonzero(done):
+            self.episode_returns.append(float(self._returns[e]))
+            self.episode_lengths.append(int(self._lengths[e]))
+            self._returns[e] = 0.0
+            self._lengths[e] = 0

@@ -1,0 +1,34 @@
+"""Which gymnasium spaces the built-in policies take, and the action conversion."""
+
+import numpy as np
+
+
+def check_spaces(observation_space, action_space):
+    """(obs_dim, action_dim, continuous) for a flat ``Box`` observation space and a 1-D
+    ``Box`` or a ``Discrete`` action space; ``ValueError`` naming the space otherwise."""
+    from gymnasium import spaces
+
+    if not isinstance(observation_space, spaces.Box) or len(observation_space.shape) != 1:
+        raise ValueError(f"observation_space must be a 1-D gymnasium Box (flatten image or "
+                         f"dict observations first), got {observation_space}")
+    if isinstance(action_space, spaces.Discrete):
+        if action_space.start != 0:
+            raise ValueError(f"action_space: a Discrete space must start at 0, got "
+                             f"{action_space}")
+        return observation_space.shape[0], 1, False
+    if isinstance(action_space, spaces.Box) and len(action_space.shape) == 1:
+        return observation_space.shape[0], action_space.shape[0], True
+    raise ValueError(f"action_space must be a gymnasium Discrete or a 1-D Box, got "
+                     f"{action_space} (MultiDiscrete, MultiBinary, Tuple and Dict are not "
+                     f"supported)")
+
+
+def to_env_actions(actions, action_space):
+    """What the environment is given: Gaussian samples clipped to the box (the policy's
+    log-probabilities stay those of the unclipped samples, as in Stable-Baselines3), or
+    the categories as integers."""
+    from gymnasium import spaces
+
+    if isinstance(action_space, spaces.Box):
+        return np.clip(actions, action_space.low, action_space.high).astype(action_space.dtype)
+    return np.asarray(actions, dtype=np.int64)
