@@ -17,7 +17,7 @@ import math
 import os
 import tempfile
 import time
-from typing import Callable, Optional, Sequence
+from typing import Callable, NamedTuple, Optional, Sequence
 
 import numpy as np
 
@@ -56,8 +56,8 @@ class _Evaluations:
     """π_θ on a fixed batch, one forward pass per distinct θ: the line search asks for
     the surrogate and the KL at the same candidate."""
 
-    def __init__(self, policy, obs):
-        self.policy, self.obs, self._theta, self._evaluation = policy, obs, None, None
+    def __init__(self, policy, obs, theta, evaluation):
+        self.policy, self.obs, self._theta, self._evaluation = policy, obs, theta, evaluation
 
     def __call__(self, theta):
         if self._theta is None or not np.array_equal(self._theta, theta):
@@ -65,8 +65,29 @@ class _Evaluations:
         return self._evaluation
 
 
+class _Update(NamedTuple):
+    """One policy update's problem: L(θ) = mean(π_θ(a|s)/π_old(a|s) · Â), its gradient at
+    θ_old, the damped Fisher operator, and the mean KL(π_old ‖ π_θ)."""
+
+    theta: np.ndarray
+    current: object          # the policy's evaluation at θ_old
+    log_p_old: np.ndarray
+    actions: np.ndarray
+    advantages: np.ndarray
+    gradient: np.ndarray
+    metric: DampedOperator
+    evaluations: _Evaluations
+
+    def surrogate(self, theta):
+        ratio = np.exp(self.evaluations(theta).log_prob(self.actions) - self.log_p_old)
+        return float(np.mean(ratio * self.advantages))
+
+    def kl(self, theta):
+        return self.evaluations(theta).kl_from(self.current)
+
+
 class OnPolicyAgent:
-    """What TRPO and NPG share; subclasses define :meth:`_policy_step`.
+    """What TRPO and NPG share; subclasses define :meth:`policy_update`.
 
     The hyper-parameters common to both are described in :class:`TRPO`.
     """
@@ -75,7 +96,8 @@ class OnPolicyAgent:
 
     def __init__(self, env, policy=None, *, cg_iters: int = 10, cg_damping: float = 0.1,
                  fisher_subsample: float = 1.0, gamma: float = 0.99,
-                 gae_lambda: float = 0.97, n_steps: int = 512, n_envs: int = 2,
+                 gae_lambda: float = 0.97, n_steps: int = 512,
+                 n_envs: Optional[int] = None,
                  hidden_sizes: Sequence[int] = (64, 64), activation: str = "tanh",
                  vf_iters: int = 5, vf_l2: float = 1e-3, normalize_obs: bool = True,
                  obs_clip: float = 10.0, seed: Optional[int] = None,
@@ -155,8 +177,8 @@ class OnPolicyAgent:
         advantages, returns = gae(batch.rewards, batch.values, batch.next_values,
                                   batch.terminated, batch.truncated, hp["gamma"],
                                   hp["gae_lambda"])
-        row = self._policy_step(batch.obs, batch.actions, standardize(advantages).reshape(-1),
-                                timer)
+        row = self.policy_update(batch.obs, batch.actions,
+                                 standardize(advantages).reshape(-1), timer)
         with timer.phase("value"):
             fit = self.value.fit(batch.obs, returns.reshape(-1))
         self.iteration += 1
@@ -173,28 +195,43 @@ class OnPolicyAgent:
                for name in ("sampling", "gradient", "cg", "line_search", "value")})
         return row
 
-    def _policy_inputs(self, obs, actions, advantages, timer):
-        """The pieces both updates start from: the evaluation at θ_old, ∇L(θ_old), the
-        damped Fisher operator (on a random subset of the batch when
-        ``fisher_subsample`` < 1) and π_θ on the batch, cached per θ. None for the
-        gradient when it is not finite."""
+    def policy_update(self, obs, actions, advantages,
+                      timer: Optional[PhaseTimer] = None) -> dict:
+        """One policy update on a batch: observations as the policy sees them, the actions
+        taken, their advantages. Returns the update's log entries. A non-finite gradient,
+        step or result skips the update (``skipped`` says why) and leaves the policy as
+        it was."""
+        timer = PhaseTimer() if timer is None else timer
+        obs, advantages = np.asarray(obs, np.float64), np.asarray(advantages, np.float64)
+        if obs.ndim != 2 or advantages.shape != (obs.shape[0],) \
+                or len(actions) != obs.shape[0]:
+            raise ValueError(f"obs (N, obs_dim), actions (N, ...) and advantages (N,) must "
+                             f"agree; got {obs.shape}, {np.shape(actions)}, "
+                             f"{advantages.shape}")
         hp = self.hyperparameters
-        with timer.phase("gradient"):
+        # Overflow here is caught by the finiteness test below and reported in the log.
+        with timer.phase("gradient"), np.errstate(over="ignore", invalid="ignore"):
             theta = self.policy.get_parameters()
             current = self.policy.evaluate(obs, theta)
             # ∇ mean(π_θ/π_old · Â) at θ = θ_old, where the ratio is 1.
             gradient = current.log_prob_gradient(actions, advantages / advantages.shape[0])
-            if hp["fisher_subsample"] < 1.0:
-                size = max(1, int(round(hp["fisher_subsample"] * obs.shape[0])))
-                rows = self.rng.choice(obs.shape[0], size=size, replace=False)
-                fisher_batch = self.policy.evaluate(obs[rows], theta)
-            else:
-                fisher_batch = current
+        if not np.isfinite(gradient).all():
+            return self._skipped("non-finite policy gradient", current)
+        if hp["fisher_subsample"] < 1.0:
+            size = max(1, int(round(hp["fisher_subsample"] * obs.shape[0])))
+            rows = self.rng.choice(obs.shape[0], size=size, replace=False)
+            fisher_batch = self.policy.evaluate(obs[rows], theta)
+        else:
+            fisher_batch = current
         metric = DampedOperator(FisherOperator(timer.timed("cg", fisher_batch.fisher_product),
                                                theta.shape[0]), hp["cg_damping"])
-        finite = bool(np.isfinite(gradient).all())
-        return theta, current, (gradient if finite else None), metric, \
-            _Evaluations(self.policy, obs)
+        problem = _Update(theta, current, current.log_prob(actions), actions, advantages,
+                          gradient, metric, _Evaluations(self.policy, obs, theta, current))
+        return self._step(problem, timer)
+
+    def _step(self, problem: "_Update", timer: PhaseTimer) -> dict:
+        """The algorithm's own part of :meth:`policy_update`."""
+        raise NotImplementedError
 
     @staticmethod
     def _skipped(reason, current):
@@ -202,9 +239,6 @@ class OnPolicyAgent:
                 "predicted_improvement": 0.0, "actual_improvement": 0.0,
                 "cg_iterations": 0, "cg_residual": math.nan,
                 "entropy": float(np.mean(current.entropy()))}
-
-    def _policy_step(self, obs, actions, advantages, timer) -> dict:
-        raise NotImplementedError
 
     # -- using the policy -----------------------------------------------------------------
 
@@ -329,7 +363,8 @@ class TRPO(OnPolicyAgent):
         The fraction of the batch the Fisher products use.
     gamma, gae_lambda : float
     n_steps, n_envs : int
-        Steps per environment per iteration, and environments; a batch is their product.
+        Steps per environment per iteration, and environments (default 2 copies of an
+        id, 1 for an Env); a batch is their product.
     hidden_sizes, activation
         The policy's and the value function's networks.
     vf_iters, vf_l2 : int, float
@@ -353,26 +388,13 @@ class TRPO(OnPolicyAgent):
             backtrack_coeff=_unit_interval(backtrack_coeff, "backtrack_coeff", open_left=True),
             max_backtracks=_positive(max_backtracks, "max_backtracks", integer=True))
 
-    def _policy_step(self, obs, actions, advantages, timer):
+    def _step(self, problem, timer):
         hp = self.hyperparameters
-        theta, current, gradient, metric, at = self._policy_inputs(obs, actions, advantages,
-                                                                   timer)
-        if gradient is None:
-            return self._skipped("non-finite policy gradient", current)
-        log_p_old = current.log_prob(actions)
-
-        def surrogate(candidate):
-            return float(np.mean(np.exp(at(candidate).log_prob(actions) - log_p_old)
-                                 * advantages))
-
-        def kl(candidate):
-            return at(candidate).kl_from(current)
-
         started = time.perf_counter()
         step = trustregion.constrained_step(
-            timer.timed("line_search", surrogate), theta, gradient,
-            timer.timed("line_search", kl), metric, hp["max_kl"], maximize=True,
-            f0=float(advantages.mean()), cg_maxiter=hp["cg_iters"],
+            timer.timed("line_search", problem.surrogate), problem.theta, problem.gradient,
+            timer.timed("line_search", problem.kl), problem.metric, hp["max_kl"],
+            maximize=True, f0=problem.surrogate(problem.theta), cg_maxiter=hp["cg_iters"],
             shrink=hp["backtrack_coeff"], max_backtracks=hp["max_backtracks"])
         # CG's time is the step's time outside the line search (the products included).
         timer.add("cg", time.perf_counter() - started - timer.seconds.get("line_search", 0.0)
@@ -386,7 +408,8 @@ class TRPO(OnPolicyAgent):
                 "actual_improvement": step.actual_improvement,
                 "cg_iterations": step.natural.cg_iterations,
                 "cg_residual": step.natural.cg_residual_norm,
-                "entropy": float(np.mean(at(self.policy.get_parameters()).entropy()))}
+                "entropy": float(np.mean(
+                    problem.evaluations(self.policy.get_parameters()).entropy()))}
 
 
 class NPG(OnPolicyAgent):
@@ -411,34 +434,28 @@ class NPG(OnPolicyAgent):
             step_size=None if step_size is None else _positive(step_size, "step_size"),
             target_kl=None if target_kl is None else _positive(target_kl, "target_kl"))
 
-    def _policy_step(self, obs, actions, advantages, timer):
+    def _step(self, problem, timer):
         hp = self.hyperparameters
-        theta, current, gradient, metric, at = self._policy_inputs(obs, actions, advantages,
-                                                                   timer)
-        if gradient is None:
-            return self._skipped("non-finite policy gradient", current)
         started = time.perf_counter()
-        step = trustregion.natural_step(gradient, metric, step_size=hp["step_size"],
+        step = trustregion.natural_step(problem.gradient, problem.metric,
+                                        step_size=hp["step_size"],
                                         max_divergence=hp["target_kl"], maximize=True,
                                         cg_maxiter=hp["cg_iters"])
         timer.add("cg", time.perf_counter() - started - timer.seconds.get("cg", 0.0))
-        candidate = theta + step.step
+        candidate = problem.theta + step.step
         if not np.isfinite(candidate).all():
-            return self._skipped("non-finite natural-gradient step", current)
+            return self._skipped("non-finite natural-gradient step", problem.current)
         with timer.phase("line_search"):  # no search: the new policy's statistics only
-            evaluation = at(candidate)
-            actual = float(np.mean(np.exp(evaluation.log_prob(actions)
-                                          - current.log_prob(actions)) * advantages)
-                           - advantages.mean())
-            kl = evaluation.kl_from(current)
+            actual = problem.surrogate(candidate) - problem.surrogate(problem.theta)
+            kl = problem.kl(candidate)
         if not (math.isfinite(actual) and math.isfinite(kl)):
-            return self._skipped("non-finite surrogate or KL after the step", current)
+            return self._skipped("non-finite surrogate or KL after the step", problem.current)
         self.policy.set_parameters(candidate)
         return {"skipped": "", "accepted": True, "kl": kl, "backtracks": 0,
                 "predicted_improvement": step.predicted_improvement,
                 "actual_improvement": actual, "cg_iterations": step.cg_iterations,
                 "cg_residual": step.cg_residual_norm,
-                "entropy": float(np.mean(evaluation.entropy()))}
+                "entropy": float(np.mean(problem.evaluations(candidate).entropy()))}
 
 
 _ALGORITHMS = {"TRPO": TRPO, "NPG": NPG}

@@ -10,30 +10,35 @@ from .normalization import RunningNormalizer
 from .spaces import to_env_actions
 
 
-def make_vector_env(env, n_envs: int = 1, seed=None):
+def make_vector_env(env, n_envs=None, seed=None):
     """A gymnasium ``VectorEnv`` that resets finished environments in the same step and
     reports their final observation in ``info["final_obs"]`` (``AutoresetMode.SAME_STEP``,
     gymnasium ≥ 1.1), which is what bootstrapping on truncation needs.
 
-    ``env`` is an environment id (``n_envs`` copies are made), a ``gymnasium.Env``
-    (``n_envs`` must be 1), or a ``VectorEnv`` already in that autoreset mode.
+    ``env`` is an environment id (``n_envs`` copies, default 2), a ``gymnasium.Env``
+    (``n_envs`` 1, its default), or a ``VectorEnv`` already in that autoreset mode
+    (``n_envs`` its own count, the default).
     """
     import gymnasium as gym
     from gymnasium.vector import AutoresetMode, SyncVectorEnv, VectorEnv
 
-    if isinstance(n_envs, bool) or not isinstance(n_envs, (int, np.integer)) or n_envs < 1:
+    if n_envs is not None and (isinstance(n_envs, bool) or n_envs < 1
+                               or not isinstance(n_envs, (int, np.integer))):
         raise ValueError(f"n_envs must be a positive integer, got {n_envs!r}")
     if isinstance(env, VectorEnv):
+        if n_envs is not None and n_envs != env.num_envs:
+            raise ValueError(f"n_envs={n_envs} disagrees with the VectorEnv's "
+                             f"{env.num_envs} environments")
         if env.metadata.get("autoreset_mode") != AutoresetMode.SAME_STEP:
             raise ValueError("env: a VectorEnv must use autoreset_mode=AutoresetMode.SAME_STEP "
                              "(the final observation is needed to bootstrap on truncation)")
         return env
     if isinstance(env, str):
         spec_id = env
-        return SyncVectorEnv([lambda: gym.make(spec_id) for _ in range(n_envs)],
+        return SyncVectorEnv([lambda: gym.make(spec_id) for _ in range(n_envs or 2)],
                              autoreset_mode=AutoresetMode.SAME_STEP)
     if isinstance(env, gym.Env):
-        if n_envs != 1:
+        if n_envs not in (None, 1):
             raise ValueError("env: a single Env instance can only run with n_envs=1; pass "
                              "its id to run several copies")
         return SyncVectorEnv([lambda: env], autoreset_mode=AutoresetMode.SAME_STEP)

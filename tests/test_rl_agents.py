@@ -1,0 +1,197 @@
+"""TRPO and NPG: the update's guarantees, checkpoints, bad input, the CLI and a short
+learning run."""
+
+import csv
+import os
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+gym = pytest.importorskip("gymnasium")
+from gymnasium import spaces  # noqa: E402
+
+from rl_adapters import NPG, TRPO, OnPolicyAgent, ValueFunction  # noqa: E402
+from rl_adapters._cli import main as cli  # noqa: E402
+from rl_adapters.logger import COLUMNS  # noqa: E402
+
+
+def _batch(agent, seed, n=64):
+    """Observations, actions drawn from the agent's policy, and random advantages."""
+    rng = np.random.default_rng(seed)
+    obs = rng.standard_normal((n, agent.env.single_observation_space.shape[0]))
+    actions = agent.policy.act(obs, rng)
+    return obs, actions, rng.standard_normal(n)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), env=st.sampled_from(["CartPole-v1", "Pendulum-v1"]),
+       max_kl=st.sampled_from([1e-4, 0.01, 0.1]))
+def test_trpo_update_respects_the_kl_bound_and_never_worsens_the_surrogate(seed, env, max_kl):
+    agent = TRPO(env, max_kl=max_kl, seed=seed % 7, n_envs=1)
+    rng = np.random.default_rng(seed)
+    # move away from the initial policy so that the instances differ in curvature
+    agent.policy.set_parameters(agent.policy.get_parameters()
+                                + 0.3 * rng.standard_normal(agent.policy.num_parameters))
+    obs, actions, advantages = _batch(agent, seed)
+    old = agent.policy.get_parameters()
+    before = agent.policy.evaluate(obs)
+    row = agent.policy_update(obs, actions, advantages)
+    new = agent.policy.get_parameters()
+    after = agent.policy.evaluate(obs)
+    ratio = np.exp(after.log_prob(actions) - before.log_prob(actions))
+    if row["accepted"]:
+        kl = after.kl_from(before)
+        assert kl <= 1.5 * max_kl and kl == pytest.approx(row["kl"], rel=1e-12)
+        assert np.mean(ratio * advantages) >= np.mean(advantages)
+        assert row["actual_improvement"] > 0 and row["backtracks"] <= 10
+    else:
+        np.testing.assert_array_equal(new, old)
+    assert row["cg_iterations"] <= 10 and not row["skipped"]
+
+
+def test_npg_step_meets_its_kl_target_or_step_size():
+    agent = NPG("CartPole-v1", target_kl=1e-3, seed=0, n_envs=1, cg_damping=0.1)
+    obs, actions, advantages = _batch(agent, 1, n=256)
+    before = agent.policy.evaluate(obs)
+    theta = agent.policy.get_parameters()
+    row = agent.policy_update(obs, actions, advantages)
+    s = agent.policy.get_parameters() - theta
+    # ½ sᵀ(F + λI)s = δ exactly; the true KL is ½ sᵀFs to second order in s
+    assert 0.5 * s @ (before.fisher_product(s) + 0.1 * s) == pytest.approx(1e-3, rel=1e-9)
+    assert row["kl"] == pytest.approx(0.5 * s @ before.fisher_product(s), rel=0.05)
+    assert agent.policy.evaluate(obs).kl_from(before) == row["kl"]
+
+    fixed = NPG("CartPole-v1", step_size=0.05, seed=0, n_envs=1, cg_iters=200,
+                cg_damping=0.5)
+    theta = fixed.policy.get_parameters()
+    current = fixed.policy.evaluate(obs)
+    g = current.log_prob_gradient(actions, advantages / advantages.size)
+    F = np.column_stack([current.fisher_product(e) for e in np.eye(theta.size)])
+    expected = theta + 0.05 * np.linalg.solve(F + 0.5 * np.eye(theta.size), g)
+    fixed.policy_update(obs, actions, advantages)
+    np.testing.assert_allclose(fixed.policy.get_parameters(), expected, rtol=1e-6, atol=1e-9)
+
+
+def test_non_finite_gradient_skips_the_update_and_keeps_the_policy():
+    agent = TRPO("CartPole-v1", seed=0, n_envs=1)
+    obs, actions, advantages = _batch(agent, 0)
+    advantages[3] = np.inf
+    theta = agent.policy.get_parameters()
+    row = agent.policy_update(obs, actions, advantages)
+    assert row["skipped"] == "non-finite policy gradient" and not row["accepted"]
+    np.testing.assert_array_equal(agent.policy.get_parameters(), theta)
+    with pytest.raises(ValueError, match="must agree"):
+        agent.policy_update(obs, actions, advantages[:-1])
+
+
+class NaNAfterThreeSteps(gym.Env):
+    observation_space = spaces.Box(-np.inf, np.inf, (2,))
+    action_space = spaces.Discrete(2)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t = 0
+        return np.zeros(2), {}
+
+    def step(self, action):
+        self.t += 1
+        obs = np.full(2, np.nan) if self.t == 3 else np.ones(2)
+        return obs, 1.0, False, False, {}
+
+
+def test_nan_observation_from_the_environment_is_a_clear_error():
+    agent = TRPO(NaNAfterThreeSteps(), n_envs=1, n_steps=8, seed=0)
+    theta = agent.policy.get_parameters()
+    with pytest.raises(FloatingPointError, match="non-finite observation.*step 2"):
+        agent.learn(8, progress_bar=False)
+    np.testing.assert_array_equal(agent.policy.get_parameters(), theta)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"max_kl": 0.0}, "max_kl"), ({"gamma": 1.5}, "gamma"), ({"cg_iters": 0}, "cg_iters"),
+    ({"fisher_subsample": 0.0}, "fisher_subsample"), ({"n_envs": 0}, "n_envs"),
+    ({"cg_damping": -1.0}, "cg_damping"), ({"backtrack_coeff": 1.5}, "backtrack_coeff"),
+])
+def test_bad_hyperparameters_are_named(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        TRPO("CartPole-v1", **kwargs)
+
+
+class MultiDiscreteActions(NaNAfterThreeSteps):
+    action_space = spaces.MultiDiscrete([2, 2])
+
+
+def test_unsupported_spaces_are_refused():
+    with pytest.raises(ValueError, match="action_space must be"):
+        TRPO(MultiDiscreteActions())
+    with pytest.raises(ValueError, match="observation_space must be"):
+        TRPO(gym.make("Blackjack-v1"))  # a Tuple of Discrete observations
+    with pytest.raises(ValueError, match="n_envs"):
+        TRPO(MultiDiscreteActions(), n_envs=2)
+    with pytest.raises(ValueError, match="give step_size or target_kl"):
+        NPG("CartPole-v1", step_size=0.1, target_kl=0.01)
+
+
+def test_save_and_load_reproduce_the_agent_exactly(tmp_path):
+    agent = TRPO("Pendulum-v1", seed=3, n_steps=128, fisher_subsample=0.5)
+    agent.learn(256, progress_bar=False)
+    path = tmp_path / "agent.npz"
+    agent.save(path)
+    assert sorted(os.listdir(tmp_path)) == ["agent.npz"]  # no temporary left behind
+    loaded = TRPO.load(path)
+    obs = np.random.default_rng(0).standard_normal((50, 3))
+    np.testing.assert_array_equal(loaded.predict(obs), agent.predict(obs))
+    np.testing.assert_array_equal(loaded.policy.get_parameters(), agent.policy.get_parameters())
+    np.testing.assert_array_equal(loaded.value(obs), agent.value(obs))
+    assert loaded.hyperparameters == agent.hyperparameters
+    assert loaded.num_timesteps == agent.num_timesteps == 256
+    # the stochastic policy too, given the same random stream
+    loaded.rng, agent.rng = np.random.default_rng(7), np.random.default_rng(7)
+    np.testing.assert_array_equal(loaded.predict(obs, deterministic=False),
+                                  agent.predict(obs, deterministic=False))
+    with pytest.raises(ValueError, match="holds a TRPO agent, not NPG"):
+        NPG.load(path)
+    assert isinstance(OnPolicyAgent.load(path), TRPO)
+
+
+def test_value_fit_decreases_the_loss_and_explains_a_smooth_target():
+    rng = np.random.default_rng(0)
+    obs = rng.standard_normal((400, 3))
+    targets = np.sin(obs[:, 0]) + obs[:, 1] ** 2
+    value = ValueFunction(3, (32, 32), iterations=30, seed=0)
+    fit = value.fit(obs, targets)
+    assert fit.loss_after < 0.2 * fit.loss_before
+    refit = value.fit(obs, targets)
+    assert refit.explained_variance > 0.8  # of the targets by V as it stood before the refit
+
+
+def test_logs_every_column_and_cli_trains_and_evaluates(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert cli(["train", "npg", "CartPole-v1", "--timesteps", "1024", "--seed", "1",
+                "--out", str(out), "--quiet", "--eval-episodes", "2"]) == 0
+    assert sorted(os.listdir(out)) == ["learning_curve.png", "model.npz", "progress.csv",
+                                       "summary.json"]
+    with open(out / "progress.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert tuple(rows[0]) == COLUMNS and len(rows) == 1
+    assert float(rows[0]["time_sampling"]) > 0 and rows[0]["cg_iterations"] == "10"
+    assert cli(["evaluate", str(out), "--episodes", "2"]) == 0
+    assert "NPG CartPole-v1: return" in capsys.readouterr().out
+
+
+def test_progress_bar_and_callback_stop():
+    agent = TRPO("CartPole-v1", seed=0, n_steps=64)
+    seen = []
+    agent.learn(10_000, progress_bar=True,
+                callback=lambda a, row: seen.append(row["iteration"]) or len(seen) < 2)
+    assert seen == [1, 2] and agent.num_timesteps == 256
+
+
+def test_trpo_learns_cartpole():
+    """A short, seeded run: far above a random policy's return of about 22."""
+    agent = TRPO("CartPole-v1", seed=0)
+    agent.learn(25_000, progress_bar=False)
+    mean, _ = agent.evaluate(5, seed=0)
+    assert mean >= 200.0
