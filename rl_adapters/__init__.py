@@ -10,7 +10,9 @@ from .advantages import gae, standardize
 from .agents import NPG, TRPO, OnPolicyAgent
 from .normalization import RunningNormalizer
 from .policies import MLPPolicy, PolicyEvaluation
+from .updates import npg_update, trpo_update
 from .value import ValueFunction, explained_variance
 
 __all__ = ["MLPPolicy", "NPG", "OnPolicyAgent", "PolicyEvaluation", "RunningNormalizer",
-           "TRPO", "ValueFunction", "explained_variance", "gae", "standardize"]
+           "TRPO", "ValueFunction", "explained_variance", "gae", "npg_update", "standardize",
+           "trpo_update"]

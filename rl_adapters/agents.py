@@ -1,28 +1,16 @@
-"""TRPO and NPG: on-policy actor-critic agents whose policy update is one call of the
-generic steps in :mod:`trustregion`.
+"""TRPO and NPG agents: on-policy actor-critics with a Stable-Baselines3-like surface.
 
-Both share everything but that call: sampling (:mod:`rl_adapters.rollouts`), GAE,
-the value fit, logging, checkpoints. The update builds the surrogate
-L(θ) = mean(π_θ(a|s)/π_old(a|s) · Â), its gradient g and the Fisher operator F of the
-batch, then
-
-* TRPO (Schulman et al. 2015): ``trustregion.constrained_step`` — the linear model of L
-  in the ellipsoid ½ sᵀ(F + λI)s ≤ δ by CG, then backtracking on the true L and mean KL;
-* NPG (Kakade 2001): ``trustregion.natural_step`` — s = α (F + λI)⁻¹g by CG, α a step
-  size or chosen so that ½ sᵀ(F + λI)s equals a KL target.
+Both share everything but the policy update (:mod:`rl_adapters.updates`): sampling
+(:mod:`rl_adapters.rollouts`), GAE, the value fit, logging and checkpoints.
 """
 
 import json
 import math
 import os
 import tempfile
-import time
-from typing import Callable, NamedTuple, Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 import numpy as np
-
-import trustregion
-from trustregion.operators import DampedOperator, FisherOperator
 
 from .advantages import gae, standardize
 from .logger import IterationLogger, PhaseTimer
@@ -30,6 +18,7 @@ from .normalization import RunningNormalizer
 from .policies import MLPPolicy
 from .rollouts import RolloutCollector, env_id, make_vector_env
 from .spaces import to_env_actions
+from .updates import npg_update, trpo_update
 from .value import ValueFunction
 
 _FORMAT_VERSION = 1
@@ -50,40 +39,6 @@ def _unit_interval(value, name, open_left=False):
         raise ValueError(f"{name} must lie in {'(0, 1]' if open_left else '[0, 1]'}, got "
                          f"{value!r}")
     return float(value)
-
-
-class _Evaluations:
-    """π_θ on a fixed batch, one forward pass per distinct θ: the line search asks for
-    the surrogate and the KL at the same candidate."""
-
-    def __init__(self, policy, obs, theta, evaluation):
-        self.policy, self.obs, self._theta, self._evaluation = policy, obs, theta, evaluation
-
-    def __call__(self, theta):
-        if self._theta is None or not np.array_equal(self._theta, theta):
-            self._theta, self._evaluation = theta.copy(), self.policy.evaluate(self.obs, theta)
-        return self._evaluation
-
-
-class _Update(NamedTuple):
-    """One policy update's problem: L(θ) = mean(π_θ(a|s)/π_old(a|s) · Â), its gradient at
-    θ_old, the damped Fisher operator, and the mean KL(π_old ‖ π_θ)."""
-
-    theta: np.ndarray
-    current: object          # the policy's evaluation at θ_old
-    log_p_old: np.ndarray
-    actions: np.ndarray
-    advantages: np.ndarray
-    gradient: np.ndarray
-    metric: DampedOperator
-    evaluations: _Evaluations
-
-    def surrogate(self, theta):
-        ratio = np.exp(self.evaluations(theta).log_prob(self.actions) - self.log_p_old)
-        return float(np.mean(ratio * self.advantages))
-
-    def kl(self, theta):
-        return self.evaluations(theta).kl_from(self.current)
 
 
 class OnPolicyAgent:
@@ -197,48 +152,9 @@ class OnPolicyAgent:
 
     def policy_update(self, obs, actions, advantages,
                       timer: Optional[PhaseTimer] = None) -> dict:
-        """One policy update on a batch: observations as the policy sees them, the actions
-        taken, their advantages. Returns the update's log entries. A non-finite gradient,
-        step or result skips the update (``skipped`` says why) and leaves the policy as
-        it was."""
-        timer = PhaseTimer() if timer is None else timer
-        obs, advantages = np.asarray(obs, np.float64), np.asarray(advantages, np.float64)
-        if obs.ndim != 2 or advantages.shape != (obs.shape[0],) \
-                or len(actions) != obs.shape[0]:
-            raise ValueError(f"obs (N, obs_dim), actions (N, ...) and advantages (N,) must "
-                             f"agree; got {obs.shape}, {np.shape(actions)}, "
-                             f"{advantages.shape}")
-        hp = self.hyperparameters
-        # Overflow here is caught by the finiteness test below and reported in the log.
-        with timer.phase("gradient"), np.errstate(over="ignore", invalid="ignore"):
-            theta = self.policy.get_parameters()
-            current = self.policy.evaluate(obs, theta)
-            # ∇ mean(π_θ/π_old · Â) at θ = θ_old, where the ratio is 1.
-            gradient = current.log_prob_gradient(actions, advantages / advantages.shape[0])
-        if not np.isfinite(gradient).all():
-            return self._skipped("non-finite policy gradient", current)
-        if hp["fisher_subsample"] < 1.0:
-            size = max(1, int(round(hp["fisher_subsample"] * obs.shape[0])))
-            rows = self.rng.choice(obs.shape[0], size=size, replace=False)
-            fisher_batch = self.policy.evaluate(obs[rows], theta)
-        else:
-            fisher_batch = current
-        metric = DampedOperator(FisherOperator(timer.timed("cg", fisher_batch.fisher_product),
-                                               theta.shape[0]), hp["cg_damping"])
-        problem = _Update(theta, current, current.log_prob(actions), actions, advantages,
-                          gradient, metric, _Evaluations(self.policy, obs, theta, current))
-        return self._step(problem, timer)
-
-    def _step(self, problem: "_Update", timer: PhaseTimer) -> dict:
-        """The algorithm's own part of :meth:`policy_update`."""
+        """One policy update on a batch (see :func:`rl_adapters.updates.trpo_update` and
+        :func:`~rl_adapters.updates.npg_update`); returns its log entries."""
         raise NotImplementedError
-
-    @staticmethod
-    def _skipped(reason, current):
-        return {"skipped": reason, "accepted": False, "kl": 0.0, "backtracks": 0,
-                "predicted_improvement": 0.0, "actual_improvement": 0.0,
-                "cg_iterations": 0, "cg_residual": math.nan,
-                "entropy": float(np.mean(current.entropy()))}
 
     # -- using the policy -----------------------------------------------------------------
 
@@ -388,28 +304,13 @@ class TRPO(OnPolicyAgent):
             backtrack_coeff=_unit_interval(backtrack_coeff, "backtrack_coeff", open_left=True),
             max_backtracks=_positive(max_backtracks, "max_backtracks", integer=True))
 
-    def _step(self, problem, timer):
+    def policy_update(self, obs, actions, advantages, timer=None):
         hp = self.hyperparameters
-        started = time.perf_counter()
-        step = trustregion.constrained_step(
-            timer.timed("line_search", problem.surrogate), problem.theta, problem.gradient,
-            timer.timed("line_search", problem.kl), problem.metric, hp["max_kl"],
-            maximize=True, f0=problem.surrogate(problem.theta), cg_maxiter=hp["cg_iters"],
-            shrink=hp["backtrack_coeff"], max_backtracks=hp["max_backtracks"])
-        # CG's time is the step's time outside the line search (the products included).
-        timer.add("cg", time.perf_counter() - started - timer.seconds.get("line_search", 0.0)
-                  - timer.seconds.get("cg", 0.0))
-        if step.accepted:
-            self.policy.set_parameters(step.x)
-        return {"skipped": "", "accepted": step.accepted,
-                "kl": step.divergence if step.accepted else 0.0,
-                "backtracks": step.backtracks,
-                "predicted_improvement": step.predicted_improvement,
-                "actual_improvement": step.actual_improvement,
-                "cg_iterations": step.natural.cg_iterations,
-                "cg_residual": step.natural.cg_residual_norm,
-                "entropy": float(np.mean(
-                    problem.evaluations(self.policy.get_parameters()).entropy()))}
+        return trpo_update(self.policy, obs, actions, advantages, max_kl=hp["max_kl"],
+                           cg_iters=hp["cg_iters"], cg_damping=hp["cg_damping"],
+                           backtrack_coeff=hp["backtrack_coeff"],
+                           max_backtracks=hp["max_backtracks"],
+                           fisher_subsample=hp["fisher_subsample"], rng=self.rng, timer=timer)
 
 
 class NPG(OnPolicyAgent):
@@ -434,28 +335,12 @@ class NPG(OnPolicyAgent):
             step_size=None if step_size is None else _positive(step_size, "step_size"),
             target_kl=None if target_kl is None else _positive(target_kl, "target_kl"))
 
-    def _step(self, problem, timer):
+    def policy_update(self, obs, actions, advantages, timer=None):
         hp = self.hyperparameters
-        started = time.perf_counter()
-        step = trustregion.natural_step(problem.gradient, problem.metric,
-                                        step_size=hp["step_size"],
-                                        max_divergence=hp["target_kl"], maximize=True,
-                                        cg_maxiter=hp["cg_iters"])
-        timer.add("cg", time.perf_counter() - started - timer.seconds.get("cg", 0.0))
-        candidate = problem.theta + step.step
-        if not np.isfinite(candidate).all():
-            return self._skipped("non-finite natural-gradient step", problem.current)
-        with timer.phase("line_search"):  # no search: the new policy's statistics only
-            actual = problem.surrogate(candidate) - problem.surrogate(problem.theta)
-            kl = problem.kl(candidate)
-        if not (math.isfinite(actual) and math.isfinite(kl)):
-            return self._skipped("non-finite surrogate or KL after the step", problem.current)
-        self.policy.set_parameters(candidate)
-        return {"skipped": "", "accepted": True, "kl": kl, "backtracks": 0,
-                "predicted_improvement": step.predicted_improvement,
-                "actual_improvement": actual, "cg_iterations": step.cg_iterations,
-                "cg_residual": step.cg_residual_norm,
-                "entropy": float(np.mean(problem.evaluations(candidate).entropy()))}
+        return npg_update(self.policy, obs, actions, advantages, step_size=hp["step_size"],
+                          target_kl=hp["target_kl"], cg_iters=hp["cg_iters"],
+                          cg_damping=hp["cg_damping"], fisher_subsample=hp["fisher_subsample"],
+                          rng=self.rng, timer=timer)
 
 
 _ALGORITHMS = {"TRPO": TRPO, "NPG": NPG}
