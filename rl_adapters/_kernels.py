@@ -1,5 +1,7 @@
 """Numba kernels of the RL adapters: the sequential loops that numpy cannot vectorise."""
 
+import math
+
 from numba import njit
 
 
@@ -26,3 +28,33 @@ def gae_backward(rewards, values, next_values, terminated, episode_end, gamma, l
             else:
                 running = delta + gamma * lam * running
             advantages[t, e] = running
+
+
+@njit(cache=True)
+def tanh_and_slope(z, h, slope):
+    """h = tanh(z) and slope = 1 - h², in one pass over a 2-D block.
+
+    tanh as in Cephes (Moshier): for |x| ≤ 0.625 the rational approximation
+    x + x³·P(x²)/Q(x²), otherwise 1 - 2/(e^{2|x|} + 1) with the sign restored — within
+    2 ulp of the correctly rounded value, and faster than numpy's tanh here because the
+    derivative comes in the same pass.
+    """
+    n, m = z.shape
+    for i in range(n):
+        for j in range(m):
+            x = z[i, j]
+            a = abs(x)
+            if a > 0.625:
+                # tanh rounds to ±1 beyond 19.1, and exp(2a) would overflow past 355
+                t = 1.0 if a > 22.0 else 1.0 - 2.0 / (math.exp(2.0 * a) + 1.0)
+                if x < 0.0:
+                    t = -t
+            else:
+                s = x * x
+                p = (-9.64399179425052238628e-1 * s - 9.92877231001918586564e1) * s \
+                    - 1.61468768441708447952e3
+                q = ((s + 1.12811678491632931402e2) * s + 2.23548839060100448583e3) * s \
+                    + 4.84406305325125486048e3
+                t = x + x * s * (p / q)
+            h[i, j] = t
+            slope[i, j] = 1.0 - t * t

@@ -13,13 +13,27 @@ from typing import NamedTuple, Sequence, Tuple
 
 import numpy as np
 
+from ._kernels import tanh_and_slope
+
 ACTIVATIONS = ("tanh", "relu")
+# Rows per block of the derivative passes: a block's activations and intermediates (a
+# few times 1024 × 129 doubles for 64-unit layers) stay in the L2 cache from one pass to
+# the next; measured best of 512-4096 at batches of 5000 and 25000 (the Fisher product
+# at 25000: 47 ms, against 70 ms unblocked).
+BLOCK_ROWS = 1024
 
 
 class Pass(NamedTuple):
-    """What a forward pass keeps for the derivative passes: each layer's input
-    ``inputs[l]`` (the batch for l = 0) and the derivative of each hidden activation at
-    its pre-activation, ``slopes[l]``."""
+    """What a forward pass keeps for the derivative passes.
+
+    ``inputs[l]`` is layer l's input augmented for single matrix products: the columns
+    ``[h, 1]`` for the first layer and ``[h, 1, ḣ]`` for the others, where the tangent
+    block ḣ is scratch space written by each :meth:`MLP.jvp`. With the layer's weights
+    stored as the (in + 1) × out block [W; b], the forward product is [h, 1]·[W; b], the
+    forward-mode product [h, 1, ḣ]·[Ẇ; ḃ; W] and the weight gradient [h, 1]ᵀ·ḡ: one
+    BLAS call each, with no separate bias pass. ``slopes[l]`` is the derivative of hidden
+    activation l at its pre-activation.
+    """
 
     inputs: Tuple[np.ndarray, ...]
     slopes: Tuple[np.ndarray, ...]
@@ -30,7 +44,8 @@ class MLP:
     """y = W_L(…act(W_1 x + b_1)…) + b_L: hidden layers with ``activation``, a linear output.
 
     The parameters live in one flat float64 vector (``size`` entries): per layer the
-    weight matrix (in × out, row-major), then the bias. The network itself holds only the
+    weight matrix (in × out, row-major), then the bias, so that each layer's parameters
+    are the contiguous (in + 1) × out block [W; b]. The network itself holds only the
     layout; every method takes the parameter vector it should use, so that a line search
     can evaluate candidate parameters without touching the current ones.
 
@@ -50,26 +65,28 @@ class MLP:
             raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
         self.sizes = sizes
         self.activation = activation
-        self._slices = []
+        self._blocks = []  # (start, fan_in, fan_out) of each layer's [W; b]
         start = 0
         for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-            weights = slice(start, start + fan_in * fan_out)
-            bias = slice(weights.stop, weights.stop + fan_out)
-            self._slices.append((weights, bias, fan_in, fan_out))
-            start = bias.stop
+            self._blocks.append((start, fan_in, fan_out))
+            start += (fan_in + 1) * fan_out
         self.size = start
+
+    def blocks(self, theta):
+        """Each layer's [W; b], shape (in + 1, out), as views into ``theta``."""
+        return [theta[start:start + (fan_in + 1) * fan_out].reshape(fan_in + 1, fan_out)
+                for start, fan_in, fan_out in self._blocks]
 
     def layers(self, theta):
         """[(W, b)] as views into ``theta``."""
-        return [(theta[w].reshape(fan_in, fan_out), theta[b])
-                for w, b, fan_in, fan_out in self._slices]
+        return [(block[:-1], block[-1]) for block in self.blocks(theta)]
 
     def initial_parameters(self, rng: np.random.Generator, output_gain: float = 1.0):
         """Orthogonal weights (gain √2 for hidden layers, ``output_gain`` for the last) and
         zero biases, the initialisation of the OpenAI baselines and Stable-Baselines3
         policies (Saxe et al. 2014)."""
         theta = np.zeros(self.size)
-        last = len(self._slices) - 1
+        last = len(self._blocks) - 1
         for index, (W, _) in enumerate(self.layers(theta)):
             gain = output_gain if index == last else np.sqrt(2.0)
             a = rng.standard_normal(W.shape if W.shape[0] >= W.shape[1] else W.shape[::-1])
@@ -81,23 +98,29 @@ class MLP:
     def forward(self, theta, x) -> Pass:
         """The output for a batch ``x`` of shape (N, sizes[0]), and what the derivative
         passes need."""
-        inputs, slopes = [x], []
-        h = x
-        layers = self.layers(theta)
-        for W, b in layers[:-1]:
-            z = h @ W
-            z += b
+        n = x.shape[0]
+        inputs, slopes = [], []
+        A = np.empty((n, self.sizes[0] + 1))
+        A[:, :-1] = x
+        A[:, -1] = 1.0
+        blocks = self.blocks(theta)
+        for index, block in enumerate(blocks):
+            fan_in, fan_out = block.shape[0] - 1, block.shape[1]
+            inputs.append(A)
+            z = A[:, :fan_in + 1] @ block
+            if index == len(blocks) - 1:
+                return Pass(tuple(inputs), tuple(slopes), z)
+            A = np.empty((n, 2 * fan_out + 1))
+            A[:, fan_out] = 1.0
+            h = A[:, :fan_out]
             if self.activation == "tanh":
-                h = np.tanh(z)
-                slopes.append(1.0 - h * h)
+                slope = np.empty_like(z)
+                tanh_and_slope(z, h, slope)
             else:
-                slopes.append((z > 0.0).astype(z.dtype))
-                h = np.maximum(z, 0.0)
-            inputs.append(h)
-        W, b = layers[-1]
-        out = h @ W
-        out += b
-        return Pass(tuple(inputs), tuple(slopes), out)
+                np.maximum(z, 0.0, out=h)
+                slope = (z > 0.0).astype(np.float64)
+            slopes.append(slope)
+        raise AssertionError("unreachable: the last layer returns")
 
     def output(self, theta, x):
         """The output alone."""
@@ -105,29 +128,65 @@ class MLP:
 
     def jvp(self, theta, cache: Pass, v):
         """J v: the change of the output for a change ``v`` of the parameters (forward
-        mode; two matrix products per layer, one for the first)."""
-        dh = None
-        layers, dlayers = self.layers(theta), self.layers(v)
-        for index, ((W, _), (dW, db)) in enumerate(zip(layers, dlayers)):
-            dz = cache.inputs[index] @ dW
-            dz += db
-            if dh is not None:
-                dz += dh @ W
-            if index < len(cache.slopes):
-                dh = dz * cache.slopes[index]
-            else:
-                return dz
-        raise AssertionError("unreachable: the last layer returns")
+        mode; one matrix product per layer)."""
+        return self._forward_mode(cache, self._tangent_blocks(theta, v), slice(None))
 
     def vjp(self, theta, cache: Pass, u):
         """Jᵀ u: the gradient of Σ uᵢⱼ yᵢⱼ with respect to the parameters (reverse mode)."""
-        grad = np.empty(self.size)
-        layers, glayers = self.layers(theta), self.layers(grad)
-        gz = u
-        for index in range(len(layers) - 1, -1, -1):
-            (W, _), (gW, gb) = layers[index], glayers[index]
-            np.matmul(cache.inputs[index].T, gz, out=gW)
-            gb[...] = gz.sum(axis=0)
+        u = np.asarray(u, dtype=np.float64)
+        reverse = _Reverse(self, theta)
+        for rows in _row_blocks(u.shape[0]):
+            reverse.add(cache, u[rows], rows)
+        return reverse.out
+
+    def jtmj(self, theta, cache: Pass, v, weigh):
+        """Σᵢ Jᵢᵀ Mᵢ Jᵢ v, with ``weigh(Jv, rows)`` returning the rows' Mᵢ(Jᵢv) (it may
+        work in place): the Gauss–Newton and Fisher products, a forward-mode then a
+        reverse-mode pass over each block of rows while its intermediates are in cache."""
+        tangents = self._tangent_blocks(theta, v)
+        reverse = _Reverse(self, theta)
+        for rows in _row_blocks(cache.output.shape[0]):
+            reverse.add(cache, weigh(self._forward_mode(cache, tangents, rows), rows), rows)
+        return reverse.out
+
+    def _tangent_blocks(self, theta, v):
+        """[Ẇ; ḃ] for the first layer and [Ẇ; ḃ; W] for the others: the right-hand sides of
+        the forward-mode products [h, 1]·[Ẇ; ḃ] and [h, 1, ḣ]·[Ẇ; ḃ; W]."""
+        blocks, tangents = self.blocks(theta), self.blocks(np.asarray(v, dtype=np.float64))
+        return [tangents[0]] + [np.concatenate([t, b[:-1]])
+                                for t, b in zip(tangents[1:], blocks[1:])]
+
+    @staticmethod
+    def _forward_mode(cache, tangents, rows):
+        last = len(tangents) - 1
+        for index, tangent in enumerate(tangents):
+            dz = cache.inputs[index][rows] @ tangent
+            if index == last:
+                return dz
+            fan_out = tangent.shape[1]
+            np.multiply(dz, cache.slopes[index][rows],
+                        out=cache.inputs[index + 1][rows, fan_out + 1:])
+        raise AssertionError("unreachable: the last layer returns")
+
+
+class _Reverse:
+    """Accumulates Jᵀu over blocks of rows into ``out``."""
+
+    def __init__(self, net: MLP, theta):
+        self.out = np.zeros(net.size)
+        self._sums = net.blocks(self.out)
+        self._scratch = [np.empty_like(s) for s in self._sums]
+        self._transposed = [block[:-1].T for block in net.blocks(theta)]
+
+    def add(self, cache: Pass, gz, rows):
+        for index in range(len(self._sums) - 1, -1, -1):
+            fan_in = self._sums[index].shape[0] - 1
+            np.matmul(cache.inputs[index][rows, :fan_in + 1].T, gz, out=self._scratch[index])
+            self._sums[index] += self._scratch[index]
             if index > 0:
-                gz = (gz @ W.T) * cache.slopes[index - 1]
-        return grad
+                gz = gz @ self._transposed[index]
+                gz *= cache.slopes[index - 1][rows]
+
+
+def _row_blocks(n):
+    return [slice(start, min(start + BLOCK_ROWS, n)) for start in range(0, n, BLOCK_ROWS)]

@@ -165,15 +165,22 @@ class PolicyEvaluation:
         return self.net.vjp(self._weights, self._pass, d_logits)
 
     def fisher_product(self, v):
-        """(1/N) Jᵀ M J v: one forward-mode and one reverse-mode pass."""
+        """(1/N) Jᵀ M J v: one forward-mode and one reverse-mode pass (:meth:`MLP.jtmj`)."""
         v = np.asarray(v, dtype=np.float64)
         size = self.net.size
-        Jv = self.net.jvp(self._weights, self._pass, v[:size])
         if self.policy.continuous:
-            u = Jv * np.exp(-2.0 * self.log_std)  # M = diag(1/σ²) on the mean
-            return np.concatenate([self.net.vjp(self._weights, self._pass, u / self.n),
-                                   2.0 * v[size:]])  # M = 2 on each log σ, every sample
+            scale = np.exp(-2.0 * self.log_std) / self.n  # M = diag(1/σ²) on the mean
+
+            def weigh(Jv, rows):
+                Jv *= scale
+                return Jv
+
+            mean_part = self.net.jtmj(self._weights, self._pass, v[:size], weigh)
+            return np.concatenate([mean_part, 2.0 * v[size:]])  # M = 2 on each log σ
         if self._probs is None:
             self._probs = np.exp(Categorical.log_softmax(self.output))
-        u = Categorical.fisher_weighted(self._probs, Jv)
-        return self.net.vjp(self._weights, self._pass, u / self.n)
+
+        def weigh_categorical(Jv, rows):  # M = diag(p) - ppᵀ on the logits
+            return Categorical.fisher_weighted(self._probs[rows], Jv) / self.n
+
+        return self.net.jtmj(self._weights, self._pass, v, weigh_categorical)

@@ -84,8 +84,7 @@ class ValueFunction:
             return loss, net.vjp(phi, cache, residual[:, None] / n) + l2 * phi
 
         def gauss_newton(phi, v):
-            cache = forward(phi)
-            return net.vjp(phi, cache, net.jvp(phi, cache, v) / n) + l2 * v
+            return net.jtmj(phi, forward(phi), v, lambda Jv, rows: Jv / n) + l2 * v
 
         before = self(obs)
         loss_before = loss_and_gradient(self.theta)[0]

@@ -177,3 +177,21 @@ def test_unsupported_action_spaces_are_refused(space, match):
 def test_image_observations_are_refused():
     with pytest.raises(ValueError, match="observation_space"):
         MLPPolicy(spaces.Box(0, 255, (8, 8, 3)), spaces.Discrete(2))
+
+
+@pytest.mark.kernels
+def test_tanh_kernel_is_within_two_ulp_and_gives_the_slope():
+    from rl_adapters._kernels import tanh_and_slope
+
+    z = np.concatenate([np.linspace(-30, 30, 2001), [0.0, -0.0, 1e-300, -1e-9, 0.625,
+                                                      np.nextafter(0.625, 1), 710.0, -710.0]])
+    z = z.reshape(-1, 1)
+    h, slope = np.empty_like(z), np.empty_like(z)
+    tanh_and_slope(z, h, slope)
+    exact = np.tanh(z)
+    assert np.all(np.abs(h - exact) <= 2 * np.spacing(np.abs(exact)))
+    np.testing.assert_array_equal(slope, 1.0 - h * h)
+    # the forward pass writes into strided views of its augmented input blocks
+    wide = np.empty((z.shape[0], 3))
+    tanh_and_slope(z, wide[:, :1], slope)
+    np.testing.assert_array_equal(wide[:, 0], h[:, 0])

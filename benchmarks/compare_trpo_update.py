@@ -1,0 +1,244 @@
+"""One TRPO policy update: ours against the same update done the PyTorch way.
+
+Run from the repository root (needs ``pip install torch``)::
+
+    python benchmarks/compare_trpo_update.py            # both sizes
+    python benchmarks/compare_trpo_update.py --quick    # fewer repeats
+    python benchmarks/compare_trpo_update.py --json out.json
+
+What is timed: the whole policy update of a 64×64 tanh diagonal-Gaussian policy on a
+batch, from the batch to the new parameters — the surrogate gradient, 10 CG iterations
+on the damped Fisher matrix (damping 0.1), the step scaled to ½ sᵀFs = δ = 0.01, and the
+backtracking line search (shrink 0.8, at most 10 reductions, each candidate judged on
+the surrogate and the mean KL from one forward pass).
+
+* ours: :func:`rl_adapters.trpo_update` (Fisher products in Jᵀ M J form: one
+  forward-mode and one reverse-mode pass through the MLP, in numpy/BLAS);
+* PyTorch: the update of the widely used pytorch-trpo (Kostrikov), written here with the
+  same hyper-parameters: Fisher-vector products by double back-propagation through the
+  mean KL (``autograd.grad`` with ``create_graph=True``, then the gradient of its dot
+  product with v), a forward pass per product as that code does, and one more product
+  for sᵀFs after CG — in float64, as pytorch-trpo runs, and in float32.
+
+Sizes: obs 11, act 3, batch 5000 (Hopper-like) and obs 17, act 6, batch 25000
+(HalfCheetah-like, the batch of the TRPO paper's locomotion runs). BLAS and PyTorch are
+pinned to one thread. Each update starts from the same parameters; the samples of all
+candidates are interleaved and the medians reported, with ratio = theirs / ours.
+
+The floor is the update's floating-point operations (the matrix products of our update:
+forward, gradient, 10 Fisher products, the line search's forward passes) divided by this
+machine's single-core float64 matrix-multiply rate, measured on 1000×1000 products.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_variable] = "1"
+
+import numpy as np  # noqa: E402
+
+from _timing import compare, ensure_repo_on_path  # noqa: E402
+
+ensure_repo_on_path()
+
+SIZES = ((11, 3, 5000), (17, 6, 25000))
+HIDDEN = (64, 64)
+MAX_KL, DAMPING, CG_ITERS, SHRINK, BACKTRACKS = 0.01, 0.1, 10, 0.8, 10
+
+
+def _batch(policy, n, seed):
+    rng = np.random.default_rng(seed)
+    obs = rng.standard_normal((n, policy.obs_dim))
+    actions = policy.act(obs, rng)
+    advantages = rng.standard_normal(n)
+    return obs, actions, (advantages - advantages.mean()) / advantages.std()
+
+
+def ours(policy, theta0, obs, actions, advantages):
+    from rl_adapters import trpo_update
+
+    def run():
+        policy.set_parameters(theta0)
+        return trpo_update(policy, obs, actions, advantages, max_kl=MAX_KL,
+                           cg_iters=CG_ITERS, cg_damping=DAMPING, backtrack_coeff=SHRINK,
+                           max_backtracks=BACKTRACKS)
+    return run
+
+
+def pytorch(policy, theta0, obs, actions, advantages, dtype):
+    """pytorch-trpo's update on a module with our policy's initial weights."""
+    import torch
+    from torch import nn
+
+    sizes = policy.net.sizes
+    layers = []
+    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(fan_in, fan_out))
+        if i < len(sizes) - 2:
+            layers.append(nn.Tanh())
+    model = nn.Sequential(*layers).to(dtype)
+    log_std = nn.Parameter(torch.zeros(sizes[-1], dtype=dtype))
+    params = [p for p in model.parameters()] + [log_std]
+
+    def set_flat(theta):
+        with torch.no_grad():
+            linear = [m for m in model if isinstance(m, nn.Linear)]
+            for m, (W, b) in zip(linear, policy.net.layers(theta[:policy.net.size])):
+                m.weight.copy_(torch.as_tensor(W.T))
+                m.bias.copy_(torch.as_tensor(b))
+            log_std.copy_(torch.as_tensor(theta[policy.net.size:]))
+
+    def get_flat():
+        return torch.cat([p.detach().reshape(-1) for p in params])
+
+    def put_flat(flat):
+        with torch.no_grad():
+            start = 0
+            for p in params:
+                p.copy_(flat[start:start + p.numel()].view_as(p))
+                start += p.numel()
+
+    x = torch.as_tensor(obs, dtype=dtype)
+    a = torch.as_tensor(actions, dtype=dtype)
+    adv = torch.as_tensor(advantages, dtype=dtype)
+
+    def log_prob(mean, ls):
+        return (-0.5 * ((a - mean) / ls.exp()) ** 2 - ls - 0.5 * np.log(2 * np.pi)).sum(1)
+
+    def conjugate_gradients(Avp, b, nsteps, residual_tol=1e-10):
+        xk = torch.zeros_like(b)
+        r, p = b.clone(), b.clone()
+        rdotr = r @ r
+        for _ in range(nsteps):
+            Ap = Avp(p)
+            alpha = rdotr / (p @ Ap)
+            xk += alpha * p
+            r -= alpha * Ap
+            new_rdotr = r @ r
+            p = r + (new_rdotr / rdotr) * p
+            rdotr = new_rdotr
+            if rdotr < residual_tol:
+                break
+        return xk
+
+    def run():
+        set_flat(theta0)
+        with torch.no_grad():
+            mean_old, ls_old = model(x), log_std.detach().clone()
+            logp_old = log_prob(mean_old, ls_old)
+        loss = -(torch.exp(log_prob(model(x), log_std) - logp_old) * adv).mean()
+        loss_grad = torch.cat([g.reshape(-1) for g in torch.autograd.grad(loss, params)])
+
+        def kl_to(mean, ls):  # mean KL(old ‖ new)
+            return (ls - ls_old + (ls_old.exp() ** 2 + (mean_old - mean) ** 2)
+                    / (2.0 * (ls.exp() ** 2)) - 0.5).sum(1).mean()
+
+        def Fvp(v):
+            kl = kl_to(model(x), log_std)
+            grads = torch.autograd.grad(kl, params, create_graph=True)
+            flat = torch.cat([g.reshape(-1) for g in grads])
+            second = torch.autograd.grad(flat @ v, params)
+            return torch.cat([g.reshape(-1) for g in second]) + DAMPING * v
+
+        stepdir = conjugate_gradients(Fvp, -loss_grad, CG_ITERS)
+        shs = 0.5 * (stepdir @ Fvp(stepdir))
+        fullstep = stepdir / torch.sqrt(shs / MAX_KL)
+        expected = -(loss_grad @ fullstep)
+        start, fval = get_flat(), loss.detach()
+        for k in range(BACKTRACKS + 1):
+            fraction = SHRINK ** k
+            put_flat(start + fraction * fullstep)
+            with torch.no_grad():
+                mean = model(x)
+                new_loss = -(torch.exp(log_prob(mean, log_std) - logp_old) * adv).mean()
+                kl = kl_to(mean, log_std)
+            improve = fval - new_loss
+            if improve / (expected * fraction) > 0.1 and improve > 0 and kl <= MAX_KL:
+                return k
+        put_flat(start)
+        return None
+
+    return run
+
+
+def matmul_rate(n=1000, repeats=5):
+    """Single-core float64 matrix-multiply rate (flop/s) on n×n products."""
+    A, B = np.random.default_rng(0).standard_normal((2, n, n))
+    A @ B
+    best = min(_seconds(lambda: A @ B) for _ in range(repeats))
+    return 2.0 * n ** 3 / best
+
+
+def _seconds(fn):
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def update_flops(sizes, n, forward_passes):
+    """Matrix-product flops of our update: forward passes, one gradient (reverse pass),
+    CG_ITERS Fisher products (a forward-mode and a reverse-mode pass each)."""
+    layer = [2.0 * n * i * o for i, o in zip(sizes[:-1], sizes[1:])]
+    forward = sum(layer)
+    reverse = sum(layer) + sum(layer[1:])        # weight gradients + back-propagation
+    tangent = sum(layer) + sum(layer[1:])        # dW terms + propagated tangents
+    return forward_passes * forward + reverse + CG_ITERS * (tangent + reverse)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--json", help="write the numbers to this file")
+    args = parser.parse_args(argv)
+    try:
+        import torch
+    except ImportError:
+        sys.exit("this comparison needs PyTorch: pip install torch")
+    torch.set_num_threads(1)
+    from gymnasium import spaces
+    from rl_adapters import MLPPolicy
+
+    rate = matmul_rate()
+    print(f"single-core float64 matmul rate: {rate / 1e9:.1f} Gflop/s; BLAS and torch on "
+          f"1 thread; torch {torch.__version__}")
+    results = []
+    for obs_dim, act_dim, n in SIZES:
+        policy = MLPPolicy(spaces.Box(-np.inf, np.inf, (obs_dim,)),
+                           spaces.Box(-1.0, 1.0, (act_dim,)), HIDDEN, seed=0)
+        theta0 = policy.get_parameters()
+        data = _batch(policy, n, seed=1)
+        candidates = {"ours": ours(policy, theta0, *data),
+                      "torch64": pytorch(policy, theta0, *data, torch.float64),
+                      "torch32": pytorch(policy, theta0, *data, torch.float32)}
+        row = candidates["ours"]()
+        torch_backtracks = candidates["torch64"]()
+        timings = compare(candidates, repeats=3 if args.quick else 7, min_batch_s=0.2)
+        floor = update_flops(policy.net.sizes, n, forward_passes=2 + row["backtracks"]) / rate
+        median = {k: v["median"] for k, v in timings.items()}
+        results.append({"obs": obs_dim, "act": act_dim, "batch": n, "median_s": median,
+                        "floor_s": floor, "ours_backtracks": row["backtracks"],
+                        "torch_backtracks": torch_backtracks,
+                        "ratio_torch64": median["torch64"] / median["ours"],
+                        "ratio_torch32": median["torch32"] / median["ours"],
+                        "ours_over_floor": median["ours"] / floor})
+    print(f"\n{'obs':>4} {'act':>4} {'batch':>6} {'ours':>9} {'torch f64':>10} "
+          f"{'torch f32':>10} {'f64/ours':>9} {'f32/ours':>9} {'floor':>9} {'ours/floor':>11}")
+    for r in results:
+        m = r["median_s"]
+        print(f"{r['obs']:>4} {r['act']:>4} {r['batch']:>6} {m['ours'] * 1e3:>7.1f}ms "
+              f"{m['torch64'] * 1e3:>8.1f}ms {m['torch32'] * 1e3:>8.1f}ms "
+              f"{r['ratio_torch64']:>8.2f}x {r['ratio_torch32']:>8.2f}x "
+              f"{r['floor_s'] * 1e3:>7.1f}ms {r['ours_over_floor']:>10.2f}x")
+    print("\nratio = PyTorch / ours (> 1: ours is faster); backtracks (ours, PyTorch): "
+          + ", ".join(f"{r['ours_backtracks']}, {r['torch_backtracks']}" for r in results))
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump({"matmul_rate": rate, "results": results}, handle, indent=2)
+
+
+if __name__ == "__main__":
+    main()
