@@ -112,19 +112,32 @@ class MLP:
                 return Pass(tuple(inputs), tuple(slopes), z)
             A = np.empty((n, 2 * fan_out + 1))
             A[:, fan_out] = 1.0
-            h = A[:, :fan_out]
-            if self.activation == "tanh":
-                slope = np.empty_like(z)
-                tanh_and_slope(z, h, slope)
-            else:
-                np.maximum(z, 0.0, out=h)
-                slope = (z > 0.0).astype(np.float64)
-            slopes.append(slope)
+            slopes.append(self._activate(z, A[:, :fan_out]))
         raise AssertionError("unreachable: the last layer returns")
 
     def output(self, theta, x):
-        """The output alone."""
-        return self.forward(theta, x).output
+        """The output alone: the forward pass without what the derivative passes need,
+        for acting one step at a time."""
+        h = np.asarray(x, dtype=np.float64)
+        blocks = self.blocks(theta)
+        for block in blocks[:-1]:
+            z = h @ block[:-1]
+            z += block[-1]
+            self._activate(z, z)
+            h = z
+        out = h @ blocks[-1][:-1]
+        out += blocks[-1][-1]
+        return out
+
+    def _activate(self, z, h):
+        """h = act(z) (``h`` may be ``z``); returns act'(z)."""
+        slope = np.empty_like(z)
+        if self.activation == "tanh":
+            tanh_and_slope(z, h, slope)
+        else:
+            np.greater(z, 0.0, out=slope)
+            np.maximum(z, 0.0, out=h)
+        return slope
 
     def jvp(self, theta, cache: Pass, v):
         """J v: the change of the output for a change ``v`` of the parameters (forward
