@@ -100,7 +100,8 @@ class OnPolicyAgent:
         total_timesteps = _positive(total_timesteps, "total_timesteps", integer=True)
         hp = self.hyperparameters
         if self._collector is None:
-            self._collector = RolloutCollector(self.env, self.policy, self.normalizer,
+            self._collector = RolloutCollector(self.env, self.policy, self.normalizer
+                                               if hp["normalize_obs"] else None,
                                                seed=hp["seed"])
         batch = hp["n_steps"] * hp["n_envs"]
         total_timesteps = -(-total_timesteps // batch) * batch
@@ -126,8 +127,7 @@ class OnPolicyAgent:
         hp = self.hyperparameters
         timer = PhaseTimer()
         with timer.phase("sampling"):
-            batch = self._collector.collect(hp["n_steps"], self.value,
-                                            update_normalizer=hp["normalize_obs"])
+            batch = self._collector.collect(hp["n_steps"], self.value)
         self.num_timesteps = self._collector.total_steps
         advantages, returns = gae(batch.rewards, batch.values, batch.next_values,
                                   batch.terminated, batch.truncated, hp["gamma"],

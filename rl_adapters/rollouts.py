@@ -2,7 +2,7 @@
 episode statistics."""
 
 from collections import deque
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 import numpy as np
 
@@ -67,15 +67,18 @@ class Batch(NamedTuple):
 class RolloutCollector:
     """Runs the policy in a vector environment for T steps at a time.
 
-    Observations are normalised by a :class:`RunningNormalizer` (updated with each new
-    observation when ``update_normalizer``), and the statistics of finished episodes
+    Observations are normalised by a :class:`RunningNormalizer`, updated with each new
+    observation (or passed as they are when ``normalizer`` is None), and the statistics
+    of finished episodes
     (undiscounted return and length) are kept for the last 100 episodes.
     """
 
-    def __init__(self, vector_env, policy, normalizer: RunningNormalizer, seed=None):
+    def __init__(self, vector_env, policy, normalizer: Optional[RunningNormalizer],
+                 seed=None):
         self.env = vector_env
         self.policy = policy
         self.normalizer = normalizer
+        self._normalize = normalizer if normalizer is not None else _unchanged
         self.rng = np.random.default_rng(seed)
         obs, _ = vector_env.reset(seed=seed)
         self._obs = self._checked(obs, "reset")
@@ -93,7 +96,7 @@ class RolloutCollector:
                                      f"(at {where}); the policy cannot act on it")
         return obs
 
-    def collect(self, n_steps: int, value, update_normalizer: bool = True) -> Batch:
+    def collect(self, n_steps: int, value) -> Batch:
         """``n_steps`` steps of every environment; ``value(obs)`` evaluates V on a batch of
         normalised observations."""
         E = self.env.num_envs
@@ -105,9 +108,9 @@ class RolloutCollector:
         terminated = np.empty((n_steps, E), dtype=bool)
         truncated = np.empty((n_steps, E), dtype=bool)
         for t in range(n_steps):
-            if update_normalizer:
+            if self.normalizer is not None:
                 self.normalizer.update(self._obs)
-            seen[t] = self.normalizer(self._obs)
+            seen[t] = self._normalize(self._obs)
             action = self.policy.act(seen[t], self.rng)
             actions.append(action)
             obs, reward, term, trunc, info = self.env.step(
@@ -131,7 +134,7 @@ class RolloutCollector:
         # the loop in two batched passes (the final observations normalised as of now).
         obs_n = seen.reshape(-1, obs_dim)
         values = value(obs_n).reshape(n_steps, E)
-        next_values = value(self.normalizer(next_raw.reshape(-1, obs_dim))).reshape(n_steps, E)
+        next_values = value(self._normalize(next_raw.reshape(-1, obs_dim))).reshape(n_steps, E)
         return Batch(obs_n, np.concatenate(actions), rewards, values, next_values,
                      terminated, truncated)
 
@@ -143,3 +146,7 @@ class RolloutCollector:
             self.episode_lengths.append(int(self._lengths[e]))
             self._returns[e] = 0.0
             self._lengths[e] = 0
+
+
+def _unchanged(obs):
+    return np.asarray(obs, dtype=np.float64)

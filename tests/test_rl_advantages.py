@@ -57,9 +57,9 @@ def test_gae_from_rollouts_bootstraps_on_truncation_not_termination():
     # Env 0 terminates after 3 steps; env 1 is cut by a time limit after 2.
     env = SyncVectorEnv([lambda: Counter(end=3), lambda: TimeLimit(Counter(), 2)],
                         autoreset_mode=AutoresetMode.SAME_STEP)
-    collector = RolloutCollector(env, IgnoredPolicy(), RunningNormalizer((1,), eps=0.0), seed=0)
+    collector = RolloutCollector(env, IgnoredPolicy(), None, seed=0)  # raw observations
     value = lambda obs: 10.0 * obs[:, 0] + 1.0  # noqa: E731
-    batch = collector.collect(5, value, update_normalizer=False)
+    batch = collector.collect(5, value)
     gamma, lam = 0.9, 0.8
     advantages, returns = gae(batch.rewards, batch.values, batch.next_values, batch.terminated,
                               batch.truncated, gamma, lam)

@@ -195,3 +195,16 @@ def test_trpo_learns_cartpole():
     agent.learn(25_000, progress_bar=False)
     mean, _ = agent.evaluate(5, seed=0)
     assert mean >= 200.0
+
+
+def test_without_observation_normalisation_the_policy_sees_raw_observations():
+    agent = TRPO("Pendulum-v1", normalize_obs=False, n_steps=32, seed=0)
+    seen = []
+    original = agent.policy.act
+    agent.policy.act = lambda obs, rng, deterministic=False: seen.append(obs) or original(
+        obs, rng, deterministic)
+    agent.learn(64, progress_bar=False)
+    assert agent.normalizer.count == 0
+    # the environment's float32 observations, not rescaled ones
+    observed = np.concatenate(seen)
+    np.testing.assert_array_equal(observed, observed.astype(np.float32))
