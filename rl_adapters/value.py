@@ -1,10 +1,13 @@
 """The state-value function V(s): an MLP fitted by trust-region Gauss–Newton steps."""
 
+import math
 from typing import NamedTuple, Sequence
 
 import numpy as np
 
 import trustregion
+from trustregion.linesearch import BacktrackingLineSearch
+from trustregion.operators import DampedOperator, SymmetricOperator
 
 from .mlp import MLP
 
@@ -15,8 +18,8 @@ class ValueFit(NamedTuple):
     explained_variance: float  # of the targets by V before the fit (the usual RL diagnostic)
     loss_before: float
     loss_after: float
-    iterations: int
-    message: str
+    steps: int                 # steps taken (a step whose search failed ends the fit)
+    limited: bool              # whether the last step was shortened to the trust region
 
 
 def explained_variance(prediction, target) -> float:
@@ -27,14 +30,22 @@ def explained_variance(prediction, target) -> float:
 
 
 class ValueFunction:
-    """V_φ(s), fitted to λ-returns by minimising
+    """V_φ(s), fitted to λ-returns R by trust-region Gauss–Newton steps on
 
-        ½ mean((V_φ(sᵢ) - Rᵢ)²) + ½ l2 ‖φ‖²
+        L(φ) = ½ mean((V_φ(sᵢ) - Rᵢ)²) + ½ l2 ‖φ‖²,
 
-    with :func:`trustregion.minimize` on the Gauss–Newton model (Jᵀ J / N + l2·I, J the
-    Jacobian of the outputs): a trust-region Gauss–Newton, i.e. Levenberg–Marquardt,
-    method, as Schulman et al. (2016, §5) fit their value function. Each call starts from
-    the current φ and makes at most ``iterations`` steps.
+    each confined to a region in function space, as Schulman et al. (2016, §5) fit the
+    value function of GAE:
+
+        ½ mean((V_{φ+s}(sᵢ) - V_φ(sᵢ))²) ≈ ½ sᵀ(JᵀJ/N)s ≤ ½ κ σ²,   σ² = mean((V_φ - R)²),
+
+    so that one batch cannot move the predictions by more than a fraction of their
+    current error (fitting each batch to convergence overfits it, and the next batch's
+    advantages suffer). The Gauss–Newton model's Hessian H = JᵀJ/N + l2·I shapes the
+    region too, so the subproblem's solution is the Gauss–Newton step -H⁻¹∇L (CG on H:
+    :func:`trustregion.natural_step` with step size 1), shortened onto the region's
+    boundary when it leaves it; an Armijo search on L then guards against the model's
+    error (:class:`trustregion.linesearch.BacktrackingLineSearch`).
 
     Parameters
     ----------
@@ -42,57 +53,75 @@ class ValueFunction:
     hidden_sizes : sequence of int
     activation : {"tanh", "relu"}
     iterations : int
-        Trust-region iterations per fit.
+        Steps per fit (1: one step per policy iteration).
     l2 : float
         The L2 penalty.
+    max_change : float
+        κ, the region's size relative to the current mean squared error.
+    cg_iters : int
+        CG iterations on H per step.
     seed : int or None
     """
 
     def __init__(self, obs_dim: int, hidden_sizes: Sequence[int] = (64, 64),
-                 activation: str = "tanh", iterations: int = 5, l2: float = 1e-3,
-                 seed=None):
-        if isinstance(iterations, bool) or not isinstance(iterations, (int, np.integer)) \
-                or iterations < 1:
-            raise ValueError(f"iterations must be a positive integer, got {iterations!r}")
-        if not l2 >= 0.0:
-            raise ValueError(f"l2 must be non-negative, got {l2!r}")
+                 activation: str = "tanh", iterations: int = 1, l2: float = 1e-3,
+                 max_change: float = 0.2, cg_iters: int = 10, seed=None):
+        for name, value in (("iterations", iterations), ("cg_iters", cg_iters)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
+                    or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if not (math.isfinite(l2) and l2 >= 0.0):
+            raise ValueError(f"l2 must be non-negative and finite, got {l2!r}")
+        if not (math.isfinite(max_change) and max_change > 0.0):
+            raise ValueError(f"max_change must be positive and finite, got {max_change!r}")
         self.net = MLP((int(obs_dim), *hidden_sizes, 1), activation)
-        self.hidden_sizes = tuple(int(h) for h in hidden_sizes)
-        self.iterations = int(iterations)
-        self.l2 = float(l2)
+        self.iterations, self.cg_iters = int(iterations), int(cg_iters)
+        self.l2, self.max_change = float(l2), float(max_change)
         self.theta = self.net.initial_parameters(np.random.default_rng(seed), 1.0)
 
     def __call__(self, obs):
         return self.net.output(self.theta, np.asarray(obs, dtype=np.float64))[:, 0]
 
+    def loss(self, phi, obs, targets):
+        residual = self.net.output(phi, obs)[:, 0] - targets
+        return 0.5 * float(residual @ residual) / targets.shape[0] \
+            + 0.5 * self.l2 * float(phi @ phi)
+
     def fit(self, obs, targets) -> ValueFit:
         obs = np.asarray(obs, dtype=np.float64)
         targets = np.asarray(targets, dtype=np.float64).reshape(-1)
-        n = targets.shape[0]
-        net, l2 = self.net, self.l2
-        last = {}
-
-        def forward(phi):
-            if "phi" not in last or not np.array_equal(last["phi"], phi):
-                last.update(phi=phi.copy(), cache=net.forward(phi, obs))
-            return last["cache"]
-
-        def loss_and_gradient(phi):
-            cache = forward(phi)
-            residual = cache.output[:, 0] - targets
-            loss = 0.5 * float(residual @ residual) / n + 0.5 * l2 * float(phi @ phi)
-            return loss, net.vjp(phi, cache, residual[:, None] / n) + l2 * phi
-
-        def gauss_newton(phi, v):
-            return net.jtmj(phi, forward(phi), v, lambda Jv, rows: Jv / n) + l2 * v
-
+        if obs.ndim != 2 or obs.shape[0] != targets.shape[0]:
+            raise ValueError(f"obs (N, obs_dim) and targets (N,) must agree; got {obs.shape} "
+                             f"and {targets.shape}")
+        n, net = targets.shape[0], self.net
         before = self(obs)
-        loss_before = loss_and_gradient(self.theta)[0]
-        result = trustregion.minimize(loss_and_gradient, self.theta, jac=True,
-                                      hessp=gauss_newton,
-                                      options={"maxiter": self.iterations, "gtol": 0.0})
-        if np.isfinite(result.x).all() and result.fun <= loss_before:
-            self.theta = result.x
-        return ValueFit(explained_variance(before, targets), loss_before,
-                        min(float(result.fun), loss_before), int(result.nit),
-                        str(result.message))
+        loss_before = self.loss(self.theta, obs, targets)
+        loss, steps, limited = loss_before, 0, False
+        search = BacktrackingLineSearch(max_backtracks=10)
+        for _ in range(self.iterations):
+            phi = self.theta
+            cache = net.forward(phi, obs)
+            residual = cache.output[:, 0] - targets
+            gradient = net.vjp(phi, cache, residual[:, None] / n) + self.l2 * phi
+            if not np.isfinite(gradient).all():
+                break
+            gauss_newton = SymmetricOperator(
+                net.size, lambda v: net.jtmj(phi, cache, v, lambda Jv, rows: Jv / n),
+                positive_semidefinite=True)
+            step = trustregion.natural_step(gradient, DampedOperator(gauss_newton, self.l2),
+                                            step_size=1.0, cg_maxiter=self.cg_iters)
+            s = step.step
+            change = 0.5 * float(s @ gauss_newton.apply(s))
+            limit = 0.5 * self.max_change * float(residual @ residual) / n
+            limited = change > limit
+            if limited:
+                s = s * math.sqrt(limit / change)
+            slope = float(gradient @ s)
+            if not slope < 0.0:
+                break
+            result = search.search(lambda p: self.loss(p, obs, targets), phi, s, loss, slope)
+            if not result.accepted:
+                break
+            self.theta, loss, steps = result.x, result.f, steps + 1
+        return ValueFit(explained_variance(before, targets), loss_before, loss, steps,
+                        limited)

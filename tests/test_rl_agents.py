@@ -113,6 +113,7 @@ def test_nan_observation_from_the_environment_is_a_clear_error():
     ({"max_kl": 0.0}, "max_kl"), ({"gamma": 1.5}, "gamma"), ({"cg_iters": 0}, "cg_iters"),
     ({"fisher_subsample": 0.0}, "fisher_subsample"), ({"n_envs": 0}, "n_envs"),
     ({"cg_damping": -1.0}, "cg_damping"), ({"backtrack_coeff": 1.5}, "backtrack_coeff"),
+    ({"vf_max_change": 0.0}, "vf_max_change"),
 ])
 def test_bad_hyperparameters_are_named(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -160,11 +161,26 @@ def test_value_fit_decreases_the_loss_and_explains_a_smooth_target():
     rng = np.random.default_rng(0)
     obs = rng.standard_normal((400, 3))
     targets = np.sin(obs[:, 0]) + obs[:, 1] ** 2
-    value = ValueFunction(3, (32, 32), iterations=30, seed=0)
+    value = ValueFunction(3, (32, 32), iterations=40, seed=0)
     fit = value.fit(obs, targets)
-    assert fit.loss_after < 0.2 * fit.loss_before
+    assert fit.steps == 40 and fit.loss_after < 0.2 * fit.loss_before
     refit = value.fit(obs, targets)
     assert refit.explained_variance > 0.8  # of the targets by V as it stood before the refit
+
+
+@pytest.mark.parametrize("kappa", [0.05, 0.2])
+def test_value_step_keeps_the_predictions_within_the_function_space_region(kappa):
+    """½ mean(ΔV²) ≤ ½ κ σ² to first order: checked on the true change, with room for the
+    second-order term."""
+    rng = np.random.default_rng(1)
+    obs = rng.standard_normal((300, 4))
+    targets = 10.0 * np.tanh(obs[:, 0]) + 3.0
+    value = ValueFunction(4, (16,), iterations=1, max_change=kappa, seed=1)
+    before = value(obs)
+    sigma2 = np.mean((before - targets) ** 2)
+    fit = value.fit(obs, targets)
+    assert fit.limited and fit.loss_after < fit.loss_before
+    assert np.mean((value(obs) - before) ** 2) <= 1.2 * kappa * sigma2
 
 
 def test_logs_every_column_and_cli_trains_and_evaluates(tmp_path, capsys):
