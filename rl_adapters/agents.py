@@ -230,9 +230,11 @@ class OnPolicyAgent:
             raise
 
     @classmethod
-    def load(cls, path: str, env=None) -> "OnPolicyAgent":
+    def load(cls, path: str, env=None, policy=None) -> "OnPolicyAgent":
         """The agent saved at ``path``; ``env`` defaults to a new one made from the saved
-        id."""
+        id. A built-in policy is rebuilt from its configuration; for any other (a
+        :class:`~rl_adapters.torch.TorchPolicy`) pass ``policy``, built as the saved one
+        was, and the saved parameters are loaded into it."""
         with np.load(path, allow_pickle=False) as data:
             meta = json.loads(str(data["meta"]))
             arrays = {k: data[k] for k in data.files if k != "meta"}
@@ -241,17 +243,21 @@ class OnPolicyAgent:
         algorithm = _ALGORITHMS.get(meta["algorithm"])
         if algorithm is None or not issubclass(algorithm, cls):
             raise ValueError(f"{path} holds a {meta['algorithm']} agent, not {cls.__name__}")
-        hp = dict(meta["hyperparameters"])
+        kind = meta["policy"].get("kind")
+        if policy is None and kind != "mlp":
+            raise ValueError(f"{path} holds a {kind!r} policy: pass policy=, built as the "
+                             f"saved one was")
+        if policy is not None and getattr(policy, "config", lambda: {})().get("kind") != kind:
+            raise ValueError(f"{path} holds a {kind!r} policy, not the one passed")
         if env is None:
             if meta["env_id"] is None:
                 raise ValueError(f"{path} has no environment id; pass env=")
             env = meta["env_id"]
-        agent = algorithm(env, **hp)
-        if meta["policy"].get("kind") != "mlp":
-            raise ValueError(f"{path}: unknown policy kind {meta['policy'].get('kind')!r}")
-        agent.policy = MLPPolicy.from_config(meta["policy"],
-                                             agent.env.single_observation_space,
-                                             agent.env.single_action_space)
+        agent = algorithm(env, policy, **meta["hyperparameters"])
+        if policy is None:
+            agent.policy = MLPPolicy.from_config(meta["policy"],
+                                                 agent.env.single_observation_space,
+                                                 agent.env.single_action_space)
         agent.policy.set_parameters(arrays["policy_parameters"])
         agent.value.theta = np.array(arrays["value_parameters"], dtype=np.float64)
         agent.normalizer = RunningNormalizer.from_state(

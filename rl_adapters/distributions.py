@@ -16,7 +16,8 @@ _LOG_2PI = math.log(2.0 * math.pi)
 
 
 class DiagonalGaussian:
-    """N(μ, diag(σ²)) with μ the network output (N, d) and log σ a parameter (d,).
+    """N(μ, diag(σ²)) with μ of shape (N, d) and log σ of shape (d,) (state-independent,
+    a parameter of the built-in policy) or (N, d) (an output of a user's network).
 
     Fisher information per sample: 1/σ² on μ (the mean) and 2 on each log σ, with no
     cross terms (the two blocks are orthogonal for a Gaussian).
@@ -25,12 +26,15 @@ class DiagonalGaussian:
     @staticmethod
     def log_prob(mean, log_std, actions):
         z = (actions - mean) * np.exp(-log_std)
-        return -0.5 * np.einsum("ij,ij->i", z, z) - log_std.sum() - 0.5 * mean.shape[1] * _LOG_2PI
+        return (-0.5 * np.einsum("ij,ij->i", z, z)
+                - np.broadcast_to(log_std, mean.shape).sum(axis=1)
+                - 0.5 * mean.shape[1] * _LOG_2PI)
 
     @staticmethod
     def entropy(log_std, n):
-        """The entropy, the same for every state: Σ log σ + d/2 · log(2πe)."""
-        return np.full(n, log_std.sum() + 0.5 * log_std.shape[0] * (1.0 + _LOG_2PI))
+        """Σ log σ + d/2 · log(2πe) for each of the n states."""
+        d = log_std.shape[-1]
+        return np.broadcast_to(log_std, (n, d)).sum(axis=1) + 0.5 * d * (1.0 + _LOG_2PI)
 
     @staticmethod
     def kl(mean_p, log_std_p, mean_q, log_std_q):
@@ -38,16 +42,22 @@ class DiagonalGaussian:
         var_q = np.exp(2.0 * log_std_q)
         per_dim = (log_std_q - log_std_p + (np.exp(2.0 * log_std_p) + (mean_p - mean_q) ** 2)
                    / (2.0 * var_q) - 0.5)
-        return per_dim.sum(axis=1)
+        return np.broadcast_to(per_dim, mean_p.shape).sum(axis=1)
+
+    @staticmethod
+    def sample(mean, log_std, rng, deterministic=False):
+        """Samples, or the means when ``deterministic``."""
+        if deterministic:
+            return mean
+        return mean + np.exp(log_std) * rng.standard_normal(mean.shape)
 
     @staticmethod
     def log_prob_gradient(mean, log_std, actions, weights):
-        """(Σᵢ wᵢ ∂log π(aᵢ)/∂μᵢ row by row, Σᵢ wᵢ ∂log π(aᵢ)/∂log σ): the first is (N, d),
-        for the network's reverse pass; the second is summed over the batch already."""
+        """wᵢ ∂log π(aᵢ)/∂μᵢ and wᵢ ∂log π(aᵢ)/∂log σᵢ, both (N, d), row by row."""
         inv_var = np.exp(-2.0 * log_std)
         diff = actions - mean
         d_mean = weights[:, None] * diff * inv_var
-        d_log_std = weights @ (diff * diff * inv_var - 1.0)
+        d_log_std = weights[:, None] * (diff * diff * inv_var - 1.0)
         return d_mean, d_log_std
 
 
@@ -61,6 +71,14 @@ class Categorical:
     def log_softmax(logits):
         shifted = logits - logits.max(axis=1, keepdims=True)
         return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+    @staticmethod
+    def sample(logits, rng, deterministic=False):
+        """Samples (Gumbel-max: argmax(ℓ + G) is a draw from softmax(ℓ), vectorised over
+        the batch), or the most likely categories when ``deterministic``."""
+        if deterministic:
+            return logits.argmax(axis=1)
+        return (logits + rng.gumbel(size=logits.shape)).argmax(axis=1)
 
     @classmethod
     def log_prob(cls, logits, actions):

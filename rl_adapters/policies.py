@@ -90,13 +90,8 @@ class MLPPolicy:
         categories; the mean or the most likely category when ``deterministic``."""
         out = self.net.output(self._theta[:self.net.size], np.asarray(obs, dtype=np.float64))
         if self.continuous:
-            if deterministic:
-                return out
-            return out + np.exp(self._theta[self.net.size:]) * rng.standard_normal(out.shape)
-        if deterministic:
-            return out.argmax(axis=1)
-        # Gumbel-max: argmax(ℓ + G) is a sample of softmax(ℓ), vectorised over the batch.
-        return (out + rng.gumbel(size=out.shape)).argmax(axis=1)
+            return DiagonalGaussian.sample(out, self._theta[self.net.size:], rng, deterministic)
+        return Categorical.sample(out, rng, deterministic)
 
     def evaluate(self, obs, theta=None) -> "PolicyEvaluation":
         theta = self._theta if theta is None else np.asarray(theta, dtype=np.float64)
@@ -160,7 +155,8 @@ class PolicyEvaluation:
         if self.policy.continuous:
             d_mean, d_log_std = DiagonalGaussian.log_prob_gradient(self.output, self.log_std,
                                                                    actions, weights)
-            return np.concatenate([self.net.vjp(self._weights, self._pass, d_mean), d_log_std])
+            return np.concatenate([self.net.vjp(self._weights, self._pass, d_mean),
+                                   d_log_std.sum(axis=0)])  # log σ is shared by every state
         d_logits = Categorical.log_prob_gradient(self.output, actions, weights)
         return self.net.vjp(self._weights, self._pass, d_logits)
 
