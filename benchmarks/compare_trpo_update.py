@@ -72,24 +72,35 @@ def ours(policy, theta0, obs, actions, advantages):
     return run
 
 
-def torch_policy(policy, theta0, obs, actions, advantages, fisher):
-    """Our update on a TorchPolicy wrapping an nn.Sequential with the same weights."""
-    import torch
+def _sequential(policy, dtype):
+    """An nn.Sequential of the built-in policy's architecture, and the policy's θ in its
+    parameter order (weights transposed: nn.Linear stores out × in)."""
     from torch import nn
-
-    from rl_adapters import trpo_update
-    from rl_adapters.torch import TorchPolicy
 
     sizes = policy.net.sizes
     layers = []
     for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         layers += [nn.Linear(fan_in, fan_out)] + ([nn.Tanh()] if i < len(sizes) - 2 else [])
-    wrapped = TorchPolicy(nn.Sequential(*layers).to(torch.float64), policy.action_space,
-                          fisher=fisher)
-    parts = []
-    for W, b in policy.net.layers(theta0[:policy.net.size]):
-        parts += [W.T.ravel(), b]
-    start = np.concatenate(parts + [theta0[policy.net.size:]])
+
+    def torch_order(theta):
+        parts = []
+        for W, b in policy.net.layers(theta[:policy.net.size]):
+            parts += [W.T.ravel(), b]
+        return np.concatenate(parts + [theta[policy.net.size:]])
+
+    return nn.Sequential(*layers).to(dtype), torch_order
+
+
+def torch_policy(policy, theta0, obs, actions, advantages, fisher):
+    """Our update on a TorchPolicy wrapping an nn.Sequential with the same weights."""
+    import torch
+
+    from rl_adapters import trpo_update
+    from rl_adapters.torch import TorchPolicy
+
+    module, torch_order = _sequential(policy, torch.float64)
+    wrapped = TorchPolicy(module, policy.action_space, fisher=fisher)
+    start = torch_order(theta0)
 
     def run():
         wrapped.set_parameters(start)
@@ -104,23 +115,12 @@ def pytorch(policy, theta0, obs, actions, advantages, dtype):
     import torch
     from torch import nn
 
-    sizes = policy.net.sizes
-    layers = []
-    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(nn.Linear(fan_in, fan_out))
-        if i < len(sizes) - 2:
-            layers.append(nn.Tanh())
-    model = nn.Sequential(*layers).to(dtype)
-    log_std = nn.Parameter(torch.zeros(sizes[-1], dtype=dtype))
+    model, torch_order = _sequential(policy, dtype)
+    log_std = nn.Parameter(torch.zeros(policy.net.sizes[-1], dtype=dtype))
     params = [p for p in model.parameters()] + [log_std]
 
     def set_flat(theta):
-        with torch.no_grad():
-            linear = [m for m in model if isinstance(m, nn.Linear)]
-            for m, (W, b) in zip(linear, policy.net.layers(theta[:policy.net.size])):
-                m.weight.copy_(torch.as_tensor(W.T))
-                m.bias.copy_(torch.as_tensor(b))
-            log_std.copy_(torch.as_tensor(theta[policy.net.size:]))
+        put_flat(torch.as_tensor(torch_order(theta), dtype=dtype))
 
     def get_flat():
         return torch.cat([p.detach().reshape(-1) for p in params])

@@ -105,3 +105,33 @@ class Categorical:
     def fisher_weighted(probs, u):
         """(diag(pᵢ) - pᵢpᵢᵀ) uᵢ for each row."""
         return probs * (u - np.einsum("ij,ij->i", probs, u)[:, None])
+
+
+class BatchDistribution:
+    """The action distributions of a batch of n states, in closed form: subclasses set
+    ``continuous``, ``n``, ``output`` (the Gaussian means or the logits, (n, ·)) and
+    ``log_std`` (the Gaussian's, (d,) or (n, d); None for a categorical)."""
+
+    continuous: bool
+    n: int
+    output: np.ndarray
+    log_std: np.ndarray
+
+    def log_prob(self, actions):
+        if self.continuous:
+            return DiagonalGaussian.log_prob(self.output, self.log_std, actions)
+        return Categorical.log_prob(self.output, actions)
+
+    def entropy(self):
+        if self.continuous:
+            return DiagonalGaussian.entropy(self.log_std, self.n)
+        return Categorical.entropy(self.output)
+
+    def kl_from(self, other: "BatchDistribution") -> float:
+        """Mean over the batch of KL(other ‖ this)."""
+        if self.continuous:
+            per_sample = DiagonalGaussian.kl(other.output, other.log_std, self.output,
+                                             self.log_std)
+        else:
+            per_sample = Categorical.kl(other.output, self.output)
+        return float(per_sample.mean())

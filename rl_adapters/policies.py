@@ -18,7 +18,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from .distributions import Categorical, DiagonalGaussian
+from .distributions import BatchDistribution, Categorical, DiagonalGaussian
 from .mlp import MLP
 from .spaces import check_spaces
 
@@ -109,7 +109,7 @@ class MLPPolicy:
                    activation=config["activation"], log_std_init=config["log_std_init"])
 
 
-class PolicyEvaluation:
+class PolicyEvaluation(BatchDistribution):
     """π_θ on a batch of observations: one forward pass, reused by every quantity below.
 
     ``fisher_product`` is (1/N) Σᵢ Jᵢᵀ Mᵢ Jᵢ v, Jᵢ the Jacobian of sample i's
@@ -123,31 +123,13 @@ class PolicyEvaluation:
             raise ValueError(f"obs must have shape (N, {policy.obs_dim}), got {obs.shape}")
         self.policy = policy
         self.net = policy.net
+        self.continuous = policy.continuous
         self.n = obs.shape[0]
         self._weights = theta[:self.net.size]
         self._pass = self.net.forward(self._weights, obs)
         self.output = self._pass.output  # the mean, or the logits
         self.log_std = theta[self.net.size:] if policy.continuous else None
         self._probs = None
-
-    def log_prob(self, actions):
-        if self.policy.continuous:
-            return DiagonalGaussian.log_prob(self.output, self.log_std, actions)
-        return Categorical.log_prob(self.output, actions)
-
-    def entropy(self):
-        if self.policy.continuous:
-            return DiagonalGaussian.entropy(self.log_std, self.n)
-        return Categorical.entropy(self.output)
-
-    def kl_from(self, other: "PolicyEvaluation") -> float:
-        """Mean over the batch of KL(other ‖ this)."""
-        if self.policy.continuous:
-            per_sample = DiagonalGaussian.kl(other.output, other.log_std, self.output,
-                                             self.log_std)
-        else:
-            per_sample = Categorical.kl(other.output, self.output)
-        return float(per_sample.mean())
 
     def log_prob_gradient(self, actions, weights):
         """Σᵢ wᵢ ∇θ log π_θ(aᵢ|sᵢ), by one reverse pass."""

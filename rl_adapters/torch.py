@@ -17,7 +17,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, jvp, vjp
 
-from .distributions import Categorical, DiagonalGaussian
+from .distributions import BatchDistribution, Categorical, DiagonalGaussian
 from .spaces import check_action_space
 
 FISHER_FORMS = ("jmj", "double_backward")
@@ -175,7 +175,7 @@ class TorchPolicy:
         return dict(zip(self._names, self._split(flat)))
 
 
-class TorchEvaluation:
+class TorchEvaluation(BatchDistribution):
     """π_θ on a batch: one forward pass (without a graph); the derivative passes are
     prepared the first time a gradient or Fisher product is asked for."""
 
@@ -184,6 +184,7 @@ class TorchEvaluation:
             raise ValueError(f"obs must have shape (N, {policy.obs_dim}), got "
                              f"{tuple(obs.shape)}")
         self.policy, self.theta, self.obs, self.n = policy, theta, obs, obs.shape[0]
+        self.continuous = policy.continuous
         self._net_params = policy._params(theta)
         with torch.no_grad():
             out = self._distribution(self._net_params)
@@ -199,27 +200,6 @@ class TorchEvaluation:
 
     def _distribution(self, net_params):
         return functional_call(self.policy.module, net_params, (self.obs,))
-
-    # the closed forms, shared with the built-in policies
-
-    def log_prob(self, actions):
-        if self.policy.continuous:
-            return DiagonalGaussian.log_prob(self.output, self.log_std, actions)
-        return Categorical.log_prob(self.output, actions)
-
-    def entropy(self):
-        if self.policy.continuous:
-            return DiagonalGaussian.entropy(self.log_std, self.n)
-        return Categorical.entropy(self.output)
-
-    def kl_from(self, other) -> float:
-        """Mean over the batch of KL(other ‖ this)."""
-        if self.policy.continuous:
-            per_sample = DiagonalGaussian.kl(other.output, other.log_std, self.output,
-                                             self.log_std)
-        else:
-            per_sample = Categorical.kl(other.output, self.output)
-        return float(per_sample.mean())
 
     # derivatives through the module
 
