@@ -62,6 +62,7 @@ def _batch(policy, n, seed):
 
 
 def ours(policy, theta0, obs, actions, advantages):
+    """One ``trpo_update`` of ``policy`` from θ₀ (any policy of the protocol)."""
     from rl_adapters import trpo_update
 
     def run():
@@ -95,19 +96,11 @@ def torch_policy(policy, theta0, obs, actions, advantages, fisher):
     """Our update on a TorchPolicy wrapping an nn.Sequential with the same weights."""
     import torch
 
-    from rl_adapters import trpo_update
     from rl_adapters.torch import TorchPolicy
 
     module, torch_order = _sequential(policy, torch.float64)
     wrapped = TorchPolicy(module, policy.action_space, fisher=fisher)
-    start = torch_order(theta0)
-
-    def run():
-        wrapped.set_parameters(start)
-        return trpo_update(wrapped, obs, actions, advantages, max_kl=MAX_KL,
-                           cg_iters=CG_ITERS, cg_damping=DAMPING, backtrack_coeff=SHRINK,
-                           max_backtracks=BACKTRACKS)
-    return run
+    return ours(wrapped, torch_order(theta0), obs, actions, advantages)
 
 
 def pytorch(policy, theta0, obs, actions, advantages, dtype):

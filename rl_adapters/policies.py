@@ -28,6 +28,16 @@ from .spaces import check_spaces
 _POLICY_OUTPUT_GAIN = 0.01
 
 
+def checked_parameters(theta, size):
+    """θ as a new float64 vector, after checking its shape (size,) and finiteness."""
+    theta = np.array(theta, dtype=np.float64)
+    if theta.shape != (size,):
+        raise ValueError(f"theta must have shape ({size},), got {theta.shape}")
+    if not np.isfinite(theta).all():
+        raise ValueError("theta must be finite")
+    return theta
+
+
 class MLPPolicy:
     """π(a|s): an MLP maps the observation to the mean of a diagonal Gaussian with
     state-independent log-std (``Box`` actions) or to the logits of a categorical
@@ -74,13 +84,7 @@ class MLPPolicy:
         return self._theta.copy()
 
     def set_parameters(self, theta) -> None:
-        theta = np.array(theta, dtype=np.float64)
-        if theta.shape != (self.num_parameters,):
-            raise ValueError(f"theta must have shape ({self.num_parameters},), got "
-                             f"{theta.shape}")
-        if not np.isfinite(theta).all():
-            raise ValueError("theta must be finite")
-        self._theta = theta
+        self._theta = checked_parameters(theta, self.num_parameters)
 
     # -- acting ---------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from torch import nn
 from torch.func import functional_call, jvp, vjp
 
 from .distributions import BatchDistribution, Categorical, DiagonalGaussian
+from .policies import checked_parameters
 from .spaces import check_action_space
 
 FISHER_FORMS = ("jmj", "double_backward")
@@ -128,13 +129,7 @@ class TorchPolicy:
         return _numpy(torch.cat(parts)).copy()
 
     def set_parameters(self, theta) -> None:
-        theta = np.array(theta, dtype=np.float64)
-        if theta.shape != (self.num_parameters,):
-            raise ValueError(f"theta must have shape ({self.num_parameters},), got "
-                             f"{theta.shape}")
-        if not np.isfinite(theta).all():
-            raise ValueError("theta must be finite")
-        flat = self._tensor(theta)
+        flat = self._tensor(checked_parameters(theta, self.num_parameters))
         with torch.no_grad():
             for p, value in zip(self.module.parameters(), self._split(flat)):
                 p.copy_(value)
