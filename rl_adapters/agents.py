@@ -78,10 +78,15 @@ class OnPolicyAgent:
         obs_space, action_space = self.env.single_observation_space, self.env.single_action_space
         self.policy = policy if policy is not None else MLPPolicy(
             obs_space, action_space, hidden_sizes, activation, seed=seed)
-        for name in ("evaluate", "act", "get_parameters", "set_parameters", "num_parameters"):
+        for name in ("evaluate", "act", "get_parameters", "set_parameters", "num_parameters",
+                     "action_space", "obs_dim"):
             if not hasattr(self.policy, name):
                 raise ValueError(f"policy must implement the policy protocol "
                                  f"(rl_adapters.policies); it has no {name!r}")
+        if self.policy.action_space != action_space or self.policy.obs_dim != obs_space.shape[0]:
+            raise ValueError(f"policy: made for observations of width {self.policy.obs_dim} "
+                             f"and actions {self.policy.action_space}, but the environment "
+                             f"has {obs_space.shape[0]} and {action_space}")
         self.value = ValueFunction(obs_space.shape[0], hidden_sizes, activation,
                                    iterations=self.hyperparameters["vf_iters"], l2=vf_l2,
                                    max_change=vf_max_change,
@@ -108,7 +113,9 @@ class OnPolicyAgent:
                                                seed=hp["seed"])
         batch = hp["n_steps"] * hp["n_envs"]
         total_timesteps = -(-total_timesteps // batch) * batch
-        logger = IterationLogger(self.log_path, console=self.verbose > 0)
+        # A second learn() continues the run, and its log.
+        logger = IterationLogger(self.log_path, console=self.verbose > 0,
+                                 append=self.iteration > 0)
         bar = _progress_bar(total_timesteps) if progress_bar else None
         target = self.num_timesteps + total_timesteps
         try:

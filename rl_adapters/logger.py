@@ -2,6 +2,7 @@
 
 import csv
 import math
+import os
 import time
 from contextlib import contextmanager
 from typing import Optional
@@ -42,16 +43,19 @@ class PhaseTimer:
 
 class IterationLogger:
     """Writes one row per training iteration to ``path`` (CSV, columns :data:`COLUMNS`,
-    flushed each row so that a run can be watched) and prints a short line when
-    ``console``."""
+    flushed each row so that a run can be watched; with ``append``, after the rows an
+    earlier logger wrote there) and prints a short line when ``console``."""
 
-    def __init__(self, path: Optional[str] = None, console: bool = False):
+    def __init__(self, path: Optional[str] = None, console: bool = False,
+                 append: bool = False):
         self.console = console
-        self._file = open(path, "w", newline="") if path is not None else None
-        self._writer = None
-        if self._file is not None:
+        self._file, self._writer = None, None
+        if path is not None:
+            header = not (append and os.path.exists(path) and os.path.getsize(path) > 0)
+            self._file = open(path, "a" if append else "w", newline="")
             self._writer = csv.DictWriter(self._file, fieldnames=COLUMNS)
-            self._writer.writeheader()
+            if header:
+                self._writer.writeheader()
             self._file.flush()
 
     def log(self, row: dict):

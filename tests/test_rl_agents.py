@@ -124,6 +124,24 @@ class MultiDiscreteActions(NaNAfterThreeSteps):
     action_space = spaces.MultiDiscrete([2, 2])
 
 
+def test_a_policy_for_another_environment_is_refused():
+    from rl_adapters import MLPPolicy
+
+    other = gym.make("Acrobot-v1")
+    with pytest.raises(ValueError, match="policy: made for observations of width 6"):
+        TRPO("CartPole-v1", policy=MLPPolicy(other.observation_space, other.action_space))
+
+
+def test_a_second_learn_continues_the_log(tmp_path):
+    log = tmp_path / "log.csv"
+    agent = TRPO("CartPole-v1", n_steps=32, seed=0, log_path=str(log))
+    agent.learn(64, progress_bar=False).learn(64, progress_bar=False)
+    with open(log, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [int(r["iteration"]) for r in rows] == [1, 2]
+    assert [int(r["timesteps"]) for r in rows] == [64, 128]
+
+
 def test_unsupported_spaces_are_refused():
     with pytest.raises(ValueError, match="action_space must be"):
         TRPO(MultiDiscreteActions())
