@@ -33,6 +33,16 @@ class PhaseTimer:
     def add(self, name, seconds):
         self.seconds[name] = self.seconds.get(name, 0.0) + seconds
 
+    def mark(self):
+        """A point to attribute time from: the clock and the phases' totals now."""
+        return time.perf_counter(), dict(self.seconds)
+
+    def attribute_rest(self, mark, name):
+        """Add to ``name`` the time since ``mark`` that no phase measured meanwhile."""
+        start, totals = mark
+        measured = sum(self.seconds.get(k, 0.0) - totals.get(k, 0.0) for k in self.seconds)
+        self.add(name, time.perf_counter() - start - measured)
+
     def timed(self, name, function):
         """``function`` with its calls' time added to ``name``."""
         def call(*args):

@@ -17,7 +17,6 @@ returned ``skipped`` says why) and leaves the policy as it was.
 """
 
 import math
-import time
 from typing import NamedTuple, Optional
 
 import numpy as np
@@ -83,8 +82,9 @@ def _problem(policy, obs, actions, advantages, cg_damping, fisher_subsample, rng
     if fisher_subsample < 1.0:
         rng = np.random.default_rng() if rng is None else rng
         size = max(1, int(round(fisher_subsample * obs.shape[0])))
-        fisher_batch = policy.evaluate(obs[rng.choice(obs.shape[0], size, replace=False)],
-                                       theta)
+        with timer.phase("cg"):  # the subsample's forward pass serves the Fisher products
+            fisher_batch = policy.evaluate(obs[rng.choice(obs.shape[0], size, replace=False)],
+                                           theta)
     else:
         fisher_batch = current
     metric = DampedOperator(FisherOperator(timer.timed("cg", fisher_batch.fisher_product),
@@ -117,15 +117,13 @@ def trpo_update(policy, obs, actions, advantages, *, max_kl: float = 0.01,
                        timer)
     if isinstance(problem, dict):
         return problem
-    started = time.perf_counter()
+    started = timer.mark()
     step = trustregion.constrained_step(
         timer.timed("line_search", problem.surrogate), problem.theta, problem.gradient,
         timer.timed("line_search", problem.kl), problem.metric, max_kl, maximize=True,
         f0=problem.surrogate(problem.theta), cg_maxiter=cg_iters, shrink=backtrack_coeff,
         max_backtracks=max_backtracks)
-    # CG's time is the step's time outside the line search (the products included).
-    timer.add("cg", time.perf_counter() - started - timer.seconds.get("line_search", 0.0)
-              - timer.seconds.get("cg", 0.0))
+    timer.attribute_rest(started, "cg")  # CG is the step outside the line search
     if step.accepted:
         policy.set_parameters(step.x)
     return {"skipped": "", "accepted": step.accepted,
@@ -151,11 +149,11 @@ def npg_update(policy, obs, actions, advantages, *, step_size: Optional[float] =
     if isinstance(problem, dict):
         return problem
     before = problem.surrogate(problem.theta)  # the evaluation at θ_old: no new pass
-    started = time.perf_counter()
+    started = timer.mark()
     step = trustregion.natural_step(problem.gradient, problem.metric, step_size=step_size,
                                     max_divergence=target_kl, maximize=True,
                                     cg_maxiter=cg_iters)
-    timer.add("cg", time.perf_counter() - started - timer.seconds.get("cg", 0.0))
+    timer.attribute_rest(started, "cg")
     candidate = problem.theta + step.step
     if not np.isfinite(candidate).all():
         return _skipped("non-finite natural-gradient step", problem.current)

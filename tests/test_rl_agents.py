@@ -3,6 +3,7 @@ learning run."""
 
 import csv
 import os
+import time
 
 import numpy as np
 import pytest
@@ -242,3 +243,19 @@ def test_without_observation_normalisation_the_policy_sees_raw_observations():
     # the environment's float32 observations, not rescaled ones
     observed = np.concatenate(seen)
     np.testing.assert_array_equal(observed, observed.astype(np.float32))
+
+
+def test_update_phases_are_disjoint():
+    from rl_adapters import trpo_update
+    from rl_adapters.logger import PhaseTimer
+
+    agent = TRPO("Pendulum-v1", seed=0, n_envs=1)
+    obs, actions, advantages = _batch(agent, 3, n=2000)
+    timer = PhaseTimer()
+    start = time.perf_counter()
+    trpo_update(agent.policy, obs, actions, advantages, fisher_subsample=0.5,
+                rng=np.random.default_rng(0), timer=timer)
+    total = time.perf_counter() - start
+    assert set(timer.seconds) == {"gradient", "cg", "line_search"}
+    assert all(seconds > 0 for seconds in timer.seconds.values())
+    assert sum(timer.seconds.values()) <= total  # the phases are disjoint: none counted twice
