@@ -266,8 +266,8 @@ def main(argv=None):
               f"{r['floor_s'] * 1e3:>7.1f}ms {r['ours_over_floor']:>10.2f}x")
     print("\nratio = PyTorch / ours (> 1: ours is faster); backtracks (ours, PyTorch): "
           + ", ".join(f"{r['ours_backtracks']}, {r['torch_backtracks']}" for r in results))
-    print(f"\nThe same update (trpo_update) on a TorchPolicy wrapping an nn.Sequential with "
-          f"the same weights, float64:")
+    print("\nThe same update (trpo_update) on a TorchPolicy wrapping an nn.Sequential with "
+          "the same weights, float64:")
     print(f"{'obs':>4} {'act':>4} {'batch':>6} {'JᵀMJ':>9} {'double-bw':>10} "
           f"{'double/JᵀMJ':>12} {'JᵀMJ/built-in':>14}")
     for r in results:

@@ -10,7 +10,6 @@ Fisher product Jᵀ M J v. The double back-propagation through the mean KL of Py
 codes is available as ``fisher="double_backward"``.
 """
 
-from typing import Optional
 
 import numpy as np
 import torch
