@@ -9,7 +9,19 @@ from enum import IntEnum
 from . import _kernels as K
 
 
-class CGStatus(IntEnum):
+class StatusEnum(IntEnum):
+    """An integer status that prints as its name: ``str(CGStatus.CONVERGED)`` is
+    ``"CONVERGED"``, where a plain IntEnum (Python ≥ 3.11) prints ``"0"``. The integer
+    value stays, so comparisons with scipy's integer statuses keep working."""
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __format__(self, spec: str) -> str:
+        return format(self.name, spec)
+
+
+class CGStatus(StatusEnum):
     """Why :func:`trustregion.cg` stopped."""
 
     CONVERGED = K.CONVERGED
@@ -37,7 +49,7 @@ _CG_MESSAGES = {
 }
 
 
-class StepStatus(IntEnum):
+class StepStatus(StatusEnum):
     """Why :func:`trustregion.solve_subproblem` returned the step it did."""
 
     INTERIOR = 0

@@ -1,11 +1,11 @@
 """The result record of :func:`trustregion.minimize`."""
 
-from enum import IntEnum
-
 from scipy.optimize import OptimizeResult
 
+from .._status import StatusEnum
 
-class MinimizeStatus(IntEnum):
+
+class MinimizeStatus(StatusEnum):
     """Why :func:`trustregion.minimize` stopped (``Result.status``)."""
 
     GTOL = 0

@@ -1,13 +1,14 @@
 """The record every line search returns."""
 
 from dataclasses import dataclass
-from enum import IntEnum
 from typing import Optional, Tuple
 
 import numpy as np
 
+from .._status import StatusEnum
 
-class LineSearchStatus(IntEnum):
+
+class LineSearchStatus(StatusEnum):
     """Why a line search stopped."""
 
     ACCEPTED = 0
