@@ -138,8 +138,8 @@ def test_callback_can_stop_the_outer_loop():
     fun, jac, c, c_jac, _ = _circle_problem()
     seen = []
 
-    def callback(state):
-        seen.append(state.constraint_violation)
+    def callback(intermediate_result):
+        seen.append(intermediate_result.constr_violation)
         raise StopIteration
 
     res = tr.minimize(fun, [2.0, 0.5], jac=jac, callback=callback,

@@ -35,17 +35,26 @@ class Box(NamedTuple):
 def as_box(bounds, n) -> Box:
     """A :class:`Box` from a ``scipy.optimize.Bounds`` or a sequence of ``(lo, hi)`` pairs
     (``None`` for no bound)."""
+    # The messages are scipy's own, so that code checking them runs unchanged.
+    mismatch = (f"The number of bounds is not compatible with the length of `x0`: bounds "
+                f"must give one (lo, hi) per variable, {n} in all")
     if isinstance(bounds, Bounds):
-        lo = np.broadcast_to(np.asarray(bounds.lb, dtype=float), (n,)).copy()
-        hi = np.broadcast_to(np.asarray(bounds.ub, dtype=float), (n,)).copy()
+        try:
+            lo = np.broadcast_to(np.asarray(bounds.lb, dtype=float), (n,)).copy()
+            hi = np.broadcast_to(np.asarray(bounds.ub, dtype=float), (n,)).copy()
+        except ValueError:
+            raise ValueError(mismatch) from None
     else:
         pairs = list(bounds)
         if len(pairs) != n or any(len(pair) != 2 for pair in pairs):
-            raise ValueError(f"bounds must hold {n} (lo, hi) pairs, one per variable")
+            raise ValueError(mismatch)
         lo = np.array([-np.inf if a is None else float(a) for a, _ in pairs])
         hi = np.array([np.inf if b is None else float(b) for _, b in pairs])
-    if np.isnan(lo).any() or np.isnan(hi).any() or (lo > hi).any():
-        raise ValueError("bounds must satisfy lo <= hi, without NaN")
+    if np.isnan(lo).any() or np.isnan(hi).any():
+        raise ValueError("bounds must not be NaN")
+    if (lo > hi).any():
+        raise ValueError("An upper bound is less than the corresponding lower bound: bounds "
+                         "must satisfy lo <= hi")
     return Box(lo, hi)
 
 

@@ -5,9 +5,10 @@ from typing import Callable, List, Optional
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import LinearConstraint, NonlinearConstraint, approx_fprime
+from scipy.optimize import LinearConstraint, NonlinearConstraint
 
 from ..operators import SymmetricOperator, as_operator
+from ._finite_differences import SCHEMES, approx_jacobian
 
 
 @dataclass
@@ -36,15 +37,16 @@ class ConstraintSet:
     Accepts scipy ``NonlinearConstraint`` (lb ≤ c(x) ≤ ub; lb = ub is an equality, each
     finite side of the others an inequality), ``LinearConstraint`` (lb ≤ Ax ≤ ub) and
     SLSQP-style dicts ``{'type': 'eq' | 'ineq', 'fun', 'jac'}`` (ineq: fun(x) ≥ 0). A
-    missing Jacobian is approximated by forward differences; a missing constraint Hessian
+    missing Jacobian, or one given as "2-point", "3-point" or "cs", is a finite
+    difference that stays inside ``box``; a constraint Hessian that is not a callable
     makes the set report ``has_hessians = False``. Each user constraint is evaluated once
-    per call, however many rows of either kind it gives.
+    per call, however many rows of either kind it gives, on a copy of x.
 
     Checks at x₀ raise ``ValueError`` naming the constraint (by its position): a value or
     Jacobian of the wrong shape, or non-finite values.
     """
 
-    def __init__(self, constraints, x0):
+    def __init__(self, constraints, x0, box=None):
         if isinstance(constraints, (dict, NonlinearConstraint, LinearConstraint)):
             constraints = [constraints]
         self._sources: List[_Source] = []
@@ -54,7 +56,7 @@ class ConstraintSet:
         n = x0.shape[0]
         for index, constraint in enumerate(constraints):
             name = f"constraints[{index}]"
-            fun, jac, hess, lb, ub = _normalise(constraint, name)
+            fun, jac, hess, lb, ub = _normalise(constraint, name, box)
             value = np.atleast_1d(np.asarray(fun(x0), dtype=float))
             m = value.shape[0]
             if value.ndim != 1 or not np.isfinite(value).all():
@@ -142,38 +144,58 @@ class ConstraintSet:
                                                   np.zeros(n)))
 
 
-def _normalise(constraint, name):
-    """(fun, jac, hess, lb, ub) of one constraint of any accepted kind."""
+def _normalise(constraint, name, box):
+    """(fun, jac, hess, lb, ub) of one constraint of any accepted kind, each function
+    given a copy of x."""
     if isinstance(constraint, LinearConstraint):
-        A = constraint.A
+        # An np.matrix would make A @ x a 1×m matrix: work with a plain array.
+        A = constraint.A if sp.issparse(constraint.A) else np.asarray(constraint.A, float)
         return ((lambda x: A @ x), (lambda x: A),
                 (lambda x, v: sp.csr_matrix((x.shape[0], x.shape[0]))), constraint.lb,
                 constraint.ub)
     if isinstance(constraint, NonlinearConstraint):
-        fun, jac = constraint.fun, constraint.jac
-        hess = constraint.hess if callable(constraint.hess) else None
-        return fun, _jacobian(fun, jac), hess, constraint.lb, constraint.ub
+        user_fun, user_jac, user_hess = constraint.fun, constraint.jac, constraint.hess
+
+        def fun(x):
+            return user_fun(x.copy())
+
+        jac = (lambda x: user_jac(x.copy())) if callable(user_jac) else user_jac
+        hess = (lambda x, v: user_hess(x.copy(), v.copy())) if callable(user_hess) else None
+        return fun, _jacobian(fun, jac, name, box), hess, constraint.lb, constraint.ub
     if isinstance(constraint, dict):
         kind = constraint.get("type")
         if kind not in ("eq", "ineq") or not callable(constraint.get("fun")):
             raise ValueError(f"{name}: a dict constraint needs 'type' ('eq' or 'ineq') and a "
                              f"callable 'fun'")
-        args = tuple(constraint.get("args", ()))
+        args = constraint.get("args", ())
+        args = args if isinstance(args, tuple) else (args,)
 
         def fun(x):
-            return constraint["fun"](x, *args)
+            return constraint["fun"](x.copy(), *args)
 
         user_jac = constraint.get("jac")
-        jac = (lambda x: user_jac(x, *args)) if callable(user_jac) else None
-        return fun, _jacobian(fun, jac), None, 0.0, (0.0 if kind == "eq" else np.inf)
+        jac = (lambda x: user_jac(x.copy(), *args)) if callable(user_jac) else None
+        return (fun, _jacobian(fun, jac, name, box), None, 0.0,
+                (0.0 if kind == "eq" else np.inf))
     raise ValueError(f"{name}: expected a NonlinearConstraint, LinearConstraint or dict, got "
                      f"{type(constraint).__name__}")
 
 
-def _jacobian(fun, jac):
+def _jacobian(fun, jac, name, box):
+    """``jac`` if callable, else its finite difference ("2-point" for None)."""
     if callable(jac):
         return jac
-    return lambda x: np.atleast_2d(approx_fprime(x, lambda z: np.atleast_1d(fun(z))))
+    scheme = "2-point" if jac is None or jac is False else jac
+    if scheme not in SCHEMES:
+        raise ValueError(f"{name}: jac must be a callable, None or one of "
+                         f"{', '.join(map(repr, SCHEMES))}; got {jac!r}")
+    lo, hi = (None, None) if box is None else (box.lo, box.hi)
+
+    def jacobian(x):
+        value = fun(x) if scheme != "cs" else np.asarray(fun(x)).real
+        return approx_jacobian(fun, x, value, scheme, lo=lo, hi=hi)
+
+    return jacobian
 
 
 def _dense(a):

@@ -3,32 +3,44 @@
 import math
 
 import numpy as np
+from scipy.optimize import LinearConstraint, NonlinearConstraint
 
 from .._status import StepStatus
-from .._validation import as_float_vector
 from ..operators import HessianVectorProduct, as_operator
 from ..subproblems import METHODS, solve_subproblem
 from ._bounds import as_box, feasible_start, tron_step
+from ._callback import as_callback
 from ._constraints import ConstraintSet
+from ._display import IterationLog
 from ._lagrangian import augmented_lagrangian
 from ._model import HessianModel
+from ._objective import Objective
 from ._options import TrustRegionOptions
 from ._result import MinimizeStatus, Result
 
 _TRON_RTOL = 0.1
 # Methods that take an inexact, forcing-sequence tolerance from the outer loop.
 _INEXACT = ("steihaug", "gltr")
+_EPS = np.finfo(np.float64).eps
 # Predicted decreases below this multiple of eps·|f| cannot be measured in f.
-_NOISE = 16.0 * np.finfo(np.float64).eps
+_NOISE = 16.0 * _EPS
 _TINY = np.finfo(np.float64).tiny
 # Below the noise, a step is taken only if it cuts the stationarity measure by this factor.
 _GRADIENT_PROGRESS = 0.5
 # The subproblem tolerance used to confirm that the model predicts no decrease.
 _TIGHT_RTOL = 1e-10
+# When no representable step decreases f, x is a minimiser to rounding only if the
+# relative gradient is at most this. At a minimiser x* of f with relative rounding error
+# u, f stops decreasing at a distance d with ½B·d² ≈ u|f|, where the gradient is B·d ≈
+# √(2uB|f|); relative to |f|/|x| that is √(2u·B|x|²/|f|), about u^(1/4) for a curvature
+# B|x|²/|f| as large as u^(-1/2). An inconsistent gradient (a wrong jac) is O(1) there.
+_ROUNDING_STATIONARITY = _EPS ** 0.25
+# The radius never grows past this: x + s must stay representable.
+_MAX_RADIUS = 1e300
 
 
-def minimize(fun, x0, args=(), *, jac=None, hess=None, hessp=None, method="steihaug",
-             bounds=None, constraints=(), callback=None, options=None) -> Result:
+def minimize(fun, x0, args=(), method="steihaug", jac=None, hess=None, hessp=None,
+             bounds=None, constraints=(), tol=None, callback=None, options=None) -> Result:
     """Minimise f(x) by a trust-region method (Conn, Gould & Toint 2000, Alg. 6.1.1).
 
     Each iteration builds the model m(s) = f + gᵀs + ½ sᵀBs at the current point, solves
@@ -39,24 +51,36 @@ def minimize(fun, x0, args=(), *, jac=None, hess=None, hessp=None, method="steih
     convergence with exact Hessian products without oversolving far from the solution.
     The model and the gradient are evaluated only at accepted points.
 
+    The arguments are scipy's, in scipy's order, so that a ``scipy.optimize.minimize``
+    call runs with this function swapped in (:func:`scipy_method` is the other way).
+
     Parameters
     ----------
     fun : callable
-        ``fun(x, *args) -> float``, or ``(float, gradient)`` with ``jac=True``.
-    x0 : array_like, shape (n,)
+        ``fun(x, *args) -> float`` (a numpy scalar or a one-element array will do), or
+        ``(float, gradient)`` with ``jac=True``. Every user function is given a copy of
+        x, so one that writes into its argument cannot change the iterate.
+    x0 : array_like, shape (n,) or scalar
     args : tuple
-    jac : callable or True
-        The gradient (required: trust-region methods are gradient methods).
-    hess : callable or scipy.optimize.HessianUpdateStrategy, optional
-        ``hess(x, *args)`` returning an array, sparse matrix or LinearOperator; or
-        ``BFGS()``/``SR1()`` for a quasi-Newton model (copied, not modified).
-    hessp : callable, optional
-        ``hessp(x, v, *args)``; without ``hess`` and ``hessp``, finite differences of
-        ``jac`` (forward, N&W §8.1).
+        Extra arguments; a single non-tuple object is passed as one argument, as scipy
+        does.
     method : str or callable
         "cauchy", "dogleg", "steihaug" (default), "gltr", "exact", or a callable
         ``method(g, B, radius) -> step`` whose result has ``s`` and
         ``predicted_reduction`` (and optionally ``on_boundary``), like :class:`Step`.
+        With bounds or constraints only "steihaug" is available (TRON's step).
+    jac : callable, True, None, or "2-point", "3-point", "cs"
+        The gradient; ``True`` if ``fun`` returns ``(f, gradient)``; otherwise finite
+        differences by that scheme (``None``: "2-point", as scipy), never evaluating
+        outside the bounds.
+    hess : callable, scipy.optimize.HessianUpdateStrategy, or "2-point", "3-point", "cs"
+        ``hess(x, *args)`` returning an array, sparse matrix or LinearOperator; or
+        ``BFGS()``/``SR1()`` for a quasi-Newton model (copied, not modified); or finite
+        differences of ``jac`` by that scheme (dense, inside the bounds).
+    hessp : callable, optional
+        ``hessp(x, v, *args)``. Without ``hess`` and ``hessp``: finite differences of
+        ``jac`` along each vector (forward, N&W §8.1), or ``BFGS()`` where the gradient
+        itself is a finite difference.
     bounds : scipy.optimize.Bounds or sequence of (lo, hi), optional
         Bound constraints (``None`` or ±inf for none). The step is then TRON's (Lin & Moré
         1999): the generalised Cauchy point along the projected-gradient path, Steihaug–Toint
@@ -71,46 +95,66 @@ def minimize(fun, x0, args=(), *, jac=None, hess=None, hessp=None, method="steih
         TRON's step, so ``method`` must be "steihaug". Constraint Hessians (a
         NonlinearConstraint's callable ``hess``) are used with ``hess``/``hessp``;
         otherwise the subproblem Hessians are finite differences of their gradients.
-        The Result adds ``constraint_violation`` (max over the rows), the multipliers
-        ``eq_multipliers`` and ``ineq_multipliers`` (one per row in the stacked form
-        c_E(x) = 0, c_I(x) ≥ 0, in the order the constraints were given; a constraint
-        with both sides finite gives its lower-side rows, then its upper-side rows), ``kkt_residual``,
-        ``penalty`` and ``inner_iterations``. ``ctol`` in ``options`` is the accepted
-        violation; a penalty that grows past 1e12 stops with status INFEASIBLE, and
-        ``maxiter`` bounds the subproblem iterations of the whole run.
+        The Result adds ``constraint_violation`` (max over the rows; scipy's
+        ``constr_violation``), the multipliers ``eq_multipliers`` and
+        ``ineq_multipliers`` (one per row in the stacked form c_E(x) = 0, c_I(x) ≥ 0, in
+        the order the constraints were given; a constraint with both sides finite gives
+        its lower-side rows, then its upper-side rows), ``kkt_residual`` (scipy's
+        ``optimality``), ``penalty`` and ``outer_iterations``; ``nit`` (and scipy's
+        ``niter``) counts the trust-region iterations of all subproblems, which
+        ``maxiter`` bounds. ``ctol`` in ``options`` is the accepted violation; a penalty
+        that grows past 1e12 stops with status INFEASIBLE.
+    tol : float, optional
+        scipy's tolerance: sets ``gtol`` unless ``options`` gives it (scipy's trust-region
+        methods map it to their gtol too, which is absolute where ours is relative; see
+        :class:`TrustRegionOptions`).
     callback : callable, optional
-        ``callback(intermediate_result)`` after each iteration with a :class:`Result` of the
-        current state; raising ``StopIteration`` ends the run, as in scipy.
+        Called after each iteration in any of scipy's forms: ``callback(intermediate_result)``
+        (a single parameter of that name) with a :class:`Result` of the current state,
+        trust-constr's ``callback(xk, state)``, or ``callback(xk)``; raising
+        ``StopIteration`` ends the run (status CALLBACK), as does trust-constr's form
+        returning True.
     options : dict, optional
-        Fields of :class:`TrustRegionOptions`.
+        Fields of :class:`TrustRegionOptions`, in our names or scipy's.
 
     Returns
     -------
     Result
     """
+    options = dict(options or {})
+    if tol is not None:
+        options.setdefault("gtol", tol)
     opts = TrustRegionOptions.from_dict(options)
-    solve = _subproblem_solver(method)
-    x = as_float_vector(x0, "x0")
+    x = _initial_point(x0)
     n = x.shape[0]
+    args = args if isinstance(args, tuple) else (args,)
+    constrained = _has_constraints(constraints)
+    solve = _subproblem_solver(method, bounded=bounds is not None, constrained=constrained)
+    stop = as_callback(callback)
     box = None
-    if bounds is not None or constraints:
-        if method != "steihaug":
-            raise ValueError(f"with bounds the step is TRON's projected Steihaug-Toint step; "
-                             f"method must be 'steihaug', got {method!r}")
+    if bounds is not None or constrained:
         box = as_box(bounds, n) if bounds is not None else as_box([(None, None)] * n, n)
         x = feasible_start(x, box)
-    args = tuple(args)
-    evaluate, gradient, counts = _counted(fun, jac, args)
-    model = HessianModel(n, gradient, hess, hessp, args)
-    f = evaluate(x)
-    if not math.isfinite(f):
-        raise ValueError(f"fun(x0) is not finite: {f!r}")
-    g = gradient(x)
-    if g.shape != (n,) or not np.isfinite(g).all():
-        raise ValueError(f"jac(x0) must be a finite vector of shape ({n},)")
-    if constraints:
-        return _constrained(x, evaluate, gradient, counts, hess, hessp, args, box,
-                            ConstraintSet(constraints, x), opts, callback)
+    lo, hi = (None, None) if box is None else (box.lo, box.hi)
+    objective = Objective(fun, jac, args, lo=lo, hi=hi, rel_step=opts.finite_diff_rel_step)
+    model = HessianModel(objective, n, hess, hessp, args, lo=lo, hi=hi)
+    log = IterationLog(opts.disp)
+    f = objective.value(x)
+    g = objective.gradient(x) if math.isfinite(f) else np.full(n, np.nan)
+    if g.shape != (n,):
+        raise ValueError(f"jac(x0) must be a vector of shape ({n},), got shape {g.shape}")
+    if not (math.isfinite(f) and np.isfinite(g).all()):
+        # As scipy: a failed result, not an exception, since x0 itself is valid.
+        result = _result(x, f, g, 0, objective, model, opts.initial_radius,
+                         MinimizeStatus.NONFINITE_START, 0, box)
+        log.summary(result)
+        return result
+    if constrained:
+        result = _constrained(x, objective, hess, hessp, args, box,
+                              ConstraintSet(constraints, x, box), opts, stop)
+        log.summary(result)
+        return result
+    allvecs = [x.copy()] if opts.return_all else None
     gtol_absolute = opts.gtol * max(1.0, _stationarity(x, g, box))
     radius = opts.initial_radius
     nonfinite_trials = 0
@@ -121,14 +165,18 @@ def minimize(fun, x0, args=(), *, jac=None, hess=None, hessp=None, method="steih
                 and _relative_stationarity(x, f, g, box) <= opts.gtol:
             status = MinimizeStatus.GTOL
             break
+        if f <= opts.f_unbounded:
+            status = MinimizeStatus.UNBOUNDED
+            break
         if nit >= opts.maxiter:
             status = MinimizeStatus.MAXITER
             break
-        if opts.max_nfev is not None and counts["nfev"] >= opts.max_nfev:
+        if opts.max_nfev is not None and objective.nfev >= opts.max_nfev:
             status = MinimizeStatus.MAX_NFEV
             break
         if radius < opts.xtol * (1.0 + float(np.linalg.norm(x))):
-            status = MinimizeStatus.NONFINITE if nonfinite_trials else MinimizeStatus.XTOL
+            status = (MinimizeStatus.NONFINITE if nonfinite_trials
+                      else _at_rounding(MinimizeStatus.XTOL, x, f, g, box))
             break
         nit += 1
         B = model.at(x, g)
@@ -140,69 +188,108 @@ def minimize(fun, x0, args=(), *, jac=None, hess=None, hessp=None, method="steih
             step = _model_step(solve, g, B, radius, x, box, tight=True)
         s, predicted = step.s, float(step.predicted_reduction)
         on_boundary = bool(getattr(step, "on_boundary", False))
+        ratio = math.nan
         if getattr(step, "status", None) is StepStatus.NONFINITE:
             # A non-finite Hessian product: the step is not trusted, the radius shrinks.
             nonfinite_trials += 1
             radius *= opts.shrink_factor
-            continue
-        if not predicted > noise:
+        elif not predicted > noise:
             if on_boundary:
                 radius *= opts.shrink_factor  # too small a region to measure progress in
-                continue
-            # The model's own minimiser predicts no decrease that f can measure. The
-            # gradient may still measure it: take the step if it cuts the stationarity
-            # measure by _GRADIENT_PROGRESS without raising f beyond rounding. Otherwise
-            # x is stationary to rounding (as at the end of MGH's Meyer problem, where
-            # scipy's trust-exact reports failure).
-            progress = _gradient_progress(x, f, g, s, box, evaluate, gradient, noise)
-            if progress is None:
-                status = MinimizeStatus.NO_PREDICTED_DECREASE
-                break
-            model.accepted(progress[0] - x, progress[2] - g)
-            x, f, g = progress
-            continue
-        # With bounds, project again: x + (P(y) - x) can miss P(y) by a rounding error.
-        x_trial = x + s if box is None else box.project(x + s)
-        f_trial = evaluate(x_trial)
-        if not math.isfinite(f_trial):
-            nonfinite_trials += 1
-            ratio = -math.inf
-        else:
-            ratio = (f - f_trial) / predicted
-        step_norm = float(np.linalg.norm(s))
-        if ratio >= opts.accept_threshold:
-            g_trial = gradient(x_trial)
-            if np.isfinite(g_trial).all():
-                model.accepted(x_trial - x, g_trial - g)
-                x, f, g = x_trial, f_trial, g_trial
             else:
+                # The model's own minimiser predicts no decrease that f can measure. The
+                # gradient may still measure it: take the step if it cuts the
+                # stationarity measure by _GRADIENT_PROGRESS without raising f beyond
+                # rounding. Otherwise x is stationary to rounding (as at the end of MGH's
+                # Meyer problem, where scipy's trust-exact reports failure) — if the
+                # gradient agrees.
+                progress = _gradient_progress(x, f, g, s, box, objective, noise)
+                if progress is None:
+                    status = _at_rounding(MinimizeStatus.NO_PREDICTED_DECREASE, x, f, g, box)
+                    break
+                model.accepted(progress[0] - x, progress[2] - g)
+                x, f, g = progress
+        else:
+            # With bounds, project again: x + (P(y) - x) can miss P(y) by a rounding error.
+            x_trial = x + s if box is None else box.project(x + s)
+            if not np.isfinite(x_trial).all():
+                status = MinimizeStatus.UNBOUNDED  # the step overflowed
+                break
+            f_trial = objective.value(x_trial)
+            if not math.isfinite(f_trial):
                 nonfinite_trials += 1
                 ratio = -math.inf
-        if ratio < opts.shrink_threshold:
-            radius = opts.shrink_factor * min(radius, step_norm)
-        elif ratio >= opts.expand_threshold and on_boundary:
-            radius = min(opts.expand_factor * radius, opts.max_radius)
-        if callback is not None:
-            try:
-                callback(_result(x, f, g, nit, counts, model, radius, None, nonfinite_trials))
-            except StopIteration:
-                status = MinimizeStatus.CALLBACK
-                break
-    return _result(x, f, g, nit, counts, model, radius, status, nonfinite_trials)
+            else:
+                ratio = (f - f_trial) / predicted
+            step_norm = float(np.linalg.norm(s))
+            if ratio >= opts.accept_threshold:
+                g_trial = objective.gradient(x_trial)
+                if np.isfinite(g_trial).all():
+                    model.accepted(x_trial - x, g_trial - g)
+                    x, f, g = x_trial, f_trial, g_trial
+                else:
+                    nonfinite_trials += 1
+                    ratio = -math.inf
+            if ratio < opts.shrink_threshold:
+                radius = opts.shrink_factor * min(radius, step_norm)
+            elif ratio >= opts.expand_threshold and on_boundary:
+                radius = min(opts.expand_factor * radius, opts.max_radius, _MAX_RADIUS)
+        log.iteration(nit, f, _stationarity(x, g, box), radius, ratio)
+        if allvecs is not None:
+            allvecs.append(x.copy())
+        if stop is not None and stop(_result(x, f, g, nit, objective, model, radius, None,
+                                             nonfinite_trials, box)):
+            status = MinimizeStatus.CALLBACK
+            break
+    result = _result(x, f, g, nit, objective, model, radius, status, nonfinite_trials, box)
+    if allvecs is not None:
+        result["allvecs"] = allvecs
+    log.summary(result)
+    return result
 
 
-def _gradient_progress(x, f, g, s, box, evaluate, gradient, noise):
+def _initial_point(x0):
+    """x₀ as a new 1-D float array: a scalar is a vector of one, as in scipy."""
+    try:
+        x = np.atleast_1d(np.array(x0, dtype=np.float64))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"x0 must be an array of real numbers: {exc}") from None
+    if x.ndim != 1:
+        raise ValueError(f"x0 must be one-dimensional, got an array of shape {x.shape}")
+    if x.size == 0:
+        raise ValueError("x0 must not be empty")
+    if not np.isfinite(x).all():
+        raise ValueError("x0 contains non-finite values (NaN or infinity)")
+    return x
+
+
+def _has_constraints(constraints):
+    """Whether ``constraints`` holds any constraint (a single one, or a non-empty list)."""
+    if isinstance(constraints, (dict, LinearConstraint, NonlinearConstraint)):
+        return True
+    return constraints is not None and len(constraints) > 0
+
+
+def _at_rounding(status, x, f, g, box):
+    """``status`` (a success) when no representable step decreases f and the gradient is
+    small to rounding (:data:`_ROUNDING_STATIONARITY`); NO_PROGRESS otherwise."""
+    if _relative_stationarity(x, f, g, box) <= _ROUNDING_STATIONARITY:
+        return status
+    return MinimizeStatus.NO_PROGRESS
+
+
+def _gradient_progress(x, f, g, s, box, objective, noise):
     """``(x₊, f₊, g₊)`` when a step too small for f to judge still makes progress: the
     stationarity measure falls by _GRADIENT_PROGRESS and f rises by no more than rounding;
     otherwise None. On a quadratic the gradient at the model's minimiser is exact where
     differences of f are pure noise, which is where augmented Lagrangian subproblems with
     large penalties end."""
     x_trial = x + s if box is None else box.project(x + s)
-    g_trial = gradient(x_trial)
+    g_trial = objective.gradient(x_trial)
     if not (np.isfinite(g_trial).all() and _stationarity(x_trial, g_trial, box)
             <= _GRADIENT_PROGRESS * _stationarity(x, g, box)):
         return None
-    f_trial = evaluate(x_trial)
+    f_trial = objective.value(x_trial)
     return (x_trial, f_trial, g_trial) if f_trial <= f + noise else None
 
 
@@ -222,7 +309,16 @@ def _stationarity(x, g, box):
     return float(np.abs(measure).max())
 
 
-def _subproblem_solver(method):
+def _subproblem_solver(method, *, bounded, constrained):
+    """``solve(g, B, radius, tight)``; with bounds or constraints only "steihaug" (TRON's
+    step, built on it) is available, and the error says so."""
+    if bounded or constrained:
+        if method != "steihaug":
+            what = "constraints" if constrained else "bounds"
+            raise ValueError(f"with {what} the only method available is 'steihaug' (TRON's "
+                             f"projected Steihaug-Toint step); got {method!r}. Without "
+                             f"bounds or constraints: 'cauchy', 'dogleg', 'steihaug', "
+                             f"'gltr', 'exact' or a callable")
     if callable(method):
         return lambda g, B, radius, tight: method(g, B, radius)
     if method not in METHODS or method == "natural":
@@ -254,58 +350,29 @@ def _forcing(gradient_norm):
     return min(0.5, math.sqrt(gradient_norm))
 
 
-def _counted(fun, jac, args):
-    """f and ∇f with evaluation counts; ``jac=True`` evaluates both once per point."""
-    counts = {"nfev": 0, "njev": 0}
-    if jac is True:
-        cache = {}
-
-        def evaluate(x):
-            counts["nfev"] += 1
-            value, grad = fun(x, *args)
-            cache["x"], cache["g"] = x.copy(), np.asarray(grad, dtype=np.float64).reshape(-1)
-            return float(value)
-
-        def gradient(x):
-            if "x" in cache and np.array_equal(cache["x"], x):
-                return cache["g"].copy()
-            evaluate(x)
-            return cache["g"].copy()
-    elif callable(jac):
-        def evaluate(x):
-            counts["nfev"] += 1
-            return float(fun(x, *args))
-
-        def gradient(x):
-            counts["njev"] += 1
-            return np.asarray(jac(x, *args), dtype=np.float64).reshape(-1)
-    else:
-        raise ValueError("jac is required: pass the gradient as a callable, or jac=True when "
-                         "fun returns (f, gradient)")
-    return evaluate, gradient, counts
-
-
-def _result(x, f, g, nit, counts, model, radius, status, nonfinite_trials):
+def _result(x, f, g, nit, objective, model, radius, status, nonfinite_trials, box):
     """A Result of the current state; ``status`` None for an intermediate one."""
-    result = Result(x=x.copy(), fun=f, jac=g.copy(), nit=nit, nfev=counts["nfev"],
-                    njev=counts["njev"], nhev=model.hessian_evaluations,
-                    trust_radius=radius, nonfinite_trials=nonfinite_trials)
+    result = Result(x=x.copy(), fun=f, jac=g.copy(), nit=nit, niter=nit, nfev=objective.nfev,
+                    njev=objective.njev, nhev=model.hessian_evaluations,
+                    optimality=_stationarity(x, g, box),
+                    trust_radius=radius, tr_radius=radius,
+                    nonfinite_trials=nonfinite_trials)
     if status is not None:
         result.update(status=status, success=status.success, message=status.message)
     return result
 
 
-def _constrained(x, evaluate, gradient, counts, hess, hessp, args, box, constraints, opts,
-                 callback):
+def _constrained(x, objective, hess, hessp, args, box, constraints, opts, stop):
     """General constraints: the augmented Lagrangian loop, each subproblem solved by this
-    driver with bounds; the Result adds the violation, multipliers and KKT residual."""
+    driver with bounds; the Result adds the violation, multipliers and KKT residual, each
+    also under scipy's trust-constr name."""
     hessian_calls = 0
 
     def counted(function):
-        def call(*arguments):
+        def call(z, *rest):
             nonlocal hessian_calls
             hessian_calls += 1
-            return function(*arguments, *args)
+            return function(z.copy(), *(v.copy() for v in rest), *args)
         return call
 
     if callable(hessp):
@@ -314,13 +381,15 @@ def _constrained(x, evaluate, gradient, counts, hess, hessp, args, box, constrai
     elif callable(hess):
         def objective_hessian(z):
             return as_operator(counted(hess)(z), z.shape[0], name="hess(x)")
-    else:  # a quasi-Newton strategy or nothing: the subproblems difference gradients
+    else:  # a quasi-Newton strategy, a difference scheme or nothing: differences
         objective_hessian = None
-    x, info = augmented_lagrangian(minimize, evaluate, gradient, objective_hessian, x, box,
-                                   constraints, opts, callback)
+    x, info = augmented_lagrangian(minimize, objective.value, objective.gradient,
+                                   objective_hessian, x, box, constraints, opts, stop)
     status = info.pop("status")
-    info["nhev"] = hessian_calls  # calls of the user's hess or hessp
-    f = evaluate(x)
-    return Result(x=x, fun=f, jac=gradient(x), nfev=counts["nfev"], njev=counts["njev"],
-                  status=status, success=status.success, message=status.message,
-                  trust_radius=math.nan, nonfinite_trials=0, **info)
+    f = objective.value(x)
+    return Result(x=x, fun=f, jac=objective.gradient(x), nfev=objective.nfev,
+                  njev=objective.njev, nhev=hessian_calls, status=status,
+                  success=status.success, message=status.message, trust_radius=math.nan,
+                  tr_radius=math.nan, nonfinite_trials=0, niter=info["nit"],
+                  constr_violation=info["constraint_violation"],
+                  optimality=info["kkt_residual"], **info)

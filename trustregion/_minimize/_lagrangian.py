@@ -24,7 +24,7 @@ _DENSE_MAX = 50
 
 
 def augmented_lagrangian(minimize, fun, grad, hessian, x0, box, constraints: ConstraintSet,
-                         opts, callback=None):
+                         opts, stop=None):
     """min f(x) s.t. c_E(x) = 0, c_I(x) ≥ 0, lo ≤ x ≤ hi.
 
     Inequalities get slacks t ≥ 0 (c_I(x) - t = 0), so every subproblem is the
@@ -34,6 +34,8 @@ def augmented_lagrangian(minimize, fun, grad, hessian, x0, box, constraints: Con
     onto λ_I ≥ 0) when the violation fell below η, and otherwise the penalty μ grows
     (N&W Alg. 17.4). ``hessian(x)`` is the objective's Hessian as a
     :class:`SymmetricOperator`, or None; the subproblems then difference gradients.
+    ``stop(intermediate_result)``, if given, runs after each outer iteration and ends the
+    run by returning True.
     """
     n, m_eq, m_ineq = x0.shape[0], constraints.m_eq, constraints.m_ineq
     lo = np.concatenate([box.lo, np.zeros(m_ineq)])
@@ -46,10 +48,12 @@ def augmented_lagrangian(minimize, fun, grad, hessian, x0, box, constraints: Con
     g0 = grad(x)
     kkt_tol = opts.gtol * max(1.0, float(np.abs(g0).max()))
     status, nit, inner_iterations, evaluations = MinimizeStatus.MAXITER, 0, 0, 0
-    # The subproblems run with the caller's radius and ratio-test options; gtol, maxiter
-    # and max_nfev are set per subproblem below, ctol has no meaning there.
+    # The subproblems run with the caller's radius, ratio-test and difference options;
+    # gtol, maxiter and max_nfev are set per subproblem below, ctol has no meaning there,
+    # and what is displayed or kept is the outer loop's.
     inner_options = {name: value for name, value in asdict(opts).items()
-                     if name not in ("gtol", "maxiter", "max_nfev", "ctol")}
+                     if name not in ("gtol", "maxiter", "max_nfev", "ctol", "disp",
+                                     "return_all")}
 
     def split(z):
         return z[:n], z[n:]
@@ -142,18 +146,18 @@ def augmented_lagrangian(minimize, fun, grad, hessian, x0, box, constraints: Con
         if opts.max_nfev is not None and evaluations >= opts.max_nfev:
             status = MinimizeStatus.MAX_NFEV
             break
-        if callback is not None:
-            try:
-                callback(Result(x=split(z)[0].copy(), fun=fun(split(z)[0]), nit=nit,
-                                constraint_violation=violation, penalty=mu))
-            except StopIteration:
-                status = MinimizeStatus.CALLBACK
-                break
+        if stop is not None and stop(Result(x=split(z)[0].copy(), fun=fun(split(z)[0]),
+                                            nit=inner_iterations, niter=inner_iterations,
+                                            outer_iterations=nit, penalty=mu,
+                                            constraint_violation=violation,
+                                            constr_violation=violation)):
+            status = MinimizeStatus.CALLBACK
+            break
     x = split(z)[0]
     c_eq, c_ineq = constraints.values(x)
     violation = max(float(np.abs(c_eq).max()) if c_eq.size else 0.0,
                     float(np.maximum(-c_ineq, 0.0).max()) if c_ineq.size else 0.0)
-    return x, {"nit": nit, "inner_iterations": inner_iterations,
+    return x, {"nit": inner_iterations, "outer_iterations": nit,
                "constraint_violation": violation,
                "eq_multipliers": lam[:m_eq].copy(), "ineq_multipliers": lam[m_eq:].copy(),
                "kkt_residual": _kkt_residual(x, grad, constraints, lam, box, m_eq),

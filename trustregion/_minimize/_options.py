@@ -1,8 +1,28 @@
 """The trust-region driver's options: every constant named, validated and justified."""
 
 import math
+import numbers
+import operator
 from dataclasses import dataclass, fields
 from typing import Optional
+
+# scipy's spellings of our options (trust-ncg & co., and trust-constr's).
+SCIPY_ALIASES = {
+    "initial_trust_radius": "initial_radius",
+    "initial_tr_radius": "initial_radius",
+    "max_trust_radius": "max_radius",
+    "eta": "accept_threshold",
+    "verbose": "disp",
+}
+# Options of scipy's trust-region methods that have no counterpart here, accepted and
+# ignored so that a scipy call runs unchanged: how hard trust-krylov and trust-exact solve
+# their subproblems (ours solve to the forcing tolerance), scipy's parallel finite
+# differences, and the tuning of trust-constr's barrier and SQP internals.
+SCIPY_IGNORED = frozenset({
+    "inexact", "subproblem_maxiter", "workers", "barrier_tol", "initial_barrier_parameter",
+    "initial_barrier_tolerance", "initial_constr_penalty", "factorization_method",
+    "sparse_jacobian",
+})
 
 
 @dataclass(frozen=True)
@@ -37,14 +57,32 @@ class TrustRegionOptions:
         gradient, a large constant in f); scipy's absolute 1e-4 stops early on
         small-scaled problems and never on large ones.
     xtol : float
-        Stop when Δ < xtol · (1 + ‖x‖) (default 1e-14): no representable progress.
-    maxiter : int
-        Iterations (default 1000).
+        Stop when Δ < xtol · (1 + ‖x‖) (default 1e-14): no representable progress. This
+        is success only where the gradient is small too (see :class:`MinimizeStatus`).
+    maxiter : int or float
+        Iterations (default 1000). As in scipy's loops, the run stops once the count
+        reaches it, so a float such as 2.5 allows 3 and ``inf`` none.
     max_nfev : int or None
         Function-evaluation budget (default none).
     ctol : float
         With general constraints: the largest constraint violation accepted at a solution
         (default 1e-8).
+    f_unbounded : float
+        Stop with status UNBOUNDED once f falls below it (default -1e300): f is then taken
+        to be unbounded below, as it is when x + s overflows.
+    finite_diff_rel_step : float or None
+        The relative step of finite-difference gradients and Hessians (default: √u for
+        "2-point" and "cs", u^(1/3) for "3-point"; u the machine epsilon).
+    disp : bool
+        Print one line per iteration and a final summary; a run that fails also warns
+        (RuntimeWarning), as scipy's methods do.
+    return_all : bool
+        Keep every iterate in the result's ``allvecs`` (x₀ first).
+
+    :meth:`from_dict` also takes scipy's spellings (``initial_trust_radius``,
+    ``initial_tr_radius``, ``max_trust_radius``, ``eta``, ``verbose``), treats ``None`` as
+    the default, and accepts and ignores the options of scipy's trust-region methods
+    that have no counterpart here (:data:`SCIPY_IGNORED`).
     """
 
     initial_radius: float = 1.0
@@ -56,9 +94,13 @@ class TrustRegionOptions:
     expand_factor: float = 2.0
     gtol: float = 1e-8
     xtol: float = 1e-14
-    maxiter: int = 1000
+    maxiter: float = 1000
     max_nfev: Optional[int] = None
     ctol: float = 1e-8
+    f_unbounded: float = -1e300
+    finite_diff_rel_step: Optional[float] = None
+    disp: bool = False
+    return_all: bool = False
 
     def __post_init__(self):
         if not (self.initial_radius > 0 and math.isfinite(self.initial_radius)):
@@ -77,20 +119,36 @@ class TrustRegionOptions:
         for name in ("gtol", "xtol", "ctol"):
             if not getattr(self, name) >= 0.0:
                 raise ValueError(f"{name} must be non-negative, got {getattr(self, name)!r}")
-        if isinstance(self.maxiter, bool) or not isinstance(self.maxiter, int) \
-                or self.maxiter < 0:
-            raise ValueError(f"maxiter must be a non-negative integer, got {self.maxiter!r}")
-        if self.max_nfev is not None and (not isinstance(self.max_nfev, int)
-                                          or self.max_nfev < 1):
-            raise ValueError(f"max_nfev must be a positive integer, got {self.max_nfev!r}")
+        if isinstance(self.maxiter, bool) or not isinstance(self.maxiter, numbers.Real) \
+                or not self.maxiter >= 0:
+            raise ValueError(f"maxiter must be a non-negative number, got {self.maxiter!r}")
+        if self.max_nfev is not None:
+            try:
+                if isinstance(self.max_nfev, bool) or operator.index(self.max_nfev) < 1:
+                    raise TypeError
+            except TypeError:
+                raise ValueError(f"max_nfev must be a positive integer, "
+                                 f"got {self.max_nfev!r}") from None
+        if math.isnan(self.f_unbounded):
+            raise ValueError("f_unbounded must be a number, not NaN")
+        if self.finite_diff_rel_step is not None \
+                and not (0.0 < self.finite_diff_rel_step < 1.0):
+            raise ValueError(f"finite_diff_rel_step must lie in (0, 1), "
+                             f"got {self.finite_diff_rel_step!r}")
 
     @classmethod
     def from_dict(cls, options):
-        """Options from a dict; unknown keys are refused by name."""
-        options = dict(options or {})
+        """Options from a dict, in our names or scipy's; unknown keys are refused by name."""
         known = {f.name for f in fields(cls)}
-        unknown = sorted(set(options) - known)
-        if unknown:
-            raise ValueError(f"unknown option(s) {', '.join(unknown)}; the options are: "
-                             f"{', '.join(sorted(known))}")
-        return cls(**options)
+        given = {}
+        for key, value in dict(options or {}).items():
+            name = SCIPY_ALIASES.get(key, key)
+            if value is None or key in SCIPY_IGNORED:
+                continue
+            if name not in known:
+                raise ValueError(f"unknown option {key!r}; the options are: "
+                                 f"{', '.join(sorted(known | set(SCIPY_ALIASES)))}")
+            if name in given:
+                raise ValueError(f"option {name!r} given twice (as {key!r} too)")
+            given[name] = bool(value) if name in ("disp", "return_all") else value
+        return cls(**given)

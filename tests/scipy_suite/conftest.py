@@ -1,0 +1,153 @@
+"""Run scipy's own tests of its trust-region methods against trustregion.
+
+The test modules are imported from the installed scipy (``scipy/optimize/tests`` ships in
+its wheel), never copied. While a test runs, ``minimize`` — the name in the scipy test
+module and ``scipy.optimize.minimize`` — is replaced by a router that sends the
+trust-region methods to ours and every other method to scipy's own:
+
+========================  =====================================================
+scipy's method            ours
+========================  =====================================================
+``trust-ncg``             ``"steihaug"`` (Steihaug–Toint truncated CG)
+``trust-krylov``          ``"gltr"`` (the Lanczos method of Gould et al.)
+``trust-exact``           ``"exact"`` (Moré–Sorensen)
+``dogleg``                ``"dogleg"``
+``trust-constr``          ``"steihaug"``, with bounds TRON's step and with general
+                          constraints the augmented Lagrangian
+========================  =====================================================
+
+Every test runs twice, once per route a user can take: ``trustregion.minimize`` called
+directly, and ``scipy.optimize.minimize(method=trustregion.scipy_method(...))``. scipy's
+subproblem classes (``IterativeSubproblem``, trlib's ``KrylovQP``) are replaced by
+adapters over :func:`trustregion.solve_subproblem`.
+
+Of scipy's general ``minimize`` tests only those that can reach a trust-region method run
+(parametrised with one, or whose body names one); the rest test scipy's other methods.
+Every remaining difference is an expected failure listed in :data:`CONVENTIONS` with the
+documented convention it follows.
+"""
+
+import inspect
+import re
+import sys
+
+import numpy as np
+import pytest
+import scipy.optimize
+
+import trustregion as tr
+
+SCIPY_TO_OURS = {
+    "trust-ncg": "steihaug",
+    "trust-krylov": "gltr",
+    "trust-exact": "exact",
+    "dogleg": "dogleg",
+    "trust-constr": "steihaug",
+}
+_SCIPY_MINIMIZE = scipy.optimize.minimize
+_SCIPY_MODULES = ("scipy.optimize.tests.test_trustregion",
+                  "scipy.optimize.tests.test_optimize",
+                  "scipy.optimize.tests.test_minimize_constrained")
+# Each remaining difference: a pattern of test ids, the documented convention it
+# follows, and whether the outcome is exact (strict: an unexpected pass fails the run) or
+# depends on rounding at the 1e-8 level (not strict, so that no CPU or BLAS decides).
+CONVENTIONS = [
+    (r"test_callback_stopiteration\[.*trust-constr\]", True,
+     "status numbers: a callback's StopIteration is status 99 (MinimizeStatus.CALLBACK) "
+     "for every method, as in scipy's other methods; scipy's trust-constr alone uses 3"),
+    (r"test_finite_differences_hess\[", True,
+     "without hess or hessp our methods difference the gradient (trustregion.minimize's "
+     "hessp: N&W §8.1) where scipy's trust-ncg, trust-krylov, dogleg and trust-exact "
+     "raise ValueError"),
+    (r"test_gh20665_too_many_constraints\[", True,
+     "more equality constraints than variables are accepted: the augmented Lagrangian "
+     "factorises nothing, so a consistent degenerate system is solved; scipy's "
+     "trust-constr refuses it for its null-space factorisation"),
+    (r"test_issue_9044\[", True,
+     "a stationary x0 ends with nit = 0: the gradient test runs before the first "
+     "iteration (scipy's trust-ncg does the same; its trust-constr takes one step)"),
+    (r"test_args\[|test_list_of_problems\[.*-prob4\]", False,
+     "scipy's MaratosTestArgs and MaratosGradInFunc give the constraint x0² + x1² the "
+     "Jacobian (4x0, 4x1), twice the true one; with derivatives that disagree the "
+     "augmented Lagrangian does not converge, and says so (MAXITER, success False)"),
+    (r"test_list_of_problems\[.*-prob(3|10)\]", False,
+     "our gtol is relative: GTOL stops at a KKT residual of gtol·max(1, ‖∇f(x0)‖∞) "
+     "(TrustRegionOptions.gtol), which scipy's assertion optimality < 1e-8 exceeds on "
+     "Maratos with a differenced Jacobian and on IneqRosenbrock (‖∇f(x0)‖∞ = 215)"),
+]
+_MARKERS = ("slow", "xslow", "xfail_on_32bit", "fail_slow(duration)", "thread_unsafe",
+            "parallel_threads_limit(n)", "iterations(n)", "timeout(seconds)",
+            "array_api_backends", "skip_xp_backends(backends)",
+            "xfail_xp_backends(backends)")
+
+
+def pytest_configure(config):
+    for marker in _MARKERS:
+        config.addinivalue_line("markers", f"{marker}: scipy's marker, for its own tests")
+
+
+@pytest.fixture
+def num_parallel_threads():
+    """scipy's fixture for its thread-parallel runs; here every test runs in one thread."""
+    return 1
+
+
+def _router(route):
+    def minimize(fun, x0, args=(), method=None, jac=None, hess=None, hessp=None,
+                 bounds=None, constraints=(), tol=None, callback=None, options=None):
+        ours = SCIPY_TO_OURS.get(method.lower()) if isinstance(method, str) else None
+        if ours is None:
+            return _SCIPY_MINIMIZE(fun, x0, args, method, jac, hess, hessp, bounds,
+                                   constraints, tol, callback, options)
+        if route == "scipy":
+            return _SCIPY_MINIMIZE(fun, x0, args, tr.scipy_method(ours), jac, hess, hessp,
+                                   bounds, constraints, tol, callback, options)
+        return tr.minimize(fun, x0, args, ours, jac, hess, hessp, bounds, constraints, tol,
+                           callback, options)
+    return minimize
+
+
+@pytest.fixture(params=["direct", "scipy"], autouse=True)
+def route(request, monkeypatch):
+    """Send scipy's trust-region methods to ours, by one of the two routes."""
+    router = _router(request.param)
+    monkeypatch.setattr(scipy.optimize, "minimize", router)
+    for name in _SCIPY_MODULES:
+        module = sys.modules.get(name)
+        if module is not None and getattr(module, "minimize", None) is _SCIPY_MINIMIZE:
+            monkeypatch.setattr(module, "minimize", router)
+    return request.param
+
+
+def _names_a_trust_method(item):
+    """Whether the test can reach a trust-region method: parametrised with one, or (not
+    parametrised by method) naming one, or the list of all methods, in its body."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    method = params.get("method")
+    if isinstance(method, str):
+        return method.lower() in SCIPY_TO_OURS
+    try:
+        source = inspect.getsource(item.function)
+    except (OSError, TypeError):
+        return True
+    return "MINIMIZE_METHODS" in source or any(m in source for m in SCIPY_TO_OURS)
+
+
+def pytest_collection_modifyitems(config, items):
+    here = str(config.rootpath / "tests" / "scipy_suite")
+    keep, drop = [], []
+    for item in items:
+        if not str(item.path).startswith(here):
+            keep.append(item)
+            continue
+        if not _names_a_trust_method(item):
+            drop.append(item)
+            continue
+        for pattern, strict, reason in CONVENTIONS:
+            if re.search(pattern, item.nodeid):
+                item.add_marker(pytest.mark.xfail(reason=reason, strict=strict))
+                break
+        keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
