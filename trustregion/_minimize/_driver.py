@@ -178,8 +178,11 @@ def minimize(fun, x0, args=(), method="steihaug", jac=None, hess=None, hessp=Non
             status = (MinimizeStatus.NONFINITE if nonfinite_trials
                       else _at_rounding(MinimizeStatus.XTOL, x, f, g, box))
             break
-        nit += 1
         B = model.at(x, g)
+        if B is None:
+            status = MinimizeStatus.NONFINITE  # hess(x) itself is not finite
+            break
+        nit += 1
         step = _model_step(solve, g, B, radius, x, box, tight=False)
         noise = _NOISE * abs(f) + _TINY
         if step.predicted_reduction <= noise and not getattr(step, "on_boundary", False):

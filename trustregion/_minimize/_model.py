@@ -3,6 +3,7 @@
 import copy
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.optimize import BFGS, HessianUpdateStrategy
 
 from ..operators import (FiniteDifferenceHessian, HessianVectorProduct, SymmetricOperator,
@@ -53,7 +54,8 @@ class HessianModel:
         return self._hessp(x.copy(), v.copy(), *args)
 
     def at(self, x, g):
-        """The model Hessian at the accepted point x, where ∇f(x) = g."""
+        """The model Hessian at the accepted point x, where ∇f(x) = g; None when the user's
+        stored ``hess(x)`` holds a non-finite value (no step can fix that)."""
         if self._strategy is not None:
             return as_operator(self._strategy.get_matrix(), self.n, name="hess")
         if self._scheme is not None:
@@ -62,7 +64,12 @@ class HessianModel:
             return as_operator(0.5 * (H + H.T), self.n, name="hess")
         if self._hess is not None:
             self.hessian_evaluations += 1
-            return as_operator(self._hess(x.copy(), *self._args), self.n, name="hess(x)")
+            H = self._hess(x.copy(), *self._args)
+            stored = H.data if sp.issparse(H) else H
+            if isinstance(stored, (np.ndarray, list, float, int)) \
+                    and not np.isfinite(np.asarray(stored, dtype=float)).all():
+                return None
+            return as_operator(H, self.n, name="hess(x)")
         if self._hessp is not None:
             return HessianVectorProduct(self._counted_hessp, x, self._args)
         # The objective's gradient already has the arguments bound and counts itself.
