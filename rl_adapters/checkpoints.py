@@ -1,0 +1,76 @@
+"""Agent checkpoints on disk: a numpy ``.npz`` archive of float arrays plus one JSON
+string, read as untrusted data.
+
+Reading never unpickles (``allow_pickle=False``), and every way a file can fail to be a
+checkpoint — not an archive, a single ``.npy`` array, an archive of other things, a
+missing entry, metadata that is not a JSON object, an array that is not numeric or not
+finite — is a ``ValueError`` that names the file. What the entries must *mean* (shapes
+that fit the environment, the hyper-parameters an agent takes) is checked by the agent.
+"""
+
+import json
+import os
+import zipfile
+from typing import Dict, Sequence, Tuple
+
+import numpy as np
+
+META = "meta"
+
+
+def read_checkpoint(path, arrays: Sequence[str]) -> Tuple[dict, Dict[str, np.ndarray]]:
+    """(metadata, {name: float64 array}) of the checkpoint at ``path``, which must hold
+    ``meta`` (a JSON object) and every array in ``arrays``, each numeric and finite.
+
+    Raises
+    ------
+    FileNotFoundError
+        When there is no file at ``path``.
+    ValueError
+        Naming the file, when it is not such a checkpoint.
+    """
+    name = os.fspath(path)
+    try:
+        data = np.load(name, allow_pickle=False)
+    except FileNotFoundError:
+        raise
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        # numpy says "pickled data" about anything it cannot parse (a text file, say):
+        # what the user needs to know is that the file is not a checkpoint.
+        raise ValueError(f"{name}: not a checkpoint (not an .npz archive numpy can read: "
+                         f"{exc})") from None
+    if not isinstance(data, np.lib.npyio.NpzFile):
+        raise ValueError(f"{name}: not a checkpoint (a single array, not an .npz archive)")
+    with data:
+        missing = [k for k in (META, *arrays) if k not in data.files]
+        if missing:
+            raise ValueError(f"{name}: not a checkpoint of rl_adapters: no "
+                             f"{', '.join(missing)} in the archive")
+        try:
+            raw = {k: data[k] for k in (META, *arrays)}
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+            raise ValueError(f"{name}: an entry cannot be read without unpickling or is "
+                             f"damaged: {exc}") from None
+    return _metadata(raw.pop(META), name), {k: _finite(k, v, name) for k, v in raw.items()}
+
+
+def _metadata(array, name) -> dict:
+    if array.ndim != 0 or array.dtype.kind != "U":
+        raise ValueError(f"{name}: meta must be a JSON string, got an array of dtype "
+                         f"{array.dtype} and shape {array.shape}")
+    try:
+        meta = json.loads(str(array))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{name}: meta is not valid JSON: {exc}") from None
+    if not isinstance(meta, dict):
+        raise ValueError(f"{name}: meta must be a JSON object, got {type(meta).__name__}")
+    return meta
+
+
+def _finite(key, array, name) -> np.ndarray:
+    if array.dtype.kind not in "fiu":
+        raise ValueError(f"{name}: {key} must be a numeric array, got dtype {array.dtype}")
+    array = array.astype(np.float64)
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name}: {key} has non-finite entries")
+    return array

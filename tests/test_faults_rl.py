@@ -1,0 +1,173 @@
+"""Faults around the agents' checkpoints, learning runs and command lines: a checkpoint is
+untrusted data, a resumed run counts on from where it stopped, writes are atomic, a
+non-finite update is reported, and a bad command-line argument stops before any work."""
+
+import csv
+import json
+import os
+import zipfile
+
+import numpy as np
+import pytest
+
+gym = pytest.importorskip("gymnasium")
+
+from rl_adapters import NPG, TRPO, OnPolicyAgent  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory):
+    """A CartPole TRPO agent trained for one batch, saved from its id."""
+    path = tmp_path_factory.mktemp("checkpoint") / "agent.npz"
+    agent = TRPO("CartPole-v1", n_steps=32, seed=0)
+    agent.learn(64, progress_bar=False)
+    agent.save(path)
+    return path
+
+
+def _contents(path):
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    return json.loads(str(arrays.pop("meta"))), arrays
+
+
+def _forge(path, tmp_path, meta_change=None, **array_changes):
+    """A copy of the checkpoint at ``path`` with its metadata and arrays changed (an array
+    given as None is left out)."""
+    meta, arrays = _contents(path)
+    if meta_change is not None:
+        meta_change(meta)
+    arrays.update(array_changes)
+    arrays = {k: v for k, v in arrays.items() if v is not None}
+    forged = tmp_path / "forged.npz"
+    np.savez(forged, meta=np.array(json.dumps(meta)), **arrays)
+    return forged
+
+
+# -- a checkpoint is untrusted data ------------------------------------------------------
+
+def test_load_never_takes_a_log_path_from_the_checkpoint(checkpoint, tmp_path):
+    target = tmp_path / "elsewhere.csv"
+    forged = _forge(checkpoint, tmp_path,
+                    lambda meta: meta["hyperparameters"].update(log_path=str(target)))
+    with pytest.raises(ValueError, match=f"{forged}.*log_path"):
+        TRPO.load(forged)
+    assert not target.exists()
+    # a clean checkpoint loads with no log unless the caller asks for one
+    assert TRPO.load(checkpoint).log_path is None
+
+
+def test_load_refuses_an_environment_id_that_imports_a_module(checkpoint, tmp_path):
+    forged = _forge(checkpoint, tmp_path,
+                    lambda meta: meta.update(env_id="os:CartPole-v1"))
+    with pytest.raises(ValueError, match="pass env="):
+        TRPO.load(forged)
+    # the caller's own environment is fine
+    assert TRPO.load(forged, env=gym.make("CartPole-v1")).env_id == "CartPole-v1"
+
+
+def _with(index, value):
+    """The saved array with one entry replaced."""
+    def change(array):
+        array = array.astype(np.float64)
+        array[index] = value
+        return array
+    return change
+
+
+@pytest.mark.parametrize("key, change", [
+    ("policy_parameters", lambda a: a[:3]),
+    ("policy_parameters", _with(1, np.nan)),
+    ("value_parameters", lambda a: a.reshape(-1, 1)),
+    ("value_parameters", _with(0, np.inf)),
+    ("normalizer_mean", lambda a: a[:3]),
+    ("normalizer_mean", lambda a: np.array(["a", "b", "c", "d"])),
+    ("normalizer_var", _with(1, -1.0)),
+    ("normalizer_var", _with(1, np.inf)),
+    ("normalizer_count", lambda a: np.array(-5.0)),
+    ("normalizer_count", lambda a: np.array(np.nan)),
+    ("normalizer_clip", lambda a: np.array(0.0)),
+])
+def test_load_checks_every_array(checkpoint, tmp_path, key, change):
+    _, arrays = _contents(checkpoint)
+    forged = _forge(checkpoint, tmp_path, **{key: change(arrays[key])})
+    with pytest.raises(ValueError, match=f"{forged}.*{key}"):
+        TRPO.load(forged)
+
+
+@pytest.mark.parametrize("missing", ["meta", "policy_parameters", "value_parameters",
+                                     "normalizer_var", "normalizer_count"])
+def test_load_names_a_missing_entry_and_the_file(checkpoint, tmp_path, missing):
+    if missing == "meta":
+        _, arrays = _contents(checkpoint)
+        forged = tmp_path / "forged.npz"
+        np.savez(forged, **arrays)
+    else:
+        forged = _forge(checkpoint, tmp_path, **{missing: None})
+    with pytest.raises(ValueError, match=f"{forged}.*{missing}"):
+        TRPO.load(forged)
+
+
+@pytest.mark.parametrize("meta_change, match", [
+    (lambda meta: meta.pop("num_timesteps"), "num_timesteps"),
+    (lambda meta: meta.update(num_timesteps=-3), "num_timesteps"),
+    (lambda meta: meta.update(iteration="many"), "iteration"),
+    (lambda meta: meta.update(hyperparameters=[1, 2]), "hyperparameters"),
+    (lambda meta: meta["hyperparameters"].pop("gamma"), "gamma"),
+    (lambda meta: meta.update(env_id=7), "env_id"),
+])
+def test_load_checks_the_metadata(checkpoint, tmp_path, meta_change, match):
+    forged = _forge(checkpoint, tmp_path, meta_change)
+    with pytest.raises(ValueError, match=f"{forged}.*{match}"):
+        TRPO.load(forged)
+
+
+def test_load_says_which_file_is_not_a_checkpoint(tmp_path):
+    text = tmp_path / "notes.npz"
+    text.write_text("not a checkpoint\n")
+    other_zip = tmp_path / "other.npz"
+    with zipfile.ZipFile(other_zip, "w") as archive:
+        archive.writestr("readme.txt", "hello")
+    array = tmp_path / "array.npy"
+    np.save(array, np.zeros(3))
+    json_meta = tmp_path / "badjson.npz"
+    np.savez(json_meta, meta=np.array("{not json"))
+    for path in (text, other_zip, array, json_meta):
+        with pytest.raises(ValueError, match=str(path)):
+            OnPolicyAgent.load(path)
+
+
+def test_hyperparameters_saved_are_those_load_accepts():
+    for agent in (TRPO("CartPole-v1", n_envs=1), NPG("CartPole-v1", n_envs=1)):
+        assert sorted(agent.hyperparameters) == sorted(type(agent).HYPERPARAMETERS)
+
+
+# -- loading onto the caller's environment ------------------------------------------------
+
+def test_a_checkpoint_saved_from_an_id_loads_onto_an_env_instance(checkpoint):
+    saved = TRPO.load(checkpoint)
+    loaded = TRPO.load(checkpoint, env=gym.make("CartPole-v1"))
+    assert loaded.env.num_envs == 1 and saved.env.num_envs == 2
+    obs = np.random.default_rng(0).standard_normal((20, 4))
+    np.testing.assert_array_equal(loaded.predict(obs), saved.predict(obs))
+    loaded.learn(32, progress_bar=False)  # and it trains there
+
+
+@pytest.mark.parametrize("env, match", [
+    ("Acrobot-v1", "observations in a Box of shape \\(4,\\).*observation space is a Box "
+                   "of shape \\(6,\\)"),
+    ("MountainCarContinuous-v0", "observation"),
+    ("Pendulum-v1", "observation"),
+])
+def test_loading_onto_other_spaces_says_which_space_differs(checkpoint, env, match):
+    with pytest.raises(ValueError, match=match):
+        TRPO.load(checkpoint, env=gym.make(env))
+
+
+def test_loading_onto_other_actions_says_so(tmp_path):
+    agent = TRPO("MountainCarContinuous-v0", n_envs=1, n_steps=16)
+    agent.save(tmp_path / "car.npz")
+    # MountainCar-v0: the same observations, three discrete actions instead of a Box
+    with pytest.raises(ValueError, match="actions in a Box of shape \\(1,\\).*action space "
+                                         "is Discrete\\(3\\)"):
+        TRPO.load(tmp_path / "car.npz", env=gym.make("MountainCar-v0"))
