@@ -107,19 +107,34 @@ class OnPolicyAgent:
     # -- training -------------------------------------------------------------------------
 
     def learn(self, total_timesteps: int, callback: Optional[Callable] = None,
-              progress_bar: bool = True):
+              progress_bar: bool = True, reset_num_timesteps: bool = True):
         """Train for ``total_timesteps`` environment steps (rounded up to whole batches of
-        ``n_steps × n_envs``). ``callback(agent, row)`` runs after each iteration with its
-        log row; returning ``False`` stops training. Returns ``self``."""
+        ``n_steps × n_envs``); returns ``self``.
+
+        Parameters
+        ----------
+        total_timesteps : int
+            Steps to train now, whatever was trained before.
+        callback : callable, optional
+            ``callback(agent, row)`` runs after each iteration with its log row;
+            returning ``False`` stops training.
+        progress_bar : bool
+        reset_num_timesteps : bool
+            As in Stable-Baselines3: True (the default) starts a new run, counting steps
+            and iterations from 0 and writing the log afresh; False continues the run —
+            of this agent, or of a loaded one — counting on from ``num_timesteps`` and
+            appending to the log.
+        """
         total_timesteps = _positive(total_timesteps, "total_timesteps", integer=True)
         hp = self.hyperparameters
         if self._collector is None:
             self._collector = RolloutCollector(self.env, self.policy, self.normalizer
                                                if hp["normalize_obs"] else None,
                                                seed=hp["seed"])
+        if reset_num_timesteps:
+            self.num_timesteps, self.iteration = 0, 0
         batch = hp["n_steps"] * hp["n_envs"]
         total_timesteps = -(-total_timesteps // batch) * batch
-        # A second learn() continues the run, and its log.
         logger = IterationLogger(self.log_path, console=self.verbose > 0,
                                  append=self.iteration > 0)
         bar = _progress_bar(total_timesteps) if progress_bar else None
@@ -144,7 +159,8 @@ class OnPolicyAgent:
         timer = PhaseTimer()
         with timer.phase("sampling"):
             batch = self._collector.collect(hp["n_steps"], self.value)
-        self.num_timesteps = self._collector.total_steps
+        # Counted here, not by the collector: a loaded agent's collector starts at 0.
+        self.num_timesteps += batch.rewards.size
         advantages, returns = gae(batch.rewards, batch.values, batch.next_values,
                                   batch.terminated, batch.truncated, hp["gamma"],
                                   hp["gae_lambda"])

@@ -171,3 +171,40 @@ def test_loading_onto_other_actions_says_so(tmp_path):
     with pytest.raises(ValueError, match="actions in a Box of shape \\(1,\\).*action space "
                                          "is Discrete\\(3\\)"):
         TRPO.load(tmp_path / "car.npz", env=gym.make("MountainCar-v0"))
+
+
+# -- a loaded agent counts on -------------------------------------------------------------
+
+def _rows(path):
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_learn_after_load_trains_the_steps_asked_for(checkpoint):
+    """The checkpoint holds 64 steps; learn(64) is one more batch of 64, not two."""
+    loaded = TRPO.load(checkpoint)
+    rows = []
+    loaded.learn(64, progress_bar=False, callback=lambda agent, row: rows.append(row))
+    assert len(rows) == 1 and loaded.num_timesteps == 64  # SB3: the count starts afresh
+
+
+def test_a_loaded_agent_continues_its_count_and_log(checkpoint, tmp_path):
+    log = tmp_path / "resumed.csv"
+    loaded = TRPO.load(checkpoint, log_path=str(log))
+    rows = []
+    loaded.learn(64, progress_bar=False, reset_num_timesteps=False,
+                 callback=lambda agent, row: rows.append(row))
+    assert len(rows) == 1 and loaded.num_timesteps == 128
+    logged = _rows(log)
+    assert [int(r["timesteps"]) for r in logged] == [128]
+    assert [int(r["iteration"]) for r in logged] == [2]
+
+
+def test_a_second_learn_restarts_the_count_unless_told_otherwise(tmp_path):
+    log = tmp_path / "log.csv"
+    agent = TRPO("CartPole-v1", n_steps=32, seed=0, log_path=str(log))
+    agent.learn(64, progress_bar=False).learn(64, progress_bar=False)
+    assert agent.num_timesteps == 64
+    assert [int(r["timesteps"]) for r in _rows(log)] == [64]  # a new run, a new log
+    agent.learn(128, progress_bar=False, reset_num_timesteps=False)
+    assert [int(r["timesteps"]) for r in _rows(log)] == [64, 128, 192]

@@ -136,7 +136,8 @@ def test_a_policy_for_another_environment_is_refused():
 def test_a_second_learn_continues_the_log(tmp_path):
     log = tmp_path / "log.csv"
     agent = TRPO("CartPole-v1", n_steps=32, seed=0, log_path=str(log))
-    agent.learn(64, progress_bar=False).learn(64, progress_bar=False)
+    agent.learn(64, progress_bar=False).learn(64, progress_bar=False,
+                                              reset_num_timesteps=False)
     with open(log, newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert [int(r["iteration"]) for r in rows] == [1, 2]
