@@ -4,16 +4,14 @@ Both share everything but the policy update (:mod:`rl_adapters.updates`): sampli
 (:mod:`rl_adapters.rollouts`), GAE, the value fit, logging and checkpoints.
 """
 
-import json
 import math
 import os
-import tempfile
 from typing import Callable, Optional, Sequence
 
 import numpy as np
 
 from .advantages import gae, standardize
-from .checkpoints import read_checkpoint
+from .checkpoints import read_checkpoint, write_checkpoint
 from .logger import IterationLogger, PhaseTimer
 from .mlp import MLP
 from .normalization import RunningNormalizer
@@ -235,8 +233,9 @@ class OnPolicyAgent:
 
     def save(self, path: str) -> None:
         """A numpy ``.npz`` (no pickle): parameters, normaliser statistics and, as JSON,
-        the algorithm, hyper-parameters, policy configuration and environment id. Written
-        to a temporary file in the same directory, then renamed over ``path``."""
+        the algorithm, hyper-parameters, policy configuration, environment id and spaces.
+        Missing folders are created; the file appears whole or not at all
+        (:func:`rl_adapters.checkpoints.write_checkpoint`)."""
         if not hasattr(self.policy, "config"):
             raise ValueError("this policy cannot be saved: it has no config()")
         meta = {"format": _FORMAT_VERSION, "algorithm": self.algorithm,
@@ -245,20 +244,10 @@ class OnPolicyAgent:
                 "num_timesteps": self.num_timesteps,
                 "spaces": {"observation": space_summary(self.env.single_observation_space),
                            "action": space_summary(self.env.single_action_space)}}
-        arrays = {"meta": np.array(json.dumps(meta)),
-                  "policy_parameters": self.policy.get_parameters(),
+        arrays = {"policy_parameters": self.policy.get_parameters(),
                   "value_parameters": self.value.theta,
                   **{f"normalizer_{k}": v for k, v in self.normalizer.state().items()}}
-        path = os.fspath(path)
-        directory = os.path.dirname(os.path.abspath(path))
-        descriptor, temporary = tempfile.mkstemp(dir=directory, suffix=".npz.tmp")
-        try:
-            with os.fdopen(descriptor, "wb") as handle:
-                np.savez(handle, **arrays)
-            os.replace(temporary, path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
+        write_checkpoint(path, meta, arrays)
 
     @classmethod
     def load(cls, path: str, env=None, policy=None, *, log_path: Optional[str] = None,

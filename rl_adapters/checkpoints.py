@@ -74,3 +74,28 @@ def _finite(key, array, name) -> np.ndarray:
     if not np.isfinite(array).all():
         raise ValueError(f"{name}: {key} has non-finite entries")
     return array
+
+
+def write_checkpoint(path, meta: dict, arrays: Dict[str, np.ndarray]) -> None:
+    """Write ``meta`` (as JSON) and ``arrays`` to ``path`` atomically: to a new file in the
+    same folder (created if missing), flushed to disk, then renamed over ``path``. A
+    failure leaves ``path`` as it was and no temporary file behind.
+
+    The file is created with mode 0666 less the umask, like every other output (the CSV
+    log, the plots), not 0600 as :func:`tempfile.mkstemp` would make it.
+    """
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    temporary = os.path.join(directory, f".{os.path.basename(path)}.{os.urandom(6).hex()}.tmp")
+    # O_EXCL: never write through a file (or link) that is already there.
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            np.savez(handle, **{META: np.array(json.dumps(meta))}, **arrays)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise

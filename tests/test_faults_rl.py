@@ -208,3 +208,49 @@ def test_a_second_learn_restarts_the_count_unless_told_otherwise(tmp_path):
     assert [int(r["timesteps"]) for r in _rows(log)] == [64]  # a new run, a new log
     agent.learn(128, progress_bar=False, reset_num_timesteps=False)
     assert [int(r["timesteps"]) for r in _rows(log)] == [64, 128, 192]
+
+
+# -- saving --------------------------------------------------------------------------------
+
+@pytest.fixture
+def small_agent():
+    return TRPO("CartPole-v1", n_envs=1, n_steps=16, seed=0)
+
+
+def test_save_creates_missing_folders(small_agent, tmp_path):
+    path = tmp_path / "runs" / "seed0" / "agent.npz"
+    small_agent.save(path)
+    assert TRPO.load(path).num_timesteps == 0
+
+
+def test_save_gives_the_file_the_permissions_of_any_other_output(small_agent, tmp_path):
+    old = os.umask(0o022)
+    try:
+        small_agent.save(tmp_path / "agent.npz")
+        (tmp_path / "other.txt").write_text("an output written the ordinary way")
+    finally:
+        os.umask(old)
+    mode = (tmp_path / "agent.npz").stat().st_mode & 0o777
+    assert mode == (tmp_path / "other.txt").stat().st_mode & 0o777 == 0o644
+
+
+def test_a_failed_save_leaves_no_temporary_and_keeps_the_old_file(small_agent, tmp_path,
+                                                                   monkeypatch):
+    path = tmp_path / "agent.npz"
+    small_agent.save(path)
+    before = path.read_bytes()
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez", broken)
+    with pytest.raises(OSError, match="disk full"):
+        small_agent.save(path)
+    assert os.listdir(tmp_path) == ["agent.npz"] and path.read_bytes() == before
+
+
+def test_saving_over_a_folder_fails_cleanly(small_agent, tmp_path):
+    (tmp_path / "agent.npz").mkdir()
+    with pytest.raises(OSError):
+        small_agent.save(tmp_path / "agent.npz")
+    assert os.listdir(tmp_path) == ["agent.npz"]
