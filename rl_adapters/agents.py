@@ -176,6 +176,8 @@ class OnPolicyAgent:
             mean_length=float(np.mean(episodes.episode_lengths)) if episodes.episode_lengths
             else math.nan,
             explained_variance=fit.explained_variance, value_loss=fit.loss_after,
+            skipped="; ".join(reason for reason in (
+                row["skipped"], fit.skipped and f"value fit: {fit.skipped}") if reason),
             **{f"time_{name}": timer.seconds.get(name, 0.0)
                for name in ("sampling", "gradient", "cg", "line_search", "value")})
         return row

@@ -254,3 +254,87 @@ def test_saving_over_a_folder_fails_cleanly(small_agent, tmp_path):
     with pytest.raises(OSError):
         small_agent.save(tmp_path / "agent.npz")
     assert os.listdir(tmp_path) == ["agent.npz"]
+
+
+# -- non-finite updates are reported, never applied ---------------------------------------
+
+class HugeRewards(gym.Env):
+    """Rewards of ±1e300: the returns are finite, their squares are not."""
+
+    observation_space = gym.spaces.Box(-np.inf, np.inf, (2,))
+    action_space = gym.spaces.Discrete(2)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t = 0
+        return np.zeros(2), {}
+
+    def step(self, action):
+        self.t += 1
+        return (np.full(2, 0.01 * self.t), 1e300 if action else -1e300, self.t % 20 == 0,
+                False, {})
+
+
+def test_advantages_too_large_to_square_are_standardised():
+    from rl_adapters import standardize
+
+    small = np.array([1.0, -1.0, 0.0, 3.0])
+    exact = (small - small.mean()) / small.std()  # eps is negligible at either scale
+    np.testing.assert_allclose(standardize(1e300 * small), exact, rtol=1e-12)
+    np.testing.assert_allclose(standardize(small), exact, rtol=1e-7)
+    assert np.isnan(standardize(np.array([np.inf, 1.0]))).any()  # reported downstream
+
+
+@pytest.mark.parametrize("algorithm", [TRPO, NPG])
+def test_huge_rewards_skip_the_value_fit_with_the_reason(algorithm, tmp_path):
+    log = tmp_path / "log.csv"
+    agent = algorithm(HugeRewards(), n_envs=1, n_steps=64, seed=0, log_path=str(log))
+    value_before = agent.value.theta.copy()
+    agent.learn(128, progress_bar=False)  # overflow warnings are errors in this suite
+    rows = _rows(log)
+    assert len(rows) == 2
+    for row in rows:
+        assert "value" in row["skipped"] and "non-finite" in row["skipped"]
+    np.testing.assert_array_equal(agent.value.theta, value_before)
+    assert np.isfinite(agent.policy.get_parameters()).all()
+
+
+class _Poisoned:
+    """A policy evaluation that is non-finite away from θ_old."""
+
+    def __init__(self, evaluation, log_prob=False, kl=False):
+        self._evaluation, self._log_prob, self._kl = evaluation, log_prob, kl
+
+    def __getattr__(self, name):
+        return getattr(self._evaluation, name)
+
+    def log_prob(self, actions):
+        value = self._evaluation.log_prob(actions)
+        return np.full_like(value, np.nan) if self._log_prob else value
+
+    def kl_from(self, other):
+        return np.inf if self._kl else self._evaluation.kl_from(other)
+
+
+@pytest.mark.parametrize("algorithm", [TRPO, NPG])
+@pytest.mark.parametrize("poison, word", [({"log_prob": True}, "surrogate"),
+                                          ({"kl": True}, "KL")])
+def test_a_non_finite_surrogate_or_kl_skips_the_update_and_says_so(algorithm, poison, word,
+                                                                   monkeypatch):
+    agent = algorithm("CartPole-v1", n_envs=1, seed=0)
+    rng = np.random.default_rng(0)
+    obs = rng.standard_normal((64, 4))
+    actions = agent.policy.act(obs, rng)
+    advantages = rng.standard_normal(64)
+    theta = agent.policy.get_parameters()
+    evaluate = agent.policy.evaluate
+
+    def poisoned(obs, parameters=None):
+        evaluation = evaluate(obs, parameters)
+        moved = parameters is not None and not np.array_equal(parameters, theta)
+        return _Poisoned(evaluation, **poison) if moved else evaluation
+
+    monkeypatch.setattr(agent.policy, "evaluate", poisoned)
+    row = agent.policy_update(obs, actions, advantages)
+    assert not row["accepted"] and word in row["skipped"]
+    np.testing.assert_array_equal(agent.policy.get_parameters(), theta)

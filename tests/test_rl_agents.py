@@ -81,7 +81,7 @@ def test_non_finite_gradient_skips_the_update_and_keeps_the_policy():
     advantages[3] = np.inf
     theta = agent.policy.get_parameters()
     row = agent.policy_update(obs, actions, advantages)
-    assert row["skipped"] == "non-finite policy gradient" and not row["accepted"]
+    assert row["skipped"] == "non-finite advantages" and not row["accepted"]
     np.testing.assert_array_equal(agent.policy.get_parameters(), theta)
     with pytest.raises(ValueError, match="must agree"):
         agent.policy_update(obs, actions, advantages[:-1])
