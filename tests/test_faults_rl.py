@@ -338,3 +338,119 @@ def test_a_non_finite_surrogate_or_kl_skips_the_update_and_says_so(algorithm, po
     row = agent.policy_update(obs, actions, advantages)
     assert not row["accepted"] and word in row["skipped"]
     np.testing.assert_array_equal(agent.policy.get_parameters(), theta)
+
+
+# -- command lines: every argument checked before any work ---------------------------------
+
+from rl_adapters._cli import main as rl_cli  # noqa: E402
+from trustregion._cli import main as bench_cli  # noqa: E402
+
+
+def _refused(cli, argv, capsys, *words):
+    """``cli(argv)`` stops with argparse's exit status 2 and a one-line error naming
+    ``words``, having printed nothing on stdout (no work done)."""
+    with pytest.raises(SystemExit) as stop:
+        cli(argv)
+    assert stop.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    errors = [line for line in err.splitlines() if "error:" in line]
+    assert len(errors) == 1, err
+    for word in words:
+        assert word in errors[0], err
+
+
+@pytest.mark.parametrize("option, value", [
+    ("--timesteps", "0"), ("--timesteps", "ten"), ("--n-envs", "0"), ("--n-steps", "-4"),
+    ("--max-kl", "0"), ("--max-kl", "nan"), ("--max-kl", "inf"), ("--gamma", "1.5"),
+    ("--gamma", "-0.1"), ("--gae-lambda", "2"), ("--eval-episodes", "0"), ("--seed", "-1"),
+])
+def test_rl_train_refuses_a_bad_number_before_making_its_folder(tmp_path, capsys, option,
+                                                                value):
+    out = tmp_path / "new" / "run"
+    _refused(rl_cli, ["train", "trpo", "CartPole-v1", "--out", str(out), "--quiet",
+                      option, value], capsys, option)
+    assert not (tmp_path / "new").exists()
+
+
+def test_rl_train_refuses_an_unknown_environment_before_making_its_folder(tmp_path, capsys):
+    out = tmp_path / "run"
+    _refused(rl_cli, ["train", "npg", "NoSuchEnv-v9", "--out", str(out)], capsys,
+             "NoSuchEnv-v9")
+    assert not out.exists()
+
+
+def test_rl_train_refuses_an_out_it_cannot_write(tmp_path, capsys):
+    a_file = tmp_path / "taken"
+    a_file.write_text("")
+    _refused(rl_cli, ["train", "trpo", "CartPole-v1", "--out", str(a_file)], capsys,
+             "--out")
+    _refused(rl_cli, ["train", "trpo", "CartPole-v1", "--out", str(a_file / "run")], capsys,
+             "--out")
+    if os.geteuid() != 0:  # root writes anywhere
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        _refused(rl_cli, ["train", "trpo", "CartPole-v1", "--out", str(locked / "run")],
+                 capsys, "--out")
+        assert not (locked / "run").exists()
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["--episodes", "0"], ["--episodes"]), (["--seed", "-3"], ["--seed"]),
+])
+def test_rl_evaluate_refuses_bad_numbers(checkpoint, capsys, argv, words):
+    _refused(rl_cli, ["evaluate", str(checkpoint.parent), *argv], capsys, *words)
+
+
+def test_rl_evaluate_refuses_a_run_without_a_checkpoint(tmp_path, capsys):
+    _refused(rl_cli, ["evaluate", str(tmp_path)], capsys, "model.npz")
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["--maxiter", "0"], ["--maxiter"]), (["--n", "-5"], ["--n"]),
+    (["--suite", "nope"], ["nope"]), (["--solvers", "newton"], ["newton"]),
+    (["--suite", "cutest", "--n", "7"], ["dimension"]),
+])
+def test_bench_refuses_bad_arguments_before_any_run(capsys, argv, words):
+    _refused(bench_cli, ["bench", "--quiet", "--profile", "", *argv], capsys, *words)
+
+
+def test_bench_refuses_output_paths_it_cannot_write_before_any_run(tmp_path, capsys):
+    missing = tmp_path / "missing" / "runs.json"
+    _refused(bench_cli, ["bench", "--quiet", "--profile", "", "--json", str(missing)], capsys,
+             "--json")
+    _refused(bench_cli, ["bench", "--quiet", "--profile", str(tmp_path / "no" / "p.png")],
+             capsys, "--profile")
+    _refused(bench_cli, ["bench", "--quiet", "--profile", "", "--json", str(tmp_path)],
+             capsys, "--json")
+    assert not (tmp_path / "missing").exists() and not (tmp_path / "no").exists()
+
+
+@pytest.mark.parametrize("module, argv", [
+    ("rl_adapters", ["train", "trpo", "CartPole-v1", "--out", "{tmp}/run", "--gamma", "7"]),
+    ("trustregion", ["bench", "--maxiter", "-1"]),
+])
+def test_both_command_lines_exit_2_with_one_error_line(tmp_path, module, argv):
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    done = subprocess.run([sys.executable, "-m", module,
+                           *[a.format(tmp=tmp_path) for a in argv]],
+                          cwd=root, env={**os.environ, "PYTHONPATH": root},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stdout == ""
+    assert sum("error:" in line for line in done.stderr.splitlines()) == 1
+    assert not (tmp_path / "run").exists()
+
+
+def test_rl_train_refuses_unsupported_spaces_before_making_its_folder(tmp_path, capsys):
+    out = tmp_path / "run"
+    _refused(rl_cli, ["train", "trpo", "Blackjack-v1", "--out", str(out)], capsys,
+             "observation_space")
+    assert not out.exists()
+
+
+def test_rl_evaluate_refuses_a_damaged_checkpoint_naming_it(tmp_path, capsys):
+    (tmp_path / "model.npz").write_text("not a checkpoint")
+    _refused(rl_cli, ["evaluate", str(tmp_path)], capsys, str(tmp_path / "model.npz"))
