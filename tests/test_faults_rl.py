@@ -115,6 +115,11 @@ def test_load_names_a_missing_entry_and_the_file(checkpoint, tmp_path, missing):
     (lambda meta: meta.update(hyperparameters=[1, 2]), "hyperparameters"),
     (lambda meta: meta["hyperparameters"].pop("gamma"), "gamma"),
     (lambda meta: meta.update(env_id=7), "env_id"),
+    (lambda meta: meta.update(spaces={"observation": {"box": [5]}}), "observations"),
+    # networks far larger than the saved vectors are refused before they are built
+    (lambda meta: meta["hyperparameters"].update(hidden_sizes=[10**7, 10**7]),
+     "value_parameters"),
+    (lambda meta: meta["policy"].update(hidden_sizes=[10**7, 10**7]), "policy_parameters"),
 ])
 def test_load_checks_the_metadata(checkpoint, tmp_path, meta_change, match):
     forged = _forge(checkpoint, tmp_path, meta_change)
