@@ -290,16 +290,18 @@ class OnPolicyAgent:
         n_envs = hyperparameters["n_envs"] if isinstance(env, str) else None
         try:
             vector_env = make_vector_env(env, n_envs, hyperparameters["seed"])
-            _check_saved_spaces(meta.get("spaces"), vector_env, path)
+            _check_saved_spaces(meta.get("spaces"), vector_env)
             _check_network_sizes(meta["policy"] if policy is None else policy,
-                                 hyperparameters, vector_env, arrays, path)
+                                 hyperparameters, vector_env, arrays)
             agent = algorithm(vector_env, policy, **{**hyperparameters, "n_envs": None},
                               log_path=log_path, verbose=verbose)
             if policy is None:
                 agent.policy = MLPPolicy.from_config(meta["policy"],
                                                      agent.env.single_observation_space,
                                                      agent.env.single_action_space)
-        except (KeyError, TypeError, ValueError) as exc:
+        except KeyError as exc:  # a configuration the metadata checks do not cover
+            raise ValueError(f"{path}: the metadata has no entry {exc}") from None
+        except (TypeError, ValueError) as exc:
             raise ValueError(f"{path}: {exc}") from None
         agent._restore(arrays, meta, path)
         return agent
@@ -477,7 +479,7 @@ def _saved_env_id(saved, path):
     return saved
 
 
-def _check_saved_spaces(saved, vector_env, path):
+def _check_saved_spaces(saved, vector_env):
     """That ``vector_env`` has the spaces the checkpoint was saved with, in words."""
     if saved is None:  # a checkpoint from before spaces were recorded
         return
@@ -491,7 +493,7 @@ def _check_saved_spaces(saved, vector_env, path):
                              f", but the environment's {name} space is {describe(actual)}")
 
 
-def _check_network_sizes(policy, hyperparameters, vector_env, arrays, path):
+def _check_network_sizes(policy, hyperparameters, vector_env, arrays):
     """That the saved parameter vectors fit the networks the metadata describes, before
     any network is built (a forged hidden size must not make us allocate gigabytes)."""
     obs_dim, action_dim, continuous = check_spaces(vector_env.single_observation_space,

@@ -120,6 +120,7 @@ def test_load_names_a_missing_entry_and_the_file(checkpoint, tmp_path, missing):
     (lambda meta: meta["hyperparameters"].update(hidden_sizes=[10**7, 10**7]),
      "value_parameters"),
     (lambda meta: meta["policy"].update(hidden_sizes=[10**7, 10**7]), "policy_parameters"),
+    (lambda meta: meta["policy"].pop("hidden_sizes"), "hidden_sizes"),
 ])
 def test_load_checks_the_metadata(checkpoint, tmp_path, meta_change, match):
     forged = _forge(checkpoint, tmp_path, meta_change)
