@@ -12,8 +12,9 @@ of the batch in Jᵀ M J form, damped by λ. Then
   target, with no line search.
 
 Both work with any object implementing the policy protocol of
-:mod:`rl_adapters.policies`. A non-finite gradient, step or result skips the update (the
-returned ``skipped`` says why) and leaves the policy as it was.
+:mod:`rl_adapters.policies`. Non-finite advantages, gradient or step, or a surrogate or KL
+that is not a number where TRPO's line search tried (and so accepted nothing), skip the
+update: the returned ``skipped`` says why, and the policy stays as it was.
 """
 
 import math
