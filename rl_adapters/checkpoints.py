@@ -8,6 +8,7 @@ finite — is a ``ValueError`` that names the file. What the entries must *mean*
 that fit the environment, the hyper-parameters an agent takes) is checked by the agent.
 """
 
+import contextlib
 import json
 import os
 import zipfile
@@ -24,17 +25,23 @@ def read_checkpoint(path, arrays: Sequence[str]) -> Tuple[dict, Dict[str, np.nda
 
     Raises
     ------
-    FileNotFoundError
-        When there is no file at ``path``.
+    OSError
+        When the file cannot be read at all (FileNotFoundError when there is none).
     ValueError
         Naming the file, when it is not such a checkpoint.
     """
     name = os.fspath(path)
+    # Our own handle, closed whatever happens: np.load leaks the one it opens when the
+    # archive turns out truncated.
+    with open(name, "rb") as handle:
+        raw = _entries(handle, (META, *arrays), name)
+    return _metadata(raw.pop(META), name), {k: _finite(k, v, name) for k, v in raw.items()}
+
+
+def _entries(handle, keys, name) -> Dict[str, np.ndarray]:
     try:
-        data = np.load(name, allow_pickle=False)
-    except FileNotFoundError:
-        raise
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        data = np.load(handle, allow_pickle=False)
+    except (ValueError, EOFError, zipfile.BadZipFile) as exc:  # an OSError is the disk's
         # numpy says "pickled data" about anything it cannot parse (a text file, say):
         # what the user needs to know is that the file is not a checkpoint.
         raise ValueError(f"{name}: not a checkpoint (not an .npz archive numpy can read: "
@@ -42,16 +49,19 @@ def read_checkpoint(path, arrays: Sequence[str]) -> Tuple[dict, Dict[str, np.nda
     if not isinstance(data, np.lib.npyio.NpzFile):
         raise ValueError(f"{name}: not a checkpoint (a single array, not an .npz archive)")
     with data:
-        missing = [k for k in (META, *arrays) if k not in data.files]
+        missing = [k for k in keys if k not in data.files]
         if missing:
             raise ValueError(f"{name}: not a checkpoint of rl_adapters: no "
                              f"{', '.join(missing)} in the archive")
-        try:
-            raw = {k: data[k] for k in (META, *arrays)}
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-            raise ValueError(f"{name}: an entry cannot be read without unpickling or is "
-                             f"damaged: {exc}") from None
-    return _metadata(raw.pop(META), name), {k: _finite(k, v, name) for k, v in raw.items()}
+        return {k: _entry(data, k, name) for k in keys}
+
+
+def _entry(data, key, name) -> np.ndarray:
+    try:
+        return data[key]
+    except (ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise ValueError(f"{name}: {key} cannot be read without unpickling, or is damaged: "
+                         f"{exc}") from None
 
 
 def _metadata(array, name) -> dict:
@@ -97,5 +107,6 @@ def write_checkpoint(path, meta: dict, arrays: Dict[str, np.ndarray]) -> None:
             os.fsync(handle.fileno())
         os.replace(temporary, path)
     except BaseException:
-        os.unlink(temporary)
+        with contextlib.suppress(FileNotFoundError):  # keep the error that matters
+            os.unlink(temporary)
         raise

@@ -87,6 +87,7 @@ def _with(index, value):
     ("normalizer_count", lambda a: np.array(-5.0)),
     ("normalizer_count", lambda a: np.array(np.nan)),
     ("normalizer_clip", lambda a: np.array(0.0)),
+    ("value_parameters", lambda a: np.array([{"a": 1}, None], dtype=object)),  # pickled
 ])
 def test_load_checks_every_array(checkpoint, tmp_path, key, change):
     _, arrays = _contents(checkpoint)
@@ -138,7 +139,13 @@ def test_load_says_which_file_is_not_a_checkpoint(tmp_path):
     np.save(array, np.zeros(3))
     json_meta = tmp_path / "badjson.npz"
     np.savez(json_meta, meta=np.array("{not json"))
-    for path in (text, other_zip, array, json_meta):
+    truncated = tmp_path / "truncated.npz"
+    whole = tmp_path / "whole.npz"
+    TRPO("CartPole-v1", n_envs=1).save(whole)
+    truncated.write_bytes(whole.read_bytes()[:2000])
+    empty = tmp_path / "empty.npz"
+    empty.write_bytes(b"")
+    for path in (text, other_zip, array, json_meta, truncated, empty):
         with pytest.raises(ValueError, match=str(path)):
             OnPolicyAgent.load(path)
 
