@@ -52,6 +52,10 @@ def main(argv=None):
     evaluate.add_argument("run", help="the directory train wrote")
     evaluate.add_argument("--episodes", type=positive_int, default=10)
     evaluate.add_argument("--seed", type=nonnegative_int, default=None)
+    evaluate.add_argument("--env", default=None,
+                          help="the environment to evaluate on (default: the saved id; "
+                               "needed for an id with a module prefix, module:Env, which "
+                               "a checkpoint is not trusted to import)")
     evaluate.add_argument("--stochastic", action="store_true",
                           help="sample actions instead of taking the most likely one")
 
@@ -59,7 +63,9 @@ def main(argv=None):
     if args.command == "train":
         _check_env_id(args.env, train)
         return _train(args, _agent(args, train))
-    return _evaluate(args, _loaded(args.run, evaluate))
+    if args.env is not None:
+        _check_env_id(args.env, evaluate)
+    return _evaluate(args, _loaded(args.run, args.env, evaluate))
 
 
 def _check_env_id(env, parser):
@@ -85,13 +91,14 @@ def _agent(args, parser):
         parser.error(str(exc).replace("\n", " "))
 
 
-def _loaded(run, parser):
-    """The agent saved in the run folder ``run``, or ``parser.error``."""
+def _loaded(run, env, parser):
+    """The agent saved in the run folder ``run`` (on ``env``, if not None), or
+    ``parser.error``."""
     path = os.path.join(run, _MODEL)
     if not os.path.isfile(path):
         parser.error(f"{run}: no {_MODEL} (train writes it)")
     try:
-        return OnPolicyAgent.load(path)
+        return OnPolicyAgent.load(path, env=env)
     except ValueError as exc:
         parser.error(str(exc).replace("\n", " "))
 

@@ -467,3 +467,15 @@ def test_rl_train_refuses_unsupported_spaces_before_making_its_folder(tmp_path, 
 def test_rl_evaluate_refuses_a_damaged_checkpoint_naming_it(tmp_path, capsys):
     (tmp_path / "model.npz").write_text("not a checkpoint")
     _refused(rl_cli, ["evaluate", str(tmp_path)], capsys, str(tmp_path / "model.npz"))
+
+
+def test_rl_evaluate_takes_a_module_prefixed_environment_only_from_the_user(checkpoint,
+                                                                            tmp_path, capsys):
+    run = tmp_path / "run"
+    run.mkdir()
+    forged = _forge(checkpoint, tmp_path, lambda meta: meta.update(env_id="os:CartPole-v1"))
+    os.replace(forged, run / "model.npz")
+    _refused(rl_cli, ["evaluate", str(run), "--episodes", "1"], capsys, "pass env=")
+    assert rl_cli(["evaluate", str(run), "--episodes", "1", "--env", "CartPole-v1"]) == 0
+    assert "TRPO CartPole-v1: return" in capsys.readouterr().out
+    _refused(rl_cli, ["evaluate", str(run), "--env", "NoSuchEnv-v9"], capsys, "NoSuchEnv-v9")
