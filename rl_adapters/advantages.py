@@ -48,6 +48,16 @@ def gae(rewards, values, next_values, terminated, truncated, gamma: float = 0.99
 
 def standardize(advantages, eps: float = 1e-8):
     """(A - mean) / (std + eps): the scale-free advantages of most TRPO and PPO codes,
-    which make ``max_kl`` and step sizes transferable between tasks."""
+    which make ``max_kl`` and step sizes transferable between tasks.
+
+    Computed on A / max|A| (with eps / max|A|), the same quantity, so that advantages as
+    large as 1e300 — whose squares overflow — are standardised too. Non-finite
+    advantages give non-finite results, without a warning: the update reports them.
+    """
     advantages = np.asarray(advantages, dtype=np.float64)
-    return (advantages - advantages.mean()) / (advantages.std() + eps)
+    scale = float(np.max(np.abs(advantages), initial=0.0))
+    if not (np.isfinite(scale) and scale > 0.0):
+        with np.errstate(invalid="ignore"):
+            return (advantages - advantages.mean()) / (advantages.std() + eps)
+    scaled = advantages / scale
+    return (scaled - scaled.mean()) / (scaled.std() + eps / scale)

@@ -4,20 +4,20 @@ Both share everything but the policy update (:mod:`rl_adapters.updates`): sampli
 (:mod:`rl_adapters.rollouts`), GAE, the value fit, logging and checkpoints.
 """
 
-import json
 import math
 import os
-import tempfile
 from typing import Callable, Optional, Sequence
 
 import numpy as np
 
 from .advantages import gae, standardize
+from .checkpoints import read_checkpoint, write_checkpoint
 from .logger import IterationLogger, PhaseTimer
+from .mlp import MLP
 from .normalization import RunningNormalizer
 from .policies import MLPPolicy
 from .rollouts import RolloutCollector, env_id, make_vector_env
-from .spaces import to_env_actions
+from .spaces import check_spaces, describe, space_summary, to_env_actions
 from .updates import npg_update, trpo_update
 from .value import ValueFunction
 
@@ -48,6 +48,10 @@ class OnPolicyAgent:
     """
 
     algorithm = ""
+    # The keys of ``hyperparameters``: what a checkpoint records and load() passes back.
+    HYPERPARAMETERS = ("cg_iters", "cg_damping", "fisher_subsample", "gamma", "gae_lambda",
+                       "n_steps", "n_envs", "hidden_sizes", "activation", "vf_iters", "vf_l2",
+                       "vf_max_change", "normalize_obs", "obs_clip", "seed")
 
     def __init__(self, env, policy=None, *, cg_iters: int = 10, cg_damping: float = 0.1,
                  fisher_subsample: float = 1.0, gamma: float = 0.99,
@@ -101,19 +105,34 @@ class OnPolicyAgent:
     # -- training -------------------------------------------------------------------------
 
     def learn(self, total_timesteps: int, callback: Optional[Callable] = None,
-              progress_bar: bool = True):
+              progress_bar: bool = True, reset_num_timesteps: bool = True):
         """Train for ``total_timesteps`` environment steps (rounded up to whole batches of
-        ``n_steps × n_envs``). ``callback(agent, row)`` runs after each iteration with its
-        log row; returning ``False`` stops training. Returns ``self``."""
+        ``n_steps × n_envs``); returns ``self``.
+
+        Parameters
+        ----------
+        total_timesteps : int
+            Steps to train now, whatever was trained before.
+        callback : callable, optional
+            ``callback(agent, row)`` runs after each iteration with its log row;
+            returning ``False`` stops training.
+        progress_bar : bool
+        reset_num_timesteps : bool
+            As in Stable-Baselines3: True (the default) starts a new run, counting steps
+            and iterations from 0 and writing the log afresh; False continues the run —
+            of this agent, or of a loaded one — counting on from ``num_timesteps`` and
+            appending to the log.
+        """
         total_timesteps = _positive(total_timesteps, "total_timesteps", integer=True)
         hp = self.hyperparameters
         if self._collector is None:
             self._collector = RolloutCollector(self.env, self.policy, self.normalizer
                                                if hp["normalize_obs"] else None,
                                                seed=hp["seed"])
+        if reset_num_timesteps:
+            self.num_timesteps, self.iteration = 0, 0
         batch = hp["n_steps"] * hp["n_envs"]
         total_timesteps = -(-total_timesteps // batch) * batch
-        # A second learn() continues the run, and its log.
         logger = IterationLogger(self.log_path, console=self.verbose > 0,
                                  append=self.iteration > 0)
         bar = _progress_bar(total_timesteps) if progress_bar else None
@@ -138,7 +157,8 @@ class OnPolicyAgent:
         timer = PhaseTimer()
         with timer.phase("sampling"):
             batch = self._collector.collect(hp["n_steps"], self.value)
-        self.num_timesteps = self._collector.total_steps
+        # Counted here, not by the collector: a loaded agent's collector starts at 0.
+        self.num_timesteps += batch.rewards.size
         advantages, returns = gae(batch.rewards, batch.values, batch.next_values,
                                   batch.terminated, batch.truncated, hp["gamma"],
                                   hp["gae_lambda"])
@@ -156,6 +176,8 @@ class OnPolicyAgent:
             mean_length=float(np.mean(episodes.episode_lengths)) if episodes.episode_lengths
             else math.nan,
             explained_variance=fit.explained_variance, value_loss=fit.loss_after,
+            skipped="; ".join(reason for reason in (
+                row["skipped"], fit.skipped and f"value fit: {fit.skipped}") if reason),
             **{f"time_{name}": timer.seconds.get(name, 0.0)
                for name in ("sampling", "gradient", "cg", "line_search", "value")})
         return row
@@ -213,43 +235,49 @@ class OnPolicyAgent:
 
     def save(self, path: str) -> None:
         """A numpy ``.npz`` (no pickle): parameters, normaliser statistics and, as JSON,
-        the algorithm, hyper-parameters, policy configuration and environment id. Written
-        to a temporary file in the same directory, then renamed over ``path``."""
+        the algorithm, hyper-parameters, policy configuration, environment id and spaces.
+        Missing folders are created; the file appears whole or not at all
+        (:func:`rl_adapters.checkpoints.write_checkpoint`)."""
         if not hasattr(self.policy, "config"):
             raise ValueError("this policy cannot be saved: it has no config()")
         meta = {"format": _FORMAT_VERSION, "algorithm": self.algorithm,
                 "env_id": self.env_id, "hyperparameters": self.hyperparameters,
                 "policy": self.policy.config(), "iteration": self.iteration,
-                "num_timesteps": self.num_timesteps}
-        arrays = {"meta": np.array(json.dumps(meta)),
-                  "policy_parameters": self.policy.get_parameters(),
+                "num_timesteps": self.num_timesteps,
+                "spaces": {"observation": space_summary(self.env.single_observation_space),
+                           "action": space_summary(self.env.single_action_space)}}
+        arrays = {"policy_parameters": self.policy.get_parameters(),
                   "value_parameters": self.value.theta,
                   **{f"normalizer_{k}": v for k, v in self.normalizer.state().items()}}
-        path = os.fspath(path)
-        directory = os.path.dirname(os.path.abspath(path))
-        descriptor, temporary = tempfile.mkstemp(dir=directory, suffix=".npz.tmp")
-        try:
-            with os.fdopen(descriptor, "wb") as handle:
-                np.savez(handle, **arrays)
-            os.replace(temporary, path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
+        write_checkpoint(path, meta, arrays)
 
     @classmethod
-    def load(cls, path: str, env=None, policy=None) -> "OnPolicyAgent":
-        """The agent saved at ``path``; ``env`` defaults to a new one made from the saved
-        id. A built-in policy is rebuilt from its configuration; for any other (a
-        :class:`~rl_adapters.torch.TorchPolicy`) pass ``policy``, built as the saved one
-        was, and the saved parameters are loaded into it."""
-        with np.load(path, allow_pickle=False) as data:
-            meta = json.loads(str(data["meta"]))
-            arrays = {k: data[k] for k in data.files if k != "meta"}
-        if meta.get("format") != _FORMAT_VERSION:
-            raise ValueError(f"{path}: unknown checkpoint format {meta.get('format')!r}")
-        algorithm = _ALGORITHMS.get(meta["algorithm"])
-        if algorithm is None or not issubclass(algorithm, cls):
-            raise ValueError(f"{path} holds a {meta['algorithm']} agent, not {cls.__name__}")
+    def load(cls, path: str, env=None, policy=None, *, log_path: Optional[str] = None,
+             verbose: int = 0) -> "OnPolicyAgent":
+        """The agent saved at ``path``.
+
+        The file is untrusted data: it is read without unpickling, every entry is checked
+        (a ``ValueError`` names the file and the entry), and it sets no path — the log
+        goes to ``log_path``, given here.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+        env : str, gymnasium.Env or gymnasium.vector.VectorEnv, optional
+            Default: the saved id, made with the saved number of copies. An id with a
+            module prefix (``"module:Env"``, which makes gymnasium import the module) is
+            only made when passed here. It must have the saved observation and action
+            spaces.
+        policy : optional
+            A built-in policy is rebuilt from its configuration; for any other (a
+            :class:`~rl_adapters.torch.TorchPolicy`) pass one built as the saved one
+            was, and the saved parameters are loaded into it.
+        log_path, verbose
+            As for the constructor.
+        """
+        path = os.fspath(path)
+        meta, arrays = read_checkpoint(path, _ARRAYS)
+        algorithm, hyperparameters = _checked_meta(meta, path, cls)
         kind = meta["policy"].get("kind")
         if policy is None and kind != "mlp":
             raise ValueError(f"{path} holds a {kind!r} policy: pass policy=, built as the "
@@ -257,20 +285,50 @@ class OnPolicyAgent:
         if policy is not None and getattr(policy, "config", lambda: {})().get("kind") != kind:
             raise ValueError(f"{path} holds a {kind!r} policy, not the one passed")
         if env is None:
-            if meta["env_id"] is None:
-                raise ValueError(f"{path} has no environment id; pass env=")
-            env = meta["env_id"]
-        agent = algorithm(env, policy, **meta["hyperparameters"])
-        if policy is None:
-            agent.policy = MLPPolicy.from_config(meta["policy"],
-                                                 agent.env.single_observation_space,
-                                                 agent.env.single_action_space)
-        agent.policy.set_parameters(arrays["policy_parameters"])
-        agent.value.theta = np.array(arrays["value_parameters"], dtype=np.float64)
-        agent.normalizer = RunningNormalizer.from_state(
-            {k[len("normalizer_"):]: v for k, v in arrays.items() if k.startswith("normalizer_")})
-        agent.iteration, agent.num_timesteps = meta["iteration"], meta["num_timesteps"]
+            env = _saved_env_id(meta["env_id"], path)
+        # The caller's Env or VectorEnv runs as many copies as it has; an id, the saved count.
+        n_envs = hyperparameters["n_envs"] if isinstance(env, str) else None
+        try:
+            vector_env = make_vector_env(env, n_envs, hyperparameters["seed"])
+            _check_saved_spaces(meta.get("spaces"), vector_env)
+            _check_network_sizes(meta["policy"] if policy is None else policy,
+                                 hyperparameters, vector_env, arrays)
+            agent = algorithm(vector_env, policy, **{**hyperparameters, "n_envs": None},
+                              log_path=log_path, verbose=verbose)
+            if policy is None:
+                agent.policy = MLPPolicy.from_config(meta["policy"],
+                                                     agent.env.single_observation_space,
+                                                     agent.env.single_action_space)
+        except KeyError as exc:  # a configuration the metadata checks do not cover
+            raise ValueError(f"{path}: the metadata has no entry {exc}") from None
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{path}: {exc}") from None
+        agent._restore(arrays, meta, path)
         return agent
+
+    def _restore(self, arrays, meta, path):
+        """Set the parameters, normaliser and counters from a checked checkpoint."""
+        obs_shape = self.env.single_observation_space.shape
+        expected = {"policy_parameters": (self.policy.num_parameters,),
+                    "value_parameters": self.value.theta.shape,
+                    "normalizer_mean": obs_shape, "normalizer_var": obs_shape,
+                    "normalizer_count": (), "normalizer_clip": ()}
+        for key, shape in expected.items():
+            if arrays[key].shape != shape:
+                raise ValueError(f"{path}: {key} has shape {arrays[key].shape}; this agent's "
+                                 f"has {shape}")
+        for key, ok, what in (("normalizer_var", (arrays["normalizer_var"] >= 0).all(),
+                               "non-negative"),
+                              ("normalizer_count", arrays["normalizer_count"] >= 0,
+                               "non-negative (0 before any sampling)"),
+                              ("normalizer_clip", arrays["normalizer_clip"] > 0, "positive")):
+            if not ok:
+                raise ValueError(f"{path}: {key} must be {what}")
+        self.policy.set_parameters(arrays["policy_parameters"])
+        self.value.theta = arrays["value_parameters"].copy()
+        self.normalizer = RunningNormalizer.from_state(
+            {k[len("normalizer_"):]: arrays[k] for k in _ARRAYS if k.startswith("normalizer_")})
+        self.iteration, self.num_timesteps = meta["iteration"], meta["num_timesteps"]
 
 
 class TRPO(OnPolicyAgent):
@@ -316,6 +374,8 @@ class TRPO(OnPolicyAgent):
     """
 
     algorithm = "TRPO"
+    HYPERPARAMETERS = OnPolicyAgent.HYPERPARAMETERS + ("max_kl", "backtrack_coeff",
+                                                       "max_backtracks")
 
     def __init__(self, env, policy=None, *, max_kl: float = 0.01,
                  backtrack_coeff: float = 0.8, max_backtracks: int = 10, **kwargs):
@@ -344,6 +404,7 @@ class NPG(OnPolicyAgent):
     """
 
     algorithm = "NPG"
+    HYPERPARAMETERS = OnPolicyAgent.HYPERPARAMETERS + ("step_size", "target_kl")
 
     def __init__(self, env, policy=None, *, step_size: Optional[float] = None,
                  target_kl: Optional[float] = None, **kwargs):
@@ -365,6 +426,89 @@ class NPG(OnPolicyAgent):
 
 
 _ALGORITHMS = {"TRPO": TRPO, "NPG": NPG}
+# The arrays of a checkpoint (besides its JSON metadata).
+_ARRAYS = ("policy_parameters", "value_parameters", "normalizer_mean", "normalizer_var",
+           "normalizer_count", "normalizer_clip")
+_COUNTERS = ("iteration", "num_timesteps")
+
+
+def _checked_meta(meta, path, cls):
+    """(agent class, hyper-parameters) of a checkpoint's metadata, after checking every
+    field that :meth:`OnPolicyAgent.load` uses."""
+    missing = [k for k in ("format", "algorithm", "env_id", "hyperparameters", "policy",
+                           *_COUNTERS) if k not in meta]
+    if missing:
+        raise ValueError(f"{path}: the metadata has no {', '.join(missing)}")
+    if meta["format"] != _FORMAT_VERSION:
+        raise ValueError(f"{path}: unknown checkpoint format {meta['format']!r}")
+    algorithm = _ALGORITHMS.get(meta["algorithm"]) if isinstance(meta["algorithm"], str) \
+        else None
+    if algorithm is None or not issubclass(algorithm, cls):
+        raise ValueError(f"{path} holds a {meta['algorithm']} agent, not {cls.__name__}")
+    for key in _COUNTERS:
+        if isinstance(meta[key], bool) or not isinstance(meta[key], int) or meta[key] < 0:
+            raise ValueError(f"{path}: {key} must be a non-negative integer, got "
+                             f"{meta[key]!r}")
+    if meta["env_id"] is not None and not isinstance(meta["env_id"], str):
+        raise ValueError(f"{path}: env_id must be a string or null, got {meta['env_id']!r}")
+    if not isinstance(meta["policy"], dict):
+        raise ValueError(f"{path}: policy must be a JSON object, got {meta['policy']!r}")
+    hyperparameters = meta["hyperparameters"]
+    if not isinstance(hyperparameters, dict):
+        raise ValueError(f"{path}: hyperparameters must be a JSON object, got "
+                         f"{type(hyperparameters).__name__}")
+    # Exactly the saved hyper-parameters: an extra key such as log_path would otherwise
+    # reach the constructor, and a checkpoint must not choose where anything is written.
+    unknown = sorted(set(hyperparameters) - set(algorithm.HYPERPARAMETERS))
+    absent = [k for k in algorithm.HYPERPARAMETERS if k not in hyperparameters]
+    if unknown or absent:
+        raise ValueError(f"{path}: hyperparameters "
+                         + (f"not taken from a checkpoint: {unknown}" if unknown else
+                            f"missing: {absent}"))
+    return algorithm, hyperparameters
+
+
+def _saved_env_id(saved, path):
+    """The saved environment id, unless it would make gymnasium import a module."""
+    if saved is None:
+        raise ValueError(f"{path} has no environment id; pass env=")
+    if ":" in saved:
+        raise ValueError(f"{path} names the environment {saved!r}, whose module prefix "
+                         f"gymnasium would import: pass env= (the id or an environment) "
+                         f"to load it")
+    return saved
+
+
+def _check_saved_spaces(saved, vector_env):
+    """That ``vector_env`` has the spaces the checkpoint was saved with, in words."""
+    if saved is None:  # a checkpoint from before spaces were recorded
+        return
+    if not isinstance(saved, dict):
+        raise ValueError(f"spaces must be a JSON object, got {saved!r}")
+    for name, space in (("observation", vector_env.single_observation_space),
+                        ("action", vector_env.single_action_space)):
+        actual = space_summary(space)
+        if saved.get(name) != actual:
+            raise ValueError(f"the agent was saved for {name}s in {describe(saved.get(name))}"
+                             f", but the environment's {name} space is {describe(actual)}")
+
+
+def _check_network_sizes(policy, hyperparameters, vector_env, arrays):
+    """That the saved parameter vectors fit the networks the metadata describes, before
+    any network is built (a forged hidden size must not make us allocate gigabytes)."""
+    obs_dim, action_dim, continuous = check_spaces(vector_env.single_observation_space,
+                                                   vector_env.single_action_space)
+    value = MLP((obs_dim, *hyperparameters["hidden_sizes"], 1)).size
+    if isinstance(policy, dict):
+        outputs = action_dim if continuous else int(vector_env.single_action_space.n)
+        policy_size = MLP((obs_dim, *policy["hidden_sizes"], outputs)).size \
+            + (action_dim if continuous else 0)
+    else:
+        policy_size = policy.num_parameters
+    for key, size in (("policy_parameters", policy_size), ("value_parameters", value)):
+        if arrays[key].shape != (size,):
+            raise ValueError(f"{key} has shape {arrays[key].shape}; the network the "
+                             f"checkpoint describes has ({size},)")
 
 
 def _progress_bar(total):

@@ -40,3 +40,25 @@ def to_env_actions(actions, action_space):
     if isinstance(action_space, spaces.Box):
         return np.clip(actions, action_space.low, action_space.high).astype(action_space.dtype)
     return np.asarray(actions, dtype=np.int64)
+
+
+def space_summary(space) -> dict:
+    """What a checkpoint records of a space, as JSON: a ``Box``'s shape or a ``Discrete``'s
+    number of categories (the bounds are the environment's business, not the policy's)."""
+    from gymnasium import spaces
+
+    if isinstance(space, spaces.Box):
+        return {"box": list(space.shape)}
+    if isinstance(space, spaces.Discrete):
+        return {"discrete": int(space.n)}
+    return {"other": str(space)}
+
+
+def describe(summary) -> str:
+    """A :func:`space_summary` in words (any other value, as it is: it may come from an
+    untrusted checkpoint)."""
+    if isinstance(summary, dict) and isinstance(summary.get("box"), list):
+        return f"a Box of shape {tuple(summary['box'])}"
+    if isinstance(summary, dict) and "discrete" in summary:
+        return f"Discrete({summary['discrete']})"
+    return str(summary.get("other", summary)) if isinstance(summary, dict) else repr(summary)

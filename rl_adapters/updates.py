@@ -12,8 +12,9 @@ of the batch in Jᵀ M J form, damped by λ. Then
   target, with no line search.
 
 Both work with any object implementing the policy protocol of
-:mod:`rl_adapters.policies`. A non-finite gradient, step or result skips the update (the
-returned ``skipped`` says why) and leaves the policy as it was.
+:mod:`rl_adapters.policies`. Non-finite advantages, gradient or step, or a surrogate or KL
+that is not a number where TRPO's line search tried (and so accepted nothing), skip the
+update: the returned ``skipped`` says why, and the policy stays as it was.
 """
 
 import math
@@ -77,6 +78,8 @@ def _problem(policy, obs, actions, advantages, cg_damping, fisher_subsample, rng
         current = policy.evaluate(obs, theta)
         # ∇ mean(π_θ/π_old · Â) at θ = θ_old, where the ratio is 1.
         gradient = current.log_prob_gradient(actions, advantages / advantages.shape[0])
+    if not np.isfinite(advantages).all():
+        return _skipped("non-finite advantages", current)
     if not np.isfinite(gradient).all():
         return _skipped("non-finite policy gradient", current)
     if fisher_subsample < 1.0:
@@ -91,6 +94,18 @@ def _problem(policy, obs, actions, advantages, cg_damping, fisher_subsample, rng
                                            theta.shape[0]), cg_damping)
     return _Problem(theta, current, current.log_prob(actions), actions, advantages, gradient,
                     metric, _Evaluations(policy, obs, theta, current))
+
+
+def _watched(function, name, non_finite):
+    """``function`` (θ ↦ float), adding ``name`` to the set ``non_finite`` whenever it
+    returns a non-finite value (overflow in it is expected and reported, not warned)."""
+    def call(theta):
+        with np.errstate(over="ignore", invalid="ignore"):
+            value = function(theta)
+        if not math.isfinite(value):
+            non_finite.add(name)
+        return value
+    return call
 
 
 def _skipped(reason, current):
@@ -118,14 +133,21 @@ def trpo_update(policy, obs, actions, advantages, *, max_kl: float = 0.01,
     if isinstance(problem, dict):
         return problem
     started = timer.mark()
+    non_finite = set()  # what the line search met that was not a number
     step = trustregion.constrained_step(
-        timer.timed("line_search", problem.surrogate), problem.theta, problem.gradient,
-        timer.timed("line_search", problem.kl), problem.metric, max_kl, maximize=True,
-        f0=problem.surrogate(problem.theta), cg_maxiter=cg_iters, shrink=backtrack_coeff,
-        max_backtracks=max_backtracks)
+        timer.timed("line_search", _watched(problem.surrogate, "surrogate", non_finite)),
+        problem.theta, problem.gradient,
+        timer.timed("line_search", _watched(problem.kl, "KL", non_finite)), problem.metric,
+        max_kl, maximize=True, f0=problem.surrogate(problem.theta), cg_maxiter=cg_iters,
+        shrink=backtrack_coeff, max_backtracks=max_backtracks)
     timer.attribute_rest(started, "cg")  # CG is the step outside the line search
     if step.accepted:
         policy.set_parameters(step.x)
+    elif non_finite:
+        # Not a mere failed search: the step led where the objective or the constraint
+        # is not a number, which the log must say.
+        return _skipped(f"non-finite {' and '.join(sorted(non_finite))} at the trial "
+                        f"steps", problem.current)
     return {"skipped": "", "accepted": step.accepted,
             "kl": step.divergence if step.accepted else 0.0, "backtracks": step.backtracks,
             "predicted_improvement": step.predicted_improvement,

@@ -20,6 +20,7 @@ class ValueFit(NamedTuple):
     loss_after: float
     steps: int                 # steps taken (a step whose search failed ends the fit)
     limited: bool              # whether the last step was shortened to the trust region
+    skipped: str = ""          # why the fit stopped on a non-finite quantity ("" if it did not)
 
 
 def explained_variance(prediction, target) -> float:
@@ -95,16 +96,24 @@ class ValueFunction:
                              f"and {targets.shape}")
         n, net = targets.shape[0], self.net
         before = self(obs)
-        loss_before = self.loss(self.theta, obs, targets)
+        # Targets too large to square (returns of 1e300) overflow the loss: the fit is
+        # then skipped and says so, rather than warning or stepping on infinities.
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss_before = self.loss(self.theta, obs, targets)
+        if not math.isfinite(loss_before):
+            return ValueFit(math.nan, loss_before, loss_before, 0, False,
+                            "non-finite value loss")
         loss, steps, limited = loss_before, 0, False
         search = BacktrackingLineSearch(max_backtracks=10)
         for _ in range(self.iterations):
             phi = self.theta
             cache = net.forward(phi, obs)
             residual = cache.output[:, 0] - targets
-            gradient = net.vjp(phi, cache, residual[:, None] / n) + self.l2 * phi
+            with np.errstate(over="ignore", invalid="ignore"):
+                gradient = net.vjp(phi, cache, residual[:, None] / n) + self.l2 * phi
             if not np.isfinite(gradient).all():
-                break
+                return ValueFit(explained_variance(before, targets), loss_before, loss,
+                                steps, limited, "non-finite value gradient")
             gauss_newton = SymmetricOperator(
                 net.size, lambda v: net.jtmj(phi, cache, v, lambda Jv, rows: Jv / n),
                 positive_semidefinite=True)

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from trustregion._cli import main
 
 
@@ -17,10 +19,12 @@ def test_bench_runs_and_reports(tmp_path, capsys):
 
 
 def test_bench_refuses_unknown_solvers(capsys):
-    assert main(["bench", "--solvers", "newton", "--quiet"]) == 2
-    assert "unknown solver" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:
+        main(["bench", "--solvers", "newton", "--quiet"])
+    assert stop.value.code == 2 and "unknown solver" in capsys.readouterr().err
 
 
 def test_bench_reports_a_bad_dimension(capsys):
-    assert main(["bench", "--suite", "cutest", "--n", "7", "--quiet"]) == 2
-    assert "invalid dimension" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:
+        main(["bench", "--suite", "cutest", "--n", "7", "--quiet"])
+    assert stop.value.code == 2 and "invalid dimension" in capsys.readouterr().err

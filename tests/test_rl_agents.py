@@ -81,7 +81,7 @@ def test_non_finite_gradient_skips_the_update_and_keeps_the_policy():
     advantages[3] = np.inf
     theta = agent.policy.get_parameters()
     row = agent.policy_update(obs, actions, advantages)
-    assert row["skipped"] == "non-finite policy gradient" and not row["accepted"]
+    assert row["skipped"] == "non-finite advantages" and not row["accepted"]
     np.testing.assert_array_equal(agent.policy.get_parameters(), theta)
     with pytest.raises(ValueError, match="must agree"):
         agent.policy_update(obs, actions, advantages[:-1])
@@ -136,7 +136,8 @@ def test_a_policy_for_another_environment_is_refused():
 def test_a_second_learn_continues_the_log(tmp_path):
     log = tmp_path / "log.csv"
     agent = TRPO("CartPole-v1", n_steps=32, seed=0, log_path=str(log))
-    agent.learn(64, progress_bar=False).learn(64, progress_bar=False)
+    agent.learn(64, progress_bar=False).learn(64, progress_bar=False,
+                                              reset_num_timesteps=False)
     with open(log, newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert [int(r["iteration"]) for r in rows] == [1, 2]

@@ -1,16 +1,103 @@
-"""The ``trustregion`` command line: ``trustregion bench``."""
+"""The ``trustregion`` command line: ``trustregion bench``.
+
+Also the argument types both command lines (this one and ``python -m rl_adapters``) use:
+each turns a string into a checked value or raises ``argparse.ArgumentTypeError``, so
+that argparse stops with one error line and exit status 2 before any work is done and
+before any file or folder is made.
+"""
 
 import argparse
 import json
 import math
+import os
 import sys
 from dataclasses import asdict
 
-from . import _bench, problems
+# -- argument types -------------------------------------------------------------------------
+
+
+def positive_int(text: str) -> int:
+    """An integer ≥ 1."""
+    return _integer(text, 1, "a positive integer")
+
+
+def nonnegative_int(text: str) -> int:
+    """An integer ≥ 0 (a seed)."""
+    return _integer(text, 0, "a non-negative integer")
+
+
+def positive_float(text: str) -> float:
+    """A finite number > 0."""
+    value = _number(text)
+    if not (math.isfinite(value) and value > 0.0):
+        raise argparse.ArgumentTypeError(f"must be positive and finite, got {text!r}")
+    return value
+
+
+def unit_interval(text: str) -> float:
+    """A number in [0, 1] (a discount or a GAE λ)."""
+    value = _number(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must lie in [0, 1], got {text!r}")
+    return value
+
+
+def writable_file(text: str) -> str:
+    """A file path we may write: not a folder, in an existing folder we may write to, and
+    itself writable if it exists. The empty string passes (an output turned off)."""
+    if text == "":
+        return text
+    folder = os.path.dirname(os.path.abspath(text))
+    if os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is a folder, not a file")
+    if not os.path.isdir(folder):
+        raise argparse.ArgumentTypeError(f"the folder of {text!r} does not exist")
+    if not os.access(folder, os.W_OK) or (os.path.exists(text)
+                                          and not os.access(text, os.W_OK)):
+        raise argparse.ArgumentTypeError(f"{text!r} is not writable")
+    return text
+
+
+def writable_folder(text: str) -> str:
+    """A folder we may write into, or may create: its nearest existing ancestor is a
+    writable folder (nothing is created here)."""
+    path = os.path.abspath(text)
+    existing = path
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} cannot be a folder: {existing!r} is a file")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"{existing!r} is not writable, so {text!r} "
+                                         f"cannot be written")
+    return text
+
+
+def _integer(text, least, kind):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be {kind}, got {text!r}") from None
+    if value < least:
+        raise argparse.ArgumentTypeError(f"must be {kind}, got {text!r}")
+    return value
+
+
+def _number(text):
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+
+
+# -- trustregion bench ------------------------------------------------------------------------
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="trustregion", description=__doc__)
+    from . import _bench
+
+    parser = argparse.ArgumentParser(prog="trustregion", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     bench = commands.add_parser("bench", help="compare our methods with scipy's on a suite")
     bench.add_argument("--suite", default="mgh",
@@ -20,31 +107,42 @@ def main(argv=None) -> int:
                        + " (default: " + ", ".join(_bench.default_solvers("mgh"))
                        + "; for bounds: " + ", ".join(_bench.default_solvers("bounds"))
                        + "; for hs: " + ", ".join(_bench.default_solvers("hs")) + ")")
-    bench.add_argument("--n", type=int, default=None,
+    bench.add_argument("--n", type=positive_int, default=None,
                        help="dimension for the suite's variable-dimension problems")
-    bench.add_argument("--maxiter", type=int, default=1000, help="iterations per run")
-    bench.add_argument("--json", metavar="PATH", help="write every run as JSON")
-    bench.add_argument("--profile", metavar="PATH", default="performance_profile.png",
+    bench.add_argument("--maxiter", type=positive_int, default=1000,
+                       help="iterations per run")
+    bench.add_argument("--json", metavar="PATH", type=writable_file,
+                       help="write every run as JSON")
+    bench.add_argument("--profile", metavar="PATH", type=writable_file,
+                       default="performance_profile.png",
                        help="write a Dolan-Moré performance profile (needs matplotlib; "
                             "'' to skip)")
     bench.add_argument("--quiet", action="store_true", help="no progress display")
     args = parser.parse_args(argv)
-    return _run_bench(args)
+    solvers, suite = _bench_plan(args, bench)
+    return _run_bench(args, solvers, suite)
 
 
-def _run_bench(args) -> int:
+def _bench_plan(args, parser):
+    """(solvers, problems) of a bench run, or ``parser.error`` before any run."""
+    from . import _bench, problems
+
     solvers = [s.strip() for s in args.solvers.split(",") if s.strip()] if args.solvers \
         else list(_bench.default_solvers(args.suite))
     unknown = [s for s in solvers if s not in _bench.SOLVERS]
     if unknown:
-        print(f"unknown solver(s): {', '.join(unknown)}; available: "
-              f"{', '.join(_bench.SOLVERS)}", file=sys.stderr)
-        return 2
+        parser.error(f"unknown solver(s): {', '.join(unknown)}; available: "
+                     f"{', '.join(_bench.SOLVERS)}")
     try:
         suite = problems.suite(args.suite, n=args.n)
     except ValueError as exc:
-        print(f"trustregion bench: {exc}", file=sys.stderr)
-        return 2
+        parser.error(str(exc).replace("\n", " "))
+    return solvers, suite
+
+
+def _run_bench(args, solvers, suite) -> int:
+    from . import _bench
+
     tasks = [(p, s) for p in suite for s in solvers]
     runs = []
     for problem, solver in _progress(tasks, args.quiet):
