@@ -161,7 +161,8 @@ def truncated_cg(kind, dense, data, indices, indptr, shift, inv_diag, preconditi
 
     The residual ``r = b - A x`` stays consistent with ``x`` also after a final boundary
     step, so callers can evaluate the model without another product. The stopping rule is
-    ‖r‖₂ ≤ max(rtol·‖b‖₂, atol); b = 0 gives x = 0 at once. A non-finite pᵀAp ends the
+    ‖r‖₂ ≤ max(rtol·‖b‖₂, atol); b = 0 gives x = 0 at once. The kernel forms ‖b‖², rᵀz
+    and pᵀAp as they are, so callers scale b to order one first (``run_truncated_cg`` does). A non-finite pᵀAp ends the
     iteration with ``NONFINITE`` before x and r are touched, so they hold the last finite
     iterate. With ``check_inputs``, a non-finite entry of b or of a stored matrix is
     reported at the start (``INVALID_RHS``, ``INVALID_OPERATOR``), before any work.
@@ -235,8 +236,11 @@ def truncated_cg(kind, dense, data, indices, indptr, shift, inv_diag, preconditi
                 return NONFINITE
             alpha = state[S_RZ] / kappa if kappa > 0.0 else 0.0
             xmx = state[S_XMX] + alpha * (2.0 * state[S_XMP] + alpha * state[S_PMP])
-            if kappa <= 0.0 or xmx >= radius_sq:
-                if kappa <= 0.0 and not np.isfinite(radius_sq):
+            # Without a radius ‖x‖²_M is never compared: it may overflow to inf = Δ² when
+            # x is huge, which is not the boundary of an unbounded region.
+            bounded = radius_sq < np.inf
+            if kappa <= 0.0 or (bounded and xmx >= radius_sq):
+                if kappa <= 0.0 and not bounded:
                     return NEGATIVE_CURVATURE
                 tau = boundary_fraction(state[S_XMX], state[S_XMP], state[S_PMP],
                                         radius_sq)

@@ -227,6 +227,17 @@ def kernel_operand(A, n: int, name: str = "A"):
     return op.kernel_args, op.apply
 
 
+def check_kernel_shapes(kernel_args: ExplicitMatrix, n: int, name: str) -> None:
+    """Refuse a stored matrix that is not n×n before a kernel indexes it with vectors of
+    length n (the kernels trust their callers: a mismatch would read out of bounds)."""
+    e = kernel_args
+    if e.kind == K.DENSE and e.dense.shape != (n, n):
+        raise ValueError(f"{name} has shape {e.dense.shape}, but the vectors have length {n}")
+    if e.kind == K.CSR and e.indptr.shape != (n + 1,):
+        raise ValueError(f"{name} has {e.indptr.shape[0] - 1} rows, but the vectors have "
+                         f"length {n}")
+
+
 def _check_dimension(shape, n, name):
     if len(shape) != 2 or shape[0] != shape[1]:
         raise ValueError(f"{name} must be square, got shape {tuple(shape)}")
