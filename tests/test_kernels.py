@@ -266,6 +266,29 @@ def test_tridiagonal_tr_solve_is_the_global_minimum(seed):
     assert code in (K.TRIDIAG_INTERIOR, K.TRIDIAG_BOUNDARY, K.TRIDIAG_HARD_CASE)
 
 
+@pytest.mark.parametrize("beta, rho", [(2.0 ** -316, 1.0), (2.0 ** 316, 1.0), (1.0, 2.0 ** -400),
+                                       (1.0, 2.0 ** 400), (2.0 ** 300, 2.0 ** -400)])
+def test_tridiagonal_tr_solve_is_scale_invariant(beta, rho):
+    """Substituting h = ρu shows that (βT, βρc, ρΔ) has the solution ρ·h(T, c, Δ) with
+    multiplier βλ. Scaling by powers of two is exact, so a solver whose thresholds are all
+    relative returns exactly that; an absolute eps made T ~ 1e-95 a false hard case, and
+    hᵀ(T + λI)⁻¹h ~ Δ²/λ underflowed to 0 (ZeroDivisionError) for Δ ≲ 1e-108."""
+    rng = np.random.default_rng(10)
+    for _ in range(300):
+        k = int(rng.integers(1, 12))
+        diag = rng.standard_normal(k) * 3.0
+        off = rng.uniform(0.1, 2.0, k - 1) * (rng.random(k - 1) > 0.3)  # some blocks
+        c = rng.standard_normal(k) * (rng.random(k) > 0.5)  # some hard cases
+        radius = float(10.0 ** rng.uniform(-2, 2))
+        h, h_scaled = np.empty(k), np.empty(k)
+        lam, code, _ = K.tridiagonal_tr_solve(diag, off, c, radius, 1e-13, h)
+        lam_s, code_s, _ = K.tridiagonal_tr_solve(beta * diag, beta * off, beta * rho * c,
+                                                  rho * radius, 1e-13, h_scaled)
+        assert code_s == code
+        np.testing.assert_allclose(h_scaled / rho, h, rtol=1e-12, atol=1e-14 * radius)
+        assert math.isclose(lam_s / beta, lam, rel_tol=1e-12, abs_tol=1e-300)
+
+
 def test_tridiagonal_tr_solve_hard_case():
     # T = diag(1, -2) with a zero coupling: e1 has no component along the eigenvector of
     # the smallest eigenvalue -2, and the radius exceeds ‖h(2)‖ = c0/3.

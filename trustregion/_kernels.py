@@ -429,12 +429,12 @@ def gltr(kind, dense, data, indices, indptr, shift, inv_diag, precondition,
 
 
 @njit(cache=True, fastmath=_FASTMATH)
-def _ldl(diag, off, lam, dpiv, lmul):
+def _ldl(diag, off, lam, pivmin, dpiv, lmul):
     """LDLᵀ of T + λI for symmetric tridiagonal T; returns the number of pivots ≤ 0.
 
     By Sylvester's law of inertia that count is the number of eigenvalues of T ≤ -λ (a
-    Sturm count; Golub & Van Loan 2013, §8.4.1). A zero pivot is replaced by a tiny negative
-    one, as LAPACK's dstebz does, so the recurrence never divides by zero.
+    Sturm count; Golub & Van Loan 2013, §8.4.1). A zero pivot is replaced by -``pivmin``,
+    tiny relative to ‖T‖, as LAPACK's dstebz does, so the recurrence never divides by zero.
     """
     count = 0
     d = diag[0] + lam
@@ -443,7 +443,7 @@ def _ldl(diag, off, lam, dpiv, lmul):
             lmul[i] = off[i - 1] / d
             d = diag[i] + lam - lmul[i] * off[i - 1]
         if d == 0.0:
-            d = -1e-300
+            d = -pivmin
         if d < 0.0:
             count += 1
         dpiv[i] = d
@@ -494,11 +494,15 @@ def tridiagonal_tr_solve(diag, off, c, radius, rtol, h):
         lo = min(lo, diag[i] - row)
         hi = min(hi, diag[i])
         tnorm = max(tnorm, abs(diag[i]) + row)
+    # Every threshold below is relative to ‖T‖, ‖c‖ or Δ, so that the solve is invariant
+    # under scaling of the data: an absolute one (such as a bare eps) decides differently
+    # for T scaled by 1e-95 and turned boundary solutions into false hard cases.
+    pivmin = max(eps * eps * tnorm, 1e-300)
     while hi - lo > 4.0 * eps * max(max(abs(lo), abs(hi)), 1e-300):
         mid = 0.5 * (lo + hi)
         if mid <= lo or mid >= hi:
             break
-        if _ldl(diag, off, -mid, dpiv, lmul) > 0:
+        if _ldl(diag, off, -mid, pivmin, dpiv, lmul) > 0:
             hi = mid
         else:
             lo = mid
@@ -507,11 +511,11 @@ def tridiagonal_tr_solve(diag, off, c, radius, rtol, h):
     if cnorm == 0.0 and lam1 >= 0.0:
         return 0.0, TRIDIAG_INTERIOR, factorisations
     lam_lo = max(0.0, -lam1)
-    lam_hi = lam_lo + cnorm / radius + eps * max(tnorm, 1.0)
+    lam_hi = lam_lo + cnorm / radius + eps * tnorm
     # Start at λ = 0 when T is positive definite, else just right of -λ₁.
     shift = 0.0 if lam1 > 0.0 else 1e-14 * max(max(tnorm, cnorm / radius), 1e-300)
     lam = lam_lo + shift
-    while _ldl(diag, off, lam, dpiv, lmul) > 0:
+    while _ldl(diag, off, lam, pivmin, dpiv, lmul) > 0:
         shift = 4.0 * max(shift, 1e-300)
         lam = lam_lo + shift
     factorisations += 1
@@ -531,13 +535,15 @@ def tridiagonal_tr_solve(diag, off, c, radius, rtol, h):
                 lam_lo = lam
             else:
                 lam_hi = lam
-            # Newton on 1/‖h(λ)‖ - 1/Δ; its derivative needs hᵀ(T + λI)⁻¹h.
+            # Newton on 1/‖h(λ)‖ - 1/Δ; its derivative needs hᵀ(T + λI)⁻¹h = ‖h‖² ûᵀ(T + λI)⁻¹û
+            # with û = h/‖h‖. Formed as the relative error over ûᵀ(T + λI)⁻¹û ~ 1/λ, as
+            # hᵀ(T + λI)⁻¹h ~ Δ²/λ underflows to 0 for Δ ≲ 1e-108 (ZeroDivisionError).
             for i in range(k):
-                work[i] = h[i]
+                work[i] = h[i] / hnorm
             _ldl_solve(dpiv, lmul, work)
-            lam_new = lam + (hnorm * hnorm / _dot(h, work)) * (hnorm - radius) / radius
+            lam_new = lam + ((hnorm - radius) / radius) / (_dot(h, work) / hnorm)
             lam = lam_new if lam_lo < lam_new < lam_hi else 0.5 * (lam_lo + lam_hi)
-            while _ldl(diag, off, lam, dpiv, lmul) > 0 and lam < lam_hi:
+            while _ldl(diag, off, lam, pivmin, dpiv, lmul) > 0 and lam < lam_hi:
                 lam_lo = lam
                 lam = 0.5 * (lam_lo + lam_hi)
             factorisations += 1
@@ -550,7 +556,7 @@ def tridiagonal_tr_solve(diag, off, c, radius, rtol, h):
             # within an ulp of the pole at -λ₁ (a nearly hard case). Finish as in the hard
             # case, from the right end of the bracket, where ‖h‖ < Δ.
             lam = lam_hi
-            _ldl(diag, off, lam, dpiv, lmul)
+            _ldl(diag, off, lam, pivmin, dpiv, lmul)
             factorisations += 1
             for i in range(k):
                 h[i] = -c[i]
@@ -576,10 +582,12 @@ def tridiagonal_tr_solve(diag, off, c, radius, rtol, h):
             nv = np.sqrt(_dot(work, work))
             for i in range(k):
                 work[i] /= nv
-        hv = _dot(h, work)
-        gap = radius * radius - hnorm * hnorm
+        # In units of Δ, so that Δ² cannot underflow: τ/Δ solves t² + 2(hᵀv/Δ)t = 1 - ‖h‖²/Δ².
+        hv = _dot(h, work) / radius
+        ratio = hnorm / radius
+        gap = (1.0 - ratio) * (1.0 + ratio)
         disc = np.sqrt(hv * hv + gap)
-        tau = gap / (hv + disc) if hv > 0.0 else -gap / (disc - hv)
+        tau = radius * (gap / (hv + disc) if hv > 0.0 else -gap / (disc - hv))
         for i in range(k):
             h[i] += tau * work[i]
         return lam, TRIDIAG_HARD_CASE, factorisations
