@@ -58,7 +58,7 @@ def solve_subproblem(g, B, radius, *, method, M=None, **options) -> Step:
     **options
         Method options, documented with each method (:func:`steihaug_cg`, :func:`gltr`,
         :func:`more_sorensen`, :func:`dogleg`, :func:`natural_step`); by default the
-        iterative methods solve tightly (relative residual 1e-8, up to n iterations).
+        iterative methods solve tightly (relative residuals 1e-8 to 1e-10).
 
     Returns
     -------
