@@ -191,7 +191,7 @@ def test_gaussian_fisher_product_refuses_a_vector_of_the_wrong_shape():
                                                  np.zeros(2), [4, 5])
     with pytest.raises(ValueError, match="length 6"):
         F.apply(np.ones(5))
-    with pytest.raises(ValueError, match="length 6"):
+    with pytest.raises(ValueError):  # scipy's LinearOperator checks it first
         F @ np.ones(5)
 
 
@@ -222,8 +222,39 @@ def test_steps_refuse_mismatched_metric():
         tr.natural_step(np.ones(5), F, step_size=1.0)
 
 
-def test_kernel_argument_check_helper_names_the_argument():
-    # The kernels trust their callers; run_truncated_cg is the last line of defence.
+class DiagonalPreconditioner(tr.Preconditioner):
+    """A user's Preconditioner whose diagonal has the wrong length for its shape."""
+
+    def __init__(self, d, n):
+        self.inverse_diagonal = 1.0 / np.asarray(d, dtype=float)
+        super().__init__(n, lambda v: v / self.inverse_diagonal[:n])
+
+    def solve(self, r):
+        return self.inverse_diagonal * r
+
+
+@pytest.mark.parametrize("method", TR_METHODS + ("natural",))
+def test_preconditioner_with_a_short_diagonal_is_refused(method):
+    B, g = indefinite_instance(n=5, lo=0.5)
+    M = DiagonalPreconditioner(np.ones(3), 5)
+    with pytest.raises(ValueError, match="M"):
+        tr.solve_subproblem(g, None if method == "natural" else B, 1.0, method=method, M=M)
+    with pytest.raises(ValueError, match="M"):
+        tr.cg(B + 5 * np.eye(5), g, M=M)
+
+
+def test_explicit_matrix_of_another_dimension_is_refused():
+    from trustregion.operators import ExplicitMatrix
+    from trustregion.operators._symmetric import MATRIX_FREE
+
+    dense = MATRIX_FREE._replace(kind=0, dense=np.eye(3))
+    assert isinstance(dense, ExplicitMatrix)
+    with pytest.raises(ValueError, match="explicit"):
+        tr.SymmetricOperator(5, lambda v: v, explicit=dense)
+
+
+def test_truncated_cg_driver_refuses_a_right_hand_side_of_another_length():
+    # The kernels trust their callers; the one CG driver checks what it hands them.
     from trustregion.krylov import run_truncated_cg
     op = tr.as_operator(np.eye(3))
     with pytest.raises(ValueError, match="b"):

@@ -10,6 +10,7 @@ from scipy.sparse.linalg import splu
 
 from .._validation import as_float_vector
 from ..operators import Preconditioner, SymmetricOperator, as_operator
+from ..operators._preconditioners import check_preconditioner
 from .. import _kernels as K
 
 _IDENTITY = np.empty(0)
@@ -99,8 +100,7 @@ def as_metric(M, n: int) -> Metric:
     if M is None:
         return Metric(n, inverse_diagonal=_IDENTITY)
     if isinstance(M, Preconditioner):
-        if M.shape != (n, n):
-            raise ValueError(f"M has shape {M.shape}, but g has length {n}")
+        check_preconditioner(M, n)
         return Metric(n, inverse_diagonal=M.inverse_diagonal, operator=M, solver=M.solve)
     if isinstance(M, np.ndarray) and M.ndim == 1:
         d = as_float_vector(M, "M", size=n)
