@@ -423,3 +423,45 @@ def test_householder_apply_matches_the_explicit_reflectors(n):
         y = x.copy()
         K.householder_apply(np.ascontiguousarray(reduced.T), tau, y, transpose)
         np.testing.assert_allclose(y, expected, atol=1e-13)
+
+
+# ---- shape checks ---------------------------------------------------------------------
+
+def _mismatched_calls():
+    """One call per kernel whose arguments disagree in length by one element; each would
+    read or write past an array's end if the kernel trusted it."""
+    n = 4
+    A, v, out = np.eye(n), np.ones(n), np.empty(n)
+    x, work, state = np.empty(n), np.empty((4, n)), np.empty(K.TCG_STATE_SIZE)
+    vecs = [np.empty(n) for _ in range(7)]
+    diag, off, h = np.ones(n), np.ones(n), np.zeros(n)
+    lstate = np.zeros(K.GLTR_STATE_SIZE)
+    J, p = np.ones((2, 3, n)), np.full((2, 3), 1.0 / 3.0)
+    return {
+        "explicit_matvec dense": lambda: K.explicit_matvec(*dense_args(np.eye(n + 1)), v, out),
+        "explicit_matvec csr": lambda: K.explicit_matvec(*csr_args(np.eye(n - 1)), v, out),
+        "explicit_matvec v": lambda: K.explicit_matvec(*dense_args(A), np.ones(n - 1), out),
+        "truncated_cg b": lambda: K.truncated_cg(*dense_args(A), E1, True, np.ones(n + 1), x,
+                                                 work, state, np.inf, 1e-8, 0.0, 10, False,
+                                                 K.START_FROM_ZERO),
+        "truncated_cg inv_diag": lambda: K.truncated_cg(*dense_args(A), np.ones(n - 1), True,
+                                                        v, x, work, state, np.inf, 1e-8, 0.0,
+                                                        10, False, K.START_FROM_ZERO),
+        "gltr Q": lambda: K.gltr(*dense_args(A), E1, True, v, *vecs[:6], diag, off, h,
+                                 np.empty((2, n - 1)), np.empty((0, n)), True, vecs[6], lstate,
+                                 1.0, 1e-8, n, K.START),
+        "gltr maxiter": lambda: K.gltr(*dense_args(A), E1, True, v, *vecs[:6], diag, off, h,
+                                       np.empty((2, n)), np.empty((0, n)), True, vecs[6],
+                                       lstate, 1.0, 1e-8, n + 1, K.START),
+        "tridiagonal_tr_solve": lambda: K.tridiagonal_tr_solve(diag, off[:n - 2], v, 1.0,
+                                                               1e-13, h),
+        "householder_apply": lambda: K.householder_apply(np.eye(n - 1), np.ones(n - 2), v, True),
+        "fisher_jmj_product v": lambda: K.fisher_jmj_product(J, p, p, np.ones(n - 1), out),
+        "fisher_jmj_product probs": lambda: K.fisher_jmj_product(J, p, p[:1], v, out),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_mismatched_calls()))
+def test_kernels_refuse_mismatched_shapes(name):
+    with pytest.raises(ValueError, match=name.split()[0]):
+        _mismatched_calls()[name]()

@@ -24,6 +24,11 @@ of compile time; a dot product is never the cost that matters next to a product.
 Iteration state that survives between calls lives in small float64 arrays whose slots are
 named by the ``S_*`` and ``L_*`` constants below.
 
+Each kernel checks the shapes of its arguments against each other when it starts (O(1),
+so the checks cost nothing next to the work) and raises ``ValueError`` rather than read or
+write out of bounds: Numba does not check indices. The entries of a CSR ``indices`` array
+are the one thing not checked here (O(nnz)); :func:`trustregion.as_operator` checks them.
+
 Operators are described by ``(kind, dense, data, indices, indptr, shift)``: ``kind`` is
 :data:`DENSE` (``dense`` holds the matrix), :data:`CSR` (``data``, ``indices``, ``indptr``
 hold it) or :data:`EXTERNAL`; ``shift`` adds ``shift * I`` (damping) to a stored matrix.
@@ -99,8 +104,11 @@ TRIDIAG_HARD_CASE = 2
 @njit(cache=True, fastmath=_FASTMATH)
 def explicit_matvec(kind, dense, data, indices, indptr, shift, v, out):
     """``out = (A + shift I) v`` for a dense or CSR matrix ``A``."""
+    n = out.shape[0]
+    if v.shape[0] != n or (kind == DENSE and (dense.shape[0] != n or dense.shape[1] != n)) \
+            or (kind == CSR and indptr.shape[0] != n + 1):
+        raise ValueError("explicit_matvec: A, v and out do not have matching dimensions")
     if kind == DENSE:
-        n = out.shape[0]
         if n >= _BLAS_MIN_DIMENSION:
             np.dot(dense, v, out)
         else:
@@ -177,8 +185,11 @@ def truncated_cg(kind, dense, data, indices, indptr, shift, inv_diag, preconditi
     iterations, one product each. r, z, p and Ap are the rows of ``work`` (4×n), so that a
     call unboxes one argument for them, not four.
     """
-    r, z, p, Ap = work[0], work[1], work[2], work[3]
     n = x.shape[0]
+    if b.shape[0] != n or work.shape[0] < 4 or work.shape[1] != n \
+            or state.shape[0] < TCG_STATE_SIZE or (inv_diag.shape[0] != 0 and inv_diag.shape[0] != n):
+        raise ValueError("truncated_cg: b, x, work, state and inv_diag do not match")
+    r, z, p, Ap = work[0], work[1], work[2], work[3]
     phase = resume
     if phase == START or phase == START_FROM_ZERO:
         # Inputs not validated by the caller are checked here, before any work, rather
@@ -322,6 +333,13 @@ def gltr(kind, dense, data, indices, indptr, shift, inv_diag, precondition,
     ``lstate[L_ITER]`` the number of completed iterations.
     """
     n = g.shape[0]
+    for v in (q, u, w, w_prev, r, z, s):
+        if v.shape[0] != n:
+            raise ValueError("gltr: the work vectors must have the length of g")
+    if diag.shape[0] < maxiter or off.shape[0] < maxiter or h.shape[0] < maxiter \
+            or Q.shape[1] != n or (W.shape[0] > 0 and W.shape[1] != n) \
+            or lstate.shape[0] < GLTR_STATE_SIZE or (inv_diag.shape[0] != 0 and inv_diag.shape[0] != n):
+        raise ValueError("gltr: diag, off, h, Q, W, lstate or inv_diag do not match g")
     phase = resume
     code = CONTINUE
     if phase == START:
@@ -479,6 +497,8 @@ def tridiagonal_tr_solve(diag, off, c, radius, rtol, h):
     Returns ``(lam, code, factorisations)``; ``h`` receives the solution.
     """
     k = diag.shape[0]
+    if off.shape[0] < k - 1 or c.shape[0] != k or h.shape[0] != k:
+        raise ValueError("tridiagonal_tr_solve: off, c and h do not match diag")
     dpiv = np.empty(k)
     lmul = np.zeros(k)
     work = np.empty(k)
@@ -603,6 +623,8 @@ def householder_apply(reflectors, tau, x, transpose):
     output, so that each vᵢ's stored tail is the contiguous row ``reflectors[i, i+2:]``.
     """
     n = x.shape[0]
+    if reflectors.shape[0] < n - 1 or reflectors.shape[1] != n or tau.shape[0] < n - 1:
+        raise ValueError("householder_apply: reflectors and tau do not match x")
     for step in range(n - 1):
         i = step if transpose else n - 2 - step
         t = tau[i]
@@ -663,6 +685,9 @@ def fisher_jmj_product(J, weights, probs, v, out):
     N, k, P = J.shape
     wrow = weights.shape[0] > 1
     lowrank = probs.shape[1] > 0
+    if v.shape[0] != P or out.shape[0] != P or weights.shape[1] != k \
+            or (weights.shape[0] != 1 and weights.shape[0] != N) or (lowrank and (probs.shape[0] != N or probs.shape[1] != k)):
+        raise ValueError("fisher_jmj_product: weights, probs, v and out do not match J")
     u = np.empty(k)
     out.fill(0.0)
     for i in range(N):
