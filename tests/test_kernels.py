@@ -185,7 +185,11 @@ def test_truncated_cg_matches_numpy_reference(form, definite, radius):
     x, r, code, iters = run_kernel_tcg(args, b, inv_diag, radius, 1e-10, 3 * n, external_A=A)
     x_ref, why, it_ref = reference_truncated_cg(A, b, inv_diag, radius, 1e-10, 3 * n)
     assert code == CODES[why]
-    assert iters == it_ref
+    # Rounding differs between the kernel and numpy (fused multiply-adds, summation order,
+    # the CPU's vector width: AMD and Intel machines disagree), and near the tolerance one
+    # side may need an iteration more. The solution and the stop reason are what must
+    # agree; the counts only roughly.
+    assert abs(iters - it_ref) <= max(2, it_ref // 10)
     np.testing.assert_allclose(x, x_ref, rtol=1e-8, atol=1e-10 * np.linalg.norm(x_ref))
     # r stays the residual of x, also after a boundary step.
     np.testing.assert_allclose(r, b - A @ x, atol=1e-9 * np.linalg.norm(b))
