@@ -6,6 +6,7 @@ an inaccurate default, an out-of-bounds kernel access.
 """
 
 import math
+import os
 
 import numpy as np
 import pytest
@@ -260,3 +261,34 @@ def test_truncated_cg_driver_refuses_a_right_hand_side_of_another_length():
     with pytest.raises(ValueError, match="b"):
         run_truncated_cg(op, np.ones(4), rtol=1e-8, maxiter=5)
 
+
+
+# ---- import with nowhere to write Numba's cache -----------------------------------------
+
+def test_import_works_when_no_numba_cache_directory_is_writable(tmp_path):
+    """Numba's cache=True raises at decoration when neither NUMBA_CACHE_DIR, nor the
+    package's __pycache__, nor the user's cache directory can be written (a read-only
+    install and a read-only HOME). Permission bits do not bind root, so the directories
+    are made impossible instead: __pycache__ is a regular file, and HOME lies under one."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    package = Path(tr.__file__).parent
+    copy = tmp_path / "site" / "trustregion"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "__pycache__").write_text("not a directory")
+    blocker = tmp_path / "blocker"
+    blocker.write_text("not a directory")
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("NUMBA_CACHE_DIR", "XDG_CACHE_HOME", "PYTHONPATH",
+                          "NUMBA_DISABLE_JIT")}
+    env["HOME"] = str(blocker / "home")
+    code = ("import numpy as np, trustregion as tr; "
+            "assert tr.__file__.startswith(%r), tr.__file__; "
+            "assert tr._kernels.all_finite(np.ones(3)); print('ok')" % str(copy))
+    done = subprocess.run([sys.executable, "-c", code], cwd=copy.parent, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "ok"

@@ -1,7 +1,8 @@
 """Numba kernels: the inner loops of the Krylov and subproblem solvers.
 
 Every function here is a plain ``@njit(cache=True)`` function over float64 arrays and
-scalars, with no Python objects inside, so that it caches.
+scalars, with no Python objects inside, so that it caches (where Numba finds a writable
+cache directory: see :func:`_cache_writable`).
 
 Each iterative algorithm is one kernel written in reverse-communication style (as ARPACK
 and GALAHAD's GLTR are): it runs until it needs something it cannot compute itself and
@@ -36,6 +37,27 @@ hold it) or :data:`EXTERNAL`; ``shift`` adds ``shift * I`` (damping) to a stored
 
 import numpy as np
 from numba import njit
+from numba.core.caching import FunctionCache
+
+
+def _cache_writable() -> bool:
+    """Whether Numba can cache the kernels of this file anywhere.
+
+    ``cache=True`` makes Numba look for a writable directory when a function is decorated
+    (NUMBA_CACHE_DIR, the package's ``__pycache__``, the user's cache directory) and raise
+    if there is none: a read-only install with a read-only HOME could not even import the
+    package. Numba's own search is asked, for a function of this file; without a place to
+    write, the kernels are compiled in each process instead of cached.
+    """
+    try:
+        FunctionCache(_cache_writable)
+    except RuntimeError:
+        return False
+    return True
+
+
+# Set once, before any kernel is decorated.
+_CACHE = _cache_writable()
 
 # Floating-point licence for every kernel, given in this one place: reassociation (so that
 # LLVM can vectorise sums and dot products instead of waiting on one accumulator) and
@@ -101,7 +123,7 @@ TRIDIAG_BOUNDARY = 1
 TRIDIAG_HARD_CASE = 2
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=_CACHE, fastmath=_FASTMATH)
 def explicit_matvec(kind, dense, data, indices, indptr, shift, v, out):
     """``out = (A + shift I) v`` for a dense or CSR matrix ``A``."""
     n = out.shape[0]
@@ -131,7 +153,7 @@ def explicit_matvec(kind, dense, data, indices, indptr, shift, v, out):
             out[i] += shift * v[i]
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=_CACHE, fastmath=_FASTMATH)
 def boundary_fraction(xmx, xmp, pmp, radius_sq):
     """The root τ ≥ 0 of ‖x + τp‖²_M = Δ², given ‖x‖²_M, xᵀMp, ‖p‖²_M and Δ².
 
@@ -154,7 +176,7 @@ def boundary_fraction(xmx, xmp, pmp, radius_sq):
 # Truncated (Steihaug–Toint) conjugate gradients; plain CG is the case Δ = ∞
 # --------------------------------------------------------------------------------------
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=_CACHE, fastmath=_FASTMATH)
 def truncated_cg(kind, dense, data, indices, indptr, shift, inv_diag, precondition,
                  b, x, work, state, radius_sq, rtol, atol, maxiter, check_inputs, resume):
     """Preconditioned CG on A x = b, truncated at the boundary ‖x‖_M = Δ.
@@ -307,7 +329,7 @@ def truncated_cg(kind, dense, data, indices, indptr, shift, inv_diag, preconditi
 # GLTR: Lanczos and the tridiagonal trust-region subproblem
 # --------------------------------------------------------------------------------------
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=_CACHE, fastmath=_FASTMATH)
 def gltr(kind, dense, data, indices, indptr, shift, inv_diag, precondition,
          g, q, u, w, w_prev, r, z, diag, off, h, Q, W, reorthogonalize, s, lstate, radius,
          rtol, maxiter, resume):
@@ -446,7 +468,7 @@ def gltr(kind, dense, data, indices, indptr, shift, inv_diag, precondition,
     return code
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=_CACHE, fastmath=_FASTMATH)
 def _ldl(diag, off, lam, pivmin, dpiv, lmul):
     """LDLᵀ of T + λI for symmetric tridiagonal T; returns the number of pivots ≤ 0.
 
@@ -468,7 +490,7 @@ def _ldl(diag, off, lam, pivmin, dpiv, lmul):
     return count
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=_CACHE, fastmath=_FASTMATH)
 def _ldl_solve(dpiv, lmul, v):
     """v ← (T + λI)⁻¹ v in place, with the factors from :func:`_ldl`."""
     k = v.shape[0]
@@ -480,7 +502,7 @@ def _ldl_solve(dpiv, lmul, v):
         v[i] -= lmul[i + 1] * v[i + 1]
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=_CACHE, fastmath=_FASTMATH)
 def tridiagonal_tr_solve(diag, off, c, radius, rtol, h):
     """Global minimiser of cᵀh + ½ hᵀTh subject to ‖h‖₂ ≤ Δ, T symmetric tridiagonal.
 
@@ -614,7 +636,7 @@ def tridiagonal_tr_solve(diag, off, c, radius, rtol, h):
     return lam, TRIDIAG_BOUNDARY, factorisations
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=_CACHE, fastmath=_FASTMATH)
 def householder_apply(reflectors, tau, x, transpose):
     """x ← Qᵀx (``transpose``) or Qx, Q = H₀H₁⋯H_{n-2} from LAPACK's dsytrd (lower).
 
@@ -639,7 +661,7 @@ def householder_apply(reflectors, tau, x, transpose):
             x[j] -= d * reflectors[i, j]
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=_CACHE, fastmath=_FASTMATH)
 def all_finite(v):
     """Whether every entry of the 1-D array v is finite. x - x is 0 for finite x and NaN
     for ±inf and NaN, so one branch-free (vectorisable) sum decides, with no overflow."""
@@ -649,7 +671,7 @@ def all_finite(v):
     return acc == 0.0
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=_CACHE, fastmath=_FASTMATH)
 def _dot(a, b):
     acc = 0.0
     for i in range(a.shape[0]):
@@ -657,7 +679,7 @@ def _dot(a, b):
     return acc
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=_CACHE, fastmath=_FASTMATH)
 def _apply_inverse_diagonal(inv_diag, r, z):
     """z = M⁻¹ r for diagonal M given by its inverse diagonal (empty array: M = I)."""
     if inv_diag.shape[0] == 0:
@@ -672,7 +694,7 @@ def _apply_inverse_diagonal(inv_diag, r, z):
 # Fisher product
 # --------------------------------------------------------------------------------------
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=_CACHE, fastmath=_FASTMATH)
 def fisher_jmj_product(J, weights, probs, v, out):
     """out = (1/N) Σᵢ Jᵢᵀ Mᵢ Jᵢ v with Mᵢ = diag(weightsᵢ) - pᵢpᵢᵀ.
 
