@@ -185,7 +185,11 @@ def test_truncated_cg_matches_numpy_reference(form, definite, radius):
     x, r, code, iters = run_kernel_tcg(args, b, inv_diag, radius, 1e-10, 3 * n, external_A=A)
     x_ref, why, it_ref = reference_truncated_cg(A, b, inv_diag, radius, 1e-10, 3 * n)
     assert code == CODES[why]
-    assert iters == it_ref
+    # Rounding differs between the kernel and numpy (fused multiply-adds, summation order,
+    # the CPU's vector width: AMD and Intel machines disagree), and near the tolerance one
+    # side may need an iteration more. The solution and the stop reason are what must
+    # agree; the counts only roughly.
+    assert abs(iters - it_ref) <= max(2, it_ref // 10)
     np.testing.assert_allclose(x, x_ref, rtol=1e-8, atol=1e-10 * np.linalg.norm(x_ref))
     # r stays the residual of x, also after a boundary step.
     np.testing.assert_allclose(r, b - A @ x, atol=1e-9 * np.linalg.norm(b))
@@ -264,6 +268,29 @@ def test_tridiagonal_tr_solve_is_the_global_minimum(seed):
                                atol=1e-8 * max(1.0, np.abs(T).max() * radius, c0))
     assert lam >= 0 and np.linalg.eigvalsh(T + lam * np.eye(k))[0] >= -1e-9 * max(1, lam)
     assert code in (K.TRIDIAG_INTERIOR, K.TRIDIAG_BOUNDARY, K.TRIDIAG_HARD_CASE)
+
+
+@pytest.mark.parametrize("beta, rho", [(2.0 ** -316, 1.0), (2.0 ** 316, 1.0), (1.0, 2.0 ** -400),
+                                       (1.0, 2.0 ** 400), (2.0 ** 300, 2.0 ** -400)])
+def test_tridiagonal_tr_solve_is_scale_invariant(beta, rho):
+    """Substituting h = ρu shows that (βT, βρc, ρΔ) has the solution ρ·h(T, c, Δ) with
+    multiplier βλ. Scaling by powers of two is exact, so a solver whose thresholds are all
+    relative returns exactly that; an absolute eps made T ~ 1e-95 a false hard case, and
+    hᵀ(T + λI)⁻¹h ~ Δ²/λ underflowed to 0 (ZeroDivisionError) for Δ ≲ 1e-108."""
+    rng = np.random.default_rng(10)
+    for _ in range(300):
+        k = int(rng.integers(1, 12))
+        diag = rng.standard_normal(k) * 3.0
+        off = rng.uniform(0.1, 2.0, k - 1) * (rng.random(k - 1) > 0.3)  # some blocks
+        c = rng.standard_normal(k) * (rng.random(k) > 0.5)  # some hard cases
+        radius = float(10.0 ** rng.uniform(-2, 2))
+        h, h_scaled = np.empty(k), np.empty(k)
+        lam, code, _ = K.tridiagonal_tr_solve(diag, off, c, radius, 1e-13, h)
+        lam_s, code_s, _ = K.tridiagonal_tr_solve(beta * diag, beta * off, beta * rho * c,
+                                                  rho * radius, 1e-13, h_scaled)
+        assert code_s == code
+        np.testing.assert_allclose(h_scaled / rho, h, rtol=1e-12, atol=1e-14 * radius)
+        assert math.isclose(lam_s / beta, lam, rel_tol=1e-12, abs_tol=1e-300)
 
 
 def test_tridiagonal_tr_solve_hard_case():
@@ -400,3 +427,45 @@ def test_householder_apply_matches_the_explicit_reflectors(n):
         y = x.copy()
         K.householder_apply(np.ascontiguousarray(reduced.T), tau, y, transpose)
         np.testing.assert_allclose(y, expected, atol=1e-13)
+
+
+# ---- shape checks ---------------------------------------------------------------------
+
+def _mismatched_calls():
+    """One call per kernel whose arguments disagree in length by one element; each would
+    read or write past an array's end if the kernel trusted it."""
+    n = 4
+    A, v, out = np.eye(n), np.ones(n), np.empty(n)
+    x, work, state = np.empty(n), np.empty((4, n)), np.empty(K.TCG_STATE_SIZE)
+    vecs = [np.empty(n) for _ in range(7)]
+    diag, off, h = np.ones(n), np.ones(n), np.zeros(n)
+    lstate = np.zeros(K.GLTR_STATE_SIZE)
+    J, p = np.ones((2, 3, n)), np.full((2, 3), 1.0 / 3.0)
+    return {
+        "explicit_matvec dense": lambda: K.explicit_matvec(*dense_args(np.eye(n + 1)), v, out),
+        "explicit_matvec csr": lambda: K.explicit_matvec(*csr_args(np.eye(n - 1)), v, out),
+        "explicit_matvec v": lambda: K.explicit_matvec(*dense_args(A), np.ones(n - 1), out),
+        "truncated_cg b": lambda: K.truncated_cg(*dense_args(A), E1, True, np.ones(n + 1), x,
+                                                 work, state, np.inf, 1e-8, 0.0, 10, False,
+                                                 K.START_FROM_ZERO),
+        "truncated_cg inv_diag": lambda: K.truncated_cg(*dense_args(A), np.ones(n - 1), True,
+                                                        v, x, work, state, np.inf, 1e-8, 0.0,
+                                                        10, False, K.START_FROM_ZERO),
+        "gltr Q": lambda: K.gltr(*dense_args(A), E1, True, v, *vecs[:6], diag, off, h,
+                                 np.empty((2, n - 1)), np.empty((0, n)), True, vecs[6], lstate,
+                                 1.0, 1e-8, n, K.START),
+        "gltr maxiter": lambda: K.gltr(*dense_args(A), E1, True, v, *vecs[:6], diag, off, h,
+                                       np.empty((2, n)), np.empty((0, n)), True, vecs[6],
+                                       lstate, 1.0, 1e-8, n + 1, K.START),
+        "tridiagonal_tr_solve": lambda: K.tridiagonal_tr_solve(diag, off[:n - 2], v, 1.0,
+                                                               1e-13, h),
+        "householder_apply": lambda: K.householder_apply(np.eye(n - 1), np.ones(n - 2), v, True),
+        "fisher_jmj_product v": lambda: K.fisher_jmj_product(J, p, p, np.ones(n - 1), out),
+        "fisher_jmj_product probs": lambda: K.fisher_jmj_product(J, p, p[:1], v, out),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_mismatched_calls()))
+def test_kernels_refuse_mismatched_shapes(name):
+    with pytest.raises(ValueError, match=name.split()[0]):
+        _mismatched_calls()[name]()

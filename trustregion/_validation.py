@@ -1,6 +1,6 @@
-"""Argument checks shared by the public entry points.
+"""Argument checks shared by the public entry points, and the exact rescaling they apply.
 
-Each raises ``ValueError`` naming the argument, before any work is done.
+Each check raises ``ValueError`` naming the argument, before any work is done.
 """
 
 import math
@@ -65,3 +65,19 @@ def check_maxiter(value, name, default):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
         raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
     return int(value)
+
+
+def power_of_two_scale(*magnitudes: float) -> float:
+    """The power of two nearest the geometric mean of the positive finite ``magnitudes``
+    (1.0 if there are none).
+
+    Dividing data by a power of two is exact in binary floating point (barring subnormal
+    results), so a solver can rescale its problem by this factor without changing a single
+    rounding at ordinary scales, while squared norms and products of data near 1e±150 stay
+    inside the float64 range (about 1e±308) instead of overflowing to inf or underflowing
+    to 0 (the scaling of LAPACK's dnrm2 and dlascl, by exponent only).
+    """
+    exponents = [math.frexp(m)[1] for m in magnitudes if 0.0 < m < math.inf]
+    if not exponents:
+        return 1.0
+    return math.ldexp(1.0, round(sum(exponents) / len(exponents)))

@@ -9,6 +9,7 @@ from .. import _kernels as K
 from .._status import CGStatus
 from .._validation import as_float_vector, check_maxiter, check_nonnegative_scalar
 from ..operators import Preconditioner, as_operator
+from ..operators._preconditioners import check_preconditioner
 from ..operators._symmetric import kernel_operand
 from ._truncated_cg import run_truncated_cg
 
@@ -115,8 +116,7 @@ def _preconditioner(M, n):
     if M is None:
         return None, None
     if isinstance(M, Preconditioner):
-        if M.shape != (n, n):
-            raise ValueError(f"M has shape {M.shape}, but the system has dimension {n}")
+        check_preconditioner(M, n)
         if M.inverse_diagonal is not None:
             return M.inverse_diagonal, None
         return None, M.solve

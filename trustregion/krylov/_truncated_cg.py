@@ -6,8 +6,9 @@ from typing import Callable, NamedTuple, Optional
 import numpy as np
 
 from .. import _kernels as K
+from .._validation import power_of_two_scale
 from ..operators import SymmetricOperator
-from ..operators._symmetric import MATRIX_FREE
+from ..operators._symmetric import MATRIX_FREE, check_kernel_shapes
 
 _IDENTITY = np.empty(0)  # the kernels read an empty inverse diagonal as M = I
 
@@ -41,6 +42,18 @@ def run_truncated_cg(operand, b: np.ndarray, *, rtol: float, maxiter: int,
     Python and one kernel call. The stopping rule is ‖r‖₂ ≤ max(rtol·‖b‖₂, atol).
     ``check_inputs`` has b and a stored matrix checked for non-finite entries (code
     ``INVALID_RHS`` / ``INVALID_OPERATOR``) by callers that have not validated them.
+
+    The kernel solves A (x/σ) = b/σ, σ the power of two nearest max|bᵢ| (nearest
+    √(max|bᵢ|·Δ) with a radius, so that ‖b/σ‖² and (Δ/σ)² both stay in range): exact, so
+    no rounding changes, while ‖b‖², rᵀM⁻¹r and pᵀAp cannot overflow or underflow for b
+    anywhere in the floating-point range (‖b‖ = 1e300 used to give ‖b‖² = inf and a
+    stopping test passed at x = 0).
+
+    Raises
+    ------
+    ValueError
+        If b, x0, the inverse diagonal or the stored matrix disagree in dimension: the
+        kernel indexes them all by b's length.
     """
     if isinstance(operand, SymmetricOperator):
         kernel_args, apply = operand.kernel_args, operand.apply
@@ -48,6 +61,11 @@ def run_truncated_cg(operand, b: np.ndarray, *, rtol: float, maxiter: int,
         kernel_args, apply = operand
     n = b.shape[0]
     inv = _IDENTITY if inverse_diagonal is None else inverse_diagonal
+    check_kernel_shapes(kernel_args, n, "A")
+    if b.ndim != 1 or inv.shape not in ((0,), (n,)) or (x0 is not None and x0.shape != (n,)):
+        raise ValueError(f"b must be 1-D, and x0 and the inverse diagonal of M of its length "
+                         f"{n}; got b {b.shape}, M⁻¹ diagonal {inv.shape}, x0 "
+                         f"{None if x0 is None else x0.shape}")
     precondition_inside = preconditioner is None
     x = np.empty(n)
     work = np.empty((4, n))  # rows r, z, p, Ap
@@ -56,6 +74,20 @@ def run_truncated_cg(operand, b: np.ndarray, *, rtol: float, maxiter: int,
     if check_inputs and (x0 is not None or not precondition_inside):
         if not K.all_finite(b):  # checked before b reaches the user's functions
             return TruncatedCGRun._make((x, work[0], K.INVALID_RHS, 0, 0, math.nan))
+    bmax = float(np.abs(b).max()) if n else 0.0
+    sigma = power_of_two_scale(bmax, radius) if math.isfinite(radius) \
+        else power_of_two_scale(bmax)
+    if sigma != 1.0:
+        b = b / sigma
+        radius /= sigma
+        atol /= sigma
+        x0 = None if x0 is None else x0 / sigma
+        if callback is not None:
+            user_callback = callback
+
+            def callback(xk):
+                user_callback(sigma * xk)
+
     if x0 is not None:
         x[:] = x0
         work[0] = b - apply(x0)
@@ -77,6 +109,10 @@ def run_truncated_cg(operand, b: np.ndarray, *, rtol: float, maxiter: int,
     rnorm = math.sqrt(state[K.S_RR])
     if code in (K.BOUNDARY, K.NEGATIVE_CURVATURE) and math.isfinite(radius):
         rnorm = float(np.linalg.norm(r))
+    if sigma != 1.0:
+        x *= sigma
+        r *= sigma
+        rnorm *= sigma
     # _make skips the NamedTuple's Python-level __new__ (this is on every cg call's path).
     return TruncatedCGRun._make((x, r, code, iterations, iterations + (x0 is not None), rnorm))
 

@@ -96,9 +96,14 @@ class FisherOperator(SymmetricOperator):
 
 
 def _jmj_product(J, weights, probs):
+    P = J.shape[2]
+
     def product(v):
-        out = np.empty(J.shape[2])
-        K.fisher_jmj_product(J, weights, probs, np.ascontiguousarray(v, dtype=np.float64), out)
+        v = np.ascontiguousarray(v, dtype=np.float64)
+        if v.shape != (P,):  # the kernel indexes v by J's last axis and trusts it
+            raise ValueError(f"v must be a 1-D array of length {P}, got shape {v.shape}")
+        out = np.empty(P)
+        K.fisher_jmj_product(J, weights, probs, v, out)
         return out
 
     return product

@@ -23,6 +23,19 @@ class Preconditioner(SymmetricOperator):
         raise NotImplementedError
 
 
+def check_preconditioner(P: Preconditioner, n: int) -> None:
+    """Refuse a Preconditioner of another dimension, or whose inverse diagonal (which the
+    kernels index by the problem's length) does not have length n."""
+    if P.shape != (n, n):
+        raise ValueError(f"M has shape {P.shape}, but the problem has dimension {n}")
+    d = P.inverse_diagonal
+    if d is not None and (not isinstance(d, np.ndarray) or d.dtype != np.float64
+                          or d.shape != (n,)):
+        raise ValueError(f"M.inverse_diagonal must be a float64 array of shape ({n},), got "
+                         f"{getattr(d, 'dtype', type(d).__name__)} of shape "
+                         f"{getattr(d, 'shape', None)}")
+
+
 class JacobiPreconditioner(Preconditioner):
     """P = diag(A): the Jacobi (diagonal) preconditioner.
 

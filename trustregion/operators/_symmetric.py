@@ -82,6 +82,8 @@ class SymmetricOperator(LinearOperator):
         self.shape = (n, n)
         self._product = product
         self.positive_semidefinite = bool(positive_semidefinite)
+        if explicit is not None:
+            check_kernel_shapes(explicit, n, "the explicit matrix")
         self.explicit = explicit
         # The operator as the kernels take it: the stored matrix, or 'ask for products'.
         self.kernel_args = explicit if explicit is not None else MATRIX_FREE
@@ -91,7 +93,11 @@ class SymmetricOperator(LinearOperator):
         return self.shape[0]
 
     def apply(self, v: np.ndarray) -> np.ndarray:
-        """A v for a 1-D float64 ``v``; checks the shape of what the product returned."""
+        """A v for a 1-D float64 ``v`` of length n; checks the shapes of ``v`` (before the
+        product, which may be a kernel that trusts it) and of what the product returned."""
+        if v.shape != (self.shape[0],):
+            raise ValueError(f"v must be a 1-D array of length {self.shape[0]}, got shape "
+                             f"{v.shape}")
         out = np.asarray(self._product(v), dtype=np.float64)
         if out.shape != (self.shape[0],):
             out = out.reshape(-1) if out.size == self.shape[0] else out
@@ -169,6 +175,10 @@ def as_operator(A, n: Optional[int] = None, *, positive_semidefinite: bool = Fal
     if sp.issparse(A):
         _check_dimension(A.shape, n, name)
         csr = sp.csr_matrix(A, dtype=np.float64)
+        try:  # indices past the shape would make the kernels read out of bounds
+            csr.check_format(full_check=True)
+        except ValueError as exc:
+            raise ValueError(f"{name} is not a valid sparse matrix: {exc}") from None
         if not csr.has_canonical_format:
             csr = csr.copy()
             csr.sum_duplicates()
@@ -225,6 +235,17 @@ def kernel_operand(A, n: int, name: str = "A"):
         return _dense_explicit(A, n, name, check_finite=False), A.dot
     op = as_operator(A, n, name=name)
     return op.kernel_args, op.apply
+
+
+def check_kernel_shapes(kernel_args: ExplicitMatrix, n: int, name: str) -> None:
+    """Refuse a stored matrix that is not n×n before a kernel indexes it with vectors of
+    length n (the kernels trust their callers: a mismatch would read out of bounds)."""
+    e = kernel_args
+    if e.kind == K.DENSE and e.dense.shape != (n, n):
+        raise ValueError(f"{name} has shape {e.dense.shape}, but the vectors have length {n}")
+    if e.kind == K.CSR and e.indptr.shape != (n + 1,):
+        raise ValueError(f"{name} has {e.indptr.shape[0] - 1} rows, but the vectors have "
+                         f"length {n}")
 
 
 def _check_dimension(shape, n, name):

@@ -2,7 +2,9 @@
 
 import inspect
 
-from .._validation import as_float_vector, check_positive_scalar
+import numpy as np
+
+from .._validation import as_float_vector, check_positive_scalar, power_of_two_scale
 from ..operators import as_operator
 from ._metric import Metric, as_metric
 from ._step import Step
@@ -56,7 +58,7 @@ def solve_subproblem(g, B, radius, *, method, M=None, **options) -> Step:
     **options
         Method options, documented with each method (:func:`steihaug_cg`, :func:`gltr`,
         :func:`more_sorensen`, :func:`dogleg`, :func:`natural_step`); by default the
-        iterative methods solve tightly (relative residual 1e-8, up to n iterations).
+        iterative methods solve tightly (relative residuals 1e-8 to 1e-10).
 
     Returns
     -------
@@ -92,7 +94,14 @@ def solve_subproblem(g, B, radius, *, method, M=None, **options) -> Step:
             raise ValueError(f"B is required for method={method!r} (only 'natural' takes None)")
         op = as_operator(B, n, name="B")
     metric = as_metric(M, n)
-    return METHODS[method](g, op, radius, metric, **options)
+    # Substituting s = τu and dividing the model by τ² gives s*(g, B, Δ) = τ·u*(g/τ, B, Δ/τ).
+    # With τ ≈ √(‖g‖∞Δ) a power of two (exact, so no rounding changes) the solver sees
+    # ‖g/τ‖² ≈ ‖g‖/Δ and (Δ/τ)² ≈ Δ/‖g‖, both representable for any ‖g‖ and Δ in
+    # 1e±150, where ‖g‖², Δ² and dᵀBd of the raw data overflow or underflow.
+    tau = power_of_two_scale(float(np.abs(g).max()), radius)
+    if tau == 1.0:
+        return METHODS[method](g, op, radius, metric, **options)
+    return METHODS[method](g / tau, op, radius / tau, metric, **options).rescaled(tau)
 
 
 __all__ = ["METHODS", "Metric", "Step", "as_metric", "cauchy_point", "dogleg", "gltr",

@@ -6,10 +6,11 @@ from typing import Optional
 import numpy as np
 import scipy.linalg as sla
 import scipy.sparse as sp
-from scipy.sparse.linalg import factorized
+from scipy.sparse.linalg import splu
 
 from .._validation import as_float_vector
 from ..operators import Preconditioner, SymmetricOperator, as_operator
+from ..operators._preconditioners import check_preconditioner
 from .. import _kernels as K
 
 _IDENTITY = np.empty(0)
@@ -31,7 +32,8 @@ class Metric:
         self._solver = solver
         self._dense = dense
         self._cholesky = None
-        # M⁻¹ is applied exactly and cheaply (M = I, diagonal, or a Preconditioner's solve).
+        # M⁻¹ is applied exactly and cheaply (M = I, diagonal, a factorised sparse M, or a
+        # Preconditioner's solve).
         self.has_direct_solve = inverse_diagonal is not None or solver is not None
 
     @property
@@ -72,10 +74,6 @@ class Metric:
         if self._dense is not None:
             factor = (self.cholesky(), True)
             return lambda r: sla.cho_solve(factor, r, check_finite=False)
-        e = op.explicit
-        if e is not None and e.kind == K.CSR:
-            matrix = sp.csr_matrix((e.data, e.indices, e.indptr), shape=op.shape)
-            return factorized((matrix + e.shift * sp.identity(self.n)).tocsc())
         from ..krylov import cg  # M⁻¹r by CG to near machine precision
 
         def solve(r):
@@ -94,17 +92,19 @@ def as_metric(M, n: int) -> Metric:
     ``None`` is the Euclidean norm; a 1-D array is the diagonal of M; a 2-D array, a sparse
     matrix, a LinearOperator or a callable is M itself; a
     :class:`~trustregion.operators.Preconditioner` is the M it represents, solved with
-    its own ``solve``.
+    its own ``solve``. A dense or sparse M is refused unless it is positive definite: a
+    sparse M is factorised here (once), a dense one when a method first needs its Cholesky
+    factor. An M given only by its products cannot be checked beforehand; a method meeting
+    rᵀM⁻¹r ≤ 0 reports ``NOT_POSITIVE_DEFINITE``.
     """
     if M is None:
         return Metric(n, inverse_diagonal=_IDENTITY)
     if isinstance(M, Preconditioner):
-        if M.shape != (n, n):
-            raise ValueError(f"M has shape {M.shape}, but g has length {n}")
+        check_preconditioner(M, n)
         return Metric(n, inverse_diagonal=M.inverse_diagonal, operator=M, solver=M.solve)
     if isinstance(M, np.ndarray) and M.ndim == 1:
         d = as_float_vector(M, "M", size=n)
-        if not (d > 0).all():
+        if not (d > 0.0).all():
             raise ValueError("M (given as a diagonal) must have positive entries: M must be "
                              "positive definite")
         return Metric(n, inverse_diagonal=1.0 / d)
@@ -117,7 +117,28 @@ def as_metric(M, n: int) -> Metric:
         if not np.allclose(dense, dense.T, rtol=1e-10, atol=1e-12 * np.abs(dense).max()):
             raise ValueError("M must be symmetric")
         return Metric(n, operator=op, dense=dense)
+    if e is not None and e.kind == K.CSR:
+        matrix = sp.csr_matrix((e.data, e.indices, e.indptr), shape=op.shape)
+        return Metric(n, operator=op, solver=_sparse_spd_solver(matrix + e.shift * sp.identity(n)))
     return Metric(n, operator=op)
+
+
+def _sparse_spd_solver(matrix):
+    """M⁻¹ from a sparse LU with symmetric (diagonal) pivoting, refusing an M that is not
+    positive definite, as the dense Cholesky factorisation refuses it.
+
+    With diagonal pivots only (SuperLU's symmetric mode with threshold 0, and row and
+    column permutations equal), PMPᵀ = LU with U = DLᵀ, and by Sylvester's law of inertia
+    M is positive definite exactly when every pivot Uᵢᵢ is positive.
+    """
+    try:
+        lu = splu(matrix.tocsc(), permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
+                  options={"SymmetricMode": True})
+    except RuntimeError:  # SuperLU's "Factor is exactly singular"
+        raise ValueError("M is not positive definite (it is singular)") from None
+    if not np.array_equal(lu.perm_r, lu.perm_c) or not (lu.U.diagonal() > 0.0).all():
+        raise ValueError("M is not positive definite (its LDLᵀ factorisation has a pivot ≤ 0)")
+    return lu.solve
 
 
 def _cholesky_or_raise(dense):

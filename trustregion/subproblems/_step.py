@@ -1,5 +1,6 @@
 """The record every subproblem solver returns."""
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Optional
@@ -56,3 +57,12 @@ class Step:
     @property
     def message(self) -> str:
         return self.status.message
+
+    def rescaled(self, tau: float) -> "Step":
+        """This step of the problem (g/τ, B, Δ/τ) as the step τs of (g, B, Δ): lengths and
+        residuals scale by τ, model values and gᵀM⁻¹g by τ², the multiplier not at all."""
+        dual = None if self.g_dual_norm_sq is None else self.g_dual_norm_sq * tau * tau
+        return dataclasses.replace(self, s=self.s * tau,
+                                   predicted_reduction=self.predicted_reduction * tau * tau,
+                                   residual_norm=self.residual_norm * tau,
+                                   g_dual_norm_sq=dual)

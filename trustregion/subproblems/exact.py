@@ -9,7 +9,7 @@ from scipy.linalg import lapack
 
 from .. import _kernels as K
 from .._status import TRIDIAGONAL_STEP_STATUS, StepStatus
-from .._validation import check_nonnegative_scalar
+from .._validation import all_finite, check_nonnegative_scalar
 from ..operators import SymmetricOperator
 from ._metric import Metric
 from ._step import Step
@@ -45,13 +45,20 @@ def more_sorensen(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Me
         Boundary tolerance |‖s‖_M - Δ| ≤ rtol·Δ (default 1e-12: on T an iteration costs
         O(n), and the safeguarded Newton iteration also stops at rounding level).
 
+    A non-finite entry of B (formed from non-finite products) gives the zero step with
+    status ``NONFINITE``, as the iterative methods report a non-finite product.
+
     Raises
     ------
     ValueError
         If B is not symmetric.
     """
     rtol = check_nonnegative_scalar(rtol, "rtol")
+    products = 0 if B.explicit is not None else B.n
     H = B.to_dense(copy=False)
+    if not all_finite(H):  # only products can be: stored matrices were checked
+        return Step(np.zeros(g.shape[0]), 0.0, False, StepStatus.NONFINITE,
+                    operator_products=products)
     _check_symmetric(H)
     L = metric.cholesky()
     if L is not None:
@@ -59,13 +66,16 @@ def more_sorensen(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Me
         g = sla.solve_triangular(L, g, lower=True)
         H = sla.solve_triangular(L, sla.solve_triangular(L, H, lower=True).T, lower=True)
         H = 0.5 * (H + H.T)
+        if not all_finite(H):  # overflow in L⁻¹BL⁻ᵀ for an extremely ill-conditioned M
+            return Step(np.zeros(g.shape[0]), 0.0, False, StepStatus.NONFINITE,
+                        operator_products=products)
     y, lam, status, factorisations = _euclidean(g, H, radius, rtol)
     s = y if L is None else sla.solve_triangular(L, y, lower=True, trans="T")
     model = np.dot(g, y) + 0.5 * np.dot(y, H @ y)
     ynorm = math.sqrt(np.dot(y, y))
     on_boundary = status is not StepStatus.INTERIOR
     return Step(s, -model, on_boundary, status, multiplier=lam, iterations=factorisations,
-                operator_products=0 if B.explicit is not None else B.n,
+                operator_products=products,
                 residual_norm=abs(ynorm - radius) if on_boundary else 0.0)
 
 
