@@ -4,6 +4,7 @@ import warnings
 from typing import NamedTuple, Optional
 
 import numpy as np
+from scipy.linalg import norm  # BLAS nrm2 scales: np.linalg.norm overflows past 1e154
 import scipy.sparse as sp
 from scipy.optimize import Bounds
 
@@ -98,7 +99,7 @@ def tron_step(g, B, radius, x, box: Box, rtol) -> BoxStep:
     def path(alpha):
         return box.project(x - alpha * g) - x
 
-    gnorm = float(np.linalg.norm(g))
+    gnorm = float(norm(g))
     alpha = radius / gnorm  # ‖s(α)‖ ≤ α‖g‖ = Δ: projection only shortens the step
     # Start at the minimiser of q along -g when the curvature there is positive: before
     # the path's first bend that is the answer, so the search usually ends at its first
@@ -120,7 +121,7 @@ def tron_step(g, B, radius, x, box: Box, rtol) -> BoxStep:
         return BoxStep(np.zeros_like(x), 0.0, False)
     for _ in range(_MAX_SEARCH if halvings == 0 else 0):  # extrapolate while it pays
         s = path(2.0 * alpha)
-        if np.array_equal(s, s_c) or np.linalg.norm(s) > radius:
+        if np.array_equal(s, s_c) or norm(s) > radius:
             break
         value, Bs = q(s)
         if value > _MU0 * float(g @ s) or value >= q_c:
@@ -136,7 +137,7 @@ def tron_step(g, B, radius, x, box: Box, rtol) -> BoxStep:
         if not free.any():
             break
         grad_s = g + Bs
-        free_norm = float(np.linalg.norm(grad_s[free]))
+        free_norm = float(norm(grad_s[free]))
         if first_norm is None:
             first_norm = free_norm
         elif free_norm <= rtol * first_norm:
@@ -161,7 +162,7 @@ def tron_step(g, B, radius, x, box: Box, rtol) -> BoxStep:
         if cg.on_boundary or np.array_equal(now_free, free):
             break  # CG reached the region's edge, or converged with no new bound
         free = now_free
-    return BoxStep(s, -q_s, bool(np.linalg.norm(s) >= radius * (1 - 1e-10)))
+    return BoxStep(s, -q_s, bool(norm(s) >= radius * (1 - 1e-10)))
 
 
 def _reduced_operator(B, free):

@@ -3,6 +3,7 @@
 import math
 
 import numpy as np
+from scipy.linalg import norm  # BLAS nrm2 scales: np.linalg.norm overflows past 1e154
 from scipy.optimize import LinearConstraint, NonlinearConstraint
 
 from .._status import StepStatus
@@ -174,7 +175,7 @@ def minimize(fun, x0, args=(), method="steihaug", jac=None, hess=None, hessp=Non
         if opts.max_nfev is not None and objective.nfev >= opts.max_nfev:
             status = MinimizeStatus.MAX_NFEV
             break
-        if radius < opts.xtol * (1.0 + float(np.linalg.norm(x))):
+        if radius < opts.xtol * (1.0 + float(norm(x))):
             status = (MinimizeStatus.NONFINITE if nonfinite_trials
                       else _at_rounding(MinimizeStatus.XTOL, x, f, g, box))
             break
@@ -224,7 +225,7 @@ def minimize(fun, x0, args=(), method="steihaug", jac=None, hess=None, hessp=Non
                 ratio = -math.inf
             else:
                 ratio = (f - f_trial) / predicted
-            step_norm = float(np.linalg.norm(s))
+            step_norm = float(norm(s))
             if ratio >= opts.accept_threshold:
                 g_trial = objective.gradient(x_trial)
                 if np.isfinite(g_trial).all():
@@ -331,7 +332,7 @@ def _subproblem_solver(method, *, bounded, constrained):
     def solve(g, B, radius, tight):
         options = {}
         if method in _INEXACT:
-            options["rtol"] = _TIGHT_RTOL if tight else _forcing(float(np.linalg.norm(g)))
+            options["rtol"] = _TIGHT_RTOL if tight else _forcing(float(norm(g)))
         return solve_subproblem(g, B, radius, method=method, **options)
 
     return solve

@@ -3,6 +3,7 @@
 import copy
 
 import numpy as np
+from scipy.linalg import norm  # BLAS nrm2 scales: np.linalg.norm overflows past 1e154
 import scipy.sparse as sp
 from scipy.optimize import BFGS, HessianUpdateStrategy
 
@@ -93,13 +94,13 @@ def _box_difference(gradient, x, g, lo, hi):
     two when the box blocks both ways. A coordinate whose box is narrower than the step
     is treated as fixed (its entry of v dropped), as TRON treats a variable at its bound.
     """
-    scale = _SQRT_EPS * (1.0 + float(np.linalg.norm(x)))
+    scale = _SQRT_EPS * (1.0 + float(norm(x)))
 
     def product(v):
-        norm = float(np.linalg.norm(v))
-        if norm == 0.0:
+        length = float(norm(v))
+        if length == 0.0:
             return np.zeros_like(x)
-        t = scale / norm
+        t = scale / length
         ahead = (x + t * v >= lo) & (x + t * v <= hi)
         behind = ~ahead & (x - t * v >= lo) & (x - t * v <= hi)
         result = np.zeros_like(x)
