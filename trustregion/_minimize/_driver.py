@@ -359,6 +359,7 @@ def _result(x, f, g, nit, objective, model, radius, status, nonfinite_trials, bo
     result = Result(x=x.copy(), fun=f, jac=g.copy(), nit=nit, niter=nit, nfev=objective.nfev,
                     njev=objective.njev, nhev=model.hessian_evaluations,
                     optimality=_stationarity(x, g, box),
+                    constr_violation=0.0,  # every iterate satisfies the bounds
                     trust_radius=radius, tr_radius=radius,
                     nonfinite_trials=nonfinite_trials)
     if status is not None:

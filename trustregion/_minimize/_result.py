@@ -67,7 +67,8 @@ class Result(OptimizeResult):
     Fields: ``x, fun, jac, nit`` (also as trust-constr's ``niter``), ``nfev, njev, nhev,
     status, success, message, trust_radius`` (also as scipy's ``tr_radius``),
     ``optimality`` (trust-constr's name for the stationarity measure: ‖∇f‖∞, with bounds
-    the projected gradient's, with constraints the KKT residual), ``nonfinite_trials`` (trial points
+    the projected gradient's, with constraints the KKT residual), ``constr_violation``
+    (0 without general constraints: every iterate satisfies the bounds), ``nonfinite_trials`` (trial points
     where f was not finite, each rejected with a smaller radius), and ``allvecs`` with
     ``return_all``. Constrained runs add their own fields, each also under scipy's
     trust-constr name where it has one (see :func:`trustregion.minimize`).
