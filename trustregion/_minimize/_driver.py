@@ -7,6 +7,7 @@ from scipy.linalg import norm  # BLAS nrm2 scales: np.linalg.norm overflows past
 from scipy.optimize import LinearConstraint, NonlinearConstraint
 
 from .._status import StepStatus
+from .._validation import as_float_vector
 from ..operators import HessianVectorProduct, as_operator
 from ..subproblems import METHODS, solve_subproblem
 from ._bounds import as_box, feasible_start, tron_step
@@ -254,16 +255,10 @@ def minimize(fun, x0, args=(), method="steihaug", jac=None, hess=None, hessp=Non
 
 def _initial_point(x0):
     """x₀ as a new 1-D float array: a scalar is a vector of one, as in scipy."""
-    try:
-        x = np.atleast_1d(np.array(x0, dtype=np.float64))
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"x0 must be an array of real numbers: {exc}") from None
-    if x.ndim != 1:
-        raise ValueError(f"x0 must be one-dimensional, got an array of shape {x.shape}")
+    scalar = np.isscalar(x0) or (isinstance(x0, np.ndarray) and x0.ndim == 0)
+    x = as_float_vector([x0] if scalar else x0, "x0")
     if x.size == 0:
         raise ValueError("x0 must not be empty")
-    if not np.isfinite(x).all():
-        raise ValueError("x0 contains non-finite values (NaN or infinity)")
     return x
 
 
