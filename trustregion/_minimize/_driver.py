@@ -105,7 +105,9 @@ def minimize(fun, x0, args=(), method="steihaug", jac=None, hess=None, hessp=Non
         ``optimality``), ``penalty`` and ``outer_iterations``; ``nit`` (and scipy's
         ``niter``) counts the trust-region iterations of all subproblems, which
         ``maxiter`` bounds. ``ctol`` in ``options`` is the accepted violation; a penalty
-        that grows past 1e12 stops with status INFEASIBLE.
+        that grows past 1e12 stops with status INFEASIBLE. Nothing is factorised, so
+        more equality constraints than variables are accepted (scipy's trust-constr
+        refuses them).
     tol : float, optional
         scipy's tolerance: sets ``gtol`` unless ``options`` gives it (scipy's trust-region
         methods map it to their gtol too, which is absolute where ours is relative; see
@@ -122,6 +124,11 @@ def minimize(fun, x0, args=(), method="steihaug", jac=None, hess=None, hessp=Non
     Returns
     -------
     Result
+        ``success`` is True only for GTOL, or for XTOL and NO_PREDICTED_DECREASE (no
+        representable step decreases f) where the relative gradient is small to
+        rounding too; see :class:`MinimizeStatus`. An x0 that already meets gtol returns
+        at once with ``nit = 0``; a non-finite f or gradient at x0 gives status
+        NONFINITE_START (as scipy, a failed result rather than an exception).
     """
     options = dict(options or {})
     if tol is not None:
