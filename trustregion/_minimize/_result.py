@@ -6,7 +6,13 @@ from .._status import StatusEnum
 
 
 class MinimizeStatus(StatusEnum):
-    """Why :func:`trustregion.minimize` stopped (``Result.status``)."""
+    """Why :func:`trustregion.minimize` stopped (``Result.status``).
+
+    Success is GTOL, or XTOL and NO_PREDICTED_DECREASE — no representable step
+    decreases f — where the driver has also found the relative gradient
+    max |∇f|ᵢ·max(|xᵢ|, 1) / max(|f|, 1) at most u^(1/4) (u the machine epsilon), what
+    rounding in f explains; a larger gradient there is NO_PROGRESS, a failure.
+    """
 
     # Numbers follow scipy where it has one meaning for them: trust-constr's 0, 1, 2
     # (iteration limit, gradient, radius) and the 99 of every other scipy method's
@@ -68,8 +74,8 @@ class Result(OptimizeResult):
     status, success, message, trust_radius`` (also as scipy's ``tr_radius``),
     ``optimality`` (trust-constr's name for the stationarity measure: ‖∇f‖∞, with bounds
     the projected gradient's, with constraints the KKT residual), ``constr_violation``
-    (0 without general constraints: every iterate satisfies the bounds), ``nonfinite_trials`` (trial points
-    where f was not finite, each rejected with a smaller radius), and ``allvecs`` with
-    ``return_all``. Constrained runs add their own fields, each also under scipy's
+    (0 without general constraints: every iterate satisfies the bounds),
+    ``nonfinite_trials`` (trial points where f was not finite, each rejected with a
+    smaller radius), and ``allvecs`` with ``return_all``. Constrained runs add their own fields, each also under scipy's
     trust-constr name where it has one (see :func:`trustregion.minimize`).
     """
