@@ -53,8 +53,10 @@ _KRYLOV_MODULE = "scipy.optimize.tests.test_trustregion_krylov"
 # Names by which scipy's tests reach its subproblem solvers.
 _SUBPROBLEM_CLASSES = ("IterativeSubproblem", "KrylovQP")
 # Each remaining difference: a pattern of test ids, the documented convention it
-# follows, and whether the outcome is exact (strict: an unexpected pass fails the run) or
-# depends on rounding at the 1e-8 level (not strict, so that no CPU or BLAS decides).
+# follows, and how the failure is expected. True: always (a strict xfail, so that a pass
+# fails the run). False: on some CPUs or BLAS builds, not others (a lenient xfail). A
+# regular expression: only a failure whose report matches it is expected, and a pass is
+# a plain pass — for a tolerance that rounding decides case by case.
 CONVENTIONS = [
     (r"test_callback_stopiteration\[.*trust-constr\]", True,
      "status numbers: a callback's StopIteration is status 99 (MinimizeStatus.CALLBACK) "
@@ -70,11 +72,11 @@ CONVENTIONS = [
     (r"test_issue_9044\[", True,
      "a stationary x0 ends with nit = 0: the gradient test runs before the first "
      "iteration (scipy's trust-ncg does the same; its trust-constr takes one step)"),
-    (r"test_args\[|test_list_of_problems\[.*-prob4\]", False,
+    (r"test_args\[|test_list_of_problems\[.*-prob4\]", r"Invalid termination condition",
      "scipy's MaratosTestArgs and MaratosGradInFunc give the constraint x0² + x1² the "
      "Jacobian (4x0, 4x1), twice the true one; with derivatives that disagree the "
      "augmented Lagrangian does not converge, and says so (MAXITER, success False)"),
-    (r"test_list_of_problems\[", False,
+    (r"test_list_of_problems\[", r"assert_array_less\(result\.optimality, 1e-8\)",
      "our gtol is relative: GTOL stops at a KKT residual of gtol·max(1, ‖∇f(x0)‖∞) "
      "(TrustRegionOptions.gtol), which can exceed scipy's absolute optimality < 1e-8 "
      "(Maratos: ‖∇f(x0)‖∞ = 3.5, IneqRosenbrock: 215); "
@@ -195,6 +197,21 @@ def _names_a_trust_method(item):
                ("MINIMIZE_METHODS", *SCIPY_TO_OURS, *_SUBPROBLEM_CLASSES))
 
 
+_EXPECTED_FAILURE = pytest.StashKey()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Report as xfailed a failure that a CONVENTIONS pattern expects, by its text."""
+    outcome = yield
+    report = outcome.get_result()
+    expected = item.stash.get(_EXPECTED_FAILURE, None)
+    if expected is not None and report.when == "call" and report.failed \
+            and re.search(expected[0], report.longreprtext):
+        report.outcome = "skipped"
+        report.wasxfail = expected[1]
+
+
 def pytest_collection_modifyitems(config, items):
     here = str(config.rootpath / "tests" / "scipy_suite")
     keep, drop = [], []
@@ -207,9 +224,12 @@ def pytest_collection_modifyitems(config, items):
         if not _names_a_trust_method(item):
             drop.append(item)
             continue
-        for pattern, strict, reason in CONVENTIONS:
+        for pattern, expected, reason in CONVENTIONS:
             if re.search(pattern, item.nodeid):
-                item.add_marker(pytest.mark.xfail(reason=reason, strict=strict))
+                if isinstance(expected, str):
+                    item.stash[_EXPECTED_FAILURE] = (expected, reason)
+                else:
+                    item.add_marker(pytest.mark.xfail(reason=reason, strict=expected))
                 break
         keep.append(item)
     if drop:
