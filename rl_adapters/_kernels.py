@@ -4,8 +4,17 @@ import math
 
 from numba import njit
 
+from trustregion._kernels import cache_writable
 
-@njit(cache=True)
+
+def _probe():
+    """A function of this file, for Numba's search of a cache directory."""
+
+
+_CACHE = cache_writable(_probe)
+
+
+@njit(cache=_CACHE)
 def gae_backward(rewards, values, next_values, terminated, episode_end, gamma, lam,
                  advantages):
     """Generalised advantage estimation over a (T, E) block of E environments' steps.
@@ -30,7 +39,7 @@ def gae_backward(rewards, values, next_values, terminated, episode_end, gamma, l
             advantages[t, e] = running
 
 
-@njit(cache=True)
+@njit(cache=_CACHE)
 def tanh_and_slope(z, h, slope):
     """h = tanh(z) and slope = 1 - h², in one pass over a 2-D block.
 

@@ -269,26 +269,35 @@ def test_import_works_when_no_numba_cache_directory_is_writable(tmp_path):
     """Numba's cache=True raises at decoration when neither NUMBA_CACHE_DIR, nor the
     package's __pycache__, nor the user's cache directory can be written (a read-only
     install and a read-only HOME). Permission bits do not bind root, so the directories
-    are made impossible instead: __pycache__ is a regular file, and HOME lies under one."""
+    are made impossible instead: each __pycache__ is a regular file, and HOME lies under
+    one. Both packages with kernels, trustregion and rl_adapters, are imported and run."""
     import shutil
     import subprocess
     import sys
     from pathlib import Path
 
-    package = Path(tr.__file__).parent
-    copy = tmp_path / "site" / "trustregion"
-    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    (copy / "__pycache__").write_text("not a directory")
+    import rl_adapters
+
+    site = tmp_path / "site"
+    for module in (tr, rl_adapters):
+        package = Path(module.__file__).parent
+        copy = site / package.name
+        shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+        (copy / "__pycache__").write_text("not a directory")
     blocker = tmp_path / "blocker"
     blocker.write_text("not a directory")
     env = {key: value for key, value in os.environ.items()
            if key not in ("NUMBA_CACHE_DIR", "XDG_CACHE_HOME", "PYTHONPATH",
                           "NUMBA_DISABLE_JIT")}
     env["HOME"] = str(blocker / "home")
-    code = ("import numpy as np, trustregion as tr; "
+    code = ("import numpy as np, trustregion as tr, rl_adapters._kernels as rk; "
             "assert tr.__file__.startswith(%r), tr.__file__; "
-            "assert tr._kernels.all_finite(np.ones(3)); print('ok')" % str(copy))
-    done = subprocess.run([sys.executable, "-c", code], cwd=copy.parent, env=env,
+            "assert rk.__file__.startswith(%r), rk.__file__; "
+            "assert tr._kernels.all_finite(np.ones(3)); "
+            "h = np.empty((2, 2)); d = np.empty((2, 2)); rk.tanh_and_slope(np.zeros((2, 2)), h, d); "
+            "assert (d == 1).all(); print('ok')"
+            % (str(site), str(site)))
+    done = subprocess.run([sys.executable, "-c", code], cwd=site, env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "ok"

@@ -2,7 +2,7 @@
 
 Every function here is a plain ``@njit(cache=True)`` function over float64 arrays and
 scalars, with no Python objects inside, so that it caches (where Numba finds a writable
-cache directory: see :func:`_cache_writable`).
+cache directory: see :func:`cache_writable`).
 
 Each iterative algorithm is one kernel written in reverse-communication style (as ARPACK
 and GALAHAD's GLTR are): it runs until it needs something it cannot compute itself and
@@ -40,24 +40,24 @@ from numba import njit
 from numba.core.caching import FunctionCache
 
 
-def _cache_writable() -> bool:
-    """Whether Numba can cache the kernels of this file anywhere.
+def cache_writable(probe) -> bool:
+    """Whether Numba can cache the kernels of ``probe``'s file anywhere.
 
     ``cache=True`` makes Numba look for a writable directory when a function is decorated
     (NUMBA_CACHE_DIR, the package's ``__pycache__``, the user's cache directory) and raise
     if there is none: a read-only install with a read-only HOME could not even import the
-    package. Numba's own search is asked, for a function of this file; without a place to
-    write, the kernels are compiled in each process instead of cached.
+    package. Numba's own search is asked, for a function of that file; without a place to
+    write, the kernels are compiled in each process instead of cached. Each module of
+    kernels asks once, before it decorates any.
     """
     try:
-        FunctionCache(_cache_writable)
+        FunctionCache(probe)
     except RuntimeError:
         return False
     return True
 
 
-# Set once, before any kernel is decorated.
-_CACHE = _cache_writable()
+_CACHE = cache_writable(cache_writable)
 
 # Floating-point licence for every kernel, given in this one place: reassociation (so that
 # LLVM can vectorise sums and dot products instead of waiting on one accumulator) and
