@@ -283,6 +283,7 @@ def test_import_works_when_no_numba_cache_directory_is_writable(tmp_path):
         package = Path(module.__file__).parent
         copy = site / package.name
         shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+        copy.chmod(0o755)  # copytree copies a read-only install's modes too
         (copy / "__pycache__").write_text("not a directory")
     blocker = tmp_path / "blocker"
     blocker.write_text("not a directory")
