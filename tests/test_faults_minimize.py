@@ -235,10 +235,14 @@ def test_an_objective_unbounded_below_is_reported():
         assert np.isfinite(res.x).all()
 
 
-def test_a_non_finite_hessian_never_gives_success():
+@pytest.mark.parametrize("form", ["hess", "hessp"])
+def test_a_non_finite_hessian_never_gives_success(form):
+    # A stored hess(x) with a NaN, or products that come back NaN (which "exact" forms
+    # into a dense B): either way no step is trusted and the run says why.
+    model = ({"hess": lambda x: np.full((2, 2), np.nan)} if form == "hess"
+             else {"hessp": lambda x, v: np.full(2, np.nan)})
     for method in ("exact", "steihaug", "gltr", "dogleg"):
-        res = tr.minimize(rosen, X0, jac=rosen_der, method=method,
-                          hess=lambda x: np.full((2, 2), np.nan))
+        res = tr.minimize(rosen, X0, jac=rosen_der, method=method, **model)
         assert not res.success and res.status is MinimizeStatus.NONFINITE, method
         assert np.isfinite(res.x).all()
 
