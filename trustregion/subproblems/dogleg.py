@@ -8,7 +8,7 @@ from scipy.linalg import lapack
 
 from .. import _kernels as K
 from .._status import StepStatus
-from .._validation import check_maxiter, check_nonnegative_scalar
+from .._validation import check_maxiter, check_nonnegative_scalar, power_of_two_scale
 from ..krylov import run_truncated_cg
 from ..operators import SymmetricOperator
 from ._metric import Metric
@@ -57,11 +57,15 @@ def dogleg(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *
         s, Bs = t * sd.d, t * sd.Bd
     else:
         # ‖p_U + τ(p_B - p_U)‖_M = Δ, with M p_U = -c g so that p_Uᵀ M diff = -c gᵀdiff.
+        # diff is scaled by a power of two near its size first: p_B can be far longer than
+        # Δ (B tiny), and ‖p_B‖²_M overflow.
         diff = p_b - c * sd.d
+        scale = power_of_two_scale(float(np.abs(diff).max()))
+        diff /= scale
         tau = K.boundary_fraction((c * gamma) ** 2, -c * np.dot(g, diff),
                                   np.dot(diff, metric.matvec(diff)), radius * radius)
         s = c * sd.d + tau * diff
-        Bs = (1.0 - tau) * c * sd.Bd + tau * Bp_b
+        Bs = c * sd.Bd + tau * ((Bp_b - c * sd.Bd) / scale)
     model = np.dot(g, s) + 0.5 * np.dot(s, Bs)
     return Step(s, -model, True, StepStatus.BOUNDARY, operator_products=products)
 
