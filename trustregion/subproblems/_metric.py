@@ -8,7 +8,7 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
-from .._validation import as_float_vector
+from .._validation import as_float_vector, power_of_two_scale
 from ..operators import Preconditioner, SymmetricOperator, as_operator
 from ..operators._preconditioners import check_preconditioner
 from .. import _kernels as K
@@ -55,7 +55,11 @@ class Metric:
         return self.operator.apply(v)
 
     def norm(self, v: np.ndarray) -> float:
-        return math.sqrt(max(np.dot(v, self.matvec(v)), 0.0))
+        """‖v‖_M, from v scaled by a power of two near max|vᵢ| so that vᵀMv neither
+        overflows nor underflows (the scaling of LAPACK's dnrm2)."""
+        scale = power_of_two_scale(float(np.abs(v).max())) if v.size else 1.0
+        w = v / scale
+        return scale * math.sqrt(max(np.dot(w, self.matvec(w)), 0.0))
 
     def cholesky(self) -> Optional[np.ndarray]:
         """Lower-triangular L with M = LLᵀ (dense), or None for M = I."""
@@ -121,6 +125,22 @@ def as_metric(M, n: int) -> Metric:
         matrix = sp.csr_matrix((e.data, e.indices, e.indptr), shape=op.shape)
         return Metric(n, operator=op, solver=_sparse_spd_solver(matrix + e.shift * sp.identity(n)))
     return Metric(n, operator=op)
+
+
+def metric_scale(M) -> float:
+    """A power of four near the largest diagonal entry of an M given as an array or a
+    sparse matrix, so that M/μ is of order one and √μ is exact; 1.0 for an M given by its
+    products, whose size is not known without computing some, or with no usable entry."""
+    if sp.issparse(M):
+        d = M.diagonal()
+    elif isinstance(M, np.ndarray) and M.ndim in (1, 2) and np.issubdtype(M.dtype, np.number):
+        d = M if M.ndim == 1 else np.diagonal(M)
+    else:
+        return 1.0
+    if d.size == 0:
+        return 1.0
+    root = power_of_two_scale(math.sqrt(float(np.max(np.abs(d)))))
+    return root * root
 
 
 def _sparse_spd_solver(matrix):

@@ -58,11 +58,17 @@ class Step:
     def message(self) -> str:
         return self.status.message
 
-    def rescaled(self, tau: float) -> "Step":
-        """This step of the problem (g/τ, B, Δ/τ) as the step τs of (g, B, Δ): lengths and
-        residuals scale by τ, model values and gᵀM⁻¹g by τ², the multiplier not at all."""
-        dual = None if self.g_dual_norm_sq is None else self.g_dual_norm_sq * tau * tau
-        return dataclasses.replace(self, s=self.s * tau,
-                                   predicted_reduction=self.predicted_reduction * tau * tau,
-                                   residual_norm=self.residual_norm * tau,
-                                   g_dual_norm_sq=dual)
+    def rescaled(self, tau: float, mu: float = 1.0, residual_power: int = 0) -> "Step":
+        """This step of the problem (g/τ, B, Δ/(τ√μ), M/μ) as the step τs of (g, B, Δ, M).
+
+        Lengths scale by τ, model values by τ², gᵀM⁻¹g by τ²/μ and the multiplier by 1/μ
+        ((B + λM/μ)s = -g is (B + (λ/μ)M)s = -g). The residual scales by τ·√μ^p, with p
+        the power of M in the norm the method measures it in (``residual_power``: 0 for
+        the Euclidean norm, 1 for the M-norm, -1 for the M⁻¹-norm).
+        """
+        dual = None if self.g_dual_norm_sq is None else self.g_dual_norm_sq * (tau * tau / mu)
+        multiplier = None if self.multiplier is None else self.multiplier / mu
+        return dataclasses.replace(
+            self, s=self.s * tau, predicted_reduction=self.predicted_reduction * tau * tau,
+            residual_norm=self.residual_norm * tau * math.sqrt(mu) ** residual_power,
+            g_dual_norm_sq=dual, multiplier=multiplier)
