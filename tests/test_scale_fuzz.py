@@ -53,14 +53,16 @@ STEP_RTOL = 1e-9
 
 
 def _scales(problem, a, b, m, k):
-    """(α, β, μ, ρ) = (2^a, 2^b, 2^2j, 2^r) with j = m // 2 (so that √μ = 2^j is exact) and
-    r chosen so that κ = βρ/(α√μ) = 2^k; None when ρ would leave 2^±498. The Euclidean norm
-    has no scale to vary: μ = 1 then."""
-    j = 0 if problem.M is None else m // 2
-    r = k + a + j - b
+    """(α, β, μ, ρ) = (2^a, 4^i, 4^j, 2^r) with i = b // 2 and j = m // 2, and r chosen so
+    that κ = βρ/(α√μ) = 2^k; None when ρ would leave 2^±498. β and μ are powers of four so
+    that Cholesky factors (square roots) scale exactly too: otherwise an ill-conditioned B
+    alone makes the steps differ by eps·cond(B). The Euclidean norm has no scale to vary:
+    μ = 1 then."""
+    i, j = b // 2, (0 if problem.M is None else m // 2)
+    r = k + a + j - 2 * i
     if abs(r) > EXPONENT:
         return None
-    return 2.0 ** a, 2.0 ** b, 2.0 ** (2 * j), 2.0 ** r
+    return 2.0 ** a, 2.0 ** (2 * i), 2.0 ** (2 * j), 2.0 ** r
 
 
 def _metric(problem, mu):
@@ -87,8 +89,12 @@ def test_subproblem_step_follows_the_scaling_law(method, problem, a, b, m, k):
     scale = model_scale(problem.g, problem.B, base.s) + 1e-300
     np.testing.assert_allclose(u, base.s, rtol=STEP_RTOL,
                                atol=STEP_RTOL * (np.linalg.norm(base.s) + unit_radius * 1e-6))
-    assert step.predicted_reduction * (beta / alpha) / alpha == pytest.approx(
-        base.predicted_reduction, rel=STEP_RTOL, abs=STEP_RTOL * scale)
+    # The reduction (α²/β)·(the base one) is compared where it is a normal float: beyond,
+    # it is inf or a subnormal number, exact to fewer digits.
+    log_reduction = 2 * a - math.log2(beta) + math.log2(base.predicted_reduction + 1e-300)
+    if -1000 < log_reduction < 1000:
+        assert step.predicted_reduction * (beta / alpha) / alpha == pytest.approx(
+            base.predicted_reduction, rel=STEP_RTOL, abs=STEP_RTOL * scale)
     if method in ("exact", "gltr") and base.status.success:
         # And the unscaled step is the global minimiser (gltr: off the hard case, where
         # its Krylov space may miss the eigenvector).
@@ -153,8 +159,8 @@ def test_subproblem_at_independent_scales_is_feasible_and_consistent(method, pro
     g_log = np.log2(np.linalg.norm(problem.g) + 1e-300) + a + j
     b_log = np.log2(np.linalg.norm(problem.B, 2) + 1e-300) + b
     d_log = np.log2(problem.radius) + r - j
-    assume(max(abs(g_log + d_log), abs(b_log + 2 * d_log)) < 980)
-    assume(max(abs(g_log - d_log), abs(b_log + g_log - d_log), abs(b_log - g_log + d_log)) < 980)
+    assume(max(abs(g_log + d_log), abs(b_log + 2 * d_log)) < 900)
+    assume(max(abs(g_log - d_log), abs(b_log + g_log - d_log), abs(b_log - g_log + d_log)) < 900)
     M = _metric(problem, mu)
     radius = rho * problem.radius
     step = tr.solve_subproblem(alpha * problem.g, beta * problem.B, radius, method=method,
@@ -166,7 +172,9 @@ def test_subproblem_at_independent_scales_is_feasible_and_consistent(method, pro
     assert step.status.success or step.status in HONEST_FAILURES
     if step.status.success:
         # -m(s) = -(αgᵀs + ½β sᵀBs), up to rounding errors of order eps times the model's
-        # natural size α‖g‖‖s‖ + ½β‖B‖‖s‖² (``model_scale``; the terms may cancel).
+        # natural size α‖g‖‖s‖ + ½β‖B‖‖s‖² (``model_scale``; the terms may cancel), and, for
+        # gltr, whose value comes from the Lanczos tridiagonal, eps·cond(B) relative (1e-9
+        # on the strategies' ill-conditioned instances, at any scale).
         # Products are formed with the scaled data, never s·s, which underflows for tiny s.
         g, B, s = alpha * problem.g, beta * problem.B, step.s
         with np.errstate(over="ignore"):
@@ -174,5 +182,5 @@ def test_subproblem_at_independent_scales_is_feasible_and_consistent(method, pro
             size = np.linalg.norm(g) * np.linalg.norm(s) \
                 + 0.5 * np.linalg.norm(B, 2) * np.linalg.norm(s) * np.linalg.norm(s)
         assert step.predicted_reduction >= -1e-12 * size
-        assert -(linear + quadratic) == pytest.approx(step.predicted_reduction, rel=1e-10,
+        assert -(linear + quadratic) == pytest.approx(step.predicted_reduction, rel=1e-8,
                                                       abs=1e-10 * size)

@@ -77,7 +77,7 @@ def power_of_two_scale(*magnitudes: float) -> float:
     inside the float64 range (about 1e±308) instead of overflowing to inf or underflowing
     to 0 (the scaling of LAPACK's dnrm2 and dlascl, by exponent only).
     """
-    exponents = [math.frexp(m)[1] for m in magnitudes if 0.0 < m < math.inf]
-    if not exponents:
+    logs = [math.log2(m) for m in magnitudes if 0.0 < m < math.inf]
+    if not logs:
         return 1.0
-    return math.ldexp(1.0, round(sum(exponents) / len(exponents)))
+    return math.ldexp(1.0, round(sum(logs) / len(logs)))

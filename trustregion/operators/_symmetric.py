@@ -1,5 +1,6 @@
 """The symmetric-operator type every solver works with, and conversions into it."""
 
+import math
 from typing import Callable, NamedTuple, Optional
 
 import numpy as np
@@ -7,7 +8,7 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator
 
 from .. import _kernels as K
-from .._validation import all_finite
+from .._validation import all_finite, power_of_two_scale
 
 _FLOAT64 = np.dtype(np.float64)
 _EMPTY_1D = np.empty(0)
@@ -127,6 +128,32 @@ class SymmetricOperator(LinearOperator):
         cols = np.column_stack([self.apply(eye[:, j]) for j in range(self.shape[0])])
         return 0.5 * (cols + cols.T)
 
+    def scaled(self, factor: float) -> "SymmetricOperator":
+        """factor·A, stored again (scaled) when A is stored, so that the kernels still run
+        the whole loop; a matrix-free A is wrapped."""
+        e = self.explicit
+        if e is None:
+            return SymmetricOperator(self.n, lambda v: factor * self.apply(v),
+                                     positive_semidefinite=self.positive_semidefinite)
+        if e.kind == K.DENSE:
+            dense = factor * e.dense
+            explicit = e._replace(dense=dense, shift=factor * e.shift)
+            product = dense.dot
+        else:
+            data = factor * e.data
+            explicit = e._replace(data=data, shift=factor * e.shift)
+            matrix = sp.csr_matrix((data, e.indices, e.indptr), shape=self.shape)
+            product = matrix.dot
+        if explicit.shift:
+            shift = explicit.shift
+            base = product
+
+            def product(v):
+                return base(v) + shift * v
+
+        return SymmetricOperator(self.n, product, explicit=explicit,
+                                 positive_semidefinite=self.positive_semidefinite)
+
     def _matvec(self, x):
         return self.apply(np.asarray(x, dtype=np.float64).reshape(-1))
 
@@ -235,6 +262,26 @@ def kernel_operand(A, n: int, name: str = "A"):
         return _dense_explicit(A, n, name, check_finite=False), A.dot
     op = as_operator(A, n, name=name)
     return op.kernel_args, op.apply
+
+
+# A stored B is normalised only beyond this factor from 1 (about 1e±19), where its size
+# starts to matter for the range of the solvers' products; nearer, the copy is not worth it.
+SCALE_FREE = 2.0 ** 64
+
+
+def operator_scale(op: SymmetricOperator) -> float:
+    """A power of four near the largest entry of a stored matrix, when that is beyond a
+    factor 2^64 from 1; 1.0 otherwise, and for a matrix-free operator, whose size is not
+    known without products. A power of four, so that the square roots of a Cholesky
+    factorisation scale exactly as well."""
+    e = op.explicit
+    if e is None:
+        return 1.0
+    values = e.dense if e.kind == K.DENSE else e.data
+    largest = max(float(np.abs(values).max()) if values.size else 0.0, abs(e.shift))
+    root = power_of_two_scale(math.sqrt(largest))
+    beta = root * root
+    return beta if not 1.0 / SCALE_FREE <= beta <= SCALE_FREE else 1.0
 
 
 def check_kernel_shapes(kernel_args: ExplicitMatrix, n: int, name: str) -> None:

@@ -7,6 +7,7 @@ import numpy as np
 
 from .._validation import as_float_vector, check_positive_scalar, power_of_two_scale
 from ..operators import as_operator
+from ..operators._symmetric import operator_scale
 from ._metric import Metric, as_metric, metric_scale
 from ._step import Step
 from .cauchy import cauchy_point
@@ -25,8 +26,9 @@ METHODS = {
     "natural": natural_step,
 }
 
-# The norm each method measures its residual in, as the power of M in it (Euclidean: 0).
-_RESIDUAL_METRIC_POWER = {"gltr": -1, "exact": 1}
+# What each method's residual_norm measures, for Step.rescaled: the gradient equation's
+# residual in the Euclidean norm (the default), in the M⁻¹-norm, or a length in the M-norm.
+_RESIDUAL_KIND = {"gltr": "dual", "exact": "length"}
 
 _OPTIONS = {
     name: tuple(p.name for p in inspect.signature(fn).parameters.values()
@@ -99,19 +101,22 @@ def solve_subproblem(g, B, radius, *, method, M=None, **options) -> Step:
         op = as_operator(B, n, name="B")
     # The problem is solved at an ordinary scale and its step scaled back, exactly, as the
     # scale factors are powers of two (so no rounding changes). ‖s‖_M ≤ Δ is ‖s‖_{M/μ} ≤
-    # Δ/√μ, and substituting s = τu and dividing the model by τ² gives
-    # s*(g, B, Δ) = τ·u*(g/τ, B, Δ/τ). With μ near M's size and τ ≈ √(‖g‖∞Δ/√μ), the
-    # method sees ‖g/τ‖² and (Δ/τ)² of order ‖g‖/Δ and Δ/‖g‖ and an M of order one: all
-    # representable for ‖g‖, Δ and M anywhere in 1e±150, where ‖g‖², Δ², dᵀBd and
-    # dᵀMd of the raw data overflow or underflow.
+    # Δ/√μ; substituting s = v/β shows s*(g, B, Δ) = v*(g, B/β, βΔ)/β; and s = τu gives
+    # s*(g, B, Δ) = τ·u*(g/τ, B, Δ/τ). With μ and β near the sizes of a stored M and B
+    # and τ ≈ √(‖g‖∞βΔ/√μ), the method sees M and B of order one and ‖g/τ‖² and
+    # (βΔ/τ)² of order ‖g‖/(βΔ) and βΔ/‖g‖, representable for g, B, Δ and M anywhere in
+    # 1e±150, where ‖g‖², Δ², dᵀBd and dᵀMd of the raw data overflow or underflow.
     mu = metric_scale(M)
     metric = as_metric(M if mu == 1.0 else M / mu, n)
-    radius /= math.sqrt(mu)
+    beta = 1.0 if op is None else operator_scale(op)
+    if beta != 1.0:
+        op = op.scaled(1.0 / beta)
+    radius *= beta / math.sqrt(mu)
     tau = power_of_two_scale(float(np.abs(g).max()), radius)
-    if tau == 1.0 and mu == 1.0:
+    if tau == 1.0 and mu == 1.0 and beta == 1.0:
         return METHODS[method](g, op, radius, metric, **options)
     step = METHODS[method](g / tau, op, radius / tau, metric, **options)
-    return step.rescaled(tau, mu, _RESIDUAL_METRIC_POWER.get(method, 0))
+    return step.rescaled(tau, beta, mu, _RESIDUAL_KIND.get(method, "gradient"))
 
 
 __all__ = ["METHODS", "Metric", "Step", "as_metric", "cauchy_point", "dogleg", "gltr",

@@ -54,7 +54,8 @@ def dogleg(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *
     c = sd.gamma_sq / sd.kappa  # p_U = c·d
     if c * gamma >= radius:
         t = radius / gamma
-        s, Bs = t * sd.d, t * sd.Bd
+        s = t * sd.d
+        model = t * (0.5 * t * sd.kappa - sd.gamma_sq)  # t² alone may overflow
     else:
         # ‖p_U + τ(p_B - p_U)‖_M = Δ, with M p_U = -c g so that p_Uᵀ M diff = -c gᵀdiff.
         # diff is scaled by a power of two near its size first: p_B can be far longer than
@@ -65,8 +66,13 @@ def dogleg(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *
         tau = K.boundary_fraction((c * gamma) ** 2, -c * np.dot(g, diff),
                                   np.dot(diff, metric.matvec(diff)), radius * radius)
         s = c * sd.d + tau * diff
-        Bs = c * sd.Bd + tau * ((Bp_b - c * sd.Bd) / scale)
-    model = np.dot(g, s) + 0.5 * np.dot(s, Bs)
+        # m(p_U + τ diff) = m(p_U) + τ ∇m(p_U)ᵀdiff + ½τ² diffᵀB diff with m(p_U) = -½cγ²,
+        # B diff from a product of its own: as B p_B - c Bd it is the difference of two
+        # nearly equal vectors when p_U ≈ p_B, and τ, large then, amplified the rounding.
+        Bdiff = B.apply(diff)
+        products += 1
+        model = -0.5 * c * sd.gamma_sq + tau * np.dot(g + c * sd.Bd, diff) \
+            + 0.5 * tau * (tau * np.dot(diff, Bdiff))
     return Step(s, -model, True, StepStatus.BOUNDARY, operator_products=products)
 
 
