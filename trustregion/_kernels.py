@@ -679,6 +679,16 @@ def all_finite(v):
 
 
 @njit(cache=_CACHE, fastmath=_FASTMATH)
+def max_abs(v):
+    """max|vᵢ| of a 1-D array (0 for an empty one; NaN entries are skipped): the size the
+    drivers rescale by, in one pass and with no temporary array."""
+    big = 0.0
+    for i in range(v.shape[0]):
+        big = max(big, abs(v[i]))
+    return big
+
+
+@njit(cache=_CACHE, fastmath=_FASTMATH)
 def _dot(a, b):
     acc = 0.0
     for i in range(a.shape[0]):

@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator
 
 from .. import _kernels as K
-from .._validation import all_finite, power_of_two_scale
+from .._validation import all_finite, max_abs, power_of_two_scale
 
 _FLOAT64 = np.dtype(np.float64)
 _EMPTY_1D = np.empty(0)
@@ -264,24 +264,17 @@ def kernel_operand(A, n: int, name: str = "A"):
     return op.kernel_args, op.apply
 
 
-# A stored B is normalised only beyond this factor from 1 (about 1e±19), where its size
-# starts to matter for the range of the solvers' products; nearer, the copy is not worth it.
-SCALE_FREE = 2.0 ** 64
-
-
 def operator_scale(op: SymmetricOperator) -> float:
-    """A power of four near the largest entry of a stored matrix, when that is beyond a
-    factor 2^64 from 1; 1.0 otherwise, and for a matrix-free operator, whose size is not
-    known without products. A power of four, so that the square roots of a Cholesky
-    factorisation scale exactly as well."""
+    """A power of four near the largest entry of a stored matrix when that is beyond 2^±64
+    (else 1.0, as for a matrix-free operator, whose size is not known without products).
+    A power of four, so that the square roots of a Cholesky factorisation scale exactly
+    too; beyond 2^±64 only, where the copy that scaling makes is worth it."""
     e = op.explicit
     if e is None:
         return 1.0
-    values = e.dense if e.kind == K.DENSE else e.data
-    largest = max(float(np.abs(values).max()) if values.size else 0.0, abs(e.shift))
+    largest = max(max_abs(e.dense if e.kind == K.DENSE else e.data), abs(e.shift))
     root = power_of_two_scale(math.sqrt(largest))
-    beta = root * root
-    return beta if not 1.0 / SCALE_FREE <= beta <= SCALE_FREE else 1.0
+    return root * root
 
 
 def check_kernel_shapes(kernel_args: ExplicitMatrix, n: int, name: str) -> None:

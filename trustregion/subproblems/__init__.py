@@ -3,9 +3,8 @@
 import inspect
 import math
 
-import numpy as np
 
-from .._validation import as_float_vector, check_positive_scalar, power_of_two_scale
+from .._validation import as_float_vector, check_positive_scalar, max_abs, power_of_two_scale
 from ..operators import as_operator
 from ..operators._symmetric import operator_scale
 from ._metric import Metric, as_metric, metric_scale
@@ -112,7 +111,7 @@ def solve_subproblem(g, B, radius, *, method, M=None, **options) -> Step:
     if beta != 1.0:
         op = op.scaled(1.0 / beta)
     radius *= beta / math.sqrt(mu)
-    tau = power_of_two_scale(float(np.abs(g).max()), radius)
+    tau = power_of_two_scale(max_abs(g), radius)
     if tau == 1.0 and mu == 1.0 and beta == 1.0:
         return METHODS[method](g, op, radius, metric, **options)
     step = METHODS[method](g / tau, op, radius / tau, metric, **options)

@@ -8,9 +8,8 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
-from .._validation import as_float_vector, power_of_two_scale
+from .._validation import as_float_vector, max_abs, power_of_two_scale
 from ..operators import Preconditioner, SymmetricOperator, as_operator
-from ..operators._symmetric import SCALE_FREE
 from ..operators._preconditioners import check_preconditioner
 from .. import _kernels as K
 
@@ -129,7 +128,7 @@ def scaled_norm(v: np.ndarray, matvec=None) -> float:
     """‖v‖_M = √(vᵀMv) (‖v‖₂ without ``matvec``), from v scaled by a power of two near
     max|vᵢ| so that the square neither overflows nor underflows (the scaling of LAPACK's
     dnrm2; exact, so it changes no rounding)."""
-    scale = power_of_two_scale(float(np.abs(v).max())) if v.size else 1.0
+    scale = power_of_two_scale(max_abs(v))
     w = v / scale
     return scale * math.sqrt(max(np.dot(w, w if matvec is None else matvec(w)), 0.0))
 
@@ -139,8 +138,8 @@ def scaled_norm(v: np.ndarray, matvec=None) -> float:
 def metric_scale(M) -> float:
     """A power of four near the largest diagonal entry of an M given as an array or a
     sparse matrix, so that M/μ is of order one and √μ is exact. 1.0 when that entry is
-    within a factor 2^64 of 1, and for an M given by its products, whose size is not known
-    without computing some."""
+    within 2^±64 (:func:`power_of_two_scale` of its root), and for an M given by its
+    products, whose size is not known without computing some."""
     if sp.issparse(M):
         d = M.diagonal()
     elif isinstance(M, np.ndarray) and M.ndim in (1, 2) and np.issubdtype(M.dtype, np.number):
@@ -150,8 +149,7 @@ def metric_scale(M) -> float:
     if d.size == 0:
         return 1.0
     root = power_of_two_scale(math.sqrt(float(np.max(np.abs(d)))))
-    mu = root * root
-    return mu if not 1.0 / SCALE_FREE <= mu <= SCALE_FREE else 1.0
+    return root * root
 
 
 def _sparse_spd_solver(matrix):

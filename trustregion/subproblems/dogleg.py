@@ -8,7 +8,8 @@ from scipy.linalg import lapack
 
 from .. import _kernels as K
 from .._status import StepStatus
-from .._validation import check_maxiter, check_nonnegative_scalar, power_of_two_scale
+from .._validation import check_maxiter, check_nonnegative_scalar, max_abs, \
+    power_of_two_scale
 from ..krylov import run_truncated_cg
 from ..operators import SymmetricOperator
 from ._metric import Metric
@@ -61,7 +62,7 @@ def dogleg(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *
         # diff is scaled by a power of two near its size first: p_B can be far longer than
         # Δ (B tiny), and ‖p_B‖²_M overflow.
         diff = p_b - c * sd.d
-        scale = power_of_two_scale(float(np.abs(diff).max()))
+        scale = power_of_two_scale(max_abs(diff))
         diff /= scale
         tau = K.boundary_fraction((c * gamma) ** 2, -c * np.dot(g, diff),
                                   np.dot(diff, metric.matvec(diff)), radius * radius)
