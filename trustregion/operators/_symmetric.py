@@ -128,32 +128,6 @@ class SymmetricOperator(LinearOperator):
         cols = np.column_stack([self.apply(eye[:, j]) for j in range(self.shape[0])])
         return 0.5 * (cols + cols.T)
 
-    def scaled(self, factor: float) -> "SymmetricOperator":
-        """factor·A, stored again (scaled) when A is stored, so that the kernels still run
-        the whole loop; a matrix-free A is wrapped."""
-        e = self.explicit
-        if e is None:
-            return SymmetricOperator(self.n, lambda v: factor * self.apply(v),
-                                     positive_semidefinite=self.positive_semidefinite)
-        if e.kind == K.DENSE:
-            dense = factor * e.dense
-            explicit = e._replace(dense=dense, shift=factor * e.shift)
-            product = dense.dot
-        else:
-            data = factor * e.data
-            explicit = e._replace(data=data, shift=factor * e.shift)
-            matrix = sp.csr_matrix((data, e.indices, e.indptr), shape=self.shape)
-            product = matrix.dot
-        if explicit.shift:
-            shift = explicit.shift
-            base = product
-
-            def product(v):
-                return base(v) + shift * v
-
-        return SymmetricOperator(self.n, product, explicit=explicit,
-                                 positive_semidefinite=self.positive_semidefinite)
-
     def _matvec(self, x):
         return self.apply(np.asarray(x, dtype=np.float64).reshape(-1))
 
@@ -275,6 +249,28 @@ def operator_scale(op: SymmetricOperator) -> float:
     largest = max(max_abs(e.dense if e.kind == K.DENSE else e.data), abs(e.shift))
     root = power_of_two_scale(math.sqrt(largest))
     return root * root
+
+
+def scaled_stored(op: SymmetricOperator, factor: float) -> SymmetricOperator:
+    """factor·A for an operator with a stored matrix A, stored again (scaled), so that the
+    kernels still run the whole loop."""
+    e = op.explicit
+    if e.kind == K.DENSE:
+        dense = factor * e.dense
+        explicit = e._replace(dense=dense, shift=factor * e.shift)
+        product = dense.dot
+    else:
+        data = factor * e.data
+        explicit = e._replace(data=data, shift=factor * e.shift)
+        product = sp.csr_matrix((data, e.indices, e.indptr), shape=op.shape).dot
+    if explicit.shift:
+        unshifted, shift = product, explicit.shift
+
+        def product(v):
+            return unshifted(v) + shift * v
+
+    return SymmetricOperator(op.n, product, explicit=explicit,
+                             positive_semidefinite=op.positive_semidefinite)
 
 
 def check_kernel_shapes(kernel_args: ExplicitMatrix, n: int, name: str) -> None:

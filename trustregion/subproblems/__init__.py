@@ -6,7 +6,7 @@ import math
 
 from .._validation import as_float_vector, check_positive_scalar, max_abs, power_of_two_scale
 from ..operators import as_operator
-from ..operators._symmetric import operator_scale
+from ..operators._symmetric import operator_scale, scaled_stored
 from ._metric import Metric, as_metric, metric_scale
 from ._step import Step
 from .cauchy import cauchy_point
@@ -109,7 +109,7 @@ def solve_subproblem(g, B, radius, *, method, M=None, **options) -> Step:
     metric = as_metric(M if mu == 1.0 else M / mu, n)
     beta = 1.0 if op is None else operator_scale(op)
     if beta != 1.0:
-        op = op.scaled(1.0 / beta)
+        op = scaled_stored(op, 1.0 / beta)
     radius *= beta / math.sqrt(mu)
     tau = power_of_two_scale(max_abs(g), radius)
     if tau == 1.0 and mu == 1.0 and beta == 1.0:
