@@ -116,6 +116,26 @@ def test_dogleg_and_cauchy_do_not_overflow(method):
     np.testing.assert_allclose(step.s, base.s, rtol=1e-10, atol=1e-14)
 
 
+@pytest.mark.parametrize("method", TR_METHODS)
+@pytest.mark.parametrize("beta", [4.0 ** 248, 4.0 ** -248])
+def test_extreme_hessian_with_a_matching_radius(method, beta):
+    """B ~ 1e±149 with Δ ~ 1e∓149: s*(g, βB, Δ/β) = s*(g, B, Δ)/β, an ordinary problem.
+    ‖g‖/Δ and ‖B‖ were extreme together, and dᵀBd (Steihaug's pᵀBp, the Cauchy κ)
+    overflowed: balancing g against Δ alone cannot help, B itself must be normalised."""
+    rng = np.random.default_rng(11)
+    C = rng.standard_normal((5, 5))
+    B = C @ C.T + np.eye(5)
+    g = rng.standard_normal(5)
+    newton = np.linalg.norm(np.linalg.solve(B, g))
+    radius = (1e-9 if beta > 1.0 else 1e9) * newton  # boundary, and interior, steps
+    base = tr.solve_subproblem(g, B, radius, method=method)
+    step = tr.solve_subproblem(g, beta * B, radius / beta, method=method)
+    assert step.status is base.status
+    np.testing.assert_allclose(step.s * beta, base.s, rtol=1e-10, atol=1e-14 * radius)
+    assert step.predicted_reduction * beta == pytest.approx(base.predicted_reduction,
+                                                            rel=1e-10)
+
+
 # ---- the metric ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("M", [

@@ -61,6 +61,13 @@ def test_all_finite():
     assert K.all_finite(np.empty(0))
 
 
+def test_max_abs():
+    assert K.max_abs(np.array([1.0, -3e300, 2.0])) == 3e300
+    assert K.max_abs(np.array([-1e-320, 0.0])) == 1e-320
+    assert K.max_abs(np.empty(0)) == 0.0
+    assert K.max_abs(np.array([np.nan, -2.0])) == 2.0  # NaN is left to the finiteness checks
+
+
 @pytest.mark.parametrize("shift", [0.0, 0.3])
 @pytest.mark.parametrize("form", [dense_args, csr_args])
 def test_explicit_matvec_matches_numpy(form, shift):

@@ -59,11 +59,15 @@ def cache_writable(probe) -> bool:
 
 _CACHE = cache_writable(cache_writable)
 
-# Floating-point licence for every kernel, given in this one place: reassociation (so that
+# Floating-point licences of the kernels, given in this one place: reassociation (so that
 # LLVM can vectorise sums and dot products instead of waiting on one accumulator) and
 # fused multiply-adds. Deliberately without 'nnan'/'ninf', which would let the compiler
 # delete the isfinite checks that catch non-finite products.
 _FASTMATH = {"reassoc", "contract"}
+# The tridiagonal trust-region solve and the scaled norm rely on the order of their
+# operations to stay in range: reassociating (h/‖h‖)·w into (h·w)/‖h‖ underflows to 0 for
+# ‖h‖ ~ 1e-108. They are O(k) next to the Lanczos work, so they keep only contraction.
+_IN_ORDER = {"contract"}
 
 # Termination and request codes shared by the kernels and the Python drivers;
 # ``trustregion._status`` maps the terminal ones onto the public enums.
@@ -468,7 +472,7 @@ def gltr(kind, dense, data, indices, indptr, shift, inv_diag, precondition,
     return code
 
 
-@njit(cache=_CACHE, fastmath=_FASTMATH)
+@njit(cache=_CACHE, fastmath=_IN_ORDER)
 def _ldl(diag, off, lam, pivmin, dpiv, lmul):
     """LDLᵀ of T + λI for symmetric tridiagonal T; returns the number of pivots ≤ 0.
 
@@ -490,7 +494,7 @@ def _ldl(diag, off, lam, pivmin, dpiv, lmul):
     return count
 
 
-@njit(cache=_CACHE, fastmath=_FASTMATH)
+@njit(cache=_CACHE, fastmath=_IN_ORDER)
 def _ldl_solve(dpiv, lmul, v):
     """v ← (T + λI)⁻¹ v in place, with the factors from :func:`_ldl`."""
     k = v.shape[0]
@@ -502,7 +506,7 @@ def _ldl_solve(dpiv, lmul, v):
         v[i] -= lmul[i + 1] * v[i + 1]
 
 
-@njit(cache=_CACHE, fastmath=_FASTMATH)
+@njit(cache=_CACHE, fastmath=_IN_ORDER)
 def tridiagonal_tr_solve(diag, off, c, radius, rtol, h):
     """Global minimiser of cᵀh + ½ hᵀTh subject to ‖h‖₂ ≤ Δ, T symmetric tridiagonal.
 
@@ -525,7 +529,7 @@ def tridiagonal_tr_solve(diag, off, c, radius, rtol, h):
     lmul = np.zeros(k)
     work = np.empty(k)
     eps = 2.220446049250313e-16
-    cnorm = np.sqrt(_dot(c, c))
+    cnorm = _norm(c)
     factorisations = 0
     # Gershgorin bounds bracket λ₁ and bound ‖T‖.
     lo = np.inf
@@ -564,7 +568,7 @@ def tridiagonal_tr_solve(diag, off, c, radius, rtol, h):
     for i in range(k):
         h[i] = -c[i]
     _ldl_solve(dpiv, lmul, h)
-    hnorm = np.sqrt(_dot(h, h))
+    hnorm = _norm(h)
     if lam == 0.0 and hnorm <= radius:
         return 0.0, TRIDIAG_INTERIOR, factorisations
     hard_case = hnorm < radius
@@ -583,7 +587,10 @@ def tridiagonal_tr_solve(diag, off, c, radius, rtol, h):
             for i in range(k):
                 work[i] = h[i] / hnorm
             _ldl_solve(dpiv, lmul, work)
-            lam_new = lam + ((hnorm - radius) / radius) / (_dot(h, work) / hnorm)
+            uw = 0.0
+            for i in range(k):
+                uw += (h[i] / hnorm) * work[i]
+            lam_new = lam + ((hnorm - radius) / radius) / uw
             lam = lam_new if lam_lo < lam_new < lam_hi else 0.5 * (lam_lo + lam_hi)
             while _ldl(diag, off, lam, pivmin, dpiv, lmul) > 0 and lam < lam_hi:
                 lam_lo = lam
@@ -592,7 +599,7 @@ def tridiagonal_tr_solve(diag, off, c, radius, rtol, h):
             for i in range(k):
                 h[i] = -c[i]
             _ldl_solve(dpiv, lmul, h)
-            hnorm = np.sqrt(_dot(h, h))
+            hnorm = _norm(h)
         if abs(hnorm - radius) > rtol * radius:
             # The bracket shrank to rounding level with ‖h‖ still off Δ: the root lies
             # within an ulp of the pole at -λ₁ (a nearly hard case). Finish as in the hard
@@ -603,7 +610,7 @@ def tridiagonal_tr_solve(diag, off, c, radius, rtol, h):
             for i in range(k):
                 h[i] = -c[i]
             _ldl_solve(dpiv, lmul, h)
-            hnorm = np.sqrt(_dot(h, h))
+            hnorm = _norm(h)
             hard_case = hnorm < radius
         if hnorm > radius:
             # Within rtol but outside: scaled onto the boundary, so that every step is
@@ -621,7 +628,7 @@ def tridiagonal_tr_solve(diag, off, c, radius, rtol, h):
             work[i] = 1.0 / (i + 1.0)
         for _ in range(3):
             _ldl_solve(dpiv, lmul, work)
-            nv = np.sqrt(_dot(work, work))
+            nv = _norm(work)
             for i in range(k):
                 work[i] /= nv
         # In units of Δ, so that Δ² cannot underflow: τ/Δ solves t² + 2(hᵀv/Δ)t = 1 - ‖h‖²/Δ².
@@ -672,11 +679,38 @@ def all_finite(v):
 
 
 @njit(cache=_CACHE, fastmath=_FASTMATH)
+def max_abs(v):
+    """max|vᵢ| of a 1-D array (0 for an empty one; NaN entries are skipped): the size the
+    drivers rescale by, in one pass and with no temporary array."""
+    big = 0.0
+    for i in range(v.shape[0]):
+        big = max(big, abs(v[i]))
+    return big
+
+
+@njit(cache=_CACHE, fastmath=_FASTMATH)
 def _dot(a, b):
     acc = 0.0
     for i in range(a.shape[0]):
         acc += a[i] * b[i]
     return acc
+
+
+@njit(cache=_CACHE, fastmath=_IN_ORDER)
+def _norm(v):
+    """‖v‖₂ without overflow or underflow in the squares: scaled by max|vᵢ| first, as
+    LAPACK's dnrm2 does (an h of entries 1e-212 has ‖h‖² = 0). Two passes, for the short
+    vectors of the tridiagonal solve only."""
+    big = 0.0
+    for i in range(v.shape[0]):
+        big = max(big, abs(v[i]))
+    if big == 0.0 or not np.isfinite(big):
+        return big
+    acc = 0.0
+    for i in range(v.shape[0]):
+        t = v[i] / big
+        acc += t * t
+    return big * np.sqrt(acc)
 
 
 @njit(cache=_CACHE, fastmath=_FASTMATH)

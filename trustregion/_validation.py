@@ -67,17 +67,29 @@ def check_maxiter(value, name, default):
     return int(value)
 
 
+# Within this factor of 1 a rescaling would only cost time: the squares (and products
+# with an operator of norm up to 1e±150) of data this size are far inside the range.
+_RESCALE_FREE_EXPONENT = 32
+
+
 def power_of_two_scale(*magnitudes: float) -> float:
-    """The power of two nearest the geometric mean of the positive finite ``magnitudes``
-    (1.0 if there are none).
+    """The power of two nearest the geometric mean of the positive finite ``magnitudes``,
+    or 1.0 if there are none or that power is within 2^±32 of 1.
 
     Dividing data by a power of two is exact in binary floating point (barring subnormal
     results), so a solver can rescale its problem by this factor without changing a single
-    rounding at ordinary scales, while squared norms and products of data near 1e±150 stay
-    inside the float64 range (about 1e±308) instead of overflowing to inf or underflowing
-    to 0 (the scaling of LAPACK's dnrm2 and dlascl, by exponent only).
+    rounding, while squared norms and products of data near 1e±150 stay inside the float64
+    range (about 1e±308) instead of overflowing to inf or underflowing to 0 (the scaling of
+    LAPACK's dnrm2 and dlascl, by exponent only). Nearer 1 nothing is at risk, and the
+    data are left as they are.
     """
-    exponents = [math.frexp(m)[1] for m in magnitudes if 0.0 < m < math.inf]
-    if not exponents:
+    logs = [math.log2(m) for m in magnitudes if 0.0 < m < math.inf]
+    if not logs:
         return 1.0
-    return math.ldexp(1.0, round(sum(exponents) / len(exponents)))
+    exponent = round(sum(logs) / len(logs))
+    return 1.0 if abs(exponent) <= _RESCALE_FREE_EXPONENT else math.ldexp(1.0, exponent)
+
+
+def max_abs(v: np.ndarray) -> float:
+    """max|vᵢ| of a float64 array of any shape (a kernel; no temporary array)."""
+    return K.max_abs(v.ravel())

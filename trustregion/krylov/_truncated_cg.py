@@ -74,7 +74,7 @@ def run_truncated_cg(operand, b: np.ndarray, *, rtol: float, maxiter: int,
     if check_inputs and (x0 is not None or not precondition_inside):
         if not K.all_finite(b):  # checked before b reaches the user's functions
             return TruncatedCGRun._make((x, work[0], K.INVALID_RHS, 0, 0, math.nan))
-    bmax = float(np.abs(b).max()) if n else 0.0
+    bmax = K.max_abs(b)
     sigma = power_of_two_scale(bmax, radius) if math.isfinite(radius) \
         else power_of_two_scale(bmax)
     if sigma != 1.0:

@@ -1,5 +1,6 @@
 """The symmetric-operator type every solver works with, and conversions into it."""
 
+import math
 from typing import Callable, NamedTuple, Optional
 
 import numpy as np
@@ -7,7 +8,7 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator
 
 from .. import _kernels as K
-from .._validation import all_finite
+from .._validation import all_finite, max_abs, power_of_two_scale
 
 _FLOAT64 = np.dtype(np.float64)
 _EMPTY_1D = np.empty(0)
@@ -235,6 +236,41 @@ def kernel_operand(A, n: int, name: str = "A"):
         return _dense_explicit(A, n, name, check_finite=False), A.dot
     op = as_operator(A, n, name=name)
     return op.kernel_args, op.apply
+
+
+def operator_scale(op: SymmetricOperator) -> float:
+    """A power of four near the largest entry of a stored matrix when that is beyond 2^±64
+    (else 1.0, as for a matrix-free operator, whose size is not known without products).
+    A power of four, so that the square roots of a Cholesky factorisation scale exactly
+    too; beyond 2^±64 only, where the copy that scaling makes is worth it."""
+    e = op.explicit
+    if e is None:
+        return 1.0
+    largest = max(max_abs(e.dense if e.kind == K.DENSE else e.data), abs(e.shift))
+    root = power_of_two_scale(math.sqrt(largest))
+    return root * root
+
+
+def scaled_stored(op: SymmetricOperator, factor: float) -> SymmetricOperator:
+    """factor·A for an operator with a stored matrix A, stored again (scaled), so that the
+    kernels still run the whole loop."""
+    e = op.explicit
+    if e.kind == K.DENSE:
+        dense = factor * e.dense
+        explicit = e._replace(dense=dense, shift=factor * e.shift)
+        product = dense.dot
+    else:
+        data = factor * e.data
+        explicit = e._replace(data=data, shift=factor * e.shift)
+        product = sp.csr_matrix((data, e.indices, e.indptr), shape=op.shape).dot
+    if explicit.shift:
+        unshifted, shift = product, explicit.shift
+
+        def product(v):
+            return unshifted(v) + shift * v
+
+    return SymmetricOperator(op.n, product, explicit=explicit,
+                             positive_semidefinite=op.positive_semidefinite)
 
 
 def check_kernel_shapes(kernel_args: ExplicitMatrix, n: int, name: str) -> None:

@@ -1,12 +1,13 @@
 """Trust-region subproblem solvers behind one entry point, :func:`solve_subproblem`."""
 
 import inspect
+import math
 
-import numpy as np
 
-from .._validation import as_float_vector, check_positive_scalar, power_of_two_scale
+from .._validation import as_float_vector, check_positive_scalar, max_abs, power_of_two_scale
 from ..operators import as_operator
-from ._metric import Metric, as_metric
+from ..operators._symmetric import operator_scale, scaled_stored
+from ._metric import Metric, as_metric, metric_scale
 from ._step import Step
 from .cauchy import cauchy_point
 from .dogleg import dogleg
@@ -23,6 +24,10 @@ METHODS = {
     "exact": more_sorensen,
     "natural": natural_step,
 }
+
+# What each method's residual_norm measures, for Step.rescaled: the gradient equation's
+# residual in the Euclidean norm (the default), in the M⁻¹-norm, or a length in the M-norm.
+_RESIDUAL_KIND = {"gltr": "dual", "exact": "length"}
 
 _OPTIONS = {
     name: tuple(p.name for p in inspect.signature(fn).parameters.values()
@@ -93,15 +98,24 @@ def solve_subproblem(g, B, radius, *, method, M=None, **options) -> Step:
         if B is None:
             raise ValueError(f"B is required for method={method!r} (only 'natural' takes None)")
         op = as_operator(B, n, name="B")
-    metric = as_metric(M, n)
-    # Substituting s = τu and dividing the model by τ² gives s*(g, B, Δ) = τ·u*(g/τ, B, Δ/τ).
-    # With τ ≈ √(‖g‖∞Δ) a power of two (exact, so no rounding changes) the solver sees
-    # ‖g/τ‖² ≈ ‖g‖/Δ and (Δ/τ)² ≈ Δ/‖g‖, both representable for any ‖g‖ and Δ in
-    # 1e±150, where ‖g‖², Δ² and dᵀBd of the raw data overflow or underflow.
-    tau = power_of_two_scale(float(np.abs(g).max()), radius)
-    if tau == 1.0:
+    # The problem is solved at an ordinary scale and its step scaled back, exactly, as the
+    # scale factors are powers of two (so no rounding changes). ‖s‖_M ≤ Δ is ‖s‖_{M/μ} ≤
+    # Δ/√μ; substituting s = v/β shows s*(g, B, Δ) = v*(g, B/β, βΔ)/β; and s = τu gives
+    # s*(g, B, Δ) = τ·u*(g/τ, B, Δ/τ). With μ and β near the sizes of a stored M and B
+    # and τ ≈ √(‖g‖∞βΔ/√μ), the method sees M and B of order one and ‖g/τ‖² and
+    # (βΔ/τ)² of order ‖g‖/(βΔ) and βΔ/‖g‖, representable for g, B, Δ and M anywhere in
+    # 1e±150, where ‖g‖², Δ², dᵀBd and dᵀMd of the raw data overflow or underflow.
+    mu = metric_scale(M)
+    metric = as_metric(M if mu == 1.0 else M / mu, n)
+    beta = 1.0 if op is None else operator_scale(op)
+    if beta != 1.0:
+        op = scaled_stored(op, 1.0 / beta)
+    radius *= beta / math.sqrt(mu)
+    tau = power_of_two_scale(max_abs(g), radius)
+    if tau == 1.0 and mu == 1.0 and beta == 1.0:
         return METHODS[method](g, op, radius, metric, **options)
-    return METHODS[method](g / tau, op, radius / tau, metric, **options).rescaled(tau)
+    step = METHODS[method](g / tau, op, radius / tau, metric, **options)
+    return step.rescaled(tau, beta, mu, _RESIDUAL_KIND.get(method, "gradient"))
 
 
 __all__ = ["METHODS", "Metric", "Step", "as_metric", "cauchy_point", "dogleg", "gltr",

@@ -8,7 +8,7 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
-from .._validation import as_float_vector
+from .._validation import as_float_vector, max_abs, power_of_two_scale
 from ..operators import Preconditioner, SymmetricOperator, as_operator
 from ..operators._preconditioners import check_preconditioner
 from .. import _kernels as K
@@ -55,7 +55,8 @@ class Metric:
         return self.operator.apply(v)
 
     def norm(self, v: np.ndarray) -> float:
-        return math.sqrt(max(np.dot(v, self.matvec(v)), 0.0))
+        """‖v‖_M (see :func:`scaled_norm`)."""
+        return scaled_norm(v, self.matvec)
 
     def cholesky(self) -> Optional[np.ndarray]:
         """Lower-triangular L with M = LLᵀ (dense), or None for M = I."""
@@ -121,6 +122,34 @@ def as_metric(M, n: int) -> Metric:
         matrix = sp.csr_matrix((e.data, e.indices, e.indptr), shape=op.shape)
         return Metric(n, operator=op, solver=_sparse_spd_solver(matrix + e.shift * sp.identity(n)))
     return Metric(n, operator=op)
+
+
+def scaled_norm(v: np.ndarray, matvec=None) -> float:
+    """‖v‖_M = √(vᵀMv) (‖v‖₂ without ``matvec``), from v scaled by a power of two near
+    max|vᵢ| so that the square neither overflows nor underflows (the scaling of LAPACK's
+    dnrm2; exact, so it changes no rounding)."""
+    scale = power_of_two_scale(max_abs(v))
+    w = v / scale
+    return scale * math.sqrt(max(np.dot(w, w if matvec is None else matvec(w)), 0.0))
+
+
+
+
+def metric_scale(M) -> float:
+    """A power of four near the largest diagonal entry of an M given as an array or a
+    sparse matrix, so that M/μ is of order one and √μ is exact. 1.0 when that entry is
+    within 2^±64 (:func:`power_of_two_scale` of its root), and for an M given by its
+    products, whose size is not known without computing some."""
+    if sp.issparse(M):
+        d = M.diagonal()
+    elif isinstance(M, np.ndarray) and M.ndim in (1, 2) and np.issubdtype(M.dtype, np.number):
+        d = M if M.ndim == 1 else np.diagonal(M)
+    else:
+        return 1.0
+    if d.size == 0:
+        return 1.0
+    root = power_of_two_scale(math.sqrt(float(np.max(np.abs(d)))))
+    return root * root
 
 
 def _sparse_spd_solver(matrix):

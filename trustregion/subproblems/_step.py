@@ -58,11 +58,22 @@ class Step:
     def message(self) -> str:
         return self.status.message
 
-    def rescaled(self, tau: float) -> "Step":
-        """This step of the problem (g/τ, B, Δ/τ) as the step τs of (g, B, Δ): lengths and
-        residuals scale by τ, model values and gᵀM⁻¹g by τ², the multiplier not at all."""
-        dual = None if self.g_dual_norm_sq is None else self.g_dual_norm_sq * tau * tau
-        return dataclasses.replace(self, s=self.s * tau,
-                                   predicted_reduction=self.predicted_reduction * tau * tau,
-                                   residual_norm=self.residual_norm * tau,
-                                   g_dual_norm_sq=dual)
+    def rescaled(self, tau: float, beta: float = 1.0, mu: float = 1.0,
+                 residual: str = "gradient") -> "Step":
+        """This step of the problem (g/τ, B/β, βΔ/(τ√μ), M/μ) as the step of (g, B, Δ, M).
+
+        Substituting s = (τ/β)u and dividing the model by τ²/β turns the second problem
+        into the first, so lengths scale by τ/β, model values by τ²/β, gᵀM⁻¹g by τ²/μ and
+        the multiplier by β/μ ((B/β + λM/μ)u = -g/τ is (B + (βλ/μ)M)s = -g). A residual
+        of the gradient equation scales by τ (``residual="gradient"``, Euclidean), or by
+        τ/√μ measured in the M⁻¹-norm (``"dual"``); a length in the M-norm by τ√μ/β
+        (``"length"``).
+        """
+        length, value = tau / beta, tau * (tau / beta)
+        res = {"gradient": tau, "dual": tau / math.sqrt(mu),
+               "length": length * math.sqrt(mu)}[residual]
+        dual = None if self.g_dual_norm_sq is None else self.g_dual_norm_sq * (tau * tau / mu)
+        multiplier = None if self.multiplier is None else self.multiplier * (beta / mu)
+        return dataclasses.replace(
+            self, s=self.s * length, predicted_reduction=self.predicted_reduction * value,
+            residual_norm=self.residual_norm * res, g_dual_norm_sq=dual, multiplier=multiplier)

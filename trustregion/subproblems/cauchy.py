@@ -54,6 +54,6 @@ def cauchy_step(sd: SteepestDescent, radius: float) -> Step:
         t, status = sd.gamma_sq / sd.kappa, StepStatus.INTERIOR
     else:
         t, status = t_boundary, StepStatus.BOUNDARY
-    model = -t * sd.gamma_sq + 0.5 * t * t * sd.kappa
+    model = t * (0.5 * t * sd.kappa - sd.gamma_sq)  # t² alone may overflow: t·(½tκ - γ²)
     return Step(t * sd.d, -model, status is not StepStatus.INTERIOR, status, iterations=1,
                 operator_products=1, g_dual_norm_sq=sd.gamma_sq)

@@ -8,7 +8,8 @@ from scipy.linalg import lapack
 
 from .. import _kernels as K
 from .._status import StepStatus
-from .._validation import check_maxiter, check_nonnegative_scalar
+from .._validation import check_maxiter, check_nonnegative_scalar, max_abs, \
+    power_of_two_scale
 from ..krylov import run_truncated_cg
 from ..operators import SymmetricOperator
 from ._metric import Metric
@@ -54,15 +55,25 @@ def dogleg(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *
     c = sd.gamma_sq / sd.kappa  # p_U = c·d
     if c * gamma >= radius:
         t = radius / gamma
-        s, Bs = t * sd.d, t * sd.Bd
+        s = t * sd.d
+        model = t * (0.5 * t * sd.kappa - sd.gamma_sq)  # t² alone may overflow
     else:
         # ‖p_U + τ(p_B - p_U)‖_M = Δ, with M p_U = -c g so that p_Uᵀ M diff = -c gᵀdiff.
+        # diff is scaled by a power of two near its size first: p_B can be far longer than
+        # Δ (B tiny), and ‖p_B‖²_M overflow.
         diff = p_b - c * sd.d
+        scale = power_of_two_scale(max_abs(diff))
+        diff /= scale
         tau = K.boundary_fraction((c * gamma) ** 2, -c * np.dot(g, diff),
                                   np.dot(diff, metric.matvec(diff)), radius * radius)
         s = c * sd.d + tau * diff
-        Bs = (1.0 - tau) * c * sd.Bd + tau * Bp_b
-    model = np.dot(g, s) + 0.5 * np.dot(s, Bs)
+        # m(p_U + τ diff) = m(p_U) + τ ∇m(p_U)ᵀdiff + ½τ² diffᵀB diff with m(p_U) = -½cγ²,
+        # B diff from a product of its own: as B p_B - c Bd it is the difference of two
+        # nearly equal vectors when p_U ≈ p_B, and τ, large then, amplified the rounding.
+        Bdiff = B.apply(diff)
+        products += 1
+        model = -0.5 * c * sd.gamma_sq + tau * np.dot(g + c * sd.Bd, diff) \
+            + 0.5 * tau * (tau * np.dot(diff, Bdiff))
     return Step(s, -model, True, StepStatus.BOUNDARY, operator_products=products)
 
 

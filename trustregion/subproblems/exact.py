@@ -11,7 +11,7 @@ from .. import _kernels as K
 from .._status import TRIDIAGONAL_STEP_STATUS, StepStatus
 from .._validation import all_finite, check_nonnegative_scalar
 from ..operators import SymmetricOperator
-from ._metric import Metric
+from ._metric import Metric, scaled_norm
 from ._step import Step
 
 # Relative asymmetry of B beyond which it is refused (rounding in a product B = XᵀX or a
@@ -89,7 +89,7 @@ def _euclidean(g, H, radius, rtol):
         R, info = lapack.dpotrf(work.T, lower=False, clean=False, overwrite_a=True)
         if info == 0:
             p = lapack.dpotrs(R, -g, lower=False)[0]
-            if np.dot(p, p) <= radius * radius:
+            if scaled_norm(p) <= radius:  # ‖p‖² overflows when B is tiny
                 return p, 0.0, StepStatus.INTERIOR, 1
         np.copyto(work, H)  # the factorisation, finished or not, overwrote it
     # The workspace query enables the blocked (level-3 BLAS) reduction: twice as fast at
