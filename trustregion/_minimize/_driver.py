@@ -1,6 +1,7 @@
 """``trustregion.minimize``: the trust-region method, with bounds and general constraints."""
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.linalg import norm  # BLAS nrm2 scales: np.linalg.norm overflows past 1e154
@@ -144,6 +145,7 @@ def minimize(fun, x0, args=(), method="steihaug", jac=None, hess=None, hessp=Non
     if bounds is not None or constrained:
         box = as_box(bounds, n) if bounds is not None else as_box([(None, None)] * n, n)
         x = feasible_start(x, box)
+    constraint_set = ConstraintSet(constraints, x, box) if constrained else None
     lo, hi = (None, None) if box is None else (box.lo, box.hi)
     objective = Objective(fun, jac, args, lo=lo, hi=hi, rel_step=opts.finite_diff_rel_step)
     model = HessianModel(objective, n, hess, hessp, args, lo=lo, hi=hi)
@@ -154,110 +156,153 @@ def minimize(fun, x0, args=(), method="steihaug", jac=None, hess=None, hessp=Non
         raise ValueError(f"jac(x0) must be a vector of shape ({n},), got shape {g.shape}")
     if not (math.isfinite(f) and np.isfinite(g).all()):
         # As scipy: a failed result, not an exception, since x0 itself is valid.
-        result = _result(x, f, g, 0, objective, model, opts.initial_radius,
-                         MinimizeStatus.NONFINITE_START, 0, box)
-        log.summary(result)
-        return result
-    if constrained:
-        result = _constrained(x, objective, hess, hessp, args, box,
-                              ConstraintSet(constraints, x, box), opts, stop)
-        log.summary(result)
-        return result
-    allvecs = [x.copy()] if opts.return_all else None
-    gtol_absolute = opts.gtol * max(1.0, _stationarity(x, g, box))
-    radius = opts.initial_radius
-    nonfinite_trials = 0
-    status = MinimizeStatus.MAXITER
-    nit = 0
-    while True:
-        if _stationarity(x, g, box) <= gtol_absolute \
-                and _relative_stationarity(x, f, g, box) <= opts.gtol:
-            status = MinimizeStatus.GTOL
-            break
-        if f <= opts.f_unbounded:
-            status = MinimizeStatus.UNBOUNDED
-            break
-        if nit >= opts.maxiter:
-            status = MinimizeStatus.MAXITER
-            break
-        if opts.max_nfev is not None and objective.nfev >= opts.max_nfev:
-            status = MinimizeStatus.MAX_NFEV
-            break
-        if radius < opts.xtol * (1.0 + float(norm(x))):
-            status = (MinimizeStatus.NONFINITE if nonfinite_trials
-                      else _at_rounding(MinimizeStatus.XTOL, x, f, g, box))
-            break
-        B = model.at(x, g)
-        if B is None:
-            status = MinimizeStatus.NONFINITE  # hess(x) itself is not finite
-            break
-        nit += 1
-        step = _model_step(solve, g, B, radius, x, box, tight=False)
-        noise = _NOISE * abs(f) + _TINY
-        if step.predicted_reduction <= noise and not getattr(step, "on_boundary", False):
-            # An inexact solve can stop short of the model's minimiser; ask for it before
-            # concluding anything from a tiny prediction.
-            step = _model_step(solve, g, B, radius, x, box, tight=True)
-        s, predicted = step.s, float(step.predicted_reduction)
-        on_boundary = bool(getattr(step, "on_boundary", False))
-        ratio = math.nan
-        if getattr(step, "status", None) is StepStatus.NONFINITE:
-            # A non-finite Hessian product: the step is not trusted, the radius shrinks.
-            nonfinite_trials += 1
-            radius *= opts.shrink_factor
-        elif not predicted > noise:
-            if on_boundary:
-                radius *= opts.shrink_factor  # too small a region to measure progress in
-            else:
-                # The model's own minimiser predicts no decrease that f can measure. The
-                # gradient may still measure it: take the step if it cuts the
-                # stationarity measure by _GRADIENT_PROGRESS without raising f beyond
-                # rounding. Otherwise x is stationary to rounding (as at the end of MGH's
-                # Meyer problem, where scipy's trust-exact reports failure) — if the
-                # gradient agrees.
-                progress = _gradient_progress(x, f, g, s, box, objective, noise)
-                if progress is None:
-                    status = _at_rounding(MinimizeStatus.NO_PREDICTED_DECREASE, x, f, g, box)
-                    break
-                model.accepted(progress[0] - x, progress[2] - g)
-                x, f, g = progress
-        else:
-            # With bounds, project again: x + (P(y) - x) can miss P(y) by a rounding error.
-            x_trial = x + s if box is None else box.project(x + s)
-            if not np.isfinite(x_trial).all():
-                status = MinimizeStatus.UNBOUNDED  # the step overflowed
-                break
-            f_trial = objective.value(x_trial)
-            if not math.isfinite(f_trial):
-                nonfinite_trials += 1
-                ratio = -math.inf
-            else:
-                ratio = (f - f_trial) / predicted
-            step_norm = float(norm(s))
-            if ratio >= opts.accept_threshold:
-                g_trial = objective.gradient(x_trial)
-                if np.isfinite(g_trial).all():
-                    model.accepted(x_trial - x, g_trial - g)
-                    x, f, g = x_trial, f_trial, g_trial
-                else:
-                    nonfinite_trials += 1
-                    ratio = -math.inf
-            if ratio < opts.shrink_threshold:
-                radius = opts.shrink_factor * min(radius, step_norm)
-            elif ratio >= opts.expand_threshold and on_boundary:
-                radius = min(opts.expand_factor * radius, opts.max_radius, _MAX_RADIUS)
-        log.iteration(nit, f, _stationarity(x, g, box), radius, ratio)
-        if allvecs is not None:
-            allvecs.append(x.copy())
-        if stop is not None and stop(_result(x, f, g, nit, objective, model, radius, None,
-                                             nonfinite_trials, box)):
-            status = MinimizeStatus.CALLBACK
-            break
-    result = _result(x, f, g, nit, objective, model, radius, status, nonfinite_trials, box)
-    if allvecs is not None:
-        result["allvecs"] = allvecs
+        result = _result(_State(x, f, g, opts.initial_radius), objective, model,
+                         MinimizeStatus.NONFINITE_START, box)
+    elif constrained:
+        result = _constrained(x, objective, hess, hessp, args, box, constraint_set, opts,
+                              stop)
+    else:
+        result = _unconstrained(_State(x, f, g, opts.initial_radius), objective, model,
+                                solve, box, opts, log, stop)
     log.summary(result)
     return result
+
+
+@dataclass
+class _State:
+    """The iterate and what the loop carries between iterations."""
+
+    x: np.ndarray
+    f: float
+    g: np.ndarray
+    radius: float
+    nit: int = 0
+    nonfinite_trials: int = 0
+    ratio: float = math.nan  # ρ of the last trial step, for the iteration log
+
+
+def _unconstrained(state, objective, model, solve, box, opts, log, stop):
+    """The trust-region loop (Conn, Gould & Toint 2000, Alg. 6.1.1) from ``state``."""
+    allvecs = [state.x.copy()] if opts.return_all else None
+    gtol_absolute = opts.gtol * max(1.0, _stationarity(state.x, state.g, box))
+    while True:
+        status = _stopping_status(state, objective, box, opts, gtol_absolute)
+        if status is None:
+            status = _iteration(state, solve, objective, model, box, opts)
+        if status is not None:
+            break
+        log.iteration(state.nit, state.f, _stationarity(state.x, state.g, box), state.radius,
+                      state.ratio)
+        if allvecs is not None:
+            allvecs.append(state.x.copy())
+        if stop is not None and stop(_result(state, objective, model, None, box)):
+            status = MinimizeStatus.CALLBACK
+            break
+    result = _result(state, objective, model, status, box)
+    if allvecs is not None:
+        result["allvecs"] = allvecs
+    return result
+
+
+def _stopping_status(state, objective, box, opts, gtol_absolute):
+    """Why the loop stops before another iteration, or None: the gradient test (both the
+    absolute and Dennis & Schnabel's relative one, see TrustRegionOptions.gtol), f below
+    f_unbounded, the budgets, and the radius collapsing (success only where the gradient
+    agrees, :func:`_at_rounding`)."""
+    x, f, g = state.x, state.f, state.g
+    if _stationarity(x, g, box) <= gtol_absolute \
+            and _relative_stationarity(x, f, g, box) <= opts.gtol:
+        return MinimizeStatus.GTOL
+    if f <= opts.f_unbounded:
+        return MinimizeStatus.UNBOUNDED
+    if state.nit >= opts.maxiter:
+        return MinimizeStatus.MAXITER
+    if opts.max_nfev is not None and objective.nfev >= opts.max_nfev:
+        return MinimizeStatus.MAX_NFEV
+    if state.radius < opts.xtol * (1.0 + float(norm(x))):
+        if state.nonfinite_trials:
+            return MinimizeStatus.NONFINITE
+        return _at_rounding(MinimizeStatus.XTOL, x, f, g, box)
+    return None
+
+
+def _iteration(state, solve, objective, model, box, opts):
+    """One iteration: build the model at x, solve the subproblem, then take or reject the
+    step. Returns a status when the run must stop, else None."""
+    B = model.at(state.x, state.g)
+    if B is None:
+        return MinimizeStatus.NONFINITE  # hess(x) itself is not finite: no step helps
+    state.nit += 1
+    step = _model_step(solve, state.g, B, state.radius, state.x, box, tight=False)
+    noise = _NOISE * abs(state.f) + _TINY
+    if step.predicted_reduction <= noise and not getattr(step, "on_boundary", False):
+        # An inexact solve can stop short of the model's minimiser; ask for it before
+        # concluding anything from a tiny prediction.
+        step = _model_step(solve, state.g, B, state.radius, state.x, box, tight=True)
+    state.ratio = math.nan
+    if getattr(step, "status", None) is StepStatus.NONFINITE:
+        # A non-finite Hessian product: the step is not trusted, the radius shrinks.
+        state.nonfinite_trials += 1
+        state.radius *= opts.shrink_factor
+        return None
+    if not float(step.predicted_reduction) > noise:
+        return _below_noise(state, step, objective, model, box, opts, noise)
+    return _trial(state, step, objective, model, box, opts)
+
+
+def _trial(state, step, objective, model, box, opts):
+    """Evaluate x + s, take it if ρ ≥ accept_threshold, and update the radius."""
+    # With bounds, project again: x + (P(y) - x) can miss P(y) by a rounding error.
+    x_trial = state.x + step.s if box is None else box.project(state.x + step.s)
+    if not np.isfinite(x_trial).all():
+        return MinimizeStatus.UNBOUNDED  # the step overflowed
+    f_trial = objective.value(x_trial)
+    finite = math.isfinite(f_trial)
+    ratio = (state.f - f_trial) / float(step.predicted_reduction) if finite else -math.inf
+    if ratio >= opts.accept_threshold:
+        g_trial = objective.gradient(x_trial)
+        finite = bool(np.isfinite(g_trial).all())
+        if finite:
+            model.accepted(x_trial - state.x, g_trial - state.g)
+            state.x, state.f, state.g = x_trial, f_trial, g_trial
+        else:
+            ratio = -math.inf
+    if not finite:
+        state.nonfinite_trials += 1  # rejected, and the radius shrinks below
+    state.ratio = ratio
+    state.radius = _updated_radius(state.radius, ratio, float(norm(step.s)),
+                                   bool(getattr(step, "on_boundary", False)), opts)
+    return None
+
+
+def _updated_radius(radius, ratio, step_norm, on_boundary, opts):
+    """The ratio test's radius (Conn, Gould & Toint 2000, Alg. 6.1.1; N&W Alg. 4.1):
+    shrink to shrink_factor·min(Δ, ‖s‖) when ρ < shrink_threshold, expand by
+    expand_factor (up to max_radius) when ρ ≥ expand_threshold with s on the boundary."""
+    if ratio < opts.shrink_threshold:
+        return opts.shrink_factor * min(radius, step_norm)
+    if ratio >= opts.expand_threshold and on_boundary:
+        return min(opts.expand_factor * radius, opts.max_radius, _MAX_RADIUS)
+    return radius
+
+
+def _below_noise(state, step, objective, model, box, opts, noise):
+    """A step whose predicted decrease f cannot measure. On the boundary the region is
+    too small to measure progress in: shrink. Inside it is the model's own minimiser; the
+    gradient may still measure progress: take the step if it cuts the stationarity
+    measure by _GRADIENT_PROGRESS without raising f beyond rounding. Otherwise x is
+    stationary to rounding (as at the end of MGH's Meyer problem, where scipy's
+    trust-exact reports failure) — if the gradient agrees (:func:`_at_rounding`)."""
+    if getattr(step, "on_boundary", False):
+        state.radius *= opts.shrink_factor
+        return None
+    progress = _gradient_progress(state.x, state.f, state.g, step.s, box, objective, noise)
+    if progress is None:
+        return _at_rounding(MinimizeStatus.NO_PREDICTED_DECREASE, state.x, state.f, state.g,
+                            box)
+    model.accepted(progress[0] - state.x, progress[2] - state.g)
+    state.x, state.f, state.g = progress
+    return None
 
 
 def _initial_point(x0):
@@ -356,14 +401,15 @@ def _forcing(gradient_norm):
     return min(0.5, math.sqrt(gradient_norm))
 
 
-def _result(x, f, g, nit, objective, model, radius, status, nonfinite_trials, box):
+def _result(state, objective, model, status, box):
     """A Result of the current state; ``status`` None for an intermediate one."""
-    result = Result(x=x.copy(), fun=f, jac=g.copy(), nit=nit, niter=nit, nfev=objective.nfev,
-                    njev=objective.njev, nhev=model.hessian_evaluations,
-                    optimality=_stationarity(x, g, box),
+    result = Result(x=state.x.copy(), fun=state.f, jac=state.g.copy(), nit=state.nit,
+                    niter=state.nit, nfev=objective.nfev, njev=objective.njev,
+                    nhev=model.hessian_evaluations,
+                    optimality=_stationarity(state.x, state.g, box),
                     constr_violation=0.0,  # every iterate satisfies the bounds
-                    trust_radius=radius, tr_radius=radius,
-                    nonfinite_trials=nonfinite_trials)
+                    trust_radius=state.radius, tr_radius=state.radius,
+                    nonfinite_trials=state.nonfinite_trials)
     if status is not None:
         result.update(status=status, success=status.success, message=status.message)
     return result
