@@ -1,6 +1,6 @@
 """General constraints by an augmented Lagrangian outer loop (LANCELOT)."""
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 
 import numpy as np
 from scipy.optimize import Bounds
@@ -23,65 +23,53 @@ _AT_NOISE_FLOOR = (MinimizeStatus.NO_PREDICTED_DECREASE, MinimizeStatus.XTOL)
 _DENSE_MAX = 50
 
 
-def augmented_lagrangian(minimize, fun, grad, hessian, x0, box, constraints: ConstraintSet,
-                         opts, stop=None):
-    """min f(x) s.t. c_E(x) = 0, c_I(x) ≥ 0, lo ≤ x ≤ hi.
+class AugmentedLagrangian:
+    """L_A(z) = f(x) - λᵀh(z) + (μ/2)‖h(z)‖² over z = (x, t), h = (c_E(x), c_I(x) - t),
+    with its gradient and Hessian, for the current multipliers λ and penalty μ.
 
-    Inequalities get slacks t ≥ 0 (c_I(x) - t = 0), so every subproblem is the
-    bound-constrained minimisation of L_A(z) = f(x) - λᵀh(z) + (μ/2)‖h(z)‖², z = (x, t),
-    h = (c_E(x), c_I(x) - t), solved by ``minimize`` with bounds (TRON's step). After each
-    subproblem the multipliers take the first-order update λ ← λ - μh (λ_I then projected
-    onto λ_I ≥ 0) when the violation fell below η, and otherwise the penalty μ grows
-    (N&W Alg. 17.4). ``hessian(x)`` is the objective's Hessian as a
-    :class:`SymmetricOperator`, or None; the subproblems then difference gradients.
-    ``stop(intermediate_result)``, if given, runs after each outer iteration and ends the
-    run by returning True.
+    λ and μ are the state that the outer loop updates (:meth:`update`); the subproblem
+    solver only reads them, through :meth:`value`, :meth:`gradient` and :meth:`hessian`.
     """
-    n, m_eq, m_ineq = x0.shape[0], constraints.m_eq, constraints.m_ineq
-    lo = np.concatenate([box.lo, np.zeros(m_ineq)])
-    hi = np.concatenate([box.hi, np.full(m_ineq, np.inf)])
-    x = np.clip(x0, box.lo, box.hi)
-    _, c_ineq = constraints.values(x)
-    z = np.concatenate([x, np.maximum(c_ineq, 0.0)])
-    lam = np.zeros(m_eq + m_ineq)
-    mu, eta, omega = _MU0, _MU0 ** -0.1, 1.0 / _MU0
-    g0 = grad(x)
-    kkt_tol = opts.gtol * max(1.0, float(np.abs(g0).max()))
-    status, nit, inner_iterations, evaluations = MinimizeStatus.MAXITER, 0, 0, 0
-    # The subproblems run with the caller's radius, ratio-test and difference options;
-    # gtol, maxiter and max_nfev are set per subproblem below, ctol has no meaning there,
-    # and what is displayed or kept is the outer loop's.
-    inner_options = {name: value for name, value in asdict(opts).items()
-                     if name not in ("gtol", "maxiter", "max_nfev", "ctol", "disp",
-                                     "return_all")}
 
-    def split(z):
-        return z[:n], z[n:]
+    def __init__(self, fun, grad, hessian, constraints: ConstraintSet, n):
+        self.fun, self.grad, self.constraints, self.n = fun, grad, constraints, n
+        self.m_eq, self.m_ineq = constraints.m_eq, constraints.m_ineq
+        self.lam = np.zeros(self.m_eq + self.m_ineq)
+        self.mu = _MU0
+        self._objective_hessian = hessian
+        # Exact second derivatives only when both the objective's and the constraints'
+        # are known; otherwise the subproblems difference gradients.
+        self.has_hessian = hessian is not None and constraints.has_hessians
 
-    def residual(z):
-        x, t = split(z)
-        c_eq, c_ineq = constraints.values(x)
-        return np.concatenate([c_eq, c_ineq - t])
+    def x(self, z):
+        return z[:self.n]
 
-    def la_value(z):
-        h = residual(z)
-        return fun(split(z)[0]) - lam @ h + 0.5 * mu * (h @ h)
+    def residual(self, z):
+        """h(z) = (c_E(x), c_I(x) - t)."""
+        c_eq, c_ineq = self.constraints.values(z[:self.n])
+        return np.concatenate([c_eq, c_ineq - z[self.n:]])
 
-    def la_grad(z):
-        x, _ = split(z)
-        h = residual(z)
-        J_eq, J_ineq = constraints.jacobians(x)
-        w = lam - mu * h
-        gx = grad(x) - J_eq.T @ w[:m_eq] - J_ineq.T @ w[m_eq:]
+    def value(self, z):
+        h = self.residual(z)
+        return self.fun(z[:self.n]) - self.lam @ h + 0.5 * self.mu * (h @ h)
+
+    def gradient(self, z):
+        x, m_eq = z[:self.n], self.m_eq
+        J_eq, J_ineq = self.constraints.jacobians(x)
+        w = self.lam - self.mu * self.residual(z)
+        gx = self.grad(x) - J_eq.T @ w[:m_eq] - J_ineq.T @ w[m_eq:]
         return np.concatenate([gx, w[m_eq:]])  # ∂/∂t of -λᵀh + (μ/2)‖h‖² is λ_I - μh_I
 
-    def la_hessian(z):
-        # ∇²L_A = [[∇²f - Σ wᵢ∇²cᵢ + μJ_EᵀJ_E + μJ_IᵀJ_I, -μJ_Iᵀ], [-μJ_I, μI]], w = λ - μh:
-        # evaluated once per accepted point (the driver asks for it there only).
-        x = split(z)[0]
-        w = lam - mu * residual(z)
-        J_eq, J_ineq = constraints.jacobians(x)
-        objective, second = hessian(x), constraints.hessian(x, w[:m_eq], w[m_eq:])
+    def hessian(self, z):
+        """∇²L_A = [[∇²f - Σ wᵢ∇²cᵢ + μJ_EᵀJ_E + μJ_IᵀJ_I, -μJ_Iᵀ], [-μJ_I, μI]], w = λ - μh:
+        evaluated once per accepted point (the driver asks for it there only); a matrix
+        up to _DENSE_MAX variables and slacks, else an operator."""
+        n, m_eq, m_ineq, mu = self.n, self.m_eq, self.m_ineq, self.mu
+        x = z[:n]
+        w = self.lam - mu * self.residual(z)
+        J_eq, J_ineq = self.constraints.jacobians(x)
+        objective = self._objective_hessian(x)
+        second = self.constraints.hessian(x, w[:m_eq], w[m_eq:])
         if n + m_ineq <= _DENSE_MAX:
             H = np.empty((n + m_ineq, n + m_ineq))
             H[:n, :n] = (objective.to_dense(copy=False) - second.to_dense(copy=False)
@@ -99,69 +87,134 @@ def augmented_lagrangian(minimize, fun, grad, hessian, x0, box, constraints: Con
 
         return SymmetricOperator(n + m_ineq, product)
 
-    la_hess = la_hessian if hessian is not None and constraints.has_hessians else None
+    def update_multipliers(self, h):
+        """λ ← λ - μh, then for inequalities PHR's λ_I ← max(λ_I, 0) (Rockafellar 1973):
+        with the slack eliminated that is λ_I ← max(λ_I - μ c_I, 0); it only differs
+        where the subproblem's slack gradient was left at rounding level with the wrong
+        sign."""
+        self.lam = self.lam - self.mu * h
+        self.lam[self.m_eq:] = np.maximum(self.lam[self.m_eq:], 0.0)
 
-    for nit in range(1, _MAX_OUTER + 1):
-        # maxiter and max_nfev bound the subproblems' iterations and evaluations over the
-        # whole run, so that a hard or inconsistent problem ends in bounded time.
-        budget = {"gtol": omega, "maxiter": max(1, opts.maxiter - inner_iterations)}
+
+@dataclass
+class _Schedule:
+    """LANCELOT's tolerances: the violation η that earns a multiplier update, and the
+    subproblem's gtol ω (N&W Alg. 17.4), floored at ctol and gtol."""
+
+    eta: float = _MU0 ** -0.1
+    omega: float = 1.0 / _MU0
+
+    def after_update(self, mu, opts):
+        # The floors keep the schedule from asking for more than ctol and gtol, which
+        # would otherwise drive μ up on a feasible point until the subproblems are too
+        # ill-conditioned to solve (N&W Alg. 17.4 stops at η*, ω* instead).
+        self.eta = max(self.eta / mu ** 0.9, opts.ctol)
+        self.omega = max(self.omega / mu, opts.gtol)
+
+    def after_penalty(self, mu, opts):
+        self.eta, self.omega = max(mu ** -0.1, opts.ctol), max(1.0 / mu, opts.gtol)
+
+
+def augmented_lagrangian(minimize, fun, grad, hessian, x0, box, constraints: ConstraintSet,
+                         opts, stop=None):
+    """min f(x) s.t. c_E(x) = 0, c_I(x) ≥ 0, lo ≤ x ≤ hi.
+
+    Inequalities get slacks t ≥ 0 (c_I(x) - t = 0), so every subproblem is the
+    bound-constrained minimisation of :class:`AugmentedLagrangian`, solved by
+    ``minimize`` with bounds (TRON's step). After each subproblem the multipliers take
+    the first-order update λ ← λ - μh (λ_I then projected onto λ_I ≥ 0) when the
+    violation fell below η, and otherwise the penalty μ grows (N&W Alg. 17.4).
+    ``hessian(x)`` is the objective's Hessian as a :class:`SymmetricOperator`, or None;
+    the subproblems then difference gradients. ``stop(intermediate_result)``, if given,
+    runs after each outer iteration and ends the run by returning True. ``maxiter`` and
+    ``max_nfev`` bound the subproblems' iterations and evaluations over the whole run, so
+    that a hard or inconsistent problem ends in bounded time.
+    """
+    n, m_ineq = x0.shape[0], constraints.m_ineq
+    merit = AugmentedLagrangian(fun, grad, hessian, constraints, n)
+    bounds = Bounds(np.concatenate([box.lo, np.zeros(m_ineq)]),
+                    np.concatenate([box.hi, np.full(m_ineq, np.inf)]))
+    x = np.clip(x0, box.lo, box.hi)
+    z = np.concatenate([x, np.maximum(constraints.values(x)[1], 0.0)])
+    schedule = _Schedule()
+    kkt_tol = opts.gtol * max(1.0, float(np.abs(grad(x)).max()))
+    outer, inner_iterations, evaluations = 0, 0, 0
+    # The subproblems run with the caller's radius, ratio-test and difference options;
+    # gtol, maxiter and max_nfev are set per subproblem below, ctol has no meaning there,
+    # and what is displayed or kept is the outer loop's.
+    inner_options = {name: value for name, value in asdict(opts).items()
+                     if name not in ("gtol", "maxiter", "max_nfev", "ctol", "disp",
+                                     "return_all")}
+    for outer in range(1, _MAX_OUTER + 1):
+        budget = {"gtol": schedule.omega, "maxiter": max(1, opts.maxiter - inner_iterations)}
         if opts.max_nfev is not None:
             budget["max_nfev"] = max(1, opts.max_nfev - evaluations)
-        inner = minimize(la_value, z, jac=la_grad, hess=la_hess, bounds=Bounds(lo, hi),
+        inner = minimize(merit.value, z, jac=merit.gradient,
+                         hess=merit.hessian if merit.has_hessian else None, bounds=bounds,
                          options={**inner_options, **budget})
         inner_iterations += inner.nit
         evaluations += inner.nfev
         z = inner.x
-        h = residual(z)
-        violation = float(np.abs(h).max()) if h.size else 0.0
-        if violation <= eta:
-            lam = lam - mu * h
-            # PHR's update for inequalities (Rockafellar 1973): with the slack eliminated,
-            # λ_I ← max(λ_I - μ c_I, 0); it only differs where the subproblem's slack
-            # gradient was left at rounding level with the wrong sign.
-            lam[m_eq:] = np.maximum(lam[m_eq:], 0.0)
-            kkt = _kkt_residual(split(z)[0], grad, constraints, lam, box, m_eq)
-            if violation <= opts.ctol:
-                if kkt <= kkt_tol:
-                    status = MinimizeStatus.GTOL
-                    break
-                # Feasible, and the subproblem already went as far as rounding lets it:
-                # more outer iterations would only move λ by μ·(rounding noise).
-                if omega <= opts.gtol and inner.status in _AT_NOISE_FLOOR:
-                    status = inner.status
-                    break
-            # The floors keep the schedule from asking for more than ctol and gtol, which
-            # would otherwise drive μ up on a feasible point until the subproblems are
-            # too ill-conditioned to solve (N&W Alg. 17.4 stops at η*, ω* instead).
-            eta, omega = max(eta / mu ** 0.9, opts.ctol), max(omega / mu, opts.gtol)
-        else:
-            mu *= _MU_GROWTH
-            eta, omega = max(mu ** -0.1, opts.ctol), max(1.0 / mu, opts.gtol)
-            if mu > _MU_MAX:
-                status = MinimizeStatus.INFEASIBLE
-                break
-        if inner_iterations >= opts.maxiter:
+        status = _outer_step(merit, schedule, z, inner.status, box, opts, kkt_tol)
+        if status is None and inner_iterations >= opts.maxiter:
             status = MinimizeStatus.MAXITER
-            break
-        if opts.max_nfev is not None and evaluations >= opts.max_nfev:
+        if status is None and opts.max_nfev is not None and evaluations >= opts.max_nfev:
             status = MinimizeStatus.MAX_NFEV
-            break
-        if stop is not None and stop(Result(x=split(z)[0].copy(), fun=fun(split(z)[0]),
-                                            nit=inner_iterations, niter=inner_iterations,
-                                            outer_iterations=nit, penalty=mu,
-                                            constraint_violation=violation,
-                                            constr_violation=violation)):
+        if status is None and stop is not None \
+                and stop(_intermediate(merit, z, inner_iterations, outer)):
             status = MinimizeStatus.CALLBACK
+        if status is not None:
             break
-    x = split(z)[0]
+    else:
+        status = MinimizeStatus.MAXITER  # _MAX_OUTER outer iterations
+    x = merit.x(z)
+    return x, {"nit": inner_iterations, "outer_iterations": outer,
+               "constraint_violation": _violation(constraints, x),
+               "eq_multipliers": merit.lam[:merit.m_eq].copy(),
+               "ineq_multipliers": merit.lam[merit.m_eq:].copy(),
+               "kkt_residual": _kkt_residual(x, grad, constraints, merit.lam, box,
+                                             merit.m_eq),
+               "penalty": merit.mu, "status": status}
+
+
+def _outer_step(merit, schedule, z, inner_status, box, opts, kkt_tol):
+    """After a subproblem: update λ when the violation is below η and test for a KKT
+    point, or grow μ; a status when the run ends, else None."""
+    h = merit.residual(z)
+    violation = float(np.abs(h).max()) if h.size else 0.0
+    if violation > schedule.eta:
+        merit.mu *= _MU_GROWTH
+        schedule.after_penalty(merit.mu, opts)
+        return MinimizeStatus.INFEASIBLE if merit.mu > _MU_MAX else None
+    merit.update_multipliers(h)
+    if violation <= opts.ctol:
+        kkt = _kkt_residual(merit.x(z), merit.grad, merit.constraints, merit.lam, box,
+                            merit.m_eq)
+        if kkt <= kkt_tol:
+            return MinimizeStatus.GTOL
+        # Feasible, and the subproblem already went as far as rounding lets it: more
+        # outer iterations would only move λ by μ·(rounding noise).
+        if schedule.omega <= opts.gtol and inner_status in _AT_NOISE_FLOOR:
+            return inner_status
+    schedule.after_update(merit.mu, opts)
+    return None
+
+
+def _intermediate(merit, z, inner_iterations, outer):
+    """The Result a callback sees after an outer iteration."""
+    x = merit.x(z).copy()
+    h = merit.residual(z)
+    violation = float(np.abs(h).max()) if h.size else 0.0
+    return Result(x=x, fun=merit.fun(x), nit=inner_iterations, niter=inner_iterations,
+                  outer_iterations=outer, penalty=merit.mu, constraint_violation=violation,
+                  constr_violation=violation)
+
+
+def _violation(constraints, x):
+    """max(‖c_E(x)‖∞, ‖max(-c_I(x), 0)‖∞): how far x is from feasible."""
     c_eq, c_ineq = constraints.values(x)
-    violation = max(float(np.abs(c_eq).max()) if c_eq.size else 0.0,
-                    float(np.maximum(-c_ineq, 0.0).max()) if c_ineq.size else 0.0)
-    return x, {"nit": inner_iterations, "outer_iterations": nit,
-               "constraint_violation": violation,
-               "eq_multipliers": lam[:m_eq].copy(), "ineq_multipliers": lam[m_eq:].copy(),
-               "kkt_residual": _kkt_residual(x, grad, constraints, lam, box, m_eq),
-               "penalty": mu, "status": status}
+    return max(float(np.abs(c_eq).max()) if c_eq.size else 0.0,
+               float(np.maximum(-c_ineq, 0.0).max()) if c_ineq.size else 0.0)
 
 
 def _kkt_residual(x, grad, constraints, lam, box, m_eq):
