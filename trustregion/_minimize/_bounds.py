@@ -92,10 +92,23 @@ def tron_step(g, B, radius, x, box: Box, rtol) -> BoxStep:
     TRON, each pass's CG is confined to ‖w‖ ≤ Δ, not the sum, so ‖s‖ may exceed Δ by
     the Cauchy step and earlier passes; the driver shrinks from min(Δ, ‖s‖).
     """
-    def q(s):
-        Bs = B.apply(s)
-        return float(g @ s + 0.5 * s @ Bs), Bs
+    cauchy = _generalised_cauchy_point(g, B, radius, x, box)
+    if isinstance(cauchy, BoxStep):
+        return cauchy  # no decrease along the path, or a non-finite model
+    s, q_s = _subspace_passes(g, B, radius, x, box, rtol, *cauchy)
+    return BoxStep(s, -q_s, bool(norm(s) >= radius * (1 - 1e-10)))
 
+
+def _model(g, B, s):
+    """(q(s), Bs) for q(s) = gᵀs + ½ sᵀBs."""
+    Bs = B.apply(s)
+    return float(g @ s + 0.5 * s @ Bs), Bs
+
+
+def _generalised_cauchy_point(g, B, radius, x, box):
+    """(s_c, q(s_c), Bs_c): step 1 of :func:`tron_step`, the largest α found by halving
+    (then doubling, when the first trial passed) with q(s(α)) ≤ μ₀ gᵀs(α) and
+    ‖s(α)‖ ≤ Δ along s(α) = P(x - αg) - x; or a zero BoxStep when there is none."""
     def path(alpha):
         return box.project(x - alpha * g) - x
 
@@ -107,30 +120,34 @@ def tron_step(g, B, radius, x, box: Box, rtol) -> BoxStep:
     curvature = float(g @ B.apply(g))
     if curvature > 0.0:
         alpha = min(alpha, gnorm * gnorm / curvature)
-    s_c, q_c, Bs_c = None, 0.0, None
     for halvings in range(_MAX_SEARCH):  # halve until sufficient decrease
         s = path(alpha)
-        value, Bs = q(s)
+        value, Bs = _model(g, B, s)
         if not np.isfinite(value):
             return BoxStep(np.zeros_like(x), 0.0, False, StepStatus.NONFINITE)
         if value <= _MU0 * float(g @ s):
-            s_c, q_c, Bs_c = s, value, Bs
             break
         alpha *= 0.5
-    if s_c is None or not s_c.any():
+    else:
+        return BoxStep(np.zeros_like(x), 0.0, False)
+    if not s.any():
         return BoxStep(np.zeros_like(x), 0.0, False)
     for _ in range(_MAX_SEARCH if halvings == 0 else 0):  # extrapolate while it pays
-        s = path(2.0 * alpha)
-        if np.array_equal(s, s_c) or norm(s) > radius:
+        longer = path(2.0 * alpha)
+        if np.array_equal(longer, s) or norm(longer) > radius:
             break
-        value, Bs = q(s)
-        if value > _MU0 * float(g @ s) or value >= q_c:
+        longer_value, longer_Bs = _model(g, B, longer)
+        if longer_value > _MU0 * float(g @ longer) or longer_value >= value:
             break
-        alpha, s_c, q_c, Bs_c = 2.0 * alpha, s, value, Bs
-    # Subspace passes (Lin & Moré's minor iterations): CG on the variables free at the
-    # current point, then a projected search along its direction; a pass that makes more
-    # variables active starts another on the smaller set, so there are at most n.
-    s, q_s, Bs = s_c, q_c, Bs_c
+        alpha, s, value, Bs = 2.0 * alpha, longer, longer_value, longer_Bs
+    return s, value, Bs
+
+
+def _subspace_passes(g, B, radius, x, box, rtol, s, q_s, Bs):
+    """(s, q(s)) after step 2 of :func:`tron_step` from the Cauchy step s (Lin & Moré's
+    minor iterations): CG on the variables free at x + s, then a projected search along
+    its direction; a pass that makes more variables active starts another on the
+    smaller set, so there are at most n."""
     free = (x + s > box.lo) & (x + s < box.hi)
     first_norm = None
     for _ in range(x.shape[0]):
@@ -149,7 +166,7 @@ def tron_step(g, B, radius, x, box: Box, rtol) -> BoxStep:
         beta = 1.0
         for _ in range(_MAX_SEARCH):
             trial = box.project(x + s + beta * w) - x
-            value, B_trial = q(trial)
+            value, B_trial = _model(g, B, trial)
             if value <= q_s + _MU0 * float(grad_s @ (trial - s)):
                 break
             beta *= 0.5
@@ -162,7 +179,7 @@ def tron_step(g, B, radius, x, box: Box, rtol) -> BoxStep:
         if cg.on_boundary or np.array_equal(now_free, free):
             break  # CG reached the region's edge, or converged with no new bound
         free = now_free
-    return BoxStep(s, -q_s, bool(norm(s) >= radius * (1 - 1e-10)))
+    return s, q_s
 
 
 def _reduced_operator(B, free):
