@@ -87,78 +87,104 @@ class StrongWolfeLineSearch:
         if not stp > 0.0:
             raise ValueError(f"step must be positive, got {step!r}")
         stp = min(max(stp, self.step_min), self.step_max)
-
-        c1, c2 = self.c1, self.c2
-        gtest = c1 * slope0
-        bracketed = False
-        stage_one = True
-        width = self.step_max - self.step_min
-        width_before = 2.0 * width
-        # The interval's end points: (step, value, slope) of the best and the other one.
-        stx, fx, gx = 0.0, f0, slope0
-        sty, fy, gy = 0.0, f0, slope0
-        lo, hi = 0.0, stp + _EXTRAPOLATE_HIGH * stp
+        interval = _Interval(f0, slope0, stp, self.step_max - self.step_min)
+        gtest = self.c1 * slope0
         steps, values = [], []
         best = (0.0, f0)
-        interval_updates = 0
         status = LineSearchStatus.MAX_EVALUATIONS
         while evaluations < self.max_evaluations:
-            x_new = x + stp * d
-            f, g = evaluate(x_new)
+            f, g = evaluate(x + stp * d)
             evaluations += 1
             steps.append(stp)
             values.append(f)
             slope = float(np.dot(g, d)) if np.isfinite(g).all() else math.nan
             if not (math.isfinite(f) and math.isfinite(slope)):
-                # Outside the function's domain: step back towards the best point.
-                bracketed = True
-                sty, fy, gy = stp, math.inf, math.inf
-                stp = stx + 0.5 * (stp - stx)
-                lo, hi = min(stx, stp), max(stx, sty)
+                stp = interval.retreat(stp)  # outside the domain: back towards the best
                 continue
             ftest = f0 + stp * gtest
             if f <= ftest and f < best[1]:
                 best = (stp, f)
-            if stage_one and f <= ftest and slope >= 0.0:
-                stage_one = False
-            if f <= ftest and abs(slope) <= -c2 * slope0:
+            if f <= ftest and abs(slope) <= -self.c2 * slope0:
                 status = LineSearchStatus.ACCEPTED
                 best = (stp, f)
                 break
-            if (bracketed and (stp <= lo or stp >= hi)) or \
-                    (bracketed and hi - lo <= self.xtol * hi) or \
-                    (stp == self.step_max and f <= ftest and slope <= gtest) or \
-                    (stp == self.step_min and (f > ftest or slope >= gtest)):
+            if self._exhausted(interval, stp, f, slope, ftest, gtest):
                 status = LineSearchStatus.INTERVAL_TOO_SMALL
                 break
-            if stage_one and f <= fx and f > ftest:
-                # Stage 1 works on ψ, whose values and slopes are shifted by the line α·gtest.
-                stx, fxm, gxm, sty, fym, gym, stp_new, bracketed = _cstep(
-                    stx, fx - stx * gtest, gx - gtest, sty, fy - sty * gtest, gy - gtest,
-                    stp, f - stp * gtest, slope - gtest, bracketed, lo, hi)
-                fx, gx = fxm + stx * gtest, gxm + gtest
-                fy, gy = fym + sty * gtest, gym + gtest
-            else:
-                stx, fx, gx, sty, fy, gy, stp_new, bracketed = _cstep(
-                    stx, fx, gx, sty, fy, gy, stp, f, slope, bracketed, lo, hi)
-            interval_updates += 1
-            if bracketed:
-                if abs(sty - stx) >= _SHRINK_REQUIRED * width_before:
-                    stp_new = stx + 0.5 * (sty - stx)
-                width_before, width = width, abs(sty - stx)
-                lo, hi = min(stx, sty), max(stx, sty)
-            else:
-                lo = stp_new + _EXTRAPOLATE_LOW * (stp_new - stx)
-                hi = stp_new + _EXTRAPOLATE_HIGH * (stp_new - stx)
-            stp = min(max(stp_new, self.step_min), self.step_max)
-            if (bracketed and (stp <= lo or stp >= hi)) or \
-                    (bracketed and hi - lo <= self.xtol * hi):
-                stp = stx  # rounding has taken over: the best point is the answer
-        accepted = status is LineSearchStatus.ACCEPTED
+            stp = self._next_trial(interval, stp, f, slope, ftest, gtest)
         step_out, f_out = best
-        return LineSearchResult(accepted, step_out, x + step_out * d, f_out, f0,
-                                interval_updates, evaluations, evaluations, tuple(steps),
-                                tuple(values), status)
+        return LineSearchResult(status is LineSearchStatus.ACCEPTED, step_out,
+                                x + step_out * d, f_out, f0, interval.updates, evaluations,
+                                evaluations, tuple(steps), tuple(values), status)
+
+    def _exhausted(self, interval, stp, f, slope, ftest, gtest):
+        """No better step can be found: the trial left the (bracketed) interval, the
+        interval is narrower than xtol, or the step sits at a bound it cannot leave."""
+        return (interval.too_narrow(stp, self.xtol)
+                or (stp == self.step_max and f <= ftest and slope <= gtest)
+                or (stp == self.step_min and (f > ftest or slope >= gtest)))
+
+    def _next_trial(self, interval, stp, f, slope, ftest, gtest):
+        """The next trial step from Moré & Thuente's safeguarded step, within the range."""
+        stp_new = interval.update(stp, f, slope, ftest, gtest)
+        stp = min(max(stp_new, self.step_min), self.step_max)
+        return interval.stx if interval.too_narrow(stp, self.xtol) else stp
+
+
+class _Interval:
+    """Moré & Thuente's interval of uncertainty: the best point x and the other end y as
+    (step, value, slope), the range [lo, hi] allowed for the next trial, whether a
+    minimiser is bracketed, and whether the search is still in stage 1 (on ψ)."""
+
+    def __init__(self, f0, slope0, stp, width):
+        self.stx, self.fx, self.gx = 0.0, f0, slope0
+        self.sty, self.fy, self.gy = 0.0, f0, slope0
+        self.lo, self.hi = 0.0, stp + _EXTRAPOLATE_HIGH * stp
+        self.bracketed, self.stage_one = False, True
+        self.width, self.width_before = width, 2.0 * width
+        self.updates = 0
+
+    def retreat(self, stp):
+        """A trial outside f's domain becomes the far end; the next trial is halfway back
+        to the best point."""
+        self.bracketed = True
+        self.sty, self.fy, self.gy = stp, math.inf, math.inf
+        stp = self.stx + 0.5 * (stp - self.stx)
+        self.lo, self.hi = min(self.stx, stp), max(self.stx, self.sty)
+        return stp
+
+    def too_narrow(self, stp, xtol):
+        return self.bracketed and (stp <= self.lo or stp >= self.hi
+                                   or self.hi - self.lo <= xtol * self.hi)
+
+    def update(self, stp, f, slope, ftest, gtest):
+        """Take the trial (stp, f, slope) into the interval by :func:`_cstep` and return
+        the next step, bisecting when the bracket fails to shrink by _SHRINK_REQUIRED in
+        two steps, extrapolating within [1.1, 4]·(stp - stx) while nothing is bracketed."""
+        if self.stage_one and f <= ftest and slope >= 0.0:
+            self.stage_one = False
+        if self.stage_one and f <= self.fx and f > ftest:
+            # Stage 1 works on ψ, whose values and slopes are shifted by the line α·gtest.
+            stx, fxm, gxm, sty, fym, gym, stp_new, self.bracketed = _cstep(
+                self.stx, self.fx - self.stx * gtest, self.gx - gtest, self.sty,
+                self.fy - self.sty * gtest, self.gy - gtest, stp, f - stp * gtest,
+                slope - gtest, self.bracketed, self.lo, self.hi)
+            self.stx, self.fx, self.gx = stx, fxm + stx * gtest, gxm + gtest
+            self.sty, self.fy, self.gy = sty, fym + sty * gtest, gym + gtest
+        else:
+            (self.stx, self.fx, self.gx, self.sty, self.fy, self.gy, stp_new,
+             self.bracketed) = _cstep(self.stx, self.fx, self.gx, self.sty, self.fy, self.gy,
+                                      stp, f, slope, self.bracketed, self.lo, self.hi)
+        self.updates += 1
+        if self.bracketed:
+            if abs(self.sty - self.stx) >= _SHRINK_REQUIRED * self.width_before:
+                stp_new = self.stx + 0.5 * (self.sty - self.stx)
+            self.width_before, self.width = self.width, abs(self.sty - self.stx)
+            self.lo, self.hi = min(self.stx, self.sty), max(self.stx, self.sty)
+        else:
+            self.lo = stp_new + _EXTRAPOLATE_LOW * (stp_new - self.stx)
+            self.hi = stp_new + _EXTRAPOLATE_HIGH * (stp_new - self.stx)
+        return stp_new
 
 
 def _evaluator(fun, jac, args):
@@ -189,67 +215,13 @@ def _cstep(stx, fx, dx, sty, fy, dy, stp, fp, dp, bracketed, stpmin, stpmax):
     trial p, and the updated interval. Returns (stx, fx, dx, sty, fy, dy, stp, bracketed)."""
     sgnd = dp * math.copysign(1.0, dx)
     if fp > fx:
-        # Case 1: a higher value; the minimiser is bracketed. Take the cubic step if it is
-        # closer to x than the quadratic one, else their average.
-        theta, gamma = _cubic(stx, fx, dx, stp, fp, dp)
-        if stp < stx:
-            gamma = -gamma
-        p = (gamma - dx) + theta
-        q = ((gamma - dx) + gamma) + dp
-        stpc = stx + (p / q) * (stp - stx)
-        stpq = stx + ((dx / ((fx - fp) / (stp - stx) + dx)) / 2.0) * (stp - stx)
-        stpf = stpc if abs(stpc - stx) < abs(stpq - stx) else stpc + (stpq - stpc) / 2.0
-        bracketed = True
+        stpf, bracketed = _higher_value(stx, fx, dx, stp, fp, dp), True
     elif sgnd < 0.0:
-        # Case 2: lower value, slopes of opposite sign; bracketed. The step farther from p.
-        theta, gamma = _cubic(stx, fx, dx, stp, fp, dp)
-        if stp > stx:
-            gamma = -gamma
-        p = (gamma - dp) + theta
-        q = ((gamma - dp) + gamma) + dx
-        stpc = stp + (p / q) * (stx - stp)
-        stpq = stp + (dp / (dp - dx)) * (stx - stp)
-        stpf = stpc if abs(stpc - stp) > abs(stpq - stp) else stpq
-        bracketed = True
+        stpf, bracketed = _opposite_slopes(stx, fx, dx, stp, fp, dp), True
     elif abs(dp) < abs(dx):
-        # Case 3: lower value, same sign, slope decreasing in magnitude. The cubic step only
-        # if it heads towards the minimiser of the cubic, else the end of the range.
-        theta, gamma = _cubic(stx, fx, dx, stp, fp, dp)
-        if stp > stx:
-            gamma = -gamma
-        p = (gamma - dp) + theta
-        q = (gamma + (dx - dp)) + gamma
-        r = p / q
-        if r < 0.0 and gamma != 0.0:
-            stpc = stp + r * (stx - stp)
-        elif stp > stx:
-            stpc = stpmax
-        else:
-            stpc = stpmin
-        stpq = stp + (dp / (dp - dx)) * (stx - stp)
-        if bracketed:
-            stpf = stpc if abs(stpc - stp) < abs(stpq - stp) else stpq
-            limit = stp + _SHRINK_REQUIRED * (sty - stp)
-            stpf = min(limit, stpf) if stp > stx else max(limit, stpf)
-        else:
-            stpf = stpc if abs(stpc - stp) > abs(stpq - stp) else stpq
-            stpf = min(max(stpf, stpmin), stpmax)
+        stpf = _shrinking_slope(stx, fx, dx, sty, stp, fp, dp, bracketed, stpmin, stpmax)
     else:
-        # Case 4: lower value, same sign, slope not decreasing. Cubic step from p and y if
-        # bracketed, else the end of the range.
-        if bracketed and not math.isfinite(fy):
-            stpf = stp + 0.5 * (sty - stp)  # y lies outside the domain: bisect towards it
-        elif bracketed:
-            theta, gamma = _cubic(stp, fp, dp, sty, fy, dy)
-            if stp > sty:
-                gamma = -gamma
-            p = (gamma - dp) + theta
-            q = ((gamma - dp) + gamma) + dy
-            stpf = stp + (p / q) * (sty - stp)
-        elif stp > stx:
-            stpf = stpmax
-        else:
-            stpf = stpmin
+        stpf = _growing_slope(stx, sty, fy, dy, stp, fp, dp, bracketed, stpmin, stpmax)
     # The new interval: p replaces the end it should (Moré & Thuente's updating algorithm).
     if fp > fx:
         sty, fy, dy = stp, fp, dp
@@ -258,3 +230,68 @@ def _cstep(stx, fx, dx, sty, fy, dy, stp, fp, dp, bracketed, stpmin, stpmax):
             sty, fy, dy = stx, fx, dx
         stx, fx, dx = stp, fp, dp
     return stx, fx, dx, sty, fy, dy, stpf, bracketed
+
+
+def _higher_value(stx, fx, dx, stp, fp, dp):
+    """Case 1: a higher value; the minimiser is bracketed. The cubic step if it is closer
+    to x than the quadratic one, else their average."""
+    theta, gamma = _cubic(stx, fx, dx, stp, fp, dp)
+    if stp < stx:
+        gamma = -gamma
+    p = (gamma - dx) + theta
+    q = ((gamma - dx) + gamma) + dp
+    stpc = stx + (p / q) * (stp - stx)
+    stpq = stx + ((dx / ((fx - fp) / (stp - stx) + dx)) / 2.0) * (stp - stx)
+    return stpc if abs(stpc - stx) < abs(stpq - stx) else stpc + (stpq - stpc) / 2.0
+
+
+def _opposite_slopes(stx, fx, dx, stp, fp, dp):
+    """Case 2: a lower value, slopes of opposite sign; bracketed. Of the cubic and the
+    secant step, the one farther from p."""
+    theta, gamma = _cubic(stx, fx, dx, stp, fp, dp)
+    if stp > stx:
+        gamma = -gamma
+    p = (gamma - dp) + theta
+    q = ((gamma - dp) + gamma) + dx
+    stpc = stp + (p / q) * (stx - stp)
+    stpq = stp + (dp / (dp - dx)) * (stx - stp)
+    return stpc if abs(stpc - stp) > abs(stpq - stp) else stpq
+
+
+def _shrinking_slope(stx, fx, dx, sty, stp, fp, dp, bracketed, stpmin, stpmax):
+    """Case 3: a lower value, the same sign, the slope decreasing in magnitude. The cubic
+    step only if it heads towards the cubic's minimiser, else the end of the range;
+    bracketed, the closer of it and the secant step, at most _SHRINK_REQUIRED of the way
+    to y; otherwise the farther, within [stpmin, stpmax]."""
+    theta, gamma = _cubic(stx, fx, dx, stp, fp, dp)
+    if stp > stx:
+        gamma = -gamma
+    p = (gamma - dp) + theta
+    q = (gamma + (dx - dp)) + gamma
+    r = p / q
+    if r < 0.0 and gamma != 0.0:
+        stpc = stp + r * (stx - stp)
+    else:
+        stpc = stpmax if stp > stx else stpmin
+    stpq = stp + (dp / (dp - dx)) * (stx - stp)
+    if bracketed:
+        stpf = stpc if abs(stpc - stp) < abs(stpq - stp) else stpq
+        limit = stp + _SHRINK_REQUIRED * (sty - stp)
+        return min(limit, stpf) if stp > stx else max(limit, stpf)
+    stpf = stpc if abs(stpc - stp) > abs(stpq - stp) else stpq
+    return min(max(stpf, stpmin), stpmax)
+
+
+def _growing_slope(stx, sty, fy, dy, stp, fp, dp, bracketed, stpmin, stpmax):
+    """Case 4: a lower value, the same sign, the slope not decreasing. The cubic step from
+    p and y if bracketed, else the end of the range."""
+    if bracketed and not math.isfinite(fy):
+        return stp + 0.5 * (sty - stp)  # y lies outside the domain: bisect towards it
+    if bracketed:
+        theta, gamma = _cubic(stp, fp, dp, sty, fy, dy)
+        if stp > sty:
+            gamma = -gamma
+        p = (gamma - dp) + theta
+        q = ((gamma - dp) + gamma) + dy
+        return stp + (p / q) * (sty - stp)
+    return stpmax if stp > stx else stpmin
