@@ -103,6 +103,11 @@ class TrustRegionOptions:
     return_all: bool = False
 
     def __post_init__(self):
+        self._check_radius_update()
+        self._check_tolerances()
+        self._check_budgets()
+
+    def _check_radius_update(self):
         if not (self.initial_radius > 0 and math.isfinite(self.initial_radius)):
             raise ValueError(f"initial_radius must be positive and finite, "
                              f"got {self.initial_radius!r}")
@@ -116,25 +121,30 @@ class TrustRegionOptions:
             raise ValueError(f"shrink_factor must lie in (0, 1), got {self.shrink_factor!r}")
         if not self.expand_factor > 1.0:
             raise ValueError(f"expand_factor must exceed 1, got {self.expand_factor!r}")
+
+    def _check_tolerances(self):
         for name in ("gtol", "xtol", "ctol"):
             if not getattr(self, name) >= 0.0:
                 raise ValueError(f"{name} must be non-negative, got {getattr(self, name)!r}")
-        if isinstance(self.maxiter, bool) or not isinstance(self.maxiter, numbers.Real) \
-                or not self.maxiter >= 0:
-            raise ValueError(f"maxiter must be a non-negative number, got {self.maxiter!r}")
-        if self.max_nfev is not None:
-            try:
-                if isinstance(self.max_nfev, bool) or operator.index(self.max_nfev) < 1:
-                    raise TypeError
-            except TypeError:
-                raise ValueError(f"max_nfev must be a positive integer, "
-                                 f"got {self.max_nfev!r}") from None
         if math.isnan(self.f_unbounded):
             raise ValueError("f_unbounded must be a number, not NaN")
         if self.finite_diff_rel_step is not None \
                 and not (0.0 < self.finite_diff_rel_step < 1.0):
             raise ValueError(f"finite_diff_rel_step must lie in (0, 1), "
                              f"got {self.finite_diff_rel_step!r}")
+
+    def _check_budgets(self):
+        if isinstance(self.maxiter, bool) or not isinstance(self.maxiter, numbers.Real) \
+                or not self.maxiter >= 0:
+            raise ValueError(f"maxiter must be a non-negative number, got {self.maxiter!r}")
+        if self.max_nfev is None:
+            return
+        try:
+            if isinstance(self.max_nfev, bool) or operator.index(self.max_nfev) < 1:
+                raise TypeError
+        except TypeError:
+            raise ValueError(f"max_nfev must be a positive integer, "
+                             f"got {self.max_nfev!r}") from None
 
     @classmethod
     def from_dict(cls, options):
