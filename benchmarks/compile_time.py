@@ -34,8 +34,6 @@ from _timing import (ChildFailed, Target, check_targets, count_target, emit_resu
                      ensure_repo_on_path, environment_line, pin_blas_threads, print_table,
                      run_child, write_json)
 
-pin_blas_threads()  # before NumPy loads: the children inherit the setting
-
 COLD_TARGET_S = 10.0
 WARM_TARGET_S = 1.0
 
@@ -252,6 +250,9 @@ def main(argv=None) -> int:
     if args.child:
         child()
         return 0
+    # Here, not at import: compare_scipy imports this module after pinning the threads
+    # its own --blas-threads asks for, which the children must inherit.
+    pin_blas_threads()
     ensure_repo_on_path()
     print(environment_line())
     try:
