@@ -527,8 +527,8 @@ def main(argv=None) -> int:
             results["subproblem"], results["subproblem_failures"] = bench_subproblems([10, 100, 1000],
                                                                                       repeats, min_batch)
         else:
-            results["compile"] = compile_time.measure(n_cold, n_warm)
-            results["compile_targets"] = compile_time.report(*results["compile"])
+            colds, warms, results["compile_targets"] = compile_time.measure_and_report(n_cold, n_warm)
+            results["compile"] = {"cold": colds, "warm": warms}
     print(f"\ntotal wall time {time.perf_counter() - t_all:.1f} s")
     targets = targets_of(results)
     if args.json:

@@ -241,6 +241,16 @@ def report(colds: list[ProbeRun], warms: list[ProbeRun]) -> list[Target]:
     return targets
 
 
+def measure_and_report(n_cold: int, n_warm: int) -> tuple[list[ProbeRun], list[ProbeRun], list[Target]]:
+    """The cold and warm runs and their targets; a child that fails is a missed target."""
+    try:
+        colds, warms = measure(n_cold, n_warm)
+    except ChildFailed as e:
+        print(f"  FAILED: {e}")
+        return [], [], [count_target("compile probe: child processes completed", 0, 1)]
+    return colds, warms, report(colds, warms)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="1 cold and 1 warm process (default 2 and 3)")
@@ -255,12 +265,7 @@ def main(argv=None) -> int:
     pin_blas_threads()
     ensure_repo_on_path()
     print(environment_line())
-    try:
-        colds, warms = measure(*((1, 1) if args.quick else (2, 3)))
-    except ChildFailed as e:
-        print(f"MISSED TARGET: the compile probe did not complete: {e}")
-        return 1
-    targets = report(colds, warms)
+    colds, warms, targets = measure_and_report(*((1, 1) if args.quick else (2, 3)))
     if args.json:
         write_json(args.json, {"cold": colds, "warm": warms})
     return check_targets(targets)
