@@ -122,6 +122,9 @@ def geometric_mean(values) -> float:
     return math.exp(statistics.fmean(math.log(v) for v in values)) if values else math.nan
 
 
+# ----------------------------------------------------------------------------- learning runs
+
+
 @dataclass(frozen=True)
 class LearningRun:
     """One agent trained on one environment with one seed, then evaluated: the mean and
@@ -175,6 +178,10 @@ class Target:
     op: str        # ">=", "<=" or "<"
     bound: float
     unit: str = "x"
+
+    def __post_init__(self):
+        if self.op not in (">=", "<=", "<"):
+            raise ValueError(f"Target op must be '>=', '<=' or '<', got {self.op!r}.")
 
     @property
     def met(self) -> bool:
