@@ -19,45 +19,45 @@ CG/Fisher machinery. BLAS and PyTorch run on one thread.
 Writes learning curves (mean return of the last 100 training episodes against steps, the
 mean over seeds) to ``<out>/learning_curves.png`` and prints a table: evaluation return
 per seed and mean, wall time per run (training only) and the ratio sb3 / ours.
+
+Targets (the script exits 1 when one is missed), per environment: ours learns as well as
+sb3-contrib (mean evaluation return over the seeds at least sb3-contrib's less 10 % of
+its magnitude: three seeds of either agent scatter by about that much) and trains no
+slower (median wall-time ratio sb3-contrib / ours >= 1).
 """
 
 import argparse
-import json
 import os
 import statistics
-import time
+import sys
 
-for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_variable] = "1"
+from _timing import (EVAL_EPISODES, EVAL_SEED_OFFSET, LearningRun, Target, check_targets, ensure_repo_on_path,
+                     fmt_ratio, learn_and_evaluate, pin_blas_threads, print_table, write_json)
+
+pin_blas_threads()  # before NumPy loads its BLAS
 
 import numpy as np  # noqa: E402
-
-from _timing import ensure_repo_on_path  # noqa: E402
 
 ensure_repo_on_path()
 
 SETTINGS = dict(n_envs=2, n_steps=512, gamma=0.99, gae_lambda=0.97, max_kl=0.01, cg_iters=10,
                 cg_damping=0.1, backtrack_coeff=0.8, max_backtracks=10)
-EVAL_EPISODES = 10
+METHODS = ("ours", "sb3-contrib")
+RETURN_TOLERANCE = 0.1      # of |sb3-contrib's mean return|
+TIME_RATIO_TARGET = 1.0     # sb3-contrib / ours
 
 
-def run_ours(env_id, seed, timesteps, log_dir):
+def run_ours(env_id, seed, timesteps, log_dir) -> LearningRun:
     from rl_adapters import TRPO
 
     log = os.path.join(log_dir, f"ours_{env_id}_{seed}.csv")
     agent = TRPO(env_id, seed=seed, log_path=log, **SETTINGS)
-    start = time.perf_counter()
-    agent.learn(timesteps, progress_bar=False)
-    seconds = time.perf_counter() - start
-    mean, std = agent.evaluate(EVAL_EPISODES, seed=10_000 + seed)
-    from rl_adapters.plots import read_log
-
-    curve = read_log(log)
-    return {"seconds": seconds, "eval_mean": mean, "eval_std": std,
-            "curve": (curve["timesteps"], curve["mean_return"])}
+    return learn_and_evaluate(agent, env_id, seed, "ours", timesteps, log_path=log)
 
 
-def run_sb3(env_id, seed, timesteps):
+def run_sb3(env_id, seed, timesteps) -> LearningRun:
+    import time
+
     import torch
     from sb3_contrib import TRPO as SB3TRPO
     from stable_baselines3.common.callbacks import BaseCallback
@@ -96,32 +96,32 @@ def run_sb3(env_id, seed, timesteps):
     start = time.perf_counter()
     model.learn(timesteps, callback=curve)
     seconds = time.perf_counter() - start
-    eval_env = VecNormalize(make_vec_env(env_id, n_envs=1, seed=10_000 + seed),
+    eval_env = VecNormalize(make_vec_env(env_id, n_envs=1, seed=EVAL_SEED_OFFSET + seed),
                             norm_obs=True, norm_reward=False, clip_obs=10.0, training=False)
     eval_env.obs_rms = env.obs_rms
     mean, std = evaluate_policy(model, eval_env, n_eval_episodes=EVAL_EPISODES,
                                 deterministic=True)
-    return {"seconds": seconds, "eval_mean": float(mean), "eval_std": float(std),
-            "curve": (curve.steps, curve.returns)}
+    return LearningRun(env_id, seed, "sb3-contrib", seconds, float(mean), float(std),
+                       tuple(curve.steps), tuple(curve.returns))
 
 
-def plot(results, path):
+def plot(runs: list[LearningRun], path):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    envs = sorted({r["env"] for r in results})
+    envs = sorted({r.env for r in runs})
     figure, axes = plt.subplots(1, len(envs), figsize=(6 * len(envs), 4), squeeze=False)
-    for ax, env_id in zip(axes[0], envs):
-        for method, colour in (("ours", "C0"), ("sb3-contrib", "C1")):
-            runs = [r for r in results if r["env"] == env_id and r["method"] == method]
-            for r in runs:
-                ax.plot(*r["curve"], color=colour, alpha=0.3, linewidth=0.8)
-            length = min(len(r["curve"][0]) for r in runs)
-            mean = np.nanmean([r["curve"][1][:length] for r in runs], axis=0)
-            ax.plot(runs[0]["curve"][0][:length], mean, color=colour,
-                    label=f"{method} (mean of {len(runs)} seeds)")
+    for ax, env_id in zip(axes[0], envs, strict=True):
+        for method, colour in zip(METHODS, ("C0", "C1"), strict=True):
+            of_method = [r for r in runs if r.env == env_id and r.method == method]
+            for r in of_method:
+                ax.plot(r.curve_steps, r.curve_returns, color=colour, alpha=0.3, linewidth=0.8)
+            length = min(len(r.curve_steps) for r in of_method)
+            mean = np.nanmean([r.curve_returns[:length] for r in of_method], axis=0)
+            ax.plot(of_method[0].curve_steps[:length], mean, color=colour,
+                    label=f"{method} (mean of {len(of_method)} seeds)")
         ax.set_title(env_id)
         ax.set_xlabel("environment steps")
         ax.set_ylabel("mean training return (last 100 episodes)")
@@ -132,7 +132,29 @@ def plot(results, path):
     plt.close(figure)
 
 
-def main(argv=None):
+def report(runs: list[LearningRun], envs: list[str], timesteps: int) -> list[Target]:
+    """Print the table of returns and times; the targets per environment."""
+    rows, targets = [], []
+    for env_id in envs:
+        mean_return, median_time = {}, {}
+        for method in METHODS:
+            of_method = [r for r in runs if r.env == env_id and r.method == method]
+            mean_return[method] = float(np.mean([r.eval_mean for r in of_method]))
+            median_time[method] = statistics.median(r.seconds for r in of_method)
+            rows.append([env_id, method, " ".join(f"{r.eval_mean:.1f}" for r in of_method),
+                         f"{mean_return[method]:.1f}", f"{median_time[method]:.1f} s"])
+        ratio = median_time["sb3-contrib"] / median_time["ours"]
+        rows.append([env_id, "sb3-contrib / ours", "", "", fmt_ratio(ratio)])
+        sb3 = mean_return["sb3-contrib"]
+        targets += [Target(f"{env_id}: ours' mean evaluation return", mean_return["ours"], ">=",
+                           sb3 - RETURN_TOLERANCE * abs(sb3), unit=""),
+                    Target(f"{env_id}: wall time sb3-contrib / ours", ratio, ">=", TIME_RATIO_TARGET)]
+    print_table(f"{timesteps} steps per run; evaluation: mean return of {EVAL_EPISODES} deterministic episodes",
+                ["env", "method", "eval return per seed", "mean", "median time"], rows)
+    return targets
+
+
+def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--envs", default="CartPole-v1,Pendulum-v1")
     parser.add_argument("--seeds", default="0,1,2")
@@ -144,50 +166,33 @@ def main(argv=None):
     try:
         import sb3_contrib  # noqa: F401
     except ImportError:
-        raise SystemExit("this comparison needs sb3-contrib: pip install sb3-contrib")
+        sys.exit("this comparison needs sb3-contrib: pip install sb3-contrib")
     os.makedirs(args.out, exist_ok=True)
     envs, seeds = args.envs.split(","), [int(s) for s in args.seeds.split(",")]
-    jobs = [(env_id, seed, method) for env_id in envs for seed in seeds
-            for method in ("ours", "sb3-contrib")]
+    jobs = [(env_id, seed, method) for env_id in envs for seed in seeds for method in METHODS]
     bar = None
     if not args.quiet:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(jobs), unit="run")
-    results = []
+    runs = []
     for env_id, seed, method in jobs:  # ours and sb3 alternate, so drifts hit both
         if method == "ours":
-            run = run_ours(env_id, seed, args.timesteps, args.out)
+            runs.append(run_ours(env_id, seed, args.timesteps, args.out))
         else:
-            run = run_sb3(env_id, seed, args.timesteps)
-        results.append({"env": env_id, "seed": seed, "method": method, **run})
+            runs.append(run_sb3(env_id, seed, args.timesteps))
         if bar is not None:
             bar.update()
-            bar.set_postfix(last=f"{method} {env_id} {seed}: {run['eval_mean']:.0f}")
+            bar.set_postfix(last=f"{method} {env_id} {seed}: {runs[-1].eval_mean:.0f}")
     if bar is not None:
         bar.close()
-    plot(results, os.path.join(args.out, "learning_curves.png"))
-
-    print(f"\n{args.timesteps} steps per run; evaluation: mean return of {EVAL_EPISODES} "
-          f"deterministic episodes")
-    print(f"{'env':<14} {'method':<12} {'eval return per seed':<28} {'mean':>8} "
-          f"{'median time':>12}")
-    for env_id in envs:
-        times = {}
-        for method in ("ours", "sb3-contrib"):
-            runs = [r for r in results if r["env"] == env_id and r["method"] == method]
-            per_seed = " ".join(f"{r['eval_mean']:.1f}" for r in runs)
-            times[method] = statistics.median(r["seconds"] for r in runs)
-            print(f"{env_id:<14} {method:<12} {per_seed:<28} "
-                  f"{np.mean([r['eval_mean'] for r in runs]):>8.1f} {times[method]:>11.1f}s")
-        print(f"{env_id:<14} wall-time ratio sb3-contrib / ours = "
-              f"{times['sb3-contrib'] / times['ours']:.2f}x")
+    plot(runs, os.path.join(args.out, "learning_curves.png"))
+    targets = report(runs, envs, args.timesteps)
     print(f"\nlearning curves: {os.path.join(args.out, 'learning_curves.png')}")
     if args.json:
-        with open(args.json, "w") as handle:
-            json.dump([{k: v for k, v in r.items() if k != "curve"} for r in results],
-                      handle, indent=2)
+        write_json(args.json, {"runs": runs, "targets": targets})
+    return check_targets(targets)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

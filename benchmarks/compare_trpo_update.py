@@ -31,26 +31,61 @@ candidates are interleaved and the medians reported, with ratio = theirs / ours.
 The floor is the update's floating-point operations (the matrix products of our update:
 forward, gradient, 10 Fisher products, the line search's forward passes) divided by this
 machine's single-core float64 matrix-multiply rate, measured on 1000×1000 products.
+
+Targets (the script exits 1 when one is missed), at both sizes: ours at least 2x faster
+than pytorch-trpo in float64 (measured 4.5x and 4.8x when the Jᵀ M J products landed;
+2x leaves room for a noisy machine) and not slower than it in float32; on the wrapped
+nn.Sequential, the Jᵀ M J product not slower than double back-propagation (the reason
+it is the default); every update, ours and PyTorch's, accepts a step.
 """
 
 import argparse
-import json
-import os
 import sys
 import time
+from dataclasses import dataclass
 
-for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_variable] = "1"
+from _timing import (Target, Timing, check_targets, compare, count_target, ensure_repo_on_path,
+                     environment_line, fmt_ratio, fmt_time, pin_blas_threads, print_table, write_json)
+
+pin_blas_threads()  # before NumPy loads its BLAS
 
 import numpy as np  # noqa: E402
-
-from _timing import compare, ensure_repo_on_path  # noqa: E402
 
 ensure_repo_on_path()
 
 SIZES = ((11, 3, 5000), (17, 6, 25000))
 HIDDEN = (64, 64)
 MAX_KL, DAMPING, CG_ITERS, SHRINK, BACKTRACKS = 0.01, 0.1, 10, 0.8, 10
+TORCH64_TARGET = 2.0     # pytorch-trpo float64 / ours
+TORCH32_TARGET = 1.0     # pytorch-trpo float32 / ours
+DOUBLE_OVER_JMJ_TARGET = 1.0
+
+
+@dataclass(frozen=True)
+class UpdateComparison:
+    """One batch size: the median time of each candidate's whole update."""
+
+    obs: int
+    act: int
+    batch: int
+    ours: Timing
+    torch64: Timing
+    torch32: Timing
+    wrapped_jmj: Timing            # trpo_update on a TorchPolicy, Jᵀ M J Fisher products
+    wrapped_double: Timing         # the same, double back-propagation Fisher products
+    flops: float                   # matrix-product flops of our update
+    floor_s: float                 # flops / single-core matmul rate
+    ours_accepted: bool
+    ours_backtracks: int
+    torch_backtracks: int | None   # None: pytorch-trpo's line search found no step
+
+    @property
+    def ratio_torch64(self) -> float:
+        return self.torch64.median / self.ours.median
+
+    @property
+    def ratio_torch32(self) -> float:
+        return self.torch32.median / self.ours.median
 
 
 def _batch(policy, n, seed):
@@ -206,16 +241,51 @@ def _seconds(fn):
 def update_flops(sizes, n, forward_passes):
     """Matrix-product flops of our update: forward passes, one gradient (reverse pass),
     CG_ITERS Fisher products (a forward-mode and a reverse-mode pass each)."""
-    layer = [2.0 * n * i * o for i, o in zip(sizes[:-1], sizes[1:])]
+    layer = [2.0 * n * i * o for i, o in zip(sizes[:-1], sizes[1:], strict=True)]
     forward = sum(layer)
     reverse = sum(layer) + sum(layer[1:])        # weight gradients + back-propagation
     tangent = sum(layer) + sum(layer[1:])        # dW terms + propagated tangents
     return forward_passes * forward + reverse + CG_ITERS * (tangent + reverse)
 
 
+def measure(obs_dim, act_dim, n, repeats, torch) -> tuple[dict, dict, int | None, float]:
+    """Time every candidate on one batch: timings, our update's log, PyTorch's backtracks
+    and our update's flops."""
+    from gymnasium import spaces
+
+    from rl_adapters import MLPPolicy
+
+    policy = MLPPolicy(spaces.Box(-np.inf, np.inf, (obs_dim,)), spaces.Box(-1.0, 1.0, (act_dim,)),
+                       HIDDEN, seed=0)
+    theta0 = policy.get_parameters()
+    data = _batch(policy, n, seed=1)
+    candidates = {"ours": ours(policy, theta0, *data),
+                  "torch64": pytorch(policy, theta0, *data, torch.float64),
+                  "torch32": pytorch(policy, theta0, *data, torch.float32),
+                  "wrapped_jmj": torch_policy(policy, theta0, *data, "jmj"),
+                  "wrapped_double": torch_policy(policy, theta0, *data, "double_backward")}
+    log = candidates["ours"]()
+    torch_backtracks = candidates["torch64"]()
+    timings = compare(candidates, repeats=repeats, min_batch_s=0.2)
+    return timings, log, torch_backtracks, update_flops(policy.net.sizes, n, 2 + log["backtracks"])
+
+
+def targets_of(records: list[UpdateComparison]) -> list[Target]:
+    targets = []
+    for r in records:
+        at = f"batch {r.batch}"
+        targets += [Target(f"{at}: pytorch-trpo float64 / ours", r.ratio_torch64, ">=", TORCH64_TARGET),
+                    Target(f"{at}: pytorch-trpo float32 / ours", r.ratio_torch32, ">=", TORCH32_TARGET),
+                    Target(f"{at}: wrapped double-backward / JᵀMJ",
+                           r.wrapped_double.median / r.wrapped_jmj.median, ">=", DOUBLE_OVER_JMJ_TARGET)]
+    accepted = sum(r.ours_accepted for r in records) + sum(r.torch_backtracks is not None for r in records)
+    return targets + [count_target("updates that accepted a step (ours and PyTorch's)", accepted,
+                                   2 * len(records))]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="3 repeats instead of 7")
     parser.add_argument("--json", help="write the numbers to this file")
     args = parser.parse_args(argv)
     try:
@@ -223,63 +293,37 @@ def main(argv=None):
     except ImportError:
         sys.exit("this comparison needs PyTorch: pip install torch")
     torch.set_num_threads(1)
-    from gymnasium import spaces
-    from rl_adapters import MLPPolicy
 
     rate = matmul_rate()
-    results = []
-    for obs_dim, act_dim, n in SIZES:
-        policy = MLPPolicy(spaces.Box(-np.inf, np.inf, (obs_dim,)),
-                           spaces.Box(-1.0, 1.0, (act_dim,)), HIDDEN, seed=0)
-        theta0 = policy.get_parameters()
-        data = _batch(policy, n, seed=1)
-        candidates = {"ours": ours(policy, theta0, *data),
-                      "torch64": pytorch(policy, theta0, *data, torch.float64),
-                      "torch32": pytorch(policy, theta0, *data, torch.float32),
-                      "wrapped_jmj": torch_policy(policy, theta0, *data, "jmj"),
-                      "wrapped_double": torch_policy(policy, theta0, *data,
-                                                     "double_backward")}
-        row = candidates["ours"]()
-        torch_backtracks = candidates["torch64"]()
-        timings = compare(candidates, repeats=3 if args.quick else 7, min_batch_s=0.2)
-        median = {k: v["median"] for k, v in timings.items()}
-        results.append({"obs": obs_dim, "act": act_dim, "batch": n, "median_s": median,
-                        "flops": update_flops(policy.net.sizes, n, 2 + row["backtracks"]),
-                        "ours_backtracks": row["backtracks"],
-                        "torch_backtracks": torch_backtracks,
-                        "ratio_torch64": median["torch64"] / median["ours"],
-                        "ratio_torch32": median["torch32"] / median["ours"]})
+    measured = [(size, *measure(*size, 3 if args.quick else 7, torch)) for size in SIZES]
     # Measured again after the timings: the faster of the two readings sets the floor.
     rate = max(rate, matmul_rate())
-    print(f"single-core float64 matmul rate: {rate / 1e9:.1f} Gflop/s; BLAS and torch on "
-          f"1 thread; torch {torch.__version__}")
-    for r in results:
-        r["floor_s"] = r["flops"] / rate
-        r["ours_over_floor"] = r["median_s"]["ours"] / r["floor_s"]
-    print(f"\n{'obs':>4} {'act':>4} {'batch':>6} {'ours':>9} {'torch f64':>10} "
-          f"{'torch f32':>10} {'f64/ours':>9} {'f32/ours':>9} {'floor':>9} {'ours/floor':>11}")
-    for r in results:
-        m = r["median_s"]
-        print(f"{r['obs']:>4} {r['act']:>4} {r['batch']:>6} {m['ours'] * 1e3:>7.1f}ms "
-              f"{m['torch64'] * 1e3:>8.1f}ms {m['torch32'] * 1e3:>8.1f}ms "
-              f"{r['ratio_torch64']:>8.2f}x {r['ratio_torch32']:>8.2f}x "
-              f"{r['floor_s'] * 1e3:>7.1f}ms {r['ours_over_floor']:>10.2f}x")
-    print("\nratio = PyTorch / ours (> 1: ours is faster); backtracks (ours, PyTorch): "
-          + ", ".join(f"{r['ours_backtracks']}, {r['torch_backtracks']}" for r in results))
-    print("\nThe same update (trpo_update) on a TorchPolicy wrapping an nn.Sequential with "
-          "the same weights, float64:")
-    print(f"{'obs':>4} {'act':>4} {'batch':>6} {'JᵀMJ':>9} {'double-bw':>10} "
-          f"{'double/JᵀMJ':>12} {'JᵀMJ/built-in':>14}")
-    for r in results:
-        m = r["median_s"]
-        print(f"{r['obs']:>4} {r['act']:>4} {r['batch']:>6} {m['wrapped_jmj'] * 1e3:>7.1f}ms "
-              f"{m['wrapped_double'] * 1e3:>8.1f}ms "
-              f"{m['wrapped_double'] / m['wrapped_jmj']:>11.2f}x "
-              f"{m['wrapped_jmj'] / m['ours']:>13.2f}x")
+    records = [UpdateComparison(obs, act, n, **timings, flops=flops, floor_s=flops / rate,
+                                ours_accepted=log["accepted"], ours_backtracks=log["backtracks"],
+                                torch_backtracks=torch_backtracks)
+               for (obs, act, n), timings, log, torch_backtracks, flops in measured]
+    print(environment_line(torch=torch.__version__))
+    print(f"single-core float64 matmul rate: {rate / 1e9:.1f} Gflop/s; BLAS and torch on 1 thread")
+    print_table(
+        "One TRPO update: ours against pytorch-trpo (ratio = PyTorch / ours, > 1: ours is faster)",
+        ["obs", "act", "batch", "ours", "torch f64", "torch f32", "f64/ours", "f32/ours", "floor", "ours/floor",
+         "backtracks ours, torch"],
+        [[r.obs, r.act, r.batch, fmt_time(r.ours.median), fmt_time(r.torch64.median), fmt_time(r.torch32.median),
+          fmt_ratio(r.ratio_torch64), fmt_ratio(r.ratio_torch32), fmt_time(r.floor_s),
+          fmt_ratio(r.ours.median / r.floor_s), f"{r.ours_backtracks}, {r.torch_backtracks}"] for r in records],
+    )
+    print_table(
+        "The same update (trpo_update) on a TorchPolicy wrapping an nn.Sequential with the same weights, float64",
+        ["obs", "act", "batch", "JᵀMJ", "double-bw", "double/JᵀMJ", "JᵀMJ/built-in"],
+        [[r.obs, r.act, r.batch, fmt_time(r.wrapped_jmj.median), fmt_time(r.wrapped_double.median),
+          fmt_ratio(r.wrapped_double.median / r.wrapped_jmj.median),
+          fmt_ratio(r.wrapped_jmj.median / r.ours.median)] for r in records],
+    )
+    targets = targets_of(records)
     if args.json:
-        with open(args.json, "w") as handle:
-            json.dump({"matmul_rate": rate, "results": results}, handle, indent=2)
+        write_json(args.json, {"matmul_rate": rate, "results": records, "targets": targets})
+    return check_targets(targets)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

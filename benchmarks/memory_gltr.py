@@ -26,25 +26,62 @@ for its Lanczos basis.  Nothing of that size is allocated here:
   with ``itmax = min(1e9 / n, 2 n)`` (an ``np.empty``, so only touched pages
   become resident: about (k+1) n 8 bytes after k Lanczos iterations).
 
-Target: peak well under 1 GB.
+Targets (the script exits 1 when one is missed): for every radius, a peak under 1 GB
+(well under: the problem itself is a few MB at n = 10**5), a step inside the region, and
+a predicted reduction equal to -m(s); every child run completes.
 """
 from __future__ import annotations
 
 import argparse
 import ast
-import json
 import os
-import subprocess
 import sys
 import time
+from dataclasses import dataclass
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _timing import REPO, fmt_bytes, print_table  # noqa: E402
+from _timing import (ChildFailed, Target, check_targets, count_target, emit_result, ensure_repo_on_path,
+                     fmt_bytes, pin_blas_threads, print_table, run_child, write_json)
+
+pin_blas_threads()  # before NumPy loads; the child inherits it
 
 TARGET_BYTES = 1e9
 
 
+@dataclass(frozen=True)
+class MemoryRun:
+    """One child: the GLTR solve's memory, and the step it returned."""
+
+    n: int
+    radius: float
+    diag_max: float
+    options: dict                  # solve_subproblem options, as repr strings
+    nnz: int
+    problem_bytes: int             # B in CSR + g
+    rss_delta: int                 # ru_maxrss increase during solve #1
+    tracemalloc_peak: int          # traced peak above the level before solve #2
+    tracemalloc_retained: int
+    solve_wall_s: float
+    iterations: int
+    operator_products: int
+    status: str
+    on_boundary: bool
+    multiplier: float | None
+    step_norm: float
+    model: float                   # m(s) = gᵀs + ½ sᵀBs
+    predicted_reduction: float
+
+    @property
+    def peak_bytes(self) -> int:
+        return max(self.rss_delta, self.tracemalloc_peak)
+
+    @property
+    def trlib_itmax(self) -> int:
+        """The Lanczos basis length scipy's _trlib.pyx reserves."""
+        return int(min(1e9 / self.n, 2 * self.n))
+
+
 def child(args) -> None:
+    """The measured process (see the module docstring, steps 1-4)."""
     import gc
     import resource
     import tracemalloc
@@ -52,7 +89,7 @@ def child(args) -> None:
     import numpy as np
     import scipy.sparse as sp
 
-    sys.path.insert(0, str(REPO))
+    ensure_repo_on_path()
     import trustregion as tr
 
     def ru_maxrss_bytes() -> int:
@@ -88,28 +125,16 @@ def child(args) -> None:
     t0 = time.perf_counter()
     step = tr.solve_subproblem(g, B, args.radius, method="gltr", **opts)
     wall = time.perf_counter() - t0
-    rss_after = ru_maxrss_bytes()
-    s = np.asarray(step.s)
-    model = float(g @ s + 0.5 * (s @ (B @ s)))
-    info = {
-        "n": args.n,
-        "radius": args.radius,
-        "diag_max": args.diag_max,
-        "options": {k: repr(v) for k, v in opts.items()},
-        "nnz": int(B.nnz),
-        "problem_bytes": int(B.data.nbytes + B.indices.nbytes + B.indptr.nbytes + g.nbytes),
-        "rss_peak_before": rss_before,
-        "rss_peak_after": rss_after,
-        "rss_delta": rss_after - rss_before,
-        "solve_wall_s": wall,
-        "iterations": int(step.iterations),
-        "operator_products": int(step.operator_products),
-        "status": str(step.status),
-        "on_boundary": bool(step.on_boundary),
-        "multiplier": None if step.multiplier is None else float(step.multiplier),
-        "step_norm": float(np.linalg.norm(s)),
-        "model": model,
-        "predicted_reduction": float(step.predicted_reduction),
+    rss_delta = ru_maxrss_bytes() - rss_before
+    s = step.s
+    run = {
+        "n": args.n, "radius": args.radius, "diag_max": args.diag_max,
+        "options": {k: repr(v) for k, v in opts.items()}, "nnz": B.nnz,
+        "problem_bytes": B.data.nbytes + B.indices.nbytes + B.indptr.nbytes + g.nbytes,
+        "rss_delta": rss_delta, "solve_wall_s": wall, "iterations": step.iterations,
+        "operator_products": step.operator_products, "status": step.status.name,
+        "on_boundary": step.on_boundary, "multiplier": step.multiplier, "step_norm": float(np.linalg.norm(s)),
+        "model": float(g @ s + 0.5 * (s @ (B @ s))), "predicted_reduction": step.predicted_reduction,
     }
     del step, s
     gc.collect()
@@ -117,71 +142,57 @@ def child(args) -> None:
     tracemalloc.start()
     base, _ = tracemalloc.get_traced_memory()
     tracemalloc.reset_peak()
-    step = tr.solve_subproblem(g, B, args.radius, method="gltr", **opts)
+    tr.solve_subproblem(g, B, args.radius, method="gltr", **opts)
     cur, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    info["tracemalloc_peak"] = peak - base
-    info["tracemalloc_retained"] = cur - base
-    info["iterations_run2"] = int(step.iterations)
-    print("@@RESULT@@" + json.dumps(info))
+    emit_result({**run, "tracemalloc_peak": peak - base, "tracemalloc_retained": cur - base})
 
 
-def run_child(n, radius, seed, maxiter, rtol, diag_max, opt=()) -> dict:
-    cmd = [sys.executable, os.path.abspath(__file__), "--child", "--n", str(n), "--radius", repr(radius),
-           "--seed", str(seed), "--diag-max", repr(diag_max)]
-    for kv in opt:
+def measure(args, radius) -> MemoryRun:
+    cmd = [os.path.abspath(__file__), "--child", "--n", str(args.n), "--radius", repr(radius),
+           "--seed", str(args.seed), "--diag-max", repr(args.diag_max)]
+    for kv in args.opt:
         cmd += ["--opt", kv]
-    if maxiter is not None:
-        cmd += ["--maxiter", str(maxiter)]
-    if rtol is not None:
-        cmd += ["--rtol", repr(rtol)]
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    proc = subprocess.run(cmd, cwd=str(REPO), env=env, capture_output=True, text=True)
-    line = [ln for ln in proc.stdout.splitlines() if ln.startswith("@@RESULT@@")]
-    if proc.returncode != 0 or not line:
-        raise RuntimeError(f"child failed with rc={proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}")
-    return json.loads(line[-1][len("@@RESULT@@"):])
+    if args.maxiter is not None:
+        cmd += ["--maxiter", str(args.maxiter)]
+    if args.rtol is not None:
+        cmd += ["--rtol", repr(args.rtol)]
+    payload, _ = run_child(cmd)
+    return MemoryRun(**payload)
 
 
-def report(r) -> dict:
-    n = r["n"]
+def report(r: MemoryRun) -> list[Target]:
+    """Print ours against what scipy's trust-krylov would allocate; the run's targets."""
+    n = r.n
     brief_scipy = (2 * n + 1) * n * 8
-    itmax = int(min(1e9 / n, 2 * n))
-    trlib_q = (itmax + 1) * n * 8
-    trlib_resident = (min(r["iterations"], itmax) + 1) * n * 8
-    ours_peak = max(r["rss_delta"], r["tracemalloc_peak"])
+    trlib_q = (r.trlib_itmax + 1) * n * 8
+    lanczos = min(r.iterations, r.trlib_itmax)
     rows = [
-        ["ours: tracemalloc peak (numpy allocations)", fmt_bytes(r["tracemalloc_peak"]),
-         f"{r['tracemalloc_peak'] / (n * 8):.1f}"],
-        ["ours: ru_maxrss increase during the solve", fmt_bytes(r["rss_delta"]), f"{r['rss_delta'] / (n * 8):.1f}"],
-        ["problem itself (B in CSR + g)", fmt_bytes(r["problem_bytes"]), f"{r['problem_bytes'] / (n * 8):.1f}"],
+        ["ours: tracemalloc peak (numpy allocations)", fmt_bytes(r.tracemalloc_peak),
+         f"{r.tracemalloc_peak / (n * 8):.1f}"],
+        ["ours: ru_maxrss increase during the solve", fmt_bytes(r.rss_delta), f"{r.rss_delta / (n * 8):.1f}"],
+        ["problem itself (B in CSR + g)", fmt_bytes(r.problem_bytes), f"{r.problem_bytes / (n * 8):.1f}"],
         ["scipy trust-krylov, brief's (2n+1) x n float64 block (not allocated)", fmt_bytes(brief_scipy),
          f"{2 * n + 1}"],
-        [f"scipy trlib Q = empty((itmax+1, n)), itmax=min(1e9/n, 2n)={itmax} (virtual)", fmt_bytes(trlib_q),
-         f"{itmax + 1}"],
-        [f"scipy trlib Q resident after {min(r['iterations'], itmax)} Lanczos its", fmt_bytes(trlib_resident),
-         f"{min(r['iterations'], itmax) + 1}"],
+        [f"scipy trlib Q = empty((itmax+1, n)), itmax=min(1e9/n, 2n)={r.trlib_itmax} (virtual)", fmt_bytes(trlib_q),
+         f"{r.trlib_itmax + 1}"],
+        [f"scipy trlib Q resident after {lanczos} Lanczos its", fmt_bytes((lanczos + 1) * n * 8), f"{lanczos + 1}"],
     ]
     print_table(
-        (f"GLTR peak memory, n={n}, B = tridiag(1, U[-1, {r['diag_max']:g}], 1) CSR indefinite (nnz={r['nnz']}), "
-         f"radius={r['radius']:g}" + (f", options {r['options']}" if r["options"] else "")),
+        (f"GLTR peak memory, n={n}, B = tridiag(1, U[-1, {r.diag_max:g}], 1) CSR indefinite (nnz={r.nnz}), "
+         f"radius={r.radius:g}" + (f", options {r.options}" if r.options else "")),
         ["what", "bytes", "in n-vectors"], rows,
-        note=(f"solve: {r['solve_wall_s']:.3f} s, {r['iterations']} iterations, {r['operator_products']} products, "
-              f"status {r['status']}, on_boundary={r['on_boundary']}, |s|={r['step_norm']:.6g}, "
-              f"lambda={r['multiplier']}, m(s)={r['model']:.8g}, predicted_reduction={r['predicted_reduction']:.8g}"),
+        note=(f"solve: {r.solve_wall_s:.3f} s, {r.iterations} iterations, {r.operator_products} products, "
+              f"status {r.status}, on_boundary={r.on_boundary}, |s|={r.step_norm:.6g}, "
+              f"lambda={r.multiplier}, m(s)={r.model:.8g}, predicted_reduction={r.predicted_reduction:.8g}"),
     )
-    ok = ours_peak < TARGET_BYTES
-    print(f"Target: peak < {fmt_bytes(TARGET_BYTES)} (well under): measured {fmt_bytes(ours_peak)} -> "
-          f"{'PASS' if ok else 'FAIL'};  scipy/ours (brief's block): {brief_scipy / max(ours_peak, 1):.0f}x,"
-          f"  scipy/ours (trlib Q reservation): {trlib_q / max(ours_peak, 1):.0f}x")
-    if abs(r["model"] + r["predicted_reduction"]) > 1e-6 * max(1.0, abs(r["model"])):
-        print(f"NOTE: predicted_reduction {r['predicted_reduction']!r} != -m(s) {-r['model']!r}")
-    if r["step_norm"] > r["radius"] * (1 + 1e-6):
-        print(f"NOTE: |s| = {r['step_norm']!r} exceeds radius {r['radius']!r}")
-    r.update({"scipy_brief_bytes": brief_scipy, "scipy_trlib_Q_bytes": trlib_q, "trlib_itmax": itmax,
-              "ours_peak_bytes": ours_peak, "target_bytes": TARGET_BYTES, "pass": ok})
-    return r
+    print(f"scipy/ours (brief's block): {brief_scipy / max(r.peak_bytes, 1):.0f}x,"
+          f"  scipy/ours (trlib Q reservation): {trlib_q / max(r.peak_bytes, 1):.0f}x")
+    at = f"r={r.radius:g}"
+    return [Target(f"{at}: peak memory", r.peak_bytes, "<", TARGET_BYTES, unit="B"),
+            Target(f"{at}: |s| / radius", r.step_norm / r.radius, "<=", 1 + 1e-6, unit=""),
+            Target(f"{at}: |predicted_reduction + m(s)| / max(1, |m(s)|)",
+                   abs(r.model + r.predicted_reduction) / max(1.0, abs(r.model)), "<=", 1e-6, unit="")]
 
 
 def main(argv=None) -> int:
@@ -203,21 +214,19 @@ def main(argv=None) -> int:
         args.radius = args.radius[0]
         child(args)
         return 0
-    out, ok = [], True
+    runs, targets = [], []
     for radius in args.radius:
         try:
-            r = report(run_child(args.n, radius, args.seed, args.maxiter, args.rtol, args.diag_max, args.opt))
-        except Exception as e:  # noqa: BLE001
-            print(f"\nradius={radius}: {e}", file=sys.stderr)
-            ok = False
+            run = measure(args, radius)
+        except ChildFailed as e:
+            print(f"\nFAILED: radius={radius}: {e}")
             continue
-        ok &= r["pass"]
-        out.append(r)
+        runs.append(run)
+        targets += report(run)
+    targets.append(count_target("child runs completed", len(runs), len(args.radius)))
     if args.json:
-        with open(args.json, "w") as fh:
-            json.dump(out, fh, indent=1)
-        print(f"numbers written to {args.json}")
-    return 0 if ok else 2
+        write_json(args.json, {"runs": runs, "targets": targets})
+    return check_targets(targets)
 
 
 if __name__ == "__main__":
