@@ -10,15 +10,40 @@ from . import _kernels as K
 
 
 class StatusEnum(IntEnum):
-    """An integer status that prints as its name: ``str(CGStatus.CONVERGED)`` is
-    ``"CONVERGED"``, where a plain IntEnum (Python ≥ 3.11) prints ``"0"``. The integer
-    value stays, so comparisons with scipy's integer statuses keep working."""
+    """An integer status that prints as its name and explains itself in ``message``.
+
+    ``str(CGStatus.CONVERGED)`` is ``"CONVERGED"``, where a plain IntEnum (Python ≥ 3.11)
+    prints ``"0"``; the integer value stays, so comparisons with scipy's integer statuses
+    keep working. Each subclass gives the text of every member once, with
+    :func:`set_messages`, and ``message`` looks it up.
+    """
 
     def __str__(self) -> str:
         return self.name
 
     def __format__(self, spec: str) -> str:
         return format(self.name, spec)
+
+    @property
+    def message(self) -> str:
+        """What happened, and what to do about it where something can be done."""
+        return type(self)._messages[self]
+
+
+def set_messages(enum: type, messages: dict) -> None:
+    """Give each member of the StatusEnum subclass ``enum`` its ``message``.
+
+    Raises
+    ------
+    TypeError
+        Unless ``messages`` has exactly one text for each member: a status without a
+        message would only fail when it is first reported.
+    """
+    missing, unknown = set(enum) - set(messages), set(messages) - set(enum)
+    if missing or unknown:
+        raise TypeError(f"{enum.__name__} needs one message per member; missing "
+                        f"{sorted(map(str, missing))}, unknown {sorted(map(str, unknown))}")
+    enum._messages = dict(messages)
 
 
 class CGStatus(StatusEnum):
@@ -30,12 +55,8 @@ class CGStatus(StatusEnum):
     NONFINITE = K.NONFINITE
     PRECONDITIONER_NOT_POSITIVE_DEFINITE = K.BREAKDOWN
 
-    @property
-    def message(self) -> str:
-        return _CG_MESSAGES[self]
 
-
-_CG_MESSAGES = {
+set_messages(CGStatus, {
     CGStatus.CONVERGED: "converged: the residual norm reached the tolerance",
     CGStatus.MAX_ITER: "stopped at the iteration limit before reaching the tolerance; "
     "raise maxiter, loosen rtol/atol, or use a preconditioner",
@@ -46,7 +67,7 @@ _CG_MESSAGES = {
     "finite iterate. Check the operator (NaN or overflow in A @ v)",
     CGStatus.PRECONDITIONER_NOT_POSITIVE_DEFINITE: "stopped because rᵀMr <= 0: the "
     "preconditioner M is not positive definite; x is the last iterate",
-}
+})
 
 
 class StepStatus(StatusEnum):
@@ -62,15 +83,16 @@ class StepStatus(StatusEnum):
     NOT_POSITIVE_DEFINITE = 7
 
     @property
-    def message(self) -> str:
-        return _STEP_MESSAGES[self]
-
-    @property
     def success(self) -> bool:
-        return self <= StepStatus.ZERO_GRADIENT
+        """Whether the step solves the subproblem (possibly exactly at a zero gradient);
+        the other statuses return the best step found before the method had to stop."""
+        return self in _SOLVED
 
 
-_STEP_MESSAGES = {
+_SOLVED = frozenset({StepStatus.INTERIOR, StepStatus.BOUNDARY, StepStatus.NEGATIVE_CURVATURE,
+                     StepStatus.HARD_CASE, StepStatus.ZERO_GRADIENT})
+
+set_messages(StepStatus, {
     StepStatus.INTERIOR: "solved: the minimiser lies inside the trust region",
     StepStatus.BOUNDARY: "solved: the step lies on the trust-region boundary",
     StepStatus.NEGATIVE_CURVATURE: "a direction of negative curvature was followed to the "
@@ -86,7 +108,7 @@ _STEP_MESSAGES = {
     StepStatus.NOT_POSITIVE_DEFINITE: "the method needs a positive definite matrix and this one "
     "is not: see the method's documentation for the step returned; use method='steihaug', "
     "'gltr' or 'exact' for indefinite models",
-}
+})
 
 
 # What each outcome of the tridiagonal trust-region solve (GLTR, exact) means for the step.
