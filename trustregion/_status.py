@@ -1,7 +1,7 @@
 """Stop reasons of the solvers, as enums whose ``message`` tells the user what happened.
 
-The kernels return the integer codes of :mod:`trustregion._kernels`; the values below are
-those codes where a kernel code has a public meaning, so that mapping is a lookup.
+The kernels return the integer codes of :mod:`trustregion._kernels`; :func:`cg_status` and
+:func:`step_status` are the one place where those codes become public statuses.
 """
 
 from enum import IntEnum
@@ -111,9 +111,46 @@ set_messages(StepStatus, {
 })
 
 
-# What each outcome of the tridiagonal trust-region solve (GLTR, exact) means for the step.
-TRIDIAGONAL_STEP_STATUS = {
+def cg_status(code: int) -> CGStatus:
+    """The :class:`CGStatus` of a terminal code of ``_kernels.truncated_cg`` run without a
+    radius: its values are the kernel's codes."""
+    return CGStatus(code)
+
+
+# The step each terminal kernel code stands for, where that does not depend on the method
+# (see step_status for the two that do).
+_STEP_STATUS = {
+    K.BOUNDARY: StepStatus.BOUNDARY,
+    K.MAX_ITER: StepStatus.MAX_ITER,
+    K.NONFINITE: StepStatus.NONFINITE,
+    K.BREAKDOWN: StepStatus.NOT_POSITIVE_DEFINITE,  # the metric M (the preconditioner)
     K.TRIDIAG_INTERIOR: StepStatus.INTERIOR,
     K.TRIDIAG_BOUNDARY: StepStatus.BOUNDARY,
     K.TRIDIAG_HARD_CASE: StepStatus.HARD_CASE,
 }
+
+
+def step_status(code: int, *, converged: StepStatus = StepStatus.INTERIOR,
+                follows_negative_curvature: bool = True) -> StepStatus:
+    """The :class:`StepStatus` of a subproblem solver whose kernel stopped with ``code``.
+
+    Parameters
+    ----------
+    code : int
+        A terminal code of ``_kernels.truncated_cg``, ``gltr`` or ``tridiagonal_tr_solve``.
+    converged : StepStatus
+        What the Krylov kernel's ``CONVERGED`` means for the method's step: an interior
+        minimiser for Steihaug–Toint CG (the default), the step scaled to the boundary for
+        the natural step, the outcome of the last tridiagonal solve for GLTR.
+    follows_negative_curvature : bool
+        Whether the method follows a direction of non-positive curvature to the boundary
+        (Steihaug–Toint). Where it needs the iterated matrix positive definite instead
+        (dogleg's Newton point on B, the natural step's CG on M), such a direction means
+        ``NOT_POSITIVE_DEFINITE``.
+    """
+    if code == K.CONVERGED:
+        return converged
+    if code == K.NEGATIVE_CURVATURE:
+        return (StepStatus.NEGATIVE_CURVATURE if follows_negative_curvature
+                else StepStatus.NOT_POSITIVE_DEFINITE)
+    return _STEP_STATUS[code]

@@ -5,8 +5,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .. import _kernels as K
-from .._status import StepStatus
+from .._status import StepStatus, step_status
 from .._validation import check_maxiter, check_nonnegative_scalar
 from ..krylov import run_truncated_cg
 from ._metric import Metric
@@ -82,16 +81,18 @@ def natural_direction(g: np.ndarray, metric: Metric, *, rtol: float,
     if metric.has_direct_solve:
         x = metric.solve(g)
         x_norm_sq = float(np.dot(g, x))
-        code, iterations, products, residual = K.CONVERGED, 0, 0, 0.0
+        status, iterations, products, residual = StepStatus.BOUNDARY, 0, 0, 0.0
     else:
         run = run_truncated_cg(metric.operator, g, rtol=rtol, maxiter=maxiter)
-        x, code, iterations = run.x, run.code, run.iterations
+        x, iterations = run.x, run.iterations
+        # x, once scaled, is a boundary step; CG on M stops on non-positive curvature only
+        # where M is not positive definite.
+        status = step_status(run.code, converged=StepStatus.BOUNDARY,
+                             follows_negative_curvature=False)
         products, residual = run.operator_products, run.residual_norm
         x_norm_sq = float(np.dot(x, g - run.r))
     g_dual = float(np.dot(g, x))
     usable = x_norm_sq > 0.0 and g_dual > 0.0 and math.isfinite(x_norm_sq + g_dual)
-    status = {K.CONVERGED: StepStatus.BOUNDARY, K.MAX_ITER: StepStatus.MAX_ITER,
-              K.NONFINITE: StepStatus.NONFINITE}.get(code, StepStatus.NOT_POSITIVE_DEFINITE)
     if not usable and status is not StepStatus.NONFINITE:
         status = StepStatus.NOT_POSITIVE_DEFINITE
     return NaturalDirection(x, x_norm_sq, g_dual, usable, status, iterations, products,
