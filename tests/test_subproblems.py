@@ -103,6 +103,24 @@ def test_success_is_the_set_of_solved_statuses_and_every_status_explains_itself(
             assert isinstance(status.message, str) and status.message
 
 
+def test_every_terminal_kernel_code_has_one_step_status():
+    from trustregion import _kernels as K
+    from trustregion._status import cg_status, step_status
+
+    S = tr.StepStatus
+    assert step_status(K.CONVERGED) is S.INTERIOR
+    assert step_status(K.CONVERGED, converged=S.BOUNDARY) is S.BOUNDARY
+    assert step_status(K.NEGATIVE_CURVATURE) is S.NEGATIVE_CURVATURE
+    assert step_status(K.NEGATIVE_CURVATURE, follows_negative_curvature=False) \
+        is S.NOT_POSITIVE_DEFINITE
+    assert [step_status(code) for code in (K.BOUNDARY, K.MAX_ITER, K.NONFINITE, K.BREAKDOWN,
+                                           K.TRIDIAG_INTERIOR, K.TRIDIAG_BOUNDARY,
+                                           K.TRIDIAG_HARD_CASE)] \
+        == [S.BOUNDARY, S.MAX_ITER, S.NONFINITE, S.NOT_POSITIVE_DEFINITE, S.INTERIOR,
+            S.BOUNDARY, S.HARD_CASE]
+    assert [cg_status(status.value) for status in tr.CGStatus] == list(tr.CGStatus)
+
+
 def test_an_enum_without_a_message_for_each_member_is_refused():
     from trustregion._status import StatusEnum, set_messages
 

@@ -141,7 +141,7 @@ def step_status(code: int, *, converged: StepStatus = StepStatus.INTERIOR,
     converged : StepStatus
         What the Krylov kernel's ``CONVERGED`` means for the method's step: an interior
         minimiser for Steihaug–Toint CG (the default), the step scaled to the boundary for
-        the natural step, the outcome of the last tridiagonal solve for GLTR.
+        the natural step. (Converged GLTR passes its last tridiagonal solve's code.)
     follows_negative_curvature : bool
         Whether the method follows a direction of non-positive curvature to the boundary
         (Steihaug–Toint). Where it needs the iterated matrix positive definite instead

@@ -121,6 +121,7 @@ def run_truncated_cg(operand, b: np.ndarray, *, rtol: float, maxiter: int,
 
 
 def _refuse_nonfinite(code):
+    """Raise for the kernel's INVALID_RHS (b) or INVALID_OPERATOR (the stored A)."""
     name = "b" if code == K.INVALID_RHS else "A"
     raise ValueError(f"{name} contains non-finite values (NaN or infinity)")
 
