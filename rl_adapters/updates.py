@@ -139,7 +139,8 @@ def trpo_update(policy, obs, actions, advantages, *, max_kl: float = 0.01,
         problem.theta, problem.gradient,
         timer.timed("line_search", _watched(problem.kl, "KL", non_finite)), problem.metric,
         max_kl, maximize=True, f0=problem.surrogate(problem.theta), cg_maxiter=cg_iters,
-        shrink=backtrack_coeff, max_backtracks=max_backtracks)
+        shrink=backtrack_coeff, max_backtracks=max_backtracks,
+        accept_ratio=0.1)  # TRPO's (Schulman et al.'s reference implementation)
     timer.attribute_rest(started, "cg")  # CG is the step outside the line search
     if step.accepted:
         policy.set_parameters(step.x)

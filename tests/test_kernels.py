@@ -162,14 +162,14 @@ def run_kernel_tcg(args, b, inv_diag, radius, tol, maxiter, external_A=None):
     x = np.empty(n)
     work = np.empty((4, n))
     r, z, p, Ap = work
-    state = np.empty(K.TCG_STATE_SIZE)
+    state = K.TruncatedCGState()
     # tol as an absolute tolerance: rtol = 0, atol = tol.
-    call = args + (inv_diag, True, b, x, work, state, radius ** 2, 0.0, tol, maxiter, True)
+    call = args + (inv_diag, True, b, x, work, state.array, radius ** 2, 0.0, tol, maxiter, True)
     code = K.truncated_cg(*call, K.START_FROM_ZERO)
     while code == K.NEEDS_PRODUCT:
         Ap[:] = external_A @ p
         code = K.truncated_cg(*call, K.HAVE_PRODUCT)
-    return x, r, code, int(state[K.S_ITER])
+    return x, r, code, state.iterations
 
 
 CODES = {"converged": K.CONVERGED, "boundary": K.BOUNDARY,
@@ -320,12 +320,12 @@ def run_kernel_gltr(args, g, inv_diag, radius, rtol, maxiter, external_B=None,
     n = g.shape[0]
     q, u, w, w_prev, r, z, s = (np.empty(n) for _ in range(7))
     diag, off, h = np.empty(maxiter), np.empty(maxiter), np.zeros(maxiter)
-    lstate = np.zeros(K.GLTR_STATE_SIZE)
+    state = K.GLTRState()
     Q = np.empty((2, n))
     W = np.empty((0, n))  # a diagonal metric: the kernel forms w_j = M q_j itself
     while True:
         call = args + (inv_diag, True, g, q, u, w, w_prev, r, z, diag, off, h, Q, W,
-                       reorthogonalize, s, lstate, radius, rtol, maxiter)
+                       reorthogonalize, s, state.array, radius, rtol, maxiter)
         code = K.gltr(*call, K.START)
         while code in (K.NEEDS_PRODUCT, K.NEEDS_STORAGE):
             if code == K.NEEDS_STORAGE:
@@ -335,7 +335,7 @@ def run_kernel_gltr(args, g, inv_diag, radius, rtol, maxiter, external_B=None,
             else:
                 u[:] = external_B @ q
                 code = K.gltr(*call, K.HAVE_PRODUCT)
-        return s, code, int(lstate[K.L_ITER]), lstate[K.L_LAM]
+        return s, code, state.iterations, state.multiplier
 
 
 def reference_global(g, B, Mdiag, radius):
@@ -401,7 +401,7 @@ def test_truncated_cg_checks_inputs_before_any_work(form):
     A = np.eye(3)
     bad_A = A.copy()
     bad_A[1, 1] = np.nan
-    x, work, state = np.empty(3), np.empty((4, 3)), np.empty(K.TCG_STATE_SIZE)
+    x, work, state = np.empty(3), np.empty((4, 3)), K.TruncatedCGState().array
 
     def start(args, b, check):
         return K.truncated_cg(*args, E1, True, b, x, work, state, np.inf, 1e-8, 0.0, 10,
@@ -443,10 +443,10 @@ def _mismatched_calls():
     read or write past an array's end if the kernel trusted it."""
     n = 4
     A, v, out = np.eye(n), np.ones(n), np.empty(n)
-    x, work, state = np.empty(n), np.empty((4, n)), np.empty(K.TCG_STATE_SIZE)
+    x, work, state = np.empty(n), np.empty((4, n)), K.TruncatedCGState().array
     vecs = [np.empty(n) for _ in range(7)]
     diag, off, h = np.ones(n), np.ones(n), np.zeros(n)
-    lstate = np.zeros(K.GLTR_STATE_SIZE)
+    lstate = K.GLTRState().array
     J, p = np.ones((2, 3, n)), np.full((2, 3), 1.0 / 3.0)
     return {
         "explicit_matvec dense": lambda: K.explicit_matvec(*dense_args(np.eye(n + 1)), v, out),

@@ -38,6 +38,25 @@ def test_natural_step_normalised_to_a_divergence_even_with_truncated_cg():
     assert res.status in (tr.StepStatus.BOUNDARY, tr.StepStatus.MAX_ITER)
 
 
+@pytest.mark.parametrize("maximize", [False, True])
+def test_natural_step_is_the_natural_subproblem_step(maximize):
+    """The divergence-bounded natural step is solve_subproblem's, radius √(2δ), on ∓g."""
+    M, g = spd(4, n=12)
+    res = tr.natural_step(g, M, max_divergence=0.02, maximize=maximize)
+    sub = tr.solve_subproblem(-g if maximize else g, None, np.sqrt(0.04), method="natural",
+                              M=M)
+    np.testing.assert_allclose(res.step, sub.s, rtol=1e-14)
+    assert res.predicted_improvement == pytest.approx(sub.predicted_reduction, rel=1e-14)
+    assert res.status is sub.status
+
+
+def test_natural_step_at_a_zero_gradient_is_zero():
+    M, _ = spd(5)
+    res = tr.natural_step(np.zeros(6), M, step_size=1.0)
+    assert res.status is tr.StepStatus.ZERO_GRADIENT and res.status.success
+    assert not res.step.any() and res.predicted_improvement == 0.0
+
+
 @pytest.mark.parametrize("kwargs", [{}, {"step_size": 1.0, "max_divergence": 0.1},
                                     {"step_size": -1.0}, {"max_divergence": 0.0}])
 def test_natural_step_needs_exactly_one_positive_scale(kwargs):

@@ -76,6 +76,62 @@ def test_natural_step_is_the_trpo_step():
     assert 0.5 * short.s @ Fd @ short.s == pytest.approx(delta, rel=1e-10)
 
 
+@pytest.mark.parametrize("scale", [1.0, 2.0 ** 300, 2.0 ** -300])
+def test_natural_step_reports_the_natural_gradient_it_scaled(scale):
+    """s = -x/λ with x = M⁻¹g reported, also when g is rescaled internally."""
+    M, g = instance(2, 8, 0.5, 20.0)
+    step = tr.solve_subproblem(scale * g, None, 0.3, method="natural", M=M)
+    x = np.linalg.solve(M, scale * g)
+    np.testing.assert_allclose(step.natural_gradient, x, rtol=1e-8)
+    np.testing.assert_allclose(step.s, -step.natural_gradient / step.multiplier, rtol=1e-14)
+    assert step.multiplier == pytest.approx(np.sqrt(x @ M @ x) / 0.3, rel=1e-8)
+
+
+def test_only_the_natural_method_reports_a_natural_gradient():
+    B, g = instance(0, 6, 1.0, 10.0)
+    for method in ("cauchy", "dogleg", "steihaug", "gltr", "exact"):
+        assert tr.solve_subproblem(g, B, 1.0, method=method).natural_gradient is None
+
+
+def test_success_is_the_set_of_solved_statuses_and_every_status_explains_itself():
+    solved = {tr.StepStatus.INTERIOR, tr.StepStatus.BOUNDARY,
+              tr.StepStatus.NEGATIVE_CURVATURE, tr.StepStatus.HARD_CASE,
+              tr.StepStatus.ZERO_GRADIENT}
+    assert {status for status in tr.StepStatus if status.success} == solved
+    for enum in (tr.StepStatus, tr.CGStatus, tr.MinimizeStatus, tr.LineSearchStatus):
+        for status in enum:
+            assert isinstance(status.message, str) and status.message
+
+
+def test_every_terminal_kernel_code_has_one_step_status():
+    from trustregion import _kernels as K
+    from trustregion._status import cg_status, step_status
+
+    S = tr.StepStatus
+    assert step_status(K.CONVERGED) is S.INTERIOR
+    assert step_status(K.CONVERGED, converged=S.BOUNDARY) is S.BOUNDARY
+    assert step_status(K.NEGATIVE_CURVATURE) is S.NEGATIVE_CURVATURE
+    assert step_status(K.NEGATIVE_CURVATURE, follows_negative_curvature=False) \
+        is S.NOT_POSITIVE_DEFINITE
+    assert [step_status(code) for code in (K.BOUNDARY, K.MAX_ITER, K.NONFINITE, K.BREAKDOWN,
+                                           K.TRIDIAG_INTERIOR, K.TRIDIAG_BOUNDARY,
+                                           K.TRIDIAG_HARD_CASE)] \
+        == [S.BOUNDARY, S.MAX_ITER, S.NONFINITE, S.NOT_POSITIVE_DEFINITE, S.INTERIOR,
+            S.BOUNDARY, S.HARD_CASE]
+    assert [cg_status(status.value) for status in tr.CGStatus] == list(tr.CGStatus)
+
+
+def test_an_enum_without_a_message_for_each_member_is_refused():
+    from trustregion._status import StatusEnum, set_messages
+
+    class Partial(StatusEnum):
+        A = 0
+        B = 1
+
+    with pytest.raises(TypeError, match="missing.*B"):
+        set_messages(Partial, {Partial.A: "a"})
+
+
 @pytest.mark.parametrize("method", ["steihaug", "gltr"])
 def test_krylov_bookkeeping(method):
     B, g = instance(3, 50, -1.0, 10.0)

@@ -23,7 +23,9 @@ than ``np.dot`` on vectors or slice assignment, whose generic implementations co
 of compile time; a dot product is never the cost that matters next to a product.
 
 Iteration state that survives between calls lives in small float64 arrays whose slots are
-named by the ``S_*`` and ``L_*`` constants below.
+named by the ``S_*`` and ``L_*`` constants below. The Python drivers read them through
+:class:`TruncatedCGState` and :class:`GLTRState`, so that the slot layout stays this
+module's business; the terminal codes become public statuses in :mod:`trustregion._status`.
 
 Each kernel checks the shapes of its arguments against each other when it starts (O(1),
 so the checks cost nothing next to the work) and raises ``ValueError`` rather than read or
@@ -34,6 +36,8 @@ Operators are described by ``(kind, dense, data, indices, indptr, shift)``: ``ki
 :data:`DENSE` (``dense`` holds the matrix), :data:`CSR` (``data``, ``indices``, ``indptr``
 hold it) or :data:`EXTERNAL`; ``shift`` adds ``shift * I`` (damping) to a stored matrix.
 """
+
+import math
 
 import numpy as np
 from numba import njit
@@ -70,7 +74,7 @@ _FASTMATH = {"reassoc", "contract"}
 _IN_ORDER = {"contract"}
 
 # Termination and request codes shared by the kernels and the Python drivers;
-# ``trustregion._status`` maps the terminal ones onto the public enums.
+# ``trustregion._status`` translates the terminal ones into the public enums.
 CONTINUE = -1
 CONVERGED = 0
 MAX_ITER = 1
@@ -121,10 +125,66 @@ _TRIDIAG_RTOL = 1e-13
 # γ_{k+1} below this fraction of |δ_k| + γ_k is a (lucky) Lanczos breakdown.
 _LANCZOS_BREAKDOWN = 1e-12
 
-# Codes of the tridiagonal trust-region solve.
-TRIDIAG_INTERIOR = 0
-TRIDIAG_BOUNDARY = 1
-TRIDIAG_HARD_CASE = 2
+# Codes of the tridiagonal trust-region solve, distinct from the codes above so that one
+# table in ``trustregion._status`` translates every terminal code.
+TRIDIAG_INTERIOR = 11
+TRIDIAG_BOUNDARY = 12
+TRIDIAG_HARD_CASE = 13
+
+
+class TruncatedCGState:
+    """The state vector of :func:`truncated_cg` (``array``, handed to the kernel), with
+    named read access for its driver."""
+
+    __slots__ = ("array",)
+
+    def __init__(self):
+        self.array = np.empty(TCG_STATE_SIZE)
+
+    @property
+    def iterations(self) -> int:
+        """Iterations so far, one product with A each."""
+        return int(self.array[S_ITER])
+
+    @property
+    def residual_norm(self) -> float:
+        """‖r‖₂ as the CG recurrence carries it (before a final boundary step)."""
+        return math.sqrt(self.array[S_RR])
+
+
+class GLTRState:
+    """The state vector of :func:`gltr` (``array``, handed to the kernel), with named read
+    access for its driver."""
+
+    __slots__ = ("array",)
+
+    def __init__(self):
+        self.array = np.zeros(GLTR_STATE_SIZE)
+
+    @property
+    def iterations(self) -> int:
+        """Completed Lanczos iterations k (T is k×k, k Lanczos vectors are stored)."""
+        return int(self.array[L_ITER])
+
+    @property
+    def gradient_norm(self) -> float:
+        """γ₀ = ‖g‖_{M⁻¹}; 0 until the first Lanczos vector is formed."""
+        return float(self.array[L_GAMMA0])
+
+    @property
+    def multiplier(self) -> float:
+        """λ of the last tridiagonal trust-region solve."""
+        return float(self.array[L_LAM])
+
+    @property
+    def residual_norm(self) -> float:
+        """‖(B + λM)s + g‖_{M⁻¹} = γ_{k+1}|h_k| after the last iteration."""
+        return float(self.array[L_RES])
+
+    @property
+    def tridiagonal_code(self) -> int:
+        """The ``TRIDIAG_*`` outcome of the last tridiagonal solve."""
+        return int(self.array[L_TRIDIAG])
 
 
 @njit(cache=_CACHE, fastmath=_FASTMATH)
@@ -207,8 +267,8 @@ def truncated_cg(kind, dense, data, indices, indptr, shift, inv_diag, preconditi
     ``inv_diag``, the inverse of a diagonal M (empty for M = I). It returns a terminal code,
     or ``NEEDS_PRODUCT`` (write A p into ``Ap``, resume with ``HAVE_PRODUCT``; only for
     ``kind = EXTERNAL``), or ``NEEDS_PRECONDITIONER`` (write M⁻¹r into ``z``, resume with
-    ``HAVE_PRECONDITIONED``; only without ``precondition``). ``state[S_ITER]`` counts
-    iterations, one product each. r, z, p and Ap are the rows of ``work`` (4×n), so that a
+    ``HAVE_PRECONDITIONED``; only without ``precondition``). ``state`` is the ``array`` of
+    a :class:`TruncatedCGState`; its ``S_ITER`` slot counts iterations, one product each. r, z, p and Ap are the rows of ``work`` (4×n), so that a
     call unboxes one argument for them, not four.
     """
     n = x.shape[0]

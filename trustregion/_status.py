@@ -1,7 +1,7 @@
 """Stop reasons of the solvers, as enums whose ``message`` tells the user what happened.
 
-The kernels return the integer codes of :mod:`trustregion._kernels`; the values below are
-those codes where a kernel code has a public meaning, so that mapping is a lookup.
+The kernels return the integer codes of :mod:`trustregion._kernels`; :func:`cg_status` and
+:func:`step_status` are the one place where those codes become public statuses.
 """
 
 from enum import IntEnum
@@ -10,15 +10,40 @@ from . import _kernels as K
 
 
 class StatusEnum(IntEnum):
-    """An integer status that prints as its name: ``str(CGStatus.CONVERGED)`` is
-    ``"CONVERGED"``, where a plain IntEnum (Python ≥ 3.11) prints ``"0"``. The integer
-    value stays, so comparisons with scipy's integer statuses keep working."""
+    """An integer status that prints as its name and explains itself in ``message``.
+
+    ``str(CGStatus.CONVERGED)`` is ``"CONVERGED"``, where a plain IntEnum (Python ≥ 3.11)
+    prints ``"0"``; the integer value stays, so comparisons with scipy's integer statuses
+    keep working. Each subclass gives the text of every member once, with
+    :func:`set_messages`, and ``message`` looks it up.
+    """
 
     def __str__(self) -> str:
         return self.name
 
     def __format__(self, spec: str) -> str:
         return format(self.name, spec)
+
+    @property
+    def message(self) -> str:
+        """What happened, and what to do about it where something can be done."""
+        return type(self)._messages[self]
+
+
+def set_messages(enum: type, messages: dict) -> None:
+    """Give each member of the StatusEnum subclass ``enum`` its ``message``.
+
+    Raises
+    ------
+    TypeError
+        Unless ``messages`` has exactly one text for each member: a status without a
+        message would only fail when it is first reported.
+    """
+    missing, unknown = set(enum) - set(messages), set(messages) - set(enum)
+    if missing or unknown:
+        raise TypeError(f"{enum.__name__} needs one message per member; missing "
+                        f"{sorted(map(str, missing))}, unknown {sorted(map(str, unknown))}")
+    enum._messages = dict(messages)
 
 
 class CGStatus(StatusEnum):
@@ -30,12 +55,8 @@ class CGStatus(StatusEnum):
     NONFINITE = K.NONFINITE
     PRECONDITIONER_NOT_POSITIVE_DEFINITE = K.BREAKDOWN
 
-    @property
-    def message(self) -> str:
-        return _CG_MESSAGES[self]
 
-
-_CG_MESSAGES = {
+set_messages(CGStatus, {
     CGStatus.CONVERGED: "converged: the residual norm reached the tolerance",
     CGStatus.MAX_ITER: "stopped at the iteration limit before reaching the tolerance; "
     "raise maxiter, loosen rtol/atol, or use a preconditioner",
@@ -46,7 +67,7 @@ _CG_MESSAGES = {
     "finite iterate. Check the operator (NaN or overflow in A @ v)",
     CGStatus.PRECONDITIONER_NOT_POSITIVE_DEFINITE: "stopped because rᵀMr <= 0: the "
     "preconditioner M is not positive definite; x is the last iterate",
-}
+})
 
 
 class StepStatus(StatusEnum):
@@ -62,15 +83,16 @@ class StepStatus(StatusEnum):
     NOT_POSITIVE_DEFINITE = 7
 
     @property
-    def message(self) -> str:
-        return _STEP_MESSAGES[self]
-
-    @property
     def success(self) -> bool:
-        return self <= StepStatus.ZERO_GRADIENT
+        """Whether the step solves the subproblem (possibly exactly at a zero gradient);
+        the other statuses return the best step found before the method had to stop."""
+        return self in _SOLVED
 
 
-_STEP_MESSAGES = {
+_SOLVED = frozenset({StepStatus.INTERIOR, StepStatus.BOUNDARY, StepStatus.NEGATIVE_CURVATURE,
+                     StepStatus.HARD_CASE, StepStatus.ZERO_GRADIENT})
+
+set_messages(StepStatus, {
     StepStatus.INTERIOR: "solved: the minimiser lies inside the trust region",
     StepStatus.BOUNDARY: "solved: the step lies on the trust-region boundary",
     StepStatus.NEGATIVE_CURVATURE: "a direction of negative curvature was followed to the "
@@ -86,12 +108,49 @@ _STEP_MESSAGES = {
     StepStatus.NOT_POSITIVE_DEFINITE: "the method needs a positive definite matrix and this one "
     "is not: see the method's documentation for the step returned; use method='steihaug', "
     "'gltr' or 'exact' for indefinite models",
-}
+})
 
 
-# What each outcome of the tridiagonal trust-region solve (GLTR, exact) means for the step.
-TRIDIAGONAL_STEP_STATUS = {
+def cg_status(code: int) -> CGStatus:
+    """The :class:`CGStatus` of a terminal code of ``_kernels.truncated_cg`` run without a
+    radius: its values are the kernel's codes."""
+    return CGStatus(code)
+
+
+# The step each terminal kernel code stands for, where that does not depend on the method
+# (see step_status for the two that do).
+_STEP_STATUS = {
+    K.BOUNDARY: StepStatus.BOUNDARY,
+    K.MAX_ITER: StepStatus.MAX_ITER,
+    K.NONFINITE: StepStatus.NONFINITE,
+    K.BREAKDOWN: StepStatus.NOT_POSITIVE_DEFINITE,  # the metric M (the preconditioner)
     K.TRIDIAG_INTERIOR: StepStatus.INTERIOR,
     K.TRIDIAG_BOUNDARY: StepStatus.BOUNDARY,
     K.TRIDIAG_HARD_CASE: StepStatus.HARD_CASE,
 }
+
+
+def step_status(code: int, *, converged: StepStatus = StepStatus.INTERIOR,
+                follows_negative_curvature: bool = True) -> StepStatus:
+    """The :class:`StepStatus` of a subproblem solver whose kernel stopped with ``code``.
+
+    Parameters
+    ----------
+    code : int
+        A terminal code of ``_kernels.truncated_cg``, ``gltr`` or ``tridiagonal_tr_solve``.
+    converged : StepStatus
+        What the Krylov kernel's ``CONVERGED`` means for the method's step: an interior
+        minimiser for Steihaug–Toint CG (the default), the step scaled to the boundary for
+        the natural step. (Converged GLTR passes its last tridiagonal solve's code.)
+    follows_negative_curvature : bool
+        Whether the method follows a direction of non-positive curvature to the boundary
+        (Steihaug–Toint). Where it needs the iterated matrix positive definite instead
+        (dogleg's Newton point on B, the natural step's CG on M), such a direction means
+        ``NOT_POSITIVE_DEFINITE``.
+    """
+    if code == K.CONVERGED:
+        return converged
+    if code == K.NEGATIVE_CURVATURE:
+        return (StepStatus.NEGATIVE_CURVATURE if follows_negative_curvature
+                else StepStatus.NOT_POSITIVE_DEFINITE)
+    return _STEP_STATUS[code]

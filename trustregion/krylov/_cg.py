@@ -5,16 +5,12 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
-from .. import _kernels as K
-from .._status import CGStatus
+from .._status import CGStatus, cg_status
 from .._validation import as_float_vector, check_maxiter, check_nonnegative_scalar
 from ..operators import Preconditioner, as_operator
 from ..operators._preconditioners import check_preconditioner
 from ..operators._symmetric import kernel_operand
 from ._truncated_cg import run_truncated_cg
-
-_STATUS = {status.value: status for status in CGStatus}
-
 
 class CGResult(NamedTuple):
     """Outcome of :func:`cg`.
@@ -103,11 +99,8 @@ def cg(A, b, *, M=None, x0=None, rtol=1e-5, atol=0.0, maxiter=None, callback=Non
     run = run_truncated_cg(operand, b, rtol=rtol, atol=atol, maxiter=maxiter,
                            inverse_diagonal=inverse_diagonal, preconditioner=preconditioner,
                            x0=x0, callback=callback, check_inputs=True)
-    if run.code == K.INVALID_RHS or run.code == K.INVALID_OPERATOR:
-        name = "b" if run.code == K.INVALID_RHS else "A"
-        raise ValueError(f"{name} contains non-finite values (NaN or infinity)")
     # _make skips the NamedTuple's Python-level __new__, a measurable share of a small solve.
-    return CGResult._make((run.x, run.iterations, run.residual_norm, _STATUS[run.code],
+    return CGResult._make((run.x, run.iterations, run.residual_norm, cg_status(run.code),
                            run.operator_products))
 
 

@@ -40,8 +40,8 @@ def run_truncated_cg(operand, b: np.ndarray, *, rtol: float, maxiter: int,
     With a stored matrix, a diagonal preconditioner and no callback, the whole solve is one
     kernel call; otherwise each iteration is one product (and one preconditioner solve) in
     Python and one kernel call. The stopping rule is ‖r‖₂ ≤ max(rtol·‖b‖₂, atol).
-    ``check_inputs`` has b and a stored matrix checked for non-finite entries (code
-    ``INVALID_RHS`` / ``INVALID_OPERATOR``) by callers that have not validated them.
+    ``check_inputs`` has b and a stored matrix checked for non-finite entries, for
+    callers that have not validated them.
 
     The kernel solves A (x/σ) = b/σ, σ the power of two nearest max|bᵢ| (nearest
     √(max|bᵢ|·Δ) with a radius, so that ‖b/σ‖² and (Δ/σ)² both stay in range): exact, so
@@ -53,7 +53,8 @@ def run_truncated_cg(operand, b: np.ndarray, *, rtol: float, maxiter: int,
     ------
     ValueError
         If b, x0, the inverse diagonal or the stored matrix disagree in dimension: the
-        kernel indexes them all by b's length.
+        kernel indexes them all by b's length; with ``check_inputs``, if b or the stored
+        matrix has a non-finite entry.
     """
     if isinstance(operand, SymmetricOperator):
         kernel_args, apply = operand.kernel_args, operand.apply
@@ -69,11 +70,11 @@ def run_truncated_cg(operand, b: np.ndarray, *, rtol: float, maxiter: int,
     precondition_inside = preconditioner is None
     x = np.empty(n)
     work = np.empty((4, n))  # rows r, z, p, Ap
-    state = np.empty(K.TCG_STATE_SIZE)
+    state = K.TruncatedCGState()
     start = K.START_FROM_ZERO
     if check_inputs and (x0 is not None or not precondition_inside):
         if not K.all_finite(b):  # checked before b reaches the user's functions
-            return TruncatedCGRun._make((x, work[0], K.INVALID_RHS, 0, 0, math.nan))
+            _refuse_nonfinite(K.INVALID_RHS)
     bmax = K.max_abs(b)
     sigma = power_of_two_scale(bmax, radius) if math.isfinite(radius) \
         else power_of_two_scale(bmax)
@@ -96,17 +97,19 @@ def run_truncated_cg(operand, b: np.ndarray, *, rtol: float, maxiter: int,
         work[1] = preconditioner(work[0] if x0 is not None else b)
     if callback is not None:
         kernel_args = MATRIX_FREE  # products in Python, so that the callback sees each iterate
-    code = K.truncated_cg(*kernel_args, inv, precondition_inside, b, x, work, state,
+    code = K.truncated_cg(*kernel_args, inv, precondition_inside, b, x, work, state.array,
                           radius * radius, rtol, atol, maxiter, check_inputs, start)
+    if code == K.INVALID_RHS or code == K.INVALID_OPERATOR:
+        _refuse_nonfinite(code)
     if code == K.NEEDS_PRODUCT or code == K.NEEDS_PRECONDITIONER:
-        args = kernel_args + (inv, precondition_inside, b, x, work, state, radius * radius,
-                              rtol, atol, maxiter, check_inputs)
+        args = kernel_args + (inv, precondition_inside, b, x, work, state.array,
+                              radius * radius, rtol, atol, maxiter, check_inputs)
         code = _serve_requests(code, args, apply, preconditioner, callback, x, work, state)
-    iterations = int(state[K.S_ITER])
+    iterations = state.iterations
     if callback is not None and code == K.CONVERGED and iterations > 0:
         callback(x.copy())
     r = work[0]
-    rnorm = math.sqrt(state[K.S_RR])
+    rnorm = state.residual_norm
     if code in (K.BOUNDARY, K.NEGATIVE_CURVATURE) and math.isfinite(radius):
         rnorm = float(np.linalg.norm(r))
     if sigma != 1.0:
@@ -117,12 +120,18 @@ def run_truncated_cg(operand, b: np.ndarray, *, rtol: float, maxiter: int,
     return TruncatedCGRun._make((x, r, code, iterations, iterations + (x0 is not None), rnorm))
 
 
+def _refuse_nonfinite(code):
+    """Raise for the kernel's INVALID_RHS (b) or INVALID_OPERATOR (the stored A)."""
+    name = "b" if code == K.INVALID_RHS else "A"
+    raise ValueError(f"{name} contains non-finite values (NaN or infinity)")
+
+
 def _serve_requests(code, args, apply, preconditioner, callback, x, work, state):
     """Answer the kernel's requests for products and preconditioned residuals."""
     r, z, p, Ap = work
     while code == K.NEEDS_PRODUCT or code == K.NEEDS_PRECONDITIONER:
         if code == K.NEEDS_PRODUCT:
-            if callback is not None and state[K.S_ITER] > 0:
+            if callback is not None and state.iterations > 0:
                 callback(x.copy())
             Ap[:] = apply(p)
             code = K.truncated_cg(*args, K.HAVE_PRODUCT)

@@ -53,8 +53,9 @@ class ConstrainedStep:
 
 def constrained_step(fun: Callable, x, gradient, divergence: Callable, metric,
                      max_divergence: float, *, maximize: bool = False, f0=None,
-                     cg_maxiter: int = 10, cg_rtol: float = 1e-10, shrink: float = 0.8,
-                     max_backtracks: int = 10, accept_ratio: float = 0.1) -> ConstrainedStep:
+                     cg_maxiter: Optional[int] = None, cg_rtol: float = 1e-10,
+                     shrink: float = 0.5, max_backtracks: int = 30,
+                     accept_ratio: float = 1e-4) -> ConstrainedStep:
     """Improve f from x subject to D(x') ≤ δ, where D(x) = 0 and ∇D(x) = 0.
 
     The linear model of f and the quadratic model ½ sᵀMs of D (M = ∇²D(x), given as an
@@ -83,9 +84,18 @@ def constrained_step(fun: Callable, x, gradient, divergence: Callable, metric,
         Maximise f (TRPO's surrogate) instead of minimising it.
     f0 : float, optional
         f(x) if already known.
-    cg_maxiter, cg_rtol, shrink, max_backtracks, accept_ratio
-        As in :func:`natural_step` and the line search; defaults are TRPO's (10 CG
-        iterations, ρ = 0.8, 10 backtracks, ratio 0.1).
+    cg_maxiter, cg_rtol : int, float
+        CG on M, as in :func:`natural_step` (default: solved tightly, at most 10·n
+        iterations).
+    shrink, max_backtracks, accept_ratio : float, int, float
+        The line search's ρ, number of reductions and required ratio of actual to
+        predicted improvement. With the linear model's prediction, accepting at ratio c₁
+        is Armijo's sufficient-decrease condition, so the defaults are those of the Armijo
+        search (:class:`~trustregion.linesearch.BacktrackingLineSearch`): c₁ = 1e-4 and
+        ρ = 0.5 (Nocedal & Wright 2006, §3.1 and Alg. 3.1), at most 30 reductions (to
+        2⁻³⁰ of the full step). TRPO's are 10 CG iterations, 10 reductions and ratio 0.1
+        (the reference implementation of Schulman et al. 2015), with ρ = 0.8 (as in
+        sb3-contrib; the reference uses 0.5): :func:`rl_adapters.trpo_update` passes them.
     """
     x = as_float_vector(x, "x")
     full = natural_step(gradient, metric, max_divergence=max_divergence, maximize=maximize,

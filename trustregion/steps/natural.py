@@ -9,8 +9,7 @@ import numpy as np
 from .._status import StepStatus
 from .._validation import as_float_vector, check_maxiter, check_nonnegative_scalar, \
     check_positive_scalar
-from ..subproblems import as_metric
-from ..subproblems.natural import natural_direction
+from ..subproblems import solve_subproblem
 
 
 @dataclass(frozen=True)
@@ -22,7 +21,7 @@ class NaturalStep:
     step : ndarray
         s = ∓α·x, with x ≈ M⁻¹g (the sign of descent, or of ascent with ``maximize``).
     direction : ndarray
-        x ≈ M⁻¹g from CG.
+        x ≈ M⁻¹g (by CG unless M is diagonal, sparse or a Preconditioner).
     g_dual_norm_sq : float
         gᵀx ≈ gᵀM⁻¹g, the squared natural-gradient norm.
     quadratic_divergence : float
@@ -33,8 +32,9 @@ class NaturalStep:
     cg_residual_norm : float
     status : StepStatus
         ``BOUNDARY`` when CG converged, ``MAX_ITER`` when it stopped at ``cg_maxiter``
-        (TRPO's and NPG's normal practice), ``NONFINITE`` or ``NOT_POSITIVE_DEFINITE``
-        (then the step is zero unless CG's last finite iterate was usable).
+        (TRPO's and NPG's normal practice), ``ZERO_GRADIENT`` for g = 0 (the zero step),
+        ``NONFINITE`` or ``NOT_POSITIVE_DEFINITE`` (then the step is zero unless CG's last
+        finite iterate was usable).
     """
 
     step: np.ndarray
@@ -49,16 +49,21 @@ class NaturalStep:
 
 def natural_step(gradient, metric, *, step_size: Optional[float] = None,
                  max_divergence: Optional[float] = None, maximize: bool = False,
-                 cg_maxiter: int = 10, cg_rtol: float = 1e-10) -> NaturalStep:
+                 cg_maxiter: Optional[int] = None, cg_rtol: float = 1e-10) -> NaturalStep:
     """The natural-gradient step for an objective with gradient g, in the metric M.
 
-    x ≈ M⁻¹g comes from CG on M (Amari 1998; Kakade 2001, the natural policy gradient), and
-    ‖x‖²_M = xᵀ(g - r) from its residual, with no extra product. Exactly one of:
+    x ≈ M⁻¹g is the natural gradient (Amari 1998; Kakade 2001, the natural policy
+    gradient). Exactly one of:
 
     * ``step_size`` α: s = ∓α x;
     * ``max_divergence`` δ: s = ∓√(2δ / ‖x‖²_M) x, so that ½ sᵀMs = δ — the step of the
-      linear model in the ellipsoid ½ sᵀMs ≤ δ, as :func:`~trustregion.solve_subproblem`
-      with ``method="natural"`` and radius √(2δ).
+      linear model in the ellipsoid ½ sᵀMs ≤ δ.
+
+    Both come from one solve of the trust-region subproblem min ±gᵀs, ‖s‖_M ≤ Δ,
+    :func:`~trustregion.solve_subproblem` with ``method="natural"`` (Δ = √(2δ), or Δ = 1
+    for a step size): its solution is s_Δ = ∓Δ x/‖x‖_M, it reports ±x
+    (``natural_gradient``), and its multiplier λ = ‖x‖_M/Δ gives ‖x‖_M with no further
+    product.
 
     No line search: :func:`constrained_step` adds one.
 
@@ -70,8 +75,12 @@ def natural_step(gradient, metric, *, step_size: Optional[float] = None,
         M, symmetric positive definite (a Fisher operator, usually damped).
     maximize : bool
         Step along +M⁻¹g (ascent) instead of -M⁻¹g (descent).
-    cg_maxiter, cg_rtol : int, float
-        CG's iteration limit (10, as TRPO and NPG codes use) and relative tolerance.
+    cg_maxiter : int, optional
+        CG's iteration limit on M, default 10·n (as ``scipy.sparse.linalg.cg``), enough for
+        CG to reach ``cg_rtol`` in floating point. TRPO and NPG codes truncate CG at 10
+        iterations, which :mod:`rl_adapters` passes (its ``cg_iters``).
+    cg_rtol : float
+        CG's relative residual tolerance (default 1e-10, a tight solve).
 
     Raises
     ------
@@ -84,18 +93,26 @@ def natural_step(gradient, metric, *, step_size: Optional[float] = None,
         raise ValueError("give exactly one of step_size and max_divergence")
     if step_size is not None:
         alpha = check_positive_scalar(step_size, "step_size")
+        radius = 1.0
     else:
-        delta = check_positive_scalar(max_divergence, "max_divergence")
-    cg_maxiter = check_maxiter(cg_maxiter, "cg_maxiter", 10)
+        # √2·√δ: 2δ itself overflows for δ near the largest float.
+        radius = math.sqrt(2.0) * math.sqrt(check_positive_scalar(max_divergence,
+                                                                   "max_divergence"))
+    cg_maxiter = check_maxiter(cg_maxiter, "cg_maxiter", 10 * g.shape[0])
     cg_rtol = check_nonnegative_scalar(cg_rtol, "cg_rtol")
-    m = as_metric(metric, g.shape[0])
-    found = natural_direction(g, m, rtol=cg_rtol, maxiter=cg_maxiter)
-    if not found.usable:
-        return NaturalStep(np.zeros_like(g), np.zeros_like(g), 0.0, 0.0, 0.0, found.iterations,
-                           found.residual_norm, found.status)
+    h = -g if maximize else g  # the step minimises hᵀs
+    sub = solve_subproblem(h, None, radius, method="natural", M=metric, rtol=cg_rtol,
+                           maxiter=cg_maxiter)
+    if not sub.on_boundary:
+        # g = 0, or CG gave no usable direction (status NONFINITE or NOT_POSITIVE_DEFINITE).
+        return NaturalStep(np.zeros_like(g), np.zeros_like(g), 0.0, 0.0, 0.0, sub.iterations,
+                           sub.residual_norm, sub.status)
+    d = sub.natural_gradient  # M⁻¹h
+    x_norm = sub.multiplier * radius  # λ = ‖d‖_M/Δ
     if step_size is None:
-        alpha = math.sqrt(2.0 * delta / found.x_norm_sq)
-    sign = 1.0 if maximize else -1.0
-    return NaturalStep(sign * alpha * found.x, found.x, found.g_dual_norm_sq,
-                       0.5 * alpha * alpha * found.x_norm_sq, alpha * found.g_dual_norm_sq,
-                       found.iterations, found.residual_norm, found.status)
+        alpha, step = radius / x_norm, sub.s
+    else:
+        step = -alpha * d
+    g_dual = sub.g_dual_norm_sq  # hᵀM⁻¹h = gᵀM⁻¹g
+    return NaturalStep(step, -d if maximize else d, g_dual, 0.5 * (alpha * x_norm) ** 2,
+                       alpha * g_dual, sub.iterations, sub.residual_norm, sub.status)

@@ -8,12 +8,12 @@ from .._validation import as_float_vector, check_positive_scalar, max_abs, power
 from ..operators import as_operator
 from ..operators._symmetric import operator_scale, scaled_stored
 from ._metric import Metric, as_metric, metric_scale
+from ._natural import linear_model_step
 from ._step import Step
 from .cauchy import cauchy_point
 from .dogleg import dogleg
 from .exact import more_sorensen
 from .gltr import gltr
-from .natural import natural_step
 from .steihaug import steihaug_cg
 
 METHODS = {
@@ -22,7 +22,7 @@ METHODS = {
     "steihaug": steihaug_cg,
     "gltr": gltr,
     "exact": more_sorensen,
-    "natural": natural_step,
+    "natural": linear_model_step,
 }
 
 # What each method's residual_norm measures, for Step.rescaled: the gradient equation's
@@ -53,7 +53,9 @@ def solve_subproblem(g, B, radius, *, method, M=None, **options) -> Step:
         otherwise the Cauchy point, flagged). ``"steihaug"``: Steihaug–Toint truncated CG.
         ``"gltr"``: the Lanczos method of Gould, Lucidi, Roma & Toint. ``"exact"``:
         Moré–Sorensen, dense. ``"natural"``: the linear model's step -Δ M⁻¹g/‖M⁻¹g‖_M
-        (the TRPO step when M is the Fisher matrix and Δ = √(2δ)).
+        (the TRPO step when M is the Fisher matrix and Δ = √(2δ); M⁻¹g by CG on M unless
+        M is diagonal, sparse or a Preconditioner; :func:`trustregion.natural_step` is
+        the same step for a given step size or divergence).
     M : optional
         The trust-region metric, symmetric positive definite: ``None`` (Euclidean), a 1-D
         array (the diagonal of M), a 2-D array, a sparse matrix, a LinearOperator, a
@@ -62,8 +64,9 @@ def solve_subproblem(g, B, radius, *, method, M=None, **options) -> Step:
         -M⁻¹g, and the Krylov methods are preconditioned by M.
     **options
         Method options, documented with each method (:func:`steihaug_cg`, :func:`gltr`,
-        :func:`more_sorensen`, :func:`dogleg`, :func:`natural_step`); by default the
-        iterative methods solve tightly (relative residuals 1e-8 to 1e-10).
+        :func:`more_sorensen`, :func:`dogleg`); for "natural", ``rtol`` (default 1e-10) and
+        ``maxiter`` (default 10·n) of its CG on M. By default the iterative methods solve
+        tightly (relative residuals 1e-8 to 1e-10).
 
     Returns
     -------
@@ -119,4 +122,4 @@ def solve_subproblem(g, B, radius, *, method, M=None, **options) -> Step:
 
 
 __all__ = ["METHODS", "Metric", "Step", "as_metric", "cauchy_point", "dogleg", "gltr",
-           "more_sorensen", "natural_step", "solve_subproblem", "steihaug_cg"]
+           "more_sorensen", "solve_subproblem", "steihaug_cg"]

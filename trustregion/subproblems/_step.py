@@ -38,6 +38,9 @@ class Step:
     g_dual_norm_sq : float or None
         gᵀM⁻¹g where the method computed it ("natural", "cauchy"); for "natural" with M
         the Fisher matrix this is the squared natural-gradient norm TRPO reports.
+    natural_gradient : ndarray or None
+        x ≈ M⁻¹g where the method computed it ("natural", whose step is -x/λ), so that a
+        step of another length along it needs no second solve.
     """
 
     s: np.ndarray
@@ -49,6 +52,7 @@ class Step:
     operator_products: int = 0
     residual_norm: float = math.nan
     g_dual_norm_sq: Optional[float] = None
+    natural_gradient: Optional[np.ndarray] = None
 
     @property
     def success(self) -> bool:
@@ -64,7 +68,8 @@ class Step:
 
         Substituting s = (τ/β)u and dividing the model by τ²/β turns the second problem
         into the first, so lengths scale by τ/β, model values by τ²/β, gᵀM⁻¹g by τ²/μ and
-        the multiplier by β/μ ((B/β + λM/μ)u = -g/τ is (B + (βλ/μ)M)s = -g). A residual
+        the multiplier by β/μ ((B/β + λM/μ)u = -g/τ is (B + (βλ/μ)M)s = -g), and M⁻¹g by
+        τ/μ. A residual
         of the gradient equation scales by τ (``residual="gradient"``, Euclidean), or by
         τ/√μ measured in the M⁻¹-norm (``"dual"``); a length in the M-norm by τ√μ/β
         (``"length"``).
@@ -74,6 +79,9 @@ class Step:
                "length": length * math.sqrt(mu)}[residual]
         dual = None if self.g_dual_norm_sq is None else self.g_dual_norm_sq * (tau * tau / mu)
         multiplier = None if self.multiplier is None else self.multiplier * (beta / mu)
+        natural = None if self.natural_gradient is None \
+            else self.natural_gradient * (tau / mu)
         return dataclasses.replace(
             self, s=self.s * length, predicted_reduction=self.predicted_reduction * value,
-            residual_norm=self.residual_norm * res, g_dual_norm_sq=dual, multiplier=multiplier)
+            residual_norm=self.residual_norm * res, g_dual_norm_sq=dual, multiplier=multiplier,
+            natural_gradient=natural)

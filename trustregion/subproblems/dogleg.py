@@ -7,7 +7,7 @@ import numpy as np
 from scipy.linalg import lapack
 
 from .. import _kernels as K
-from .._status import StepStatus
+from .._status import StepStatus, step_status
 from .._validation import check_maxiter, check_nonnegative_scalar, max_abs, \
     power_of_two_scale
 from ..krylov import run_truncated_cg
@@ -44,10 +44,10 @@ def dogleg(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *
     sd = steepest_descent(g, B, metric)
     if not (math.isfinite(sd.kappa) and sd.kappa > 0.0):
         return _fallback(sd, radius, 1)
-    p_b, Bp_b, cg_products, code = _newton_step(g, B, rtol, maxiter)
+    p_b, Bp_b, cg_products, failure = _newton_step(g, B, rtol, maxiter)
     products = 1 + cg_products
     if p_b is None:
-        return _fallback(sd, radius, products, code)
+        return _fallback(sd, radius, products, failure)
     if metric.norm(p_b) <= radius:
         model = np.dot(g, p_b) + 0.5 * np.dot(p_b, Bp_b)
         return Step(p_b, -model, False, StepStatus.INTERIOR, operator_products=products)
@@ -78,27 +78,29 @@ def dogleg(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *
 
 
 def _newton_step(g, B, rtol, maxiter):
-    """(p_B, B p_B, products, code) with B p_B = -g; p_B is None when B is not positive
-    definite (or a product was not finite: code NONFINITE)."""
+    """(p_B, B p_B, products, failure) with B p_B = -g; p_B is None when B is not positive
+    definite (or a product was not finite), and ``failure`` then says which."""
     e = B.explicit
     if e is not None and e.kind == K.DENSE:
         H = e.dense + e.shift * np.eye(g.shape[0]) if e.shift else e.dense
         factor, info = lapack.dpotrf(H, lower=True, clean=False, overwrite_a=False)
         if info != 0:
-            return None, None, 0, K.NEGATIVE_CURVATURE
+            return None, None, 0, StepStatus.NOT_POSITIVE_DEFINITE
         p, info = lapack.dpotrs(factor, -g, lower=True)
-        return p, -g, 0, K.CONVERGED
+        return p, -g, 0, None
     run = run_truncated_cg(B, -g, rtol=rtol, maxiter=maxiter)
-    if run.code not in (K.CONVERGED, K.MAX_ITER):
-        return None, None, run.operator_products, run.code
-    return run.x, -g - run.r, run.operator_products, run.code
+    # CG stopped at its iteration limit still gives a usable, if inexact, Newton point.
+    status = step_status(run.code, follows_negative_curvature=False)
+    if status not in (StepStatus.INTERIOR, StepStatus.MAX_ITER):
+        return None, None, run.operator_products, status
+    return run.x, -g - run.r, run.operator_products, None
 
 
-def _fallback(sd, radius, products, code=K.NEGATIVE_CURVATURE):
-    """The Cauchy point, flagged: the dogleg path needs a positive definite B."""
+def _fallback(sd, radius, products, failure=StepStatus.NOT_POSITIVE_DEFINITE):
+    """The Cauchy point, flagged with ``failure``: the dogleg path needs a positive
+    definite B."""
     step = cauchy_step(sd, radius)
     if step.status is StepStatus.ZERO_GRADIENT:
         return dataclasses.replace(step, operator_products=products)
-    status = (StepStatus.NONFINITE if code == K.NONFINITE or not math.isfinite(sd.kappa)
-              else StepStatus.NOT_POSITIVE_DEFINITE)
+    status = StepStatus.NONFINITE if not math.isfinite(sd.kappa) else failure
     return dataclasses.replace(step, status=status, operator_products=products)

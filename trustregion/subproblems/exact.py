@@ -8,7 +8,7 @@ import scipy.linalg as sla
 from scipy.linalg import lapack
 
 from .. import _kernels as K
-from .._status import TRIDIAGONAL_STEP_STATUS, StepStatus
+from .._status import StepStatus, step_status
 from .._validation import all_finite, check_nonnegative_scalar
 from ..operators import SymmetricOperator
 from ._metric import Metric, scaled_norm
@@ -102,7 +102,7 @@ def _euclidean(g, H, radius, rtol):
     h = np.empty(n)
     lam, code, factorisations = K.tridiagonal_tr_solve(diag, off, c, radius, rtol, h)
     K.householder_apply(reflectors, tau, h, False)
-    return h, lam, TRIDIAGONAL_STEP_STATUS[code], factorisations
+    return h, lam, step_status(code), factorisations
 
 
 def _check_symmetric(H):

@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from .. import _kernels as K
-from .._status import TRIDIAGONAL_STEP_STATUS, StepStatus
+from .._status import StepStatus, step_status
 from .._validation import check_maxiter, check_nonnegative_scalar
 from ..operators import SymmetricOperator
 from ._metric import Metric
@@ -63,7 +63,7 @@ def gltr(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *,
     q, u, w, w_prev, r, s = (np.empty(n) for _ in range(6))
     z = np.empty(n) if diagonal_metric else metric.solve(g)
     diag, off, h = np.empty(maxiter), np.empty(maxiter), np.zeros(maxiter)
-    lstate = np.zeros(K.GLTR_STATE_SIZE)
+    state = K.GLTRState()
     rows = min(maxiter, _INITIAL_VECTORS)
     store = {"Q": np.empty((rows, n))}
     # The w_j = M q_j are kept only where M is the caller's operator (see the kernel).
@@ -72,7 +72,7 @@ def gltr(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *,
     def call(resume):
         return K.gltr(*B.kernel_args, metric.inverse_diagonal if diagonal_metric else _EMPTY,
                       diagonal_metric, g, q, u, w, w_prev, r, z, diag, off, h, store["Q"],
-                      store["W"], reorthogonalize, s, lstate, radius, rtol, maxiter, resume)
+                      store["W"], reorthogonalize, s, state.array, radius, rtol, maxiter, resume)
 
     code = call(K.START)
     while code in (K.NEEDS_PRODUCT, K.NEEDS_PRECONDITIONER, K.NEEDS_STORAGE):
@@ -89,16 +89,16 @@ def gltr(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *,
         else:
             z[:] = metric.solve(r)
             code = call(K.HAVE_PRECONDITIONED)
-    k = int(lstate[K.L_ITER])
+    k = state.iterations
     # One product per completed iteration, plus one if a non-finite product ended the run.
-    products = k + (1 if code == K.NONFINITE and lstate[K.L_GAMMA0] > 0 else 0)
+    products = k + (1 if code == K.NONFINITE and state.gradient_norm > 0 else 0)
     hk = h[:k]
     krylov_model = 0.0
     if k:  # m(s) = γ₀h₀ + ½hᵀTh on the Krylov space
         Th = diag[:k] * hk
         Th[:-1] += off[:k - 1] * hk[1:]
         Th[1:] += off[:k - 1] * hk[:-1]
-        krylov_model = lstate[K.L_GAMMA0] * hk[0] + 0.5 * np.dot(hk, Th)
+        krylov_model = state.gradient_norm * hk[0] + 0.5 * np.dot(hk, Th)
     if reorthogonalize:
         # The Lanczos vectors are M-orthonormal to working precision, so m(s) is the
         # tridiagonal model value and ‖s‖_M = ‖h‖: no further product is needed.
@@ -118,13 +118,8 @@ def gltr(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *,
         model = np.dot(g, s) + 0.5 * np.dot(s, Bs) if np.isfinite(Bs).all() else math.nan
         if not math.isfinite(model):  # the extra product itself was not finite
             model = krylov_model
-    return Step(s, -model, snorm >= radius * (1.0 - 1e-10),
-                _status(code, int(lstate[K.L_TRIDIAG])), multiplier=float(lstate[K.L_LAM]),
-                iterations=k, operator_products=products, residual_norm=float(lstate[K.L_RES]))
-
-
-def _status(code, tridiag_code):
-    if code == K.CONVERGED:
-        return TRIDIAGONAL_STEP_STATUS[tridiag_code]
-    return {K.MAX_ITER: StepStatus.MAX_ITER, K.NONFINITE: StepStatus.NONFINITE,
-            K.BREAKDOWN: StepStatus.NOT_POSITIVE_DEFINITE}[code]
+    # Converged, the step is what the last tridiagonal solve made of it.
+    status = step_status(state.tridiagonal_code if code == K.CONVERGED else code)
+    return Step(s, -model, snorm >= radius * (1.0 - 1e-10), status,
+                multiplier=state.multiplier, iterations=k, operator_products=products,
+                residual_norm=state.residual_norm)

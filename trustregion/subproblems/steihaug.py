@@ -3,23 +3,12 @@
 
 import numpy as np
 
-from .. import _kernels as K
-from .._status import StepStatus
+from .._status import StepStatus, step_status
 from .._validation import check_maxiter, check_nonnegative_scalar
 from ..krylov import run_truncated_cg
 from ..operators import SymmetricOperator
 from ._metric import Metric
 from ._step import Step
-
-_STATUS = {
-    K.CONVERGED: StepStatus.INTERIOR,
-    K.BOUNDARY: StepStatus.BOUNDARY,
-    K.NEGATIVE_CURVATURE: StepStatus.NEGATIVE_CURVATURE,
-    K.MAX_ITER: StepStatus.MAX_ITER,
-    K.NONFINITE: StepStatus.NONFINITE,
-    K.BREAKDOWN: StepStatus.NOT_POSITIVE_DEFINITE,
-}
-
 
 def steihaug_cg(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *,
                 rtol: float = 1e-8, maxiter=None) -> Step:
@@ -53,6 +42,7 @@ def steihaug_cg(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metr
     s, r = run.x, run.r
     # r = -g - Bs, so m(s) = gᵀs + ½sᵀBs = ½(gᵀs - sᵀr): no extra product.
     model = 0.5 * (np.dot(g, s) - np.dot(s, r))
-    return Step(s, -model, run.code in (K.BOUNDARY, K.NEGATIVE_CURVATURE), _STATUS[run.code],
+    status = step_status(run.code)
+    return Step(s, -model, status in (StepStatus.BOUNDARY, StepStatus.NEGATIVE_CURVATURE), status,
                 iterations=run.iterations, operator_products=run.operator_products,
                 residual_norm=run.residual_norm)
