@@ -18,6 +18,8 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from trustregion.operators import categorical_fisher_product, gaussian_fisher_diagonal
+
 from .distributions import BatchDistribution, Categorical, DiagonalGaussian
 from .mlp import MLP
 from .spaces import check_spaces
@@ -147,22 +149,27 @@ class PolicyEvaluation(BatchDistribution):
         return self.net.vjp(self._weights, self._pass, d_logits)
 
     def fisher_product(self, v):
-        """(1/N) Jᵀ M J v: one forward-mode and one reverse-mode pass (:meth:`MLP.jtmj`)."""
+        """(1/N) Jᵀ M J v: one forward-mode and one reverse-mode pass (:meth:`MLP.jtmj`),
+        with M in closed form (:func:`trustregion.operators.categorical_fisher_product`,
+        :func:`~trustregion.operators.gaussian_fisher_diagonal`)."""
         v = np.asarray(v, dtype=np.float64)
         size = self.net.size
         if self.policy.continuous:
-            scale = np.exp(-2.0 * self.log_std) / self.n  # M = diag(1/σ²) on the mean
+            mean_weight, log_std_weight = gaussian_fisher_diagonal(self.log_std)
+            scale = mean_weight / self.n
 
             def weigh(Jv, rows):
                 Jv *= scale
                 return Jv
 
             mean_part = self.net.jtmj(self._weights, self._pass, v[:size], weigh)
-            return np.concatenate([mean_part, 2.0 * v[size:]])  # M = 2 on each log σ
+            # log σ is the same parameter for every state: its Jᵢ are one selection, and
+            # the mean of Jᵢᵀ M Jᵢ over the batch is M itself.
+            return np.concatenate([mean_part, log_std_weight * v[size:]])
         if self._probs is None:
             self._probs = np.exp(Categorical.log_softmax(self.output))
 
-        def weigh_categorical(Jv, rows):  # M = diag(p) - ppᵀ on the logits
-            return Categorical.fisher_weighted(self._probs[rows], Jv) / self.n
+        def weigh_categorical(Jv, rows):
+            return categorical_fisher_product(self._probs[rows], Jv) / self.n
 
         return self.net.jtmj(self._weights, self._pass, v, weigh_categorical)
