@@ -42,14 +42,14 @@ def test_trpo_update_respects_the_kl_bound_and_never_worsens_the_surrogate(seed,
     new = agent.policy.get_parameters()
     after = agent.policy.evaluate(obs)
     ratio = np.exp(after.log_prob(actions) - before.log_prob(actions))
-    if row["accepted"]:
+    if row.accepted:
         kl = after.kl_from(before)
-        assert kl <= 1.5 * max_kl and kl == pytest.approx(row["kl"], rel=1e-12)
+        assert kl <= 1.5 * max_kl and kl == pytest.approx(row.kl, rel=1e-12)
         assert np.mean(ratio * advantages) >= np.mean(advantages)
-        assert row["actual_improvement"] > 0 and row["backtracks"] <= 10
+        assert row.actual_improvement > 0 and row.backtracks <= 10
     else:
         np.testing.assert_array_equal(new, old)
-    assert row["cg_iterations"] <= 10 and not row["skipped"]
+    assert row.cg_iterations <= 10 and not row.skipped
 
 
 def test_npg_step_meets_its_kl_target_or_step_size():
@@ -61,8 +61,8 @@ def test_npg_step_meets_its_kl_target_or_step_size():
     s = agent.policy.get_parameters() - theta
     # ½ sᵀ(F + λI)s = δ exactly; the true KL is ½ sᵀFs to second order in s
     assert 0.5 * s @ (before.fisher_product(s) + 0.1 * s) == pytest.approx(1e-3, rel=1e-9)
-    assert row["kl"] == pytest.approx(0.5 * s @ before.fisher_product(s), rel=0.05)
-    assert agent.policy.evaluate(obs).kl_from(before) == row["kl"]
+    assert row.kl == pytest.approx(0.5 * s @ before.fisher_product(s), rel=0.05)
+    assert agent.policy.evaluate(obs).kl_from(before) == row.kl
 
     fixed = NPG("CartPole-v1", step_size=0.05, seed=0, n_envs=1, cg_iters=200,
                 cg_damping=0.5)
@@ -81,7 +81,7 @@ def test_non_finite_gradient_skips_the_update_and_keeps_the_policy():
     advantages[3] = np.inf
     theta = agent.policy.get_parameters()
     row = agent.policy_update(obs, actions, advantages)
-    assert row["skipped"] == "non-finite advantages" and not row["accepted"]
+    assert row.skipped == "non-finite advantages" and not row.accepted
     np.testing.assert_array_equal(agent.policy.get_parameters(), theta)
     with pytest.raises(ValueError, match="must agree"):
         agent.policy_update(obs, actions, advantages[:-1])
