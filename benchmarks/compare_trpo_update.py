@@ -244,8 +244,8 @@ def main(argv=None):
         timings = compare(candidates, repeats=3 if args.quick else 7, min_batch_s=0.2)
         median = {k: v["median"] for k, v in timings.items()}
         results.append({"obs": obs_dim, "act": act_dim, "batch": n, "median_s": median,
-                        "flops": update_flops(policy.net.sizes, n, 2 + row["backtracks"]),
-                        "ours_backtracks": row["backtracks"],
+                        "flops": update_flops(policy.net.sizes, n, 2 + row.backtracks),
+                        "ours_backtracks": row.backtracks,
                         "torch_backtracks": torch_backtracks,
                         "ratio_torch64": median["torch64"] / median["ours"],
                         "ratio_torch32": median["torch32"] / median["ours"]})

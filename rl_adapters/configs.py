@@ -18,7 +18,7 @@ from trustregion._validation import (
     check_probability,
 )
 
-from .mlp import ACTIVATIONS
+from .mlp import check_activation
 
 
 @dataclass(frozen=True)
@@ -83,9 +83,6 @@ class OnPolicyConfig:
         if not isinstance(self.hidden_sizes, (list, tuple)):
             raise ValueError(f"hidden_sizes must be a sequence of positive integers, got "
                              f"{self.hidden_sizes!r}")
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {ACTIVATIONS}, got "
-                             f"{self.activation!r}")
         self._set(
             cg_iters=check_positive_int(self.cg_iters, "cg_iters"),
             cg_damping=check_nonnegative_scalar(self.cg_damping, "cg_damping"),
@@ -97,6 +94,7 @@ class OnPolicyConfig:
             n_envs=_optional(check_positive_int, self.n_envs, "n_envs"),
             hidden_sizes=tuple(check_positive_int(h, f"hidden_sizes[{i}]")
                                for i, h in enumerate(self.hidden_sizes)),
+            activation=check_activation(self.activation),
             vf_iters=check_positive_int(self.vf_iters, "vf_iters"),
             vf_l2=check_nonnegative_scalar(self.vf_l2, "vf_l2"),
             vf_max_change=check_positive_scalar(self.vf_max_change, "vf_max_change"),

@@ -121,6 +121,71 @@ def test_bad_hyperparameters_are_named(kwargs, match):
         TRPO("CartPole-v1", **kwargs)
 
 
+@pytest.mark.parametrize("config, kwargs, match", [
+    ("TRPOConfig", {"max_backtracks": 2.0}, "max_backtracks must be a positive integer"),
+    ("TRPOConfig", {"cg_iters": True}, "cg_iters"),
+    ("TRPOConfig", {"hidden_sizes": (64, 0)}, "hidden_sizes\\[1\\]"),
+    ("TRPOConfig", {"activation": "sigmoid"}, "activation"),
+    ("TRPOConfig", {"seed": -1}, "seed"),
+    ("NPGConfig", {"step_size": -0.1}, "step_size"),
+    ("NPGConfig", {"target_kl": float("inf")}, "target_kl"),
+])
+def test_configs_name_the_bad_parameter(config, kwargs, match):
+    import rl_adapters
+
+    with pytest.raises(ValueError, match=match):
+        getattr(rl_adapters, config)(**kwargs)
+
+
+def test_configs_are_the_one_source_of_defaults_and_checkpoint_keys():
+    import dataclasses
+    import inspect
+
+    from rl_adapters import NPGConfig, TRPOConfig
+
+    for agent, config in ((TRPO, TRPOConfig), (NPG, NPGConfig)):
+        signature = inspect.signature(agent).parameters
+        for field in dataclasses.fields(config):  # help(TRPO) shows every default
+            assert signature[field.name].default == field.default
+            assert signature[field.name].kind is inspect.Parameter.KEYWORD_ONLY
+        assert agent.HYPERPARAMETERS == config.names()
+    assert NPGConfig().target_kl == 0.01 and NPGConfig(step_size=0.1).target_kl is None
+    agent = NPG("CartPole-v1", n_steps=32, hidden_sizes=[8])
+    assert agent.config == NPGConfig(n_steps=32, hidden_sizes=(8,), n_envs=2)
+    assert agent.hyperparameters["hidden_sizes"] == [8]  # JSON-ready
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        agent.config.max_kl = 1.0
+
+
+def test_a_policy_missing_protocol_members_is_named():
+    from rl_adapters import MLPPolicy, Policy, check_policy
+
+    class Partial:
+        obs_dim, num_parameters = 4, 3
+
+        def act(self, obs, rng, deterministic=False):
+            return np.zeros(len(obs), dtype=int)
+
+    with pytest.raises(ValueError, match="no 'action_space', 'get_parameters', "
+                                         "'set_parameters', 'evaluate', 'config'"):
+        TRPO("CartPole-v1", policy=Partial())
+    env = gym.make("CartPole-v1")
+    policy = MLPPolicy(env.observation_space, env.action_space)
+    assert check_policy(policy) is policy
+    assert set(Policy.__annotations__) <= set(vars(policy))
+
+
+def test_the_command_line_offers_the_registered_algorithms(capsys):
+    from rl_adapters import ALGORITHMS
+
+    with pytest.raises(SystemExit):
+        cli(["train", "--help"])
+    usage = capsys.readouterr().out
+    assert "{" + ",".join(sorted(ALGORITHMS)) + "}" in usage
+    assert {name: agent.algorithm for name, agent in ALGORITHMS.items()} \
+        == {"trpo": "TRPO", "npg": "NPG"}
+
+
 class MultiDiscreteActions(NaNAfterThreeSteps):
     action_space = spaces.MultiDiscrete([2, 2])
 
