@@ -68,11 +68,10 @@ class OnPolicyAgent:
 
     def __init__(self, env, policy: Optional[Policy] = None, *,
                  log_path: Optional[str] = None, verbose: int = 0, **hyperparameters):
-        config = self.Config(**hyperparameters)
-        self.env = make_vector_env(env, config.n_envs, config.seed)
-        self.config = dataclasses.replace(config, n_envs=self.env.num_envs)
+        requested = self.Config(**hyperparameters)  # checked before any environment is made
+        self.env = make_vector_env(env, requested.n_envs, requested.seed)
         self.env_id = env_id(self.env)
-        config = self.config
+        config = self.config = dataclasses.replace(requested, n_envs=self.env.num_envs)
         obs_space, action_space = self.env.single_observation_space, self.env.single_action_space
         self.policy = check_policy(policy) if policy is not None else MLPPolicy(
             obs_space, action_space, config.hidden_sizes, config.activation, seed=config.seed)

@@ -1,6 +1,6 @@
 """A user's PyTorch ``nn.Module`` as a TRPO/NPG policy (``pip install ".[torch]"``).
 
-:class:`TorchPolicy` implements the policy protocol of :mod:`rl_adapters.policies`, so
+:class:`TorchPolicy` implements :class:`rl_adapters.policies.Policy`, so
 ``TRPO(env, policy=TorchPolicy(net, env.action_space))`` trains ``net``. The
 distributions' closed forms are the built-in policies' own (:mod:`rl_adapters.distributions`,
 in numpy, on the network's outputs); PyTorch does what only it can do for a module it
