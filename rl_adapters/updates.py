@@ -28,6 +28,7 @@ import trustregion
 from trustregion._validation import check_nonnegative_scalar, check_probability
 from trustregion.operators import DampedOperator, FisherOperator
 
+from .configs import NPGConfig, TRPOConfig
 from .logger import PhaseTimer
 from .policies import Evaluation, Policy
 
@@ -162,9 +163,12 @@ def _watched(function, name, non_finite):
     return call
 
 
-def trpo_update(policy, obs, actions, advantages, *, max_kl: float = 0.01,
-                cg_iters: int = 10, cg_damping: float = 0.1, backtrack_coeff: float = 0.8,
-                max_backtracks: int = 10, fisher_subsample: float = 1.0,
+# The updates' defaults are the agents' (the configuration records hold them once).
+def trpo_update(policy, obs, actions, advantages, *, max_kl: float = TRPOConfig.max_kl,
+                cg_iters: int = TRPOConfig.cg_iters, cg_damping: float = TRPOConfig.cg_damping,
+                backtrack_coeff: float = TRPOConfig.backtrack_coeff,
+                max_backtracks: int = TRPOConfig.max_backtracks,
+                fisher_subsample: float = TRPOConfig.fisher_subsample,
                 rng: Optional[np.random.Generator] = None,
                 timer: Optional[PhaseTimer] = None) -> UpdateStats:
     """One TRPO update of ``policy`` on a batch; returns what it did (KL after the step,
@@ -204,8 +208,9 @@ def trpo_update(policy, obs, actions, advantages, *, max_kl: float = 0.01,
 
 
 def npg_update(policy, obs, actions, advantages, *, step_size: Optional[float] = None,
-               target_kl: Optional[float] = None, cg_iters: int = 10,
-               cg_damping: float = 0.1, fisher_subsample: float = 1.0,
+               target_kl: Optional[float] = None, cg_iters: int = NPGConfig.cg_iters,
+               cg_damping: float = NPGConfig.cg_damping,
+               fisher_subsample: float = NPGConfig.fisher_subsample,
                rng: Optional[np.random.Generator] = None,
                timer: Optional[PhaseTimer] = None) -> UpdateStats:
     """One natural-gradient update of ``policy`` on a batch, with exactly one of
