@@ -267,7 +267,7 @@ def measure(obs_dim, act_dim, n, repeats, torch) -> tuple[dict, dict, int | None
     log = candidates["ours"]()
     torch_backtracks = candidates["torch64"]()
     timings = compare(candidates, repeats=repeats, min_batch_s=0.2)
-    return timings, log, torch_backtracks, update_flops(policy.net.sizes, n, 2 + log["backtracks"])
+    return timings, log, torch_backtracks, update_flops(policy.net.sizes, n, 2 + log.backtracks)
 
 
 def targets_of(records: list[UpdateComparison]) -> list[Target]:
@@ -299,7 +299,7 @@ def main(argv=None):
     # Measured again after the timings: the faster of the two readings sets the floor.
     rate = max(rate, matmul_rate())
     records = [UpdateComparison(obs, act, n, **timings, flops=flops, floor_s=flops / rate,
-                                ours_accepted=log["accepted"], ours_backtracks=log["backtracks"],
+                                ours_accepted=log.accepted, ours_backtracks=log.backtracks,
                                 torch_backtracks=torch_backtracks)
                for (obs, act, n), timings, log, torch_backtracks, flops in measured]
     print(environment_line(torch=torch.__version__))

@@ -7,12 +7,14 @@ and the ``python -m rl_adapters`` command line. Needs the ``rl`` extra (gymnasiu
 """
 
 from .advantages import gae, standardize
-from .agents import NPG, TRPO, OnPolicyAgent
+from .agents import ALGORITHMS, NPG, TRPO, OnPolicyAgent
+from .configs import NPGConfig, OnPolicyConfig, TRPOConfig
 from .normalization import RunningNormalizer
-from .policies import MLPPolicy, PolicyEvaluation
-from .updates import npg_update, trpo_update
+from .policies import Evaluation, MLPPolicy, Policy, PolicyEvaluation, check_policy
+from .updates import UpdateStats, npg_update, trpo_update
 from .value import ValueFunction, explained_variance
 
-__all__ = ["MLPPolicy", "NPG", "OnPolicyAgent", "PolicyEvaluation", "RunningNormalizer",
-           "TRPO", "ValueFunction", "explained_variance", "gae", "npg_update", "standardize",
-           "trpo_update"]
+__all__ = ["ALGORITHMS", "Evaluation", "MLPPolicy", "NPG", "NPGConfig", "OnPolicyAgent",
+           "OnPolicyConfig", "Policy", "PolicyEvaluation", "RunningNormalizer", "TRPO",
+           "TRPOConfig", "UpdateStats", "ValueFunction", "check_policy", "explained_variance",
+           "gae", "npg_update", "standardize", "trpo_update"]

@@ -18,9 +18,8 @@ from trustregion._cli import (
     writable_folder,
 )
 
-from .agents import NPG, TRPO, OnPolicyAgent
+from .agents import ALGORITHMS, TRPO, OnPolicyAgent
 
-_AGENTS = {"trpo": TRPO, "npg": NPG}
 _MODEL, _LOG, _CURVE, _SUMMARY = "model.npz", "progress.csv", "learning_curve.png", \
     "summary.json"
 
@@ -32,7 +31,7 @@ def main(argv=None):
 
     train = commands.add_parser("train", help="train an agent, writing a CSV log, a "
                                 "checkpoint and a learning-curve PNG to --out")
-    train.add_argument("algorithm", choices=sorted(_AGENTS))
+    train.add_argument("algorithm", choices=sorted(ALGORITHMS))
     train.add_argument("env", help="a gymnasium environment id, e.g. CartPole-v1")
     train.add_argument("--timesteps", type=positive_int, default=100_000)
     train.add_argument("--seed", type=nonnegative_int, default=0)
@@ -81,7 +80,7 @@ def _check_env_id(env, parser):
 def _agent(args, parser):
     """The agent to train, or ``parser.error`` (an environment of spaces the agents do not
     take, say) before the run folder is made: the log opens only when training starts."""
-    cls = _AGENTS[args.algorithm]
+    cls = ALGORITHMS[args.algorithm]
     kl = {"max_kl": args.max_kl} if cls is TRPO else {"target_kl": args.max_kl}
     try:
         return cls(args.env, n_envs=args.n_envs, n_steps=args.n_steps, gamma=args.gamma,

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from trustregion._validation import check_probability
+
 from ._kernels import gae_backward
 
 
@@ -37,12 +39,10 @@ def gae(rewards, values, next_values, terminated, truncated, gamma: float = 0.99
     for name, a in (("rewards", rewards), ("values", arrays[0]), ("next_values", arrays[1])):
         if not np.isfinite(a).all():
             raise ValueError(f"{name} must be finite")
-    for name, value in (("gamma", gamma), ("lam", lam)):
-        if not 0.0 <= value <= 1.0:
-            raise ValueError(f"{name} must lie in [0, 1], got {value!r}")
+    gamma, lam = check_probability(gamma, "gamma"), check_probability(lam, "lam")
     advantages = np.empty(shape)
     gae_backward(np.ascontiguousarray(rewards), arrays[0], arrays[1], flags[0],
-                 flags[0] | flags[1], float(gamma), float(lam), advantages)
+                 flags[0] | flags[1], gamma, lam, advantages)
     return advantages, advantages + arrays[0]
 
 

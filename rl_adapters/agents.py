@@ -4,103 +4,96 @@ Both share everything but the policy update (:mod:`rl_adapters.updates`): sampli
 (:mod:`rl_adapters.rollouts`), GAE, the value fit, logging and checkpoints.
 """
 
+import dataclasses
+import inspect
 import math
 import os
-from typing import Callable, Optional, Sequence
+from typing import Callable, Optional
 
 import numpy as np
 
+from trustregion._validation import check_positive_int
+
 from .advantages import gae, standardize
 from .checkpoints import read_checkpoint, write_checkpoint
+from .configs import NPGConfig, OnPolicyConfig, TRPOConfig
 from .logger import IterationLogger, PhaseTimer
 from .mlp import MLP
 from .normalization import RunningNormalizer
-from .policies import MLPPolicy
+from .policies import MLPPolicy, Policy, check_policy
 from .rollouts import RolloutCollector, env_id, make_vector_env
 from .spaces import check_spaces, describe, space_summary, to_env_actions
-from .updates import npg_update, trpo_update
+from .updates import UpdateStats, npg_update, trpo_update
 from .value import ValueFunction
 
 _FORMAT_VERSION = 1
 
 
-def _positive(value, name, integer=False):
-    ok = (isinstance(value, (int, np.integer)) and not isinstance(value, bool)) if integer \
-        else isinstance(value, (int, float, np.floating, np.integer)) and math.isfinite(value)
-    if not ok or not value > 0:
-        kind = "a positive integer" if integer else "positive and finite"
-        raise ValueError(f"{name} must be {kind}, got {value!r}")
-    return int(value) if integer else float(value)
-
-
-def _unit_interval(value, name, open_left=False):
-    if not (isinstance(value, (int, float, np.floating)) and
-            (0.0 < value <= 1.0 if open_left else 0.0 <= value <= 1.0)):
-        raise ValueError(f"{name} must lie in {'(0, 1]' if open_left else '[0, 1]'}, got "
-                         f"{value!r}")
-    return float(value)
+def _agent_signature(config: type[OnPolicyConfig]) -> inspect.Signature:
+    """(env, policy=None, *, every field of ``config`` with its default, log_path=None,
+    verbose=0): an agent's constructor as its users call it."""
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    return inspect.Signature([
+        inspect.Parameter("env", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        inspect.Parameter("policy", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None,
+                          annotation=Optional[Policy]),
+        *(inspect.Parameter(f.name, keyword, default=f.default, annotation=f.type)
+          for f in dataclasses.fields(config)),
+        inspect.Parameter("log_path", keyword, default=None, annotation=Optional[str]),
+        inspect.Parameter("verbose", keyword, default=0, annotation=int)])
 
 
 class OnPolicyAgent:
-    """What TRPO and NPG share; subclasses define :meth:`policy_update`.
+    """What TRPO and NPG share; subclasses set :attr:`Config` and define
+    :meth:`policy_update`.
 
-    The hyper-parameters common to both are described in :class:`TRPO`.
+    The keyword arguments of a subclass are the fields of its :attr:`Config`, which the
+    constructor builds (and so checks) before anything else; ``config`` is that record,
+    with ``n_envs`` the count the agent runs. The hyper-parameters common to both
+    algorithms are described in :class:`~rl_adapters.configs.OnPolicyConfig`.
     """
 
     algorithm = ""
+    Config: type[OnPolicyConfig] = OnPolicyConfig
     # The keys of ``hyperparameters``: what a checkpoint records and load() passes back.
-    HYPERPARAMETERS = ("cg_iters", "cg_damping", "fisher_subsample", "gamma", "gae_lambda",
-                       "n_steps", "n_envs", "hidden_sizes", "activation", "vf_iters", "vf_l2",
-                       "vf_max_change", "normalize_obs", "obs_clip", "seed")
+    HYPERPARAMETERS = OnPolicyConfig.names()
 
-    def __init__(self, env, policy=None, *, cg_iters: int = 10, cg_damping: float = 0.1,
-                 fisher_subsample: float = 1.0, gamma: float = 0.99,
-                 gae_lambda: float = 0.97, n_steps: int = 512,
-                 n_envs: Optional[int] = None,
-                 hidden_sizes: Sequence[int] = (64, 64), activation: str = "tanh",
-                 vf_iters: int = 1, vf_l2: float = 1e-3, vf_max_change: float = 0.2,
-                 normalize_obs: bool = True,
-                 obs_clip: float = 10.0, seed: Optional[int] = None,
-                 log_path: Optional[str] = None, verbose: int = 0):
-        self.env = make_vector_env(env, n_envs, seed)
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.HYPERPARAMETERS = cls.Config.names()
+        # The keyword arguments are the Config's fields, taken as **hyperparameters: this
+        # signature spells them out, with their defaults, for help() and inspect, so that
+        # the defaults have one source.
+        cls.__signature__ = _agent_signature(cls.Config)
+
+    def __init__(self, env, policy: Optional[Policy] = None, *,
+                 log_path: Optional[str] = None, verbose: int = 0, **hyperparameters):
+        requested = self.Config(**hyperparameters)  # checked before any environment is made
+        self.env = make_vector_env(env, requested.n_envs, requested.seed)
         self.env_id = env_id(self.env)
-        self.hyperparameters = dict(
-            cg_iters=_positive(cg_iters, "cg_iters", integer=True),
-            cg_damping=float(cg_damping), fisher_subsample=_unit_interval(
-                fisher_subsample, "fisher_subsample", open_left=True),
-            gamma=_unit_interval(gamma, "gamma"), gae_lambda=_unit_interval(gae_lambda,
-                                                                            "gae_lambda"),
-            n_steps=_positive(n_steps, "n_steps", integer=True), n_envs=self.env.num_envs,
-            hidden_sizes=[int(h) for h in hidden_sizes], activation=activation,
-            vf_iters=_positive(vf_iters, "vf_iters", integer=True), vf_l2=float(vf_l2),
-            vf_max_change=_positive(vf_max_change, "vf_max_change"),
-            normalize_obs=bool(normalize_obs), obs_clip=_positive(obs_clip, "obs_clip"),
-            seed=seed)
-        if not (math.isfinite(self.hyperparameters["cg_damping"])
-                and self.hyperparameters["cg_damping"] >= 0.0):
-            raise ValueError(f"cg_damping must be non-negative and finite, got {cg_damping!r}")
+        config = self.config = dataclasses.replace(requested, n_envs=self.env.num_envs)
         obs_space, action_space = self.env.single_observation_space, self.env.single_action_space
-        self.policy = policy if policy is not None else MLPPolicy(
-            obs_space, action_space, hidden_sizes, activation, seed=seed)
-        for name in ("evaluate", "act", "get_parameters", "set_parameters", "num_parameters",
-                     "action_space", "obs_dim"):
-            if not hasattr(self.policy, name):
-                raise ValueError(f"policy must implement the policy protocol "
-                                 f"(rl_adapters.policies); it has no {name!r}")
+        self.policy = check_policy(policy) if policy is not None else MLPPolicy(
+            obs_space, action_space, config.hidden_sizes, config.activation, seed=config.seed)
         if self.policy.action_space != action_space or self.policy.obs_dim != obs_space.shape[0]:
             raise ValueError(f"policy: made for observations of width {self.policy.obs_dim} "
                              f"and actions {self.policy.action_space}, but the environment "
                              f"has {obs_space.shape[0]} and {action_space}")
-        self.value = ValueFunction(obs_space.shape[0], hidden_sizes, activation,
-                                   iterations=self.hyperparameters["vf_iters"], l2=vf_l2,
-                                   max_change=vf_max_change,
-                                   seed=None if seed is None else seed + 1)
-        self.normalizer = RunningNormalizer(obs_space.shape, clip=obs_clip)
-        self.rng = np.random.default_rng(seed)
+        self.value = ValueFunction(obs_space.shape[0], config.hidden_sizes, config.activation,
+                                   iterations=config.vf_iters, l2=config.vf_l2,
+                                   max_change=config.vf_max_change,
+                                   seed=None if config.seed is None else config.seed + 1)
+        self.normalizer = RunningNormalizer(obs_space.shape, clip=config.obs_clip)
+        self.rng = np.random.default_rng(config.seed)
         self._collector = None
         self.iteration = 0
         self.num_timesteps = 0
         self.log_path, self.verbose = log_path, verbose
+
+    @property
+    def hyperparameters(self) -> dict:
+        """:attr:`config` as JSON-ready values (what a checkpoint records)."""
+        return self.config.as_dict()
 
     # -- training -------------------------------------------------------------------------
 
@@ -123,15 +116,15 @@ class OnPolicyAgent:
             of this agent, or of a loaded one — counting on from ``num_timesteps`` and
             appending to the log.
         """
-        total_timesteps = _positive(total_timesteps, "total_timesteps", integer=True)
-        hp = self.hyperparameters
+        total_timesteps = check_positive_int(total_timesteps, "total_timesteps")
+        config = self.config
         if self._collector is None:
             self._collector = RolloutCollector(self.env, self.policy, self.normalizer
-                                               if hp["normalize_obs"] else None,
-                                               seed=hp["seed"])
+                                               if config.normalize_obs else None,
+                                               seed=config.seed)
         if reset_num_timesteps:
             self.num_timesteps, self.iteration = 0, 0
-        batch = hp["n_steps"] * hp["n_envs"]
+        batch = config.n_steps * config.n_envs
         total_timesteps = -(-total_timesteps // batch) * batch
         logger = IterationLogger(self.log_path, console=self.verbose > 0,
                                  append=self.iteration > 0)
@@ -153,17 +146,17 @@ class OnPolicyAgent:
         return self
 
     def _iteration(self) -> dict:
-        hp = self.hyperparameters
+        config = self.config
         timer = PhaseTimer()
         with timer.phase("sampling"):
-            batch = self._collector.collect(hp["n_steps"], self.value)
+            batch = self._collector.collect(config.n_steps, self.value)
         # Counted here, not by the collector: a loaded agent's collector starts at 0.
         self.num_timesteps += batch.rewards.size
         advantages, returns = gae(batch.rewards, batch.values, batch.next_values,
-                                  batch.terminated, batch.truncated, hp["gamma"],
-                                  hp["gae_lambda"])
+                                  batch.terminated, batch.truncated, config.gamma,
+                                  config.gae_lambda)
         row = self.policy_update(batch.obs, batch.actions,
-                                 standardize(advantages).reshape(-1), timer)
+                                 standardize(advantages).reshape(-1), timer).as_row()
         with timer.phase("value"):
             fit = self.value.fit(batch.obs, returns.reshape(-1))
         self.iteration += 1
@@ -183,9 +176,9 @@ class OnPolicyAgent:
         return row
 
     def policy_update(self, obs, actions, advantages,
-                      timer: Optional[PhaseTimer] = None) -> dict:
+                      timer: Optional[PhaseTimer] = None) -> UpdateStats:
         """One policy update on a batch (see :func:`rl_adapters.updates.trpo_update` and
-        :func:`~rl_adapters.updates.npg_update`); returns its log entries."""
+        :func:`~rl_adapters.updates.npg_update`); returns what it did."""
         raise NotImplementedError
 
     # -- using the policy -----------------------------------------------------------------
@@ -201,7 +194,7 @@ class OnPolicyAgent:
                              f" or (N, that); got {obs.shape}")
         if not np.isfinite(batch).all():
             raise ValueError("obs must be finite")
-        normalized = self.normalizer(batch) if self.hyperparameters["normalize_obs"] else batch
+        normalized = self.normalizer(batch) if self.config.normalize_obs else batch
         actions = to_env_actions(self.policy.act(normalized, self.rng, deterministic),
                                  self.policy.action_space)
         return actions[0] if single else actions
@@ -211,7 +204,7 @@ class OnPolicyAgent:
         separate copy of the environment; the normaliser is not updated."""
         import gymnasium as gym
 
-        n_episodes = _positive(n_episodes, "n_episodes", integer=True)
+        n_episodes = check_positive_int(n_episodes, "n_episodes")
         if self.env_id is None:
             raise ValueError("evaluate needs the environment's id (an env made without a "
                              "registered spec cannot be copied)")
@@ -238,8 +231,6 @@ class OnPolicyAgent:
         the algorithm, hyper-parameters, policy configuration, environment id and spaces.
         Missing folders are created; the file appears whole or not at all
         (:func:`rl_adapters.checkpoints.write_checkpoint`)."""
-        if not hasattr(self.policy, "config"):
-            raise ValueError("this policy cannot be saved: it has no config()")
         meta = {"format": _FORMAT_VERSION, "algorithm": self.algorithm,
                 "env_id": self.env_id, "hyperparameters": self.hyperparameters,
                 "policy": self.policy.config(), "iteration": self.iteration,
@@ -282,7 +273,7 @@ class OnPolicyAgent:
         if policy is None and kind != "mlp":
             raise ValueError(f"{path} holds a {kind!r} policy: pass policy=, built as the "
                              f"saved one was")
-        if policy is not None and getattr(policy, "config", lambda: {})().get("kind") != kind:
+        if policy is not None and check_policy(policy).config().get("kind") != kind:
             raise ValueError(f"{path} holds a {kind!r} policy, not the one passed")
         if env is None:
             env = _saved_env_id(meta["env_id"], path)
@@ -335,55 +326,32 @@ class TRPO(OnPolicyAgent):
     """Trust Region Policy Optimization (Schulman et al. 2015), with GAE advantages
     (Schulman et al. 2016) and a Gauss–Newton-fitted value function.
 
+    Each update maximises the surrogate L(θ) = mean(π_θ/π_old · Â) subject to the mean
+    KL(π_old ‖ π_θ) ≤ δ: the linear model of L in the Fisher ellipsoid ½ sᵀ(F + λI)s ≤ δ,
+    solved by CG, then backtracking until L improves and the true KL bound holds
+    (:func:`rl_adapters.updates.trpo_update`).
+
     Parameters
     ----------
     env : str, gymnasium.Env or gymnasium.vector.VectorEnv
         An environment id (``n_envs`` copies are made), an environment (``n_envs=1``),
         or a vector environment with ``autoreset_mode=SAME_STEP``.
-    policy : optional
-        An object implementing the policy protocol (:mod:`rl_adapters.policies`);
-        default an :class:`MLPPolicy` with ``hidden_sizes`` and ``activation``.
-    max_kl : float
-        δ, the bound on the mean KL(π_old ‖ π_new) of an update.
-    cg_iters, cg_damping : int, float
-        CG iterations on F + λI, and λ.
-    backtrack_coeff, max_backtracks : float, int
-        The line search's shrink factor and its number of reductions.
-    fisher_subsample : float in (0, 1]
-        The fraction of the batch the Fisher products use.
-    gamma, gae_lambda : float
-    n_steps, n_envs : int
-        Steps per environment per iteration, and environments (default 2 copies of an
-        id, 1 for an Env); a batch is their product.
-    hidden_sizes, activation
-        The policy's and the value function's networks.
-    vf_iters, vf_l2, vf_max_change : int, float, float
-        The value fit (:class:`ValueFunction`): trust-region Gauss–Newton steps per
-        iteration, the L2 penalty, and the region's size κ (the predictions' mean squared
-        change at most κ times their mean squared error). One step with κ = 0.2 was
-        measured better than fitting each batch further (5 or 20 parameter-space
-        trust-region iterations, or 3 such steps), which overfits the batch: CartPole-v1
-        seeds 0-5 evaluated at 500 in five of six runs at 100k steps, against two of three.
-    normalize_obs, obs_clip : bool, float
-        Running observation normalisation, clipped to ±obs_clip.
-    seed : int or None
+    policy : Policy, optional
+        An object implementing :class:`rl_adapters.policies.Policy`; default an
+        :class:`MLPPolicy` with ``hidden_sizes`` and ``activation``.
     log_path : str or None
         Where the per-iteration CSV goes.
     verbose : int
         1 prints a line per iteration.
+    **hyperparameters
+        The fields of :class:`~rl_adapters.configs.TRPOConfig` (δ = ``max_kl``, the line
+        search's ``backtrack_coeff`` and ``max_backtracks``, and those of
+        :class:`~rl_adapters.configs.OnPolicyConfig`), each with its default and the
+        reason for it there; the signature lists them all.
     """
 
     algorithm = "TRPO"
-    HYPERPARAMETERS = OnPolicyAgent.HYPERPARAMETERS + ("max_kl", "backtrack_coeff",
-                                                       "max_backtracks")
-
-    def __init__(self, env, policy=None, *, max_kl: float = 0.01,
-                 backtrack_coeff: float = 0.8, max_backtracks: int = 10, **kwargs):
-        super().__init__(env, policy, **kwargs)
-        self.hyperparameters.update(
-            max_kl=_positive(max_kl, "max_kl"),
-            backtrack_coeff=_unit_interval(backtrack_coeff, "backtrack_coeff", open_left=True),
-            max_backtracks=_positive(max_backtracks, "max_backtracks", integer=True))
+    Config = TRPOConfig
 
     def policy_update(self, obs, actions, advantages, timer=None):
         hp = self.hyperparameters
@@ -399,23 +367,12 @@ class NPG(OnPolicyAgent):
     s = α (F + λI)⁻¹ g by CG, and no line search.
 
     Exactly one of ``step_size`` (α) and ``target_kl`` (α chosen so that the quadratic
-    model ½ sᵀ(F + λI)s of the KL equals it; the default, 0.01) is used. The other
-    parameters are :class:`TRPO`'s.
+    model ½ sᵀ(F + λI)s of the KL equals it; the default, 0.01) is used
+    (:class:`~rl_adapters.configs.NPGConfig`). The other parameters are :class:`TRPO`'s.
     """
 
     algorithm = "NPG"
-    HYPERPARAMETERS = OnPolicyAgent.HYPERPARAMETERS + ("step_size", "target_kl")
-
-    def __init__(self, env, policy=None, *, step_size: Optional[float] = None,
-                 target_kl: Optional[float] = None, **kwargs):
-        super().__init__(env, policy, **kwargs)
-        if step_size is not None and target_kl is not None:
-            raise ValueError("give step_size or target_kl, not both")
-        if step_size is None and target_kl is None:
-            target_kl = 0.01
-        self.hyperparameters.update(
-            step_size=None if step_size is None else _positive(step_size, "step_size"),
-            target_kl=None if target_kl is None else _positive(target_kl, "target_kl"))
+    Config = NPGConfig
 
     def policy_update(self, obs, actions, advantages, timer=None):
         hp = self.hyperparameters
@@ -425,7 +382,9 @@ class NPG(OnPolicyAgent):
                           rng=self.rng, timer=timer)
 
 
-_ALGORITHMS = {"TRPO": TRPO, "NPG": NPG}
+# The algorithms by name: the command line's choices, and (by their ``algorithm``) what a
+# checkpoint may hold.
+ALGORITHMS: dict[str, type[OnPolicyAgent]] = {"trpo": TRPO, "npg": NPG}
 # The arrays of a checkpoint (besides its JSON metadata).
 _ARRAYS = ("policy_parameters", "value_parameters", "normalizer_mean", "normalizer_var",
            "normalizer_count", "normalizer_clip")
@@ -441,8 +400,8 @@ def _checked_meta(meta, path, cls):
         raise ValueError(f"{path}: the metadata has no {', '.join(missing)}")
     if meta["format"] != _FORMAT_VERSION:
         raise ValueError(f"{path}: unknown checkpoint format {meta['format']!r}")
-    algorithm = _ALGORITHMS.get(meta["algorithm"]) if isinstance(meta["algorithm"], str) \
-        else None
+    algorithm = next((agent for agent in ALGORITHMS.values()
+                      if agent.algorithm == meta["algorithm"]), None)
     if algorithm is None or not issubclass(algorithm, cls):
         raise ValueError(f"{path} holds a {meta['algorithm']} agent, not {cls.__name__}")
     for key in _COUNTERS:

@@ -2,10 +2,13 @@
 
 Each family is described by per-sample parameters ``p`` (the network's output) plus, for
 the Gaussian, a state-independent log standard deviation. For each family this module
-gives the log-density, the entropy, the KL divergence between two members, the gradient
-of the log-density with respect to the parameters, and the Fisher information M of the
-family in those parameters, which makes the policy's Fisher matrix Jᵀ M J
-(Amari 1998; Schulman et al. 2015, App. C).
+gives the log-density, the entropy, the KL divergence between two members and the
+gradient of the log-density with respect to the parameters. The Fisher information M of
+each family in those parameters, which makes the policy's Fisher matrix Jᵀ M J
+(Amari 1998; Schulman et al. 2015, App. C), is the core's, shared with
+:class:`trustregion.FisherOperator` and the PyTorch bridge:
+:func:`trustregion.operators.gaussian_fisher_diagonal` and
+:func:`trustregion.operators.categorical_fisher_product`.
 """
 
 import math
@@ -100,11 +103,6 @@ class Categorical:
         grad = -np.exp(cls.log_softmax(logits))
         grad[np.arange(actions.shape[0]), actions] += 1.0
         return grad * weights[:, None]
-
-    @staticmethod
-    def fisher_weighted(probs, u):
-        """(diag(pᵢ) - pᵢpᵢᵀ) uᵢ for each row."""
-        return probs * (u - np.einsum("ij,ij->i", probs, u)[:, None])
 
 
 class BatchDistribution:

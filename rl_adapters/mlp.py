@@ -23,6 +23,13 @@ ACTIVATIONS = ("tanh", "relu")
 BLOCK_ROWS = 1024
 
 
+def check_activation(activation):
+    """``activation``, after checking that it is one of :data:`ACTIVATIONS`."""
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
+    return activation
+
+
 class Pass(NamedTuple):
     """What a forward pass keeps for the derivative passes.
 
@@ -61,10 +68,8 @@ class MLP:
         if len(sizes) < 2 or min(sizes) < 1:
             raise ValueError(f"sizes must list at least an input and an output width, all "
                              f"positive; got {sizes}")
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
         self.sizes = sizes
-        self.activation = activation
+        self.activation = check_activation(activation)
         self._blocks = []  # (start, fan_in, fan_out) of each layer's [W; b]
         start = 0
         for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from trustregion._validation import check_positive_scalar
+
 
 class RunningNormalizer:
     """x ↦ clip((x - mean) / √(var + eps), -clip, clip), with the mean and variance of
@@ -17,12 +19,10 @@ class RunningNormalizer:
     """
 
     def __init__(self, shape, clip: float = 10.0, eps: float = 1e-8):
-        if not clip > 0:
-            raise ValueError(f"clip must be positive, got {clip!r}")
         self.mean = np.zeros(shape)
         self.var = np.ones(shape)
         self.count = 0.0
-        self.clip = float(clip)
+        self.clip = check_positive_scalar(clip, "clip", allow_inf=True)
         self.eps = float(eps)
 
     def update(self, batch):

@@ -1,22 +1,17 @@
-"""Built-in policies: an MLP with a diagonal-Gaussian head (``Box`` actions) or a
-categorical head (``Discrete`` actions), in numpy, no PyTorch needed.
+"""The policy protocol of TRPO and NPG, and the built-in policies: an MLP with a
+diagonal-Gaussian head (``Box`` actions) or a categorical head (``Discrete`` actions), in
+numpy, no PyTorch needed.
 
-The policy protocol that TRPO and NPG use, which :class:`MLPPolicy` implements:
-
-* ``observation_space``, ``action_space``, ``num_parameters``;
-* ``get_parameters()`` (a copy of the flat vector θ) and ``set_parameters(θ)``;
-* ``act(obs, rng, deterministic)`` for a batch of observations;
-* ``evaluate(obs, theta=None)``: an evaluation on a batch at θ (default the current
-  parameters) with ``log_prob(actions)``, ``entropy()``, ``kl_from(other)`` (mean
-  KL(other ‖ this)), ``log_prob_gradient(actions, weights)`` (Σᵢ wᵢ ∇θ log π(aᵢ|sᵢ)) and
-  ``fisher_product(v)`` (the mean Fisher matrix times v, in Jᵀ M J form);
-* ``config()`` and ``from_config(config, observation_space, action_space)`` for
-  checkpoints.
+:class:`Policy` is what the agents and the updates take (:class:`MLPPolicy` and
+:class:`rl_adapters.torch.TorchPolicy` implement it), and :class:`Evaluation` what its
+``evaluate`` returns; :func:`check_policy` names what an object lacks.
 """
 
-from typing import Optional, Sequence
+from typing import Any, Optional, Protocol, Sequence
 
 import numpy as np
+
+from trustregion.operators import categorical_fisher_product, gaussian_fisher_diagonal
 
 from .distributions import BatchDistribution, Categorical, DiagonalGaussian
 from .mlp import MLP
@@ -26,6 +21,64 @@ from .spaces import check_spaces
 # policy is close to uniform (categorical) or centred with the initial σ (Gaussian), as
 # in Stable-Baselines3 and the OpenAI baselines.
 _POLICY_OUTPUT_GAIN = 0.01
+
+
+class Evaluation(Protocol):
+    """π_θ on a batch of observations, at one θ: what an update asks of it."""
+
+    def log_prob(self, actions) -> np.ndarray:
+        """log π_θ(aᵢ|sᵢ), shape (N,)."""
+
+    def entropy(self) -> np.ndarray:
+        """The entropy of π_θ(·|sᵢ), shape (N,)."""
+
+    def kl_from(self, other: "Evaluation") -> float:
+        """Mean over the batch of KL(other ‖ this)."""
+
+    def log_prob_gradient(self, actions, weights) -> np.ndarray:
+        """Σᵢ wᵢ ∇θ log π_θ(aᵢ|sᵢ), shape (P,)."""
+
+    def fisher_product(self, v) -> np.ndarray:
+        """F v, F the mean Fisher matrix of the batch (the Hessian of the mean KL at θ),
+        in Jᵀ M J form (Martens 2014, §9; Schulman et al. 2015, App. C)."""
+
+
+class Policy(Protocol):
+    """A parametric policy π_θ(a|s) over a flat parameter vector θ of ``num_parameters``
+    entries, for observations of width ``obs_dim`` and actions in ``action_space``."""
+
+    obs_dim: int
+    action_space: Any
+    num_parameters: int
+
+    def get_parameters(self) -> np.ndarray:
+        """A copy of θ."""
+
+    def set_parameters(self, theta) -> None:
+        """Set θ (checked: shape (num_parameters,), finite)."""
+
+    def act(self, obs, rng: np.random.Generator, deterministic: bool = False) -> np.ndarray:
+        """Actions for a batch of observations (N, obs_dim)."""
+
+    def evaluate(self, obs, theta=None) -> Evaluation:
+        """π_θ on a batch (θ default the current parameters)."""
+
+    def config(self) -> dict:
+        """What a checkpoint records of the policy (``kind`` and its settings)."""
+
+
+def check_policy(policy) -> Policy:
+    """``policy``, after checking that it has every member of :class:`Policy`; a
+    ``ValueError`` names the missing ones."""
+    members = [*Policy.__annotations__,
+               *(name for name, value in vars(Policy).items()
+                 if callable(value) and not name.startswith("_"))]
+    missing = [name for name in members if not hasattr(policy, name)]
+    if missing:
+        raise ValueError(f"policy must implement the policy protocol "
+                         f"(rl_adapters.policies.Policy); it has no "
+                         f"{', '.join(map(repr, missing))}")
+    return policy
 
 
 def checked_parameters(theta, size):
@@ -147,22 +200,27 @@ class PolicyEvaluation(BatchDistribution):
         return self.net.vjp(self._weights, self._pass, d_logits)
 
     def fisher_product(self, v):
-        """(1/N) Jᵀ M J v: one forward-mode and one reverse-mode pass (:meth:`MLP.jtmj`)."""
+        """(1/N) Jᵀ M J v: one forward-mode and one reverse-mode pass (:meth:`MLP.jtmj`),
+        with M in closed form (:func:`trustregion.operators.categorical_fisher_product`,
+        :func:`~trustregion.operators.gaussian_fisher_diagonal`)."""
         v = np.asarray(v, dtype=np.float64)
         size = self.net.size
         if self.policy.continuous:
-            scale = np.exp(-2.0 * self.log_std) / self.n  # M = diag(1/σ²) on the mean
+            mean_weight, log_std_weight = gaussian_fisher_diagonal(self.log_std)
+            scale = mean_weight / self.n
 
             def weigh(Jv, rows):
                 Jv *= scale
                 return Jv
 
             mean_part = self.net.jtmj(self._weights, self._pass, v[:size], weigh)
-            return np.concatenate([mean_part, 2.0 * v[size:]])  # M = 2 on each log σ
+            # log σ is the same parameter for every state: its Jᵢ are one selection, and
+            # the mean of Jᵢᵀ M Jᵢ over the batch is M itself.
+            return np.concatenate([mean_part, log_std_weight * v[size:]])
         if self._probs is None:
             self._probs = np.exp(Categorical.log_softmax(self.output))
 
-        def weigh_categorical(Jv, rows):  # M = diag(p) - ppᵀ on the logits
-            return Categorical.fisher_weighted(self._probs[rows], Jv) / self.n
+        def weigh_categorical(Jv, rows):
+            return categorical_fisher_product(self._probs[rows], Jv) / self.n
 
         return self.net.jtmj(self._weights, self._pass, v, weigh_categorical)

@@ -6,6 +6,8 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
+from trustregion._validation import check_positive_int
+
 from .normalization import RunningNormalizer
 from .spaces import to_env_actions
 
@@ -22,9 +24,8 @@ def make_vector_env(env, n_envs=None, seed=None):
     import gymnasium as gym
     from gymnasium.vector import AutoresetMode, SyncVectorEnv, VectorEnv
 
-    if n_envs is not None and (isinstance(n_envs, bool) or n_envs < 1
-                               or not isinstance(n_envs, (int, np.integer))):
-        raise ValueError(f"n_envs must be a positive integer, got {n_envs!r}")
+    if n_envs is not None:
+        n_envs = check_positive_int(n_envs, "n_envs")
     if isinstance(env, VectorEnv):
         if n_envs is not None and n_envs != env.num_envs:
             raise ValueError(f"n_envs={n_envs} disagrees with the VectorEnv's "

@@ -1,12 +1,14 @@
 """A user's PyTorch ``nn.Module`` as a TRPO/NPG policy (``pip install ".[torch]"``).
 
-:class:`TorchPolicy` implements the policy protocol of :mod:`rl_adapters.policies`, so
+:class:`TorchPolicy` implements :class:`rl_adapters.policies.Policy`, so
 ``TRPO(env, policy=TorchPolicy(net, env.action_space))`` trains ``net``. The
 distributions' closed forms are the built-in policies' own (:mod:`rl_adapters.distributions`,
 in numpy, on the network's outputs); PyTorch does what only it can do for a module it
 did not write: the forward pass, the reverse-mode product Jᵀu (``torch.func.vjp``) for
 the surrogate gradient and the forward-mode product Jv (``torch.func.jvp``) for the
-Fisher product Jᵀ M J v. The double back-propagation through the mean KL of PyTorch TRPO
+Fisher product Jᵀ M J v, whose M is the core's closed form applied to tensors
+(:func:`trustregion.operators.categorical_fisher_product`,
+:func:`~trustregion.operators.gaussian_fisher_diagonal`). The double back-propagation through the mean KL of PyTorch TRPO
 codes is available as ``fisher="double_backward"``.
 """
 
@@ -15,6 +17,8 @@ import numpy as np
 import torch
 from torch import nn
 from torch.func import functional_call, jvp, vjp
+
+from trustregion.operators import categorical_fisher_product, gaussian_fisher_diagonal
 
 from .distributions import BatchDistribution, Categorical, DiagonalGaussian
 from .policies import checked_parameters
@@ -235,15 +239,17 @@ class TorchEvaluation(BatchDistribution):
         policy = self.policy
         _, Jv = jvp(self._distribution, (self._net_params,), (policy._params(v),))
         if not policy.continuous:
-            p = torch.softmax(self._out, dim=1)
-            u = p * (Jv - (p * Jv).sum(dim=1, keepdim=True))  # (diag(p) - ppᵀ) Jv
+            u = categorical_fisher_product(torch.softmax(self._out, dim=1), Jv)
             return self._pull_back(u / self.n)
         if policy.state_dependent_std:
-            mean_out, log_std_out = self._out
-            u = (Jv[0] * torch.exp(-2.0 * log_std_out) / self.n, 2.0 * Jv[1] / self.n)
-            return self._pull_back(u)
-        u = Jv * torch.exp(-2.0 * self.theta[policy.net_size:]) / self.n
-        return torch.cat([self._pull_back(u), 2.0 * v[policy.net_size:]])
+            mean_weight, log_std_weight = gaussian_fisher_diagonal(self._out[1])
+            return self._pull_back((Jv[0] * mean_weight / self.n,
+                                    log_std_weight * Jv[1] / self.n))
+        mean_weight, log_std_weight = gaussian_fisher_diagonal(self.theta[policy.net_size:])
+        # The added log σ is one parameter for all states: the batch mean of its Jᵢᵀ M Jᵢ
+        # is M.
+        return torch.cat([self._pull_back(Jv * mean_weight / self.n),
+                          log_std_weight * v[policy.net_size:]])
 
     def _kl_hessian_product(self, v):
         """∇²_θ' mean KL(π_θ ‖ π_θ') at θ' = θ, times v: autograd.grad with

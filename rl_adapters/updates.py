@@ -11,21 +11,72 @@ of the batch in Jᵀ M J form, damped by λ. Then
   s = α (F + λI)⁻¹g by CG, α a step size or chosen so that ½ sᵀ(F + λI)s equals a KL
   target, with no line search.
 
-Both work with any object implementing the policy protocol of
-:mod:`rl_adapters.policies`. Non-finite advantages, gradient or step, or a surrogate or KL
-that is not a number where TRPO's line search tried (and so accepted nothing), skip the
-update: the returned ``skipped`` says why, and the policy stays as it was.
+Both work with any :class:`~rl_adapters.policies.Policy` and return an
+:class:`UpdateStats`. Non-finite advantages, gradient or step, or a surrogate or KL that
+is not a number where TRPO's line search tried (and so accepted nothing), skip the
+update: its ``skipped`` says why, and the policy stays as it was.
 """
 
 import math
-from typing import NamedTuple, Optional
+from dataclasses import asdict, dataclass
+from functools import cached_property
+from typing import Optional
 
 import numpy as np
 
 import trustregion
+from trustregion._validation import check_nonnegative_scalar, check_probability
 from trustregion.operators import DampedOperator, FisherOperator
 
+from .configs import NPGConfig, TRPOConfig
 from .logger import PhaseTimer
+from .policies import Evaluation, Policy
+
+
+@dataclass(frozen=True)
+class UpdateStats:
+    """What one policy update did: the log columns of the same names
+    (:data:`rl_adapters.logger.COLUMNS`).
+
+    Attributes
+    ----------
+    accepted : bool
+        Whether the policy moved.
+    kl : float
+        The mean KL(π_old ‖ π_new) after the update (0 when it did not move).
+    backtracks : int
+        TRPO's line-search reductions (0 for NPG).
+    predicted_improvement, actual_improvement : float
+        Of the surrogate L: by its linear model gᵀs, and as measured.
+    cg_iterations : int
+    cg_residual : float
+        CG's iterations on F + λI and its final residual norm (NaN when it did not run).
+    entropy : float
+        The mean entropy of the policy after the update.
+    skipped : str
+        Why the update was skipped ("" when it was not).
+    """
+
+    accepted: bool
+    kl: float
+    backtracks: int
+    predicted_improvement: float
+    actual_improvement: float
+    cg_iterations: int
+    cg_residual: float
+    entropy: float
+    skipped: str = ""
+
+    @classmethod
+    def skip(cls, reason: str, current: Evaluation) -> "UpdateStats":
+        """A skipped update: nothing moved, CG did not run; ``current`` gives the entropy."""
+        return cls(accepted=False, kl=0.0, backtracks=0, predicted_improvement=0.0,
+                   actual_improvement=0.0, cg_iterations=0, cg_residual=math.nan,
+                   entropy=float(np.mean(current.entropy())), skipped=reason)
+
+    def as_row(self) -> dict:
+        """The log entries."""
+        return asdict(self)
 
 
 class _Evaluations:
@@ -41,18 +92,56 @@ class _Evaluations:
         return self._evaluation
 
 
-class _Problem(NamedTuple):
+class _Problem:
     """One update's problem: L(θ), its gradient at θ_old, the damped Fisher operator, and
-    the mean KL(π_old ‖ π_θ)."""
+    the mean KL(π_old ‖ π_θ).
 
-    theta: np.ndarray
-    current: object          # the policy's evaluation at θ_old
-    log_p_old: np.ndarray
-    actions: np.ndarray
-    advantages: np.ndarray
-    gradient: np.ndarray
-    metric: DampedOperator
-    evaluations: _Evaluations
+    ``skipped`` says why no step should be taken ("" when one can): the advantages or the
+    gradient are not finite. The Fisher operator (:attr:`metric`) is built when first
+    asked for, so that a skipped update spends no pass, nor random draws, on it.
+    """
+
+    def __init__(self, policy: Policy, obs, actions, advantages, cg_damping: float,
+                 fisher_subsample: float, rng: Optional[np.random.Generator],
+                 timer: PhaseTimer):
+        obs, advantages = np.asarray(obs, np.float64), np.asarray(advantages, np.float64)
+        if obs.ndim != 2 or advantages.shape != (obs.shape[0],) \
+                or len(actions) != obs.shape[0]:
+            raise ValueError(f"obs (N, obs_dim), actions (N, ...) and advantages (N,) must "
+                             f"agree; got {obs.shape}, {np.shape(actions)}, "
+                             f"{advantages.shape}")
+        self._cg_damping = check_nonnegative_scalar(cg_damping, "cg_damping")
+        self._fisher_subsample = check_probability(fisher_subsample, "fisher_subsample",
+                                                   allow_zero=False)
+        self._policy, self._obs, self._rng, self._timer = policy, obs, rng, timer
+        # Overflow here is caught by the finiteness test below and reported in the log.
+        with timer.phase("gradient"), np.errstate(over="ignore", invalid="ignore"):
+            self.theta = policy.get_parameters()
+            self.current = policy.evaluate(obs, self.theta)
+            # ∇ mean(π_θ/π_old · Â) at θ = θ_old, where the ratio is 1.
+            self.gradient = self.current.log_prob_gradient(actions,
+                                                           advantages / advantages.shape[0])
+            self.log_p_old = self.current.log_prob(actions)
+        self.skipped = ("non-finite advantages" if not np.isfinite(advantages).all() else
+                        "non-finite policy gradient" if not np.isfinite(self.gradient).all()
+                        else "")
+        self.actions, self.advantages = actions, advantages
+        self.evaluations = _Evaluations(policy, obs, self.theta, self.current)
+
+    @cached_property
+    def metric(self) -> DampedOperator:
+        """F + λI, F from the whole batch or a random ``fisher_subsample`` of it."""
+        fisher_batch = self.current
+        if self._fisher_subsample < 1.0:
+            rng = np.random.default_rng() if self._rng is None else self._rng
+            n = self._obs.shape[0]
+            size = max(1, int(round(self._fisher_subsample * n)))
+            with self._timer.phase("cg"):  # the subsample's pass serves the Fisher products
+                fisher_batch = self._policy.evaluate(
+                    self._obs[rng.choice(n, size, replace=False)], self.theta)
+        fisher = FisherOperator(self._timer.timed("cg", fisher_batch.fisher_product),
+                                self.theta.shape[0])
+        return DampedOperator(fisher, self._cg_damping)
 
     def surrogate(self, theta):
         ratio = np.exp(self.evaluations(theta).log_prob(self.actions) - self.log_p_old)
@@ -60,40 +149,6 @@ class _Problem(NamedTuple):
 
     def kl(self, theta):
         return self.evaluations(theta).kl_from(self.current)
-
-
-def _problem(policy, obs, actions, advantages, cg_damping, fisher_subsample, rng, timer):
-    """The :class:`_Problem` of a batch, or the skipped-update log entries."""
-    obs, advantages = np.asarray(obs, np.float64), np.asarray(advantages, np.float64)
-    if obs.ndim != 2 or advantages.shape != (obs.shape[0],) or len(actions) != obs.shape[0]:
-        raise ValueError(f"obs (N, obs_dim), actions (N, ...) and advantages (N,) must agree; "
-                         f"got {obs.shape}, {np.shape(actions)}, {advantages.shape}")
-    if not (math.isfinite(cg_damping) and cg_damping >= 0.0):
-        raise ValueError(f"cg_damping must be non-negative and finite, got {cg_damping!r}")
-    if not 0.0 < fisher_subsample <= 1.0:
-        raise ValueError(f"fisher_subsample must lie in (0, 1], got {fisher_subsample!r}")
-    # Overflow here is caught by the finiteness test below and reported in the log.
-    with timer.phase("gradient"), np.errstate(over="ignore", invalid="ignore"):
-        theta = policy.get_parameters()
-        current = policy.evaluate(obs, theta)
-        # ∇ mean(π_θ/π_old · Â) at θ = θ_old, where the ratio is 1.
-        gradient = current.log_prob_gradient(actions, advantages / advantages.shape[0])
-    if not np.isfinite(advantages).all():
-        return _skipped("non-finite advantages", current)
-    if not np.isfinite(gradient).all():
-        return _skipped("non-finite policy gradient", current)
-    if fisher_subsample < 1.0:
-        rng = np.random.default_rng() if rng is None else rng
-        size = max(1, int(round(fisher_subsample * obs.shape[0])))
-        with timer.phase("cg"):  # the subsample's forward pass serves the Fisher products
-            fisher_batch = policy.evaluate(obs[rng.choice(obs.shape[0], size, replace=False)],
-                                           theta)
-    else:
-        fisher_batch = current
-    metric = DampedOperator(FisherOperator(timer.timed("cg", fisher_batch.fisher_product),
-                                           theta.shape[0]), cg_damping)
-    return _Problem(theta, current, current.log_prob(actions), actions, advantages, gradient,
-                    metric, _Evaluations(policy, obs, theta, current))
 
 
 def _watched(function, name, non_finite):
@@ -108,30 +163,26 @@ def _watched(function, name, non_finite):
     return call
 
 
-def _skipped(reason, current):
-    return {"skipped": reason, "accepted": False, "kl": 0.0, "backtracks": 0,
-            "predicted_improvement": 0.0, "actual_improvement": 0.0,
-            "cg_iterations": 0, "cg_residual": math.nan,
-            "entropy": float(np.mean(current.entropy()))}
-
-
-def trpo_update(policy, obs, actions, advantages, *, max_kl: float = 0.01,
-                cg_iters: int = 10, cg_damping: float = 0.1, backtrack_coeff: float = 0.8,
-                max_backtracks: int = 10, fisher_subsample: float = 1.0,
+# The updates' defaults are the agents' (the configuration records hold them once).
+def trpo_update(policy, obs, actions, advantages, *, max_kl: float = TRPOConfig.max_kl,
+                cg_iters: int = TRPOConfig.cg_iters, cg_damping: float = TRPOConfig.cg_damping,
+                backtrack_coeff: float = TRPOConfig.backtrack_coeff,
+                max_backtracks: int = TRPOConfig.max_backtracks,
+                fisher_subsample: float = TRPOConfig.fisher_subsample,
                 rng: Optional[np.random.Generator] = None,
-                timer: Optional[PhaseTimer] = None) -> dict:
-    """One TRPO update of ``policy`` on a batch; returns the log entries (KL after the
-    step, predicted and actual improvement of L, backtracks, CG statistics, entropy).
+                timer: Optional[PhaseTimer] = None) -> UpdateStats:
+    """One TRPO update of ``policy`` on a batch; returns what it did (KL after the step,
+    predicted and actual improvement of L, backtracks, CG statistics, entropy).
 
     ``obs`` are the observations as the policy saw them, ``actions`` the actions taken,
     ``advantages`` their (standardised) advantages. ``timer`` collects the time of the
     gradient, CG (the Fisher products included) and line-search phases.
     """
     timer = PhaseTimer() if timer is None else timer
-    problem = _problem(policy, obs, actions, advantages, cg_damping, fisher_subsample, rng,
+    problem = _Problem(policy, obs, actions, advantages, cg_damping, fisher_subsample, rng,
                        timer)
-    if isinstance(problem, dict):
-        return problem
+    if problem.skipped:
+        return UpdateStats.skip(problem.skipped, problem.current)
     started = timer.mark()
     non_finite = set()  # what the line search met that was not a number
     step = trustregion.constrained_step(
@@ -147,30 +198,30 @@ def trpo_update(policy, obs, actions, advantages, *, max_kl: float = 0.01,
     elif non_finite:
         # Not a mere failed search: the step led where the objective or the constraint
         # is not a number, which the log must say.
-        return _skipped(f"non-finite {' and '.join(sorted(non_finite))} at the trial "
-                        f"steps", problem.current)
-    return {"skipped": "", "accepted": step.accepted,
-            "kl": step.divergence if step.accepted else 0.0, "backtracks": step.backtracks,
-            "predicted_improvement": step.predicted_improvement,
-            "actual_improvement": step.actual_improvement,
-            "cg_iterations": step.natural.cg_iterations,
-            "cg_residual": step.natural.cg_residual_norm,
-            "entropy": float(np.mean(problem.evaluations(policy.get_parameters()).entropy()))}
+        return UpdateStats.skip(f"non-finite {' and '.join(sorted(non_finite))} at the "
+                                f"trial steps", problem.current)
+    return UpdateStats(
+        accepted=step.accepted, kl=step.divergence if step.accepted else 0.0,
+        backtracks=step.backtracks, predicted_improvement=step.predicted_improvement,
+        actual_improvement=step.actual_improvement,
+        cg_iterations=step.natural.cg_iterations, cg_residual=step.natural.cg_residual_norm,
+        entropy=float(np.mean(problem.evaluations(policy.get_parameters()).entropy())))
 
 
 def npg_update(policy, obs, actions, advantages, *, step_size: Optional[float] = None,
-               target_kl: Optional[float] = None, cg_iters: int = 10,
-               cg_damping: float = 0.1, fisher_subsample: float = 1.0,
+               target_kl: Optional[float] = None, cg_iters: int = NPGConfig.cg_iters,
+               cg_damping: float = NPGConfig.cg_damping,
+               fisher_subsample: float = NPGConfig.fisher_subsample,
                rng: Optional[np.random.Generator] = None,
-               timer: Optional[PhaseTimer] = None) -> dict:
+               timer: Optional[PhaseTimer] = None) -> UpdateStats:
     """One natural-gradient update of ``policy`` on a batch, with exactly one of
-    ``step_size`` and ``target_kl``; returns the same log entries as
+    ``step_size`` and ``target_kl``; returns the same record as
     :func:`trpo_update` (the "line search" phase is the evaluation of the new policy)."""
     timer = PhaseTimer() if timer is None else timer
-    problem = _problem(policy, obs, actions, advantages, cg_damping, fisher_subsample, rng,
+    problem = _Problem(policy, obs, actions, advantages, cg_damping, fisher_subsample, rng,
                        timer)
-    if isinstance(problem, dict):
-        return problem
+    if problem.skipped:
+        return UpdateStats.skip(problem.skipped, problem.current)
     before = problem.surrogate(problem.theta)  # the evaluation at θ_old: no new pass
     started = timer.mark()
     step = trustregion.natural_step(problem.gradient, problem.metric, step_size=step_size,
@@ -179,15 +230,15 @@ def npg_update(policy, obs, actions, advantages, *, step_size: Optional[float] =
     timer.attribute_rest(started, "cg")
     candidate = problem.theta + step.step
     if not np.isfinite(candidate).all():
-        return _skipped("non-finite natural-gradient step", problem.current)
+        return UpdateStats.skip("non-finite natural-gradient step", problem.current)
     with timer.phase("line_search"), np.errstate(over="ignore", invalid="ignore"):
         actual = problem.surrogate(candidate) - before
         kl = problem.kl(candidate)
     if not (math.isfinite(actual) and math.isfinite(kl)):
-        return _skipped("non-finite surrogate or KL after the step", problem.current)
+        return UpdateStats.skip("non-finite surrogate or KL after the step", problem.current)
     policy.set_parameters(candidate)
-    return {"skipped": "", "accepted": True, "kl": kl, "backtracks": 0,
-            "predicted_improvement": step.predicted_improvement,
-            "actual_improvement": actual, "cg_iterations": step.cg_iterations,
-            "cg_residual": step.cg_residual_norm,
-            "entropy": float(np.mean(problem.evaluations(candidate).entropy()))}
+    return UpdateStats(
+        accepted=True, kl=kl, backtracks=0, predicted_improvement=step.predicted_improvement,
+        actual_improvement=actual, cg_iterations=step.cg_iterations,
+        cg_residual=step.cg_residual_norm,
+        entropy=float(np.mean(problem.evaluations(candidate).entropy())))

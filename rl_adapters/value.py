@@ -6,6 +6,11 @@ from typing import NamedTuple, Sequence
 import numpy as np
 
 import trustregion
+from trustregion._validation import (
+    check_nonnegative_scalar,
+    check_positive_int,
+    check_positive_scalar,
+)
 from trustregion.linesearch import BacktrackingLineSearch
 from trustregion.operators import DampedOperator, SymmetricOperator
 
@@ -67,17 +72,11 @@ class ValueFunction:
     def __init__(self, obs_dim: int, hidden_sizes: Sequence[int] = (64, 64),
                  activation: str = "tanh", iterations: int = 1, l2: float = 1e-3,
                  max_change: float = 0.2, cg_iters: int = 10, seed=None):
-        for name, value in (("iterations", iterations), ("cg_iters", cg_iters)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
-                    or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if not (math.isfinite(l2) and l2 >= 0.0):
-            raise ValueError(f"l2 must be non-negative and finite, got {l2!r}")
-        if not (math.isfinite(max_change) and max_change > 0.0):
-            raise ValueError(f"max_change must be positive and finite, got {max_change!r}")
+        self.iterations = check_positive_int(iterations, "iterations")
+        self.cg_iters = check_positive_int(cg_iters, "cg_iters")
+        self.l2 = check_nonnegative_scalar(l2, "l2")
+        self.max_change = check_positive_scalar(max_change, "max_change")
         self.net = MLP((int(obs_dim), *hidden_sizes, 1), activation)
-        self.iterations, self.cg_iters = int(iterations), int(cg_iters)
-        self.l2, self.max_change = float(l2), float(max_change)
         self.theta = self.net.initial_parameters(np.random.default_rng(seed), 1.0)
 
     def __call__(self, obs):

@@ -349,7 +349,7 @@ def test_a_non_finite_surrogate_or_kl_skips_the_update_and_says_so(algorithm, po
 
     monkeypatch.setattr(agent.policy, "evaluate", poisoned)
     row = agent.policy_update(obs, actions, advantages)
-    assert not row["accepted"] and word in row["skipped"]
+    assert not row.accepted and word in row.skipped
     np.testing.assert_array_equal(agent.policy.get_parameters(), theta)
 
 

@@ -79,25 +79,6 @@ def test_explicit_matvec_matches_numpy(form, shift):
     np.testing.assert_allclose(out, A @ v + shift * v, rtol=1e-13, atol=1e-13)
 
 
-def test_fisher_jmj_product_matches_einsum():
-    rng = np.random.default_rng(1)
-    N, k, P = 7, 4, 9
-    J = rng.standard_normal((N, k, P))
-    logits = rng.standard_normal((N, k))
-    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
-    v = rng.standard_normal(P)
-    out = np.empty(P)
-    K.fisher_jmj_product(J, p, p, v, out)
-    Mi = np.einsum("na,ab->nab", p, np.eye(k)) - np.einsum("na,nb->nab", p, p)
-    expected = np.einsum("nap,nab,nbq,q->p", J, Mi, J, v) / N
-    np.testing.assert_allclose(out, expected, rtol=1e-12)
-    # Diagonal weights broadcast from one row, no low-rank term (the Gaussian mean).
-    w = rng.uniform(0.5, 2.0, size=(1, k))
-    K.fisher_jmj_product(J, w, E2, v, out)
-    expected = np.einsum("nap,a,naq,q->p", J, w[0], J, v) / N
-    np.testing.assert_allclose(out, expected, rtol=1e-12)
-
-
 # ---- boundary step --------------------------------------------------------------------
 
 @pytest.mark.parametrize("x_scale", [0.0, 0.5, 0.999999])
@@ -447,7 +428,6 @@ def _mismatched_calls():
     vecs = [np.empty(n) for _ in range(7)]
     diag, off, h = np.ones(n), np.ones(n), np.zeros(n)
     lstate = K.GLTRState().array
-    J, p = np.ones((2, 3, n)), np.full((2, 3), 1.0 / 3.0)
     return {
         "explicit_matvec dense": lambda: K.explicit_matvec(*dense_args(np.eye(n + 1)), v, out),
         "explicit_matvec csr": lambda: K.explicit_matvec(*csr_args(np.eye(n - 1)), v, out),
@@ -467,8 +447,6 @@ def _mismatched_calls():
         "tridiagonal_tr_solve": lambda: K.tridiagonal_tr_solve(diag, off[:n - 2], v, 1.0,
                                                                1e-13, h),
         "householder_apply": lambda: K.householder_apply(np.eye(n - 1), np.ones(n - 2), v, True),
-        "fisher_jmj_product v": lambda: K.fisher_jmj_product(J, p, p, np.ones(n - 1), out),
-        "fisher_jmj_product probs": lambda: K.fisher_jmj_product(J, p, p[:1], v, out),
     }
 
 

@@ -242,6 +242,24 @@ def test_gaussian_fisher_is_the_expected_score_outer_product():
     np.testing.assert_allclose(F, expected / N, rtol=1e-10, atol=1e-12)
 
 
+def test_fisher_products_match_the_einsum_of_jt_m_j():
+    """Jᵀ M J v against the explicit per-sample matrices Mᵢ, for both families."""
+    rng = np.random.default_rng(1)
+    N, k, P = 7, 4, 9
+    J, p = linear_logits_policy(1, N, k, P)
+    v = rng.standard_normal(P)
+    Mi = np.einsum("na,ab->nab", p, np.eye(k)) - np.einsum("na,nb->nab", p, p)
+    np.testing.assert_allclose(tr.FisherOperator.from_categorical(J, p) @ v,
+                               np.einsum("nap,nab,nbq,q->p", J, Mi, J, v) / N, rtol=1e-12)
+    log_std, index = rng.uniform(-1.0, 1.0, k), [0, 2, 4, 6]
+    expected = np.einsum("nap,a,naq,q->p", J, np.exp(-2.0 * log_std), J, v) / N
+    expected[index] += 2.0 * v[index]
+    np.testing.assert_allclose(tr.FisherOperator.from_diagonal_gaussian(J, log_std, index) @ v,
+                               expected, rtol=1e-12)
+    with pytest.raises(ValueError, match="dimension mismatch"):
+        tr.FisherOperator.from_categorical(J, p).matvec(np.ones(P - 1))
+
+
 def test_fisher_constructors_validate():
     J = np.zeros((2, 3, 4))
     with pytest.raises(ValueError, match="probs must have shape"):

@@ -42,14 +42,14 @@ def test_trpo_update_respects_the_kl_bound_and_never_worsens_the_surrogate(seed,
     new = agent.policy.get_parameters()
     after = agent.policy.evaluate(obs)
     ratio = np.exp(after.log_prob(actions) - before.log_prob(actions))
-    if row["accepted"]:
+    if row.accepted:
         kl = after.kl_from(before)
-        assert kl <= 1.5 * max_kl and kl == pytest.approx(row["kl"], rel=1e-12)
+        assert kl <= 1.5 * max_kl and kl == pytest.approx(row.kl, rel=1e-12)
         assert np.mean(ratio * advantages) >= np.mean(advantages)
-        assert row["actual_improvement"] > 0 and row["backtracks"] <= 10
+        assert row.actual_improvement > 0 and row.backtracks <= 10
     else:
         np.testing.assert_array_equal(new, old)
-    assert row["cg_iterations"] <= 10 and not row["skipped"]
+    assert row.cg_iterations <= 10 and not row.skipped
 
 
 def test_npg_step_meets_its_kl_target_or_step_size():
@@ -61,8 +61,8 @@ def test_npg_step_meets_its_kl_target_or_step_size():
     s = agent.policy.get_parameters() - theta
     # ½ sᵀ(F + λI)s = δ exactly; the true KL is ½ sᵀFs to second order in s
     assert 0.5 * s @ (before.fisher_product(s) + 0.1 * s) == pytest.approx(1e-3, rel=1e-9)
-    assert row["kl"] == pytest.approx(0.5 * s @ before.fisher_product(s), rel=0.05)
-    assert agent.policy.evaluate(obs).kl_from(before) == row["kl"]
+    assert row.kl == pytest.approx(0.5 * s @ before.fisher_product(s), rel=0.05)
+    assert agent.policy.evaluate(obs).kl_from(before) == row.kl
 
     fixed = NPG("CartPole-v1", step_size=0.05, seed=0, n_envs=1, cg_iters=200,
                 cg_damping=0.5)
@@ -81,7 +81,7 @@ def test_non_finite_gradient_skips_the_update_and_keeps_the_policy():
     advantages[3] = np.inf
     theta = agent.policy.get_parameters()
     row = agent.policy_update(obs, actions, advantages)
-    assert row["skipped"] == "non-finite advantages" and not row["accepted"]
+    assert row.skipped == "non-finite advantages" and not row.accepted
     np.testing.assert_array_equal(agent.policy.get_parameters(), theta)
     with pytest.raises(ValueError, match="must agree"):
         agent.policy_update(obs, actions, advantages[:-1])
@@ -119,6 +119,71 @@ def test_nan_observation_from_the_environment_is_a_clear_error():
 def test_bad_hyperparameters_are_named(kwargs, match):
     with pytest.raises(ValueError, match=match):
         TRPO("CartPole-v1", **kwargs)
+
+
+@pytest.mark.parametrize("config, kwargs, match", [
+    ("TRPOConfig", {"max_backtracks": 2.0}, "max_backtracks must be a positive integer"),
+    ("TRPOConfig", {"cg_iters": True}, "cg_iters"),
+    ("TRPOConfig", {"hidden_sizes": (64, 0)}, "hidden_sizes\\[1\\]"),
+    ("TRPOConfig", {"activation": "sigmoid"}, "activation"),
+    ("TRPOConfig", {"seed": -1}, "seed"),
+    ("NPGConfig", {"step_size": -0.1}, "step_size"),
+    ("NPGConfig", {"target_kl": float("inf")}, "target_kl"),
+])
+def test_configs_name_the_bad_parameter(config, kwargs, match):
+    import rl_adapters
+
+    with pytest.raises(ValueError, match=match):
+        getattr(rl_adapters, config)(**kwargs)
+
+
+def test_configs_are_the_one_source_of_defaults_and_checkpoint_keys():
+    import dataclasses
+    import inspect
+
+    from rl_adapters import NPGConfig, TRPOConfig
+
+    for agent, config in ((TRPO, TRPOConfig), (NPG, NPGConfig)):
+        signature = inspect.signature(agent).parameters
+        for field in dataclasses.fields(config):  # help(TRPO) shows every default
+            assert signature[field.name].default == field.default
+            assert signature[field.name].kind is inspect.Parameter.KEYWORD_ONLY
+        assert agent.HYPERPARAMETERS == config.names()
+    assert NPGConfig().target_kl == 0.01 and NPGConfig(step_size=0.1).target_kl is None
+    agent = NPG("CartPole-v1", n_steps=32, hidden_sizes=[8])
+    assert agent.config == NPGConfig(n_steps=32, hidden_sizes=(8,), n_envs=2)
+    assert agent.hyperparameters["hidden_sizes"] == [8]  # JSON-ready
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        agent.config.max_kl = 1.0
+
+
+def test_a_policy_missing_protocol_members_is_named():
+    from rl_adapters import MLPPolicy, Policy, check_policy
+
+    class Partial:
+        obs_dim, num_parameters = 4, 3
+
+        def act(self, obs, rng, deterministic=False):
+            return np.zeros(len(obs), dtype=int)
+
+    with pytest.raises(ValueError, match="no 'action_space', 'get_parameters', "
+                                         "'set_parameters', 'evaluate', 'config'"):
+        TRPO("CartPole-v1", policy=Partial())
+    env = gym.make("CartPole-v1")
+    policy = MLPPolicy(env.observation_space, env.action_space)
+    assert check_policy(policy) is policy
+    assert set(Policy.__annotations__) <= set(vars(policy))
+
+
+def test_the_command_line_offers_the_registered_algorithms(capsys):
+    from rl_adapters import ALGORITHMS
+
+    with pytest.raises(SystemExit):
+        cli(["train", "--help"])
+    usage = capsys.readouterr().out
+    assert "{" + ",".join(sorted(ALGORITHMS)) + "}" in usage
+    assert {name: agent.algorithm for name, agent in ALGORITHMS.items()} \
+        == {"trpo": "TRPO", "npg": "NPG"}
 
 
 class MultiDiscreteActions(NaNAfterThreeSteps):

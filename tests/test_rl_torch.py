@@ -10,6 +10,10 @@ from torch import nn  # noqa: E402
 
 from rl_adapters import NPG, TRPO, MLPPolicy  # noqa: E402
 from rl_adapters.torch import TorchPolicy  # noqa: E402
+from trustregion.operators import (  # noqa: E402
+    categorical_fisher_product,
+    gaussian_fisher_diagonal,
+)
 
 OBS = spaces.Box(-np.inf, np.inf, (5,))
 HEADS = {"gaussian": spaces.Box(-1.0, 1.0, (3,)), "categorical": spaces.Discrete(4)}
@@ -155,3 +159,23 @@ def test_wrapped_module_learns_cartpole():
     agent = TRPO("CartPole-v1", policy=TorchPolicy(net, env.action_space), seed=0)
     agent.learn(20_000, progress_bar=False)
     assert agent.evaluate(5, seed=0)[0] >= 150.0
+
+
+def test_the_closed_form_fisher_is_one_formula_for_numpy_and_torch():
+    """The bridge's M is the core's function applied to tensors: the same numbers."""
+    rng = np.random.default_rng(3)
+    logits, u = rng.standard_normal((5, 4)), rng.standard_normal((5, 4))
+    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    expected = np.einsum("nab,nb->na", np.einsum("na,ab->nab", p, np.eye(4))
+                         - np.einsum("na,nb->nab", p, p), u)
+    np.testing.assert_allclose(categorical_fisher_product(p, u), expected, rtol=1e-13)
+    np.testing.assert_array_equal(
+        categorical_fisher_product(torch.from_numpy(p), torch.from_numpy(u)).numpy(),
+        categorical_fisher_product(p, u))
+    log_std = rng.standard_normal(3)
+    mean_weight, log_std_weight = gaussian_fisher_diagonal(log_std)
+    np.testing.assert_allclose(mean_weight, 1.0 / np.exp(log_std) ** 2, rtol=1e-14)
+    assert log_std_weight == 2.0
+    torch_weight, torch_log_std_weight = gaussian_fisher_diagonal(torch.from_numpy(log_std))
+    np.testing.assert_allclose(torch_weight.numpy(), mean_weight, rtol=1e-15)
+    assert torch_log_std_weight == log_std_weight

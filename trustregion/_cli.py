@@ -1,9 +1,10 @@
 """The ``trustregion`` command line: ``trustregion bench``.
 
 Also the argument types both command lines (this one and ``python -m rl_adapters``) use:
-each turns a string into a checked value or raises ``argparse.ArgumentTypeError``, so
-that argparse stops with one error line and exit status 2 before any work is done and
-before any file or folder is made.
+each turns a string into a value checked by the shared checks of
+:mod:`trustregion._validation` or raises ``argparse.ArgumentTypeError``, so that argparse
+stops with one error line and exit status 2 before any work is done and before any file
+or folder is made.
 """
 
 import argparse
@@ -13,33 +14,34 @@ import os
 import sys
 from dataclasses import asdict
 
+from ._validation import (
+    check_nonnegative_int,
+    check_positive_int,
+    check_positive_scalar,
+    check_probability,
+)
+
 # -- argument types -------------------------------------------------------------------------
 
 
 def positive_int(text: str) -> int:
     """An integer ≥ 1."""
-    return _integer(text, 1, "a positive integer")
+    return _parsed(text, int, check_positive_int)
 
 
 def nonnegative_int(text: str) -> int:
     """An integer ≥ 0 (a seed)."""
-    return _integer(text, 0, "a non-negative integer")
+    return _parsed(text, int, check_nonnegative_int)
 
 
 def positive_float(text: str) -> float:
     """A finite number > 0."""
-    value = _number(text)
-    if not (math.isfinite(value) and value > 0.0):
-        raise argparse.ArgumentTypeError(f"must be positive and finite, got {text!r}")
-    return value
+    return _parsed(text, float, check_positive_scalar)
 
 
 def unit_interval(text: str) -> float:
     """A number in [0, 1] (a discount or a GAE λ)."""
-    value = _number(text)
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must lie in [0, 1], got {text!r}")
-    return value
+    return _parsed(text, float, check_probability)
 
 
 def writable_file(text: str) -> str:
@@ -74,21 +76,18 @@ def writable_folder(text: str) -> str:
     return text
 
 
-def _integer(text, least, kind):
+def _parsed(text, parse, check):
+    """``check`` (one of :mod:`trustregion._validation`'s, which the agents' configurations
+    use too) of the number ``parse(text)``, its refusals as argparse's."""
     try:
-        value = int(text)
+        value = parse(text)
     except ValueError:
+        kind = "an integer" if parse is int else "a number"
         raise argparse.ArgumentTypeError(f"must be {kind}, got {text!r}") from None
-    if value < least:
-        raise argparse.ArgumentTypeError(f"must be {kind}, got {text!r}")
-    return value
-
-
-def _number(text):
     try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+        return check(value, "the value")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 # -- trustregion bench ------------------------------------------------------------------------

@@ -93,3 +93,35 @@ def power_of_two_scale(*magnitudes: float) -> float:
 def max_abs(v: np.ndarray) -> float:
     """max|vᵢ| of a float64 array of any shape (a kernel; no temporary array)."""
     return K.max_abs(v.ravel())
+
+
+# -- hyper-parameter checks ------------------------------------------------------------
+# Shared by the configuration records of the RL agents and by both command lines (which
+# parse a string first), so that a parameter is refused in the same words everywhere.
+
+def check_positive_int(value, name):
+    """``value`` as an int ≥ 1 (an iteration count, a batch size)."""
+    return _check_integer(value, name, 1, "a positive integer")
+
+
+def check_nonnegative_int(value, name):
+    """``value`` as an int ≥ 0 (a seed)."""
+    return _check_integer(value, name, 0, "a non-negative integer")
+
+
+def check_probability(value, name, *, allow_zero=True):
+    """``value`` as a float in [0, 1], or in (0, 1] without ``allow_zero`` (a discount, a
+    fraction of a batch, a backtracking factor)."""
+    interval = "[0, 1]" if allow_zero else "(0, 1]"
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not (0.0 <= value <= 1.0 if allow_zero else 0.0 < value <= 1.0):
+        raise ValueError(f"{name} must lie in {interval}, got {value!r}")
+    return float(value)
+
+
+def _check_integer(value, name, least, kind):
+    # bool is an int to Python, never a count to a user; a float such as 2.0 is refused
+    # rather than silently truncated.
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+        raise ValueError(f"{name} must be {kind}, got {value!r}")
+    return int(value)

@@ -5,7 +5,11 @@ scipy sparse matrices, ``scipy.sparse.linalg.LinearOperator`` and plain callable
 returns a :class:`SymmetricOperator` (itself a ``LinearOperator``).
 """
 
-from ._fisher import FisherOperator
+from ._fisher import (
+    FisherOperator,
+    categorical_fisher_product,
+    gaussian_fisher_diagonal,
+)
 from ._hessian import FiniteDifferenceHessian, GaussNewtonOperator, HessianVectorProduct
 from ._preconditioners import JacobiPreconditioner, Preconditioner
 from ._symmetric import DampedOperator, ExplicitMatrix, SymmetricOperator, as_operator
@@ -21,4 +25,6 @@ __all__ = [
     "Preconditioner",
     "SymmetricOperator",
     "as_operator",
+    "categorical_fisher_product",
+    "gaussian_fisher_diagonal",
 ]

@@ -1,10 +1,18 @@
-"""Fisher information operators: F = E[∇log π ∇log πᵀ], applied matrix-free."""
+"""Fisher information operators: F = E[∇log π ∇log πᵀ], applied matrix-free.
 
+Also the closed-form Fisher information M of the two distribution families of the
+built-in policies, in their natural parameters, which make a policy's Fisher matrix
+Jᵀ M J (Martens 2014, §9; Schulman et al. 2015, App. C). They are written against the
+array API (arithmetic, broadcasting, ``sum(axis=, keepdims=)``, ``exp``), so the same
+functions serve numpy arrays here and in :mod:`rl_adapters.policies`, and PyTorch
+tensors in :mod:`rl_adapters.torch`: one formula for every Fisher product.
+"""
+
+import sys
 from typing import Callable, Sequence
 
 import numpy as np
 
-from .. import _kernels as K
 from .._validation import all_finite
 from ._symmetric import SymmetricOperator
 
@@ -56,15 +64,15 @@ class FisherOperator(SymmetricOperator):
             raise ValueError(f"probs must have shape {J.shape[:2]} (N, K), got {p.shape}")
         if (p < 0).any() or not np.allclose(p.sum(axis=1), 1.0, atol=1e-8):
             raise ValueError("probs must be non-negative and sum to 1 along each row")
-        return cls(_jmj_product(J, p, p), J.shape[2])
+        return cls(_jtmj_product(J, lambda u: categorical_fisher_product(p, u)), J.shape[2])
 
     @classmethod
     def from_diagonal_gaussian(cls, J, log_std, log_std_index: Sequence[int]) -> "FisherOperator":
         """Fisher of N(μ_θ(s), diag σ²) with a state-independent log-std among the parameters.
 
-        For the mean the Fisher is diag(1/σ²); for each log σⱼ it is 2, and mean and
-        log-std are orthogonal, so F v = (1/N) Σᵢ Jᵢᵀ diag(σ⁻²) Jᵢ v + 2 v on the log-std
-        coordinates.
+        With M = diag(σ⁻², 2) in (μ, log σ) (:func:`gaussian_fisher_diagonal`) and the
+        log-std's Jacobian the same selection for every sample,
+        F v = (1/N) Σᵢ Jᵢᵀ diag(σ⁻²) Jᵢ v + 2 v on the log-std coordinates.
 
         Parameters
         ----------
@@ -84,27 +92,56 @@ class FisherOperator(SymmetricOperator):
         if index.shape != (d,) or (index < 0).any() or (index >= P).any() \
                 or np.unique(index).size != d:
             raise ValueError(f"log_std_index must hold {d} distinct parameter indices in [0, {P})")
-        inv_var = np.exp(-2.0 * log_std)[None, :]
-        mean_part = _jmj_product(J, inv_var, np.empty((0, 0)))
+        mean_weight, log_std_weight = gaussian_fisher_diagonal(log_std)
+        mean_part = _jtmj_product(J, lambda u: u * mean_weight)
 
         def product(v):
             out = mean_part(v)
-            out[index] += 2.0 * v[index]
+            out[index] += log_std_weight * v[index]
             return out
 
         return cls(product, P)
 
 
-def _jmj_product(J, weights, probs):
-    P = J.shape[2]
+def categorical_fisher_product(probs, u):
+    """M u with M = diag(p) - ppᵀ, the Fisher information of softmax(ℓ) in the logits ℓ.
+
+    Row by row for a batch: ``probs`` and ``u`` have shape (N, k), and row i of the result
+    is (diag pᵢ - pᵢpᵢᵀ) uᵢ = pᵢ ⊙ (uᵢ - pᵢᵀuᵢ). M is the Hessian of KL(p ‖ softmax(ℓ))
+    in ℓ, and the covariance of the score e_a - p (Amari 1998; Martens 2014, §9.2).
+    Works on numpy arrays and PyTorch tensors alike.
+    """
+    return probs * (u - (probs * u).sum(axis=-1, keepdims=True))
+
+
+def gaussian_fisher_diagonal(log_std):
+    """The diagonal of M, the Fisher information of N(μ, diag σ²) in (μ, log σ).
+
+    M is diagonal: E[(∂log p/∂μⱼ)²] = 1/σⱼ², E[(∂log p/∂log σⱼ)²] = E[(z² - 1)²] = 2 for
+    z ~ N(0, 1), and the cross terms vanish (odd moments of z). Returns (σ⁻², 2): an array
+    shaped like ``log_std`` for the mean, and the scalar 2 for every log σⱼ. ``log_std``
+    may be a numpy array or a PyTorch tensor; σ⁻² is of the same kind.
+    """
+    return _namespace(log_std).exp(-2.0 * log_std), 2.0
+
+
+def _namespace(x):
+    """The array-API namespace of ``x``: the one it declares (numpy ≥ 2), else the top-level
+    module of its type (``torch`` for a tensor, whose ``exp`` is the standard's)."""
+    declared = getattr(x, "__array_namespace__", None)
+    if declared is not None:
+        return declared()
+    return sys.modules[type(x).__module__.partition(".")[0]]
+
+
+def _jtmj_product(J, weigh):
+    """v ↦ (1/N) Σᵢ Jᵢᵀ weigh(J v)ᵢ for a Jacobian J of shape (N, k, P): two BLAS
+    matrix-vector products with J seen as an (N·k) × P matrix, and no N × P intermediate."""
+    N, k, P = J.shape
+    rows = J.reshape(N * k, P)
 
     def product(v):
-        v = np.ascontiguousarray(v, dtype=np.float64)
-        if v.shape != (P,):  # the kernel indexes v by J's last axis and trusts it
-            raise ValueError(f"v must be a 1-D array of length {P}, got shape {v.shape}")
-        out = np.empty(P)
-        K.fisher_jmj_product(J, weights, probs, v, out)
-        return out
+        return (weigh((rows @ v).reshape(N, k)).reshape(-1) @ rows) / N
 
     return product
 
