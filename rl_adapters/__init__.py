@@ -6,6 +6,8 @@ rollouts with observation normalisation, GAE, the value function, logging, check
 and the ``python -m rl_adapters`` command line. Needs the ``rl`` extra (gymnasium).
 """
 
+from trustregion import __version__ as __version__  # one version for both packages
+
 from .advantages import gae, standardize
 from .agents import ALGORITHMS, NPG, TRPO, OnPolicyAgent
 from .configs import NPGConfig, OnPolicyConfig, TRPOConfig

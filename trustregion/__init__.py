@@ -4,7 +4,8 @@ A trust-region method is a model, a region, a subproblem solver and an acceptanc
 This package provides the pieces: symmetric operators (:mod:`trustregion.operators`),
 conjugate gradients (:func:`cg`), the trust-region subproblem solvers
 (:func:`solve_subproblem`) and line searches (:mod:`trustregion.linesearch`), and the
-driver that composes them, :func:`minimize` (unconstrained so far).
+driver that composes them, :func:`minimize` (unconstrained, bound-constrained, and with
+general constraints by an augmented Lagrangian).
 """
 
 from ._status import CGStatus, StepStatus

@@ -52,7 +52,7 @@ class TrustRegionOptions:
         > 1 (default 2).
     gtol : float
         Stop when both ‖∇f‖∞ ≤ gtol · max(1, ‖∇f(x₀)‖∞) and Dennis & Schnabel's relative
-        gradient max |∇f|ᵢ·max(|xᵢ|, 1) / max(|f|, 1) ≤ gtol (default 1e-8; with bounds,
+        gradient ``max |∇f|ᵢ·max(|xᵢ|, 1) / max(|f|, 1) ≤ gtol`` (default 1e-8; with bounds,
         the projected gradient). Each test alone is fooled by some scaling (a huge starting
         gradient, a large constant in f); scipy's absolute 1e-4 stops early on
         small-scaled problems and never on large ones.

@@ -10,7 +10,7 @@ class MinimizeStatus(StatusEnum):
 
     Success is GTOL, or XTOL and NO_PREDICTED_DECREASE — no representable step
     decreases f — where the driver has also found the relative gradient
-    max |∇f|ᵢ·max(|xᵢ|, 1) / max(|f|, 1) at most u^(1/4) (u the machine epsilon), what
+    ``max |∇f|ᵢ·max(|xᵢ|, 1) / max(|f|, 1)`` at most u^(1/4) (u the machine epsilon), what
     rounding in f explains; a larger gradient there is NO_PROGRESS, a failure.
     """
 

@@ -17,7 +17,7 @@ _SHRINK_REQUIRED = 0.66
 
 
 class StrongWolfeLineSearch:
-    """A step α satisfying the strong Wolfe conditions
+    """A step α satisfying the strong Wolfe conditions::
 
         f(x + αd) ≤ f(x) + c₁ α φ'(0),   |φ'(α)| ≤ c₂ |φ'(0)|,   φ'(α) = ∇f(x + αd)ᵀd,
 

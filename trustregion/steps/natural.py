@@ -27,7 +27,7 @@ class NaturalStep:
     quadratic_divergence : float
         ½ sᵀMs, the quadratic model of the divergence the step incurs.
     predicted_improvement : float
-        α·gᵀx = |gᵀs|, the first-order change of the objective.
+        α·gᵀx = ``|gᵀs|``, the first-order change of the objective.
     cg_iterations : int
     cg_residual_norm : float
     status : StepStatus

@@ -34,7 +34,7 @@ class Step:
     residual_norm : float
         The final residual the method measured (NaN where it has none): ‖r‖₂ for
         Steihaug–Toint and the CG of "natural", ‖(B + λM)s + g‖_{M⁻¹} for GLTR,
-        |‖s‖_M - Δ| for "exact" on the boundary.
+        ``|‖s‖_M - Δ|`` for "exact" on the boundary.
     g_dual_norm_sq : float or None
         gᵀM⁻¹g where the method computed it ("natural", "cauchy"); for "natural" with M
         the Fisher matrix this is the squared natural-gradient norm TRPO reports.
