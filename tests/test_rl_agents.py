@@ -291,11 +291,16 @@ def test_progress_bar_and_callback_stop():
 
 
 def test_trpo_learns_cartpole():
-    """A short, seeded run: far above a random policy's return of about 22."""
-    agent = TRPO("CartPole-v1", seed=0)
-    agent.learn(25_000, progress_bar=False)
-    mean, _ = agent.evaluate(5, seed=0)
-    assert mean >= 200.0
+    """Short runs end far above a random policy's return of about 22. One seeded run is
+    chaotic at the rounding level (a BLAS with another thread count or summation order
+    moved seed 0 from 208 to 494, and seed 1 ends at 178 where seeds 2-5 reach 500), so
+    the claim is made of the median of five seeds, which one unlucky run cannot sink."""
+    returns = []
+    for seed in range(5):
+        agent = TRPO("CartPole-v1", seed=seed)
+        agent.learn(25_000, progress_bar=False)
+        returns.append(agent.evaluate(5, seed=0)[0])
+    assert np.median(returns) >= 150.0, returns
 
 
 def test_without_observation_normalisation_the_policy_sees_raw_observations():
