@@ -2,7 +2,7 @@
 
 from scipy.optimize import OptimizeResult
 
-from .._status import StatusEnum
+from .._status import StatusEnum, set_messages
 
 
 class MinimizeStatus(StatusEnum):
@@ -28,10 +28,6 @@ class MinimizeStatus(StatusEnum):
     UNBOUNDED = 9
     NONFINITE_START = 10
     CALLBACK = 99
-
-    @property
-    def message(self) -> str:
-        return _MESSAGES[self]
 
     @property
     def success(self) -> bool:
@@ -65,6 +61,7 @@ _MESSAGES = {
     MinimizeStatus.UNBOUNDED: "stopped: the objective appears unbounded below (f fell "
     "below f_unbounded, or x + s overflowed)",
 }
+set_messages(MinimizeStatus, _MESSAGES)
 
 
 class Result(OptimizeResult):

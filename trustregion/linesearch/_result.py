@@ -5,7 +5,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from .._status import StatusEnum
+from .._status import StatusEnum, set_messages
 
 
 class LineSearchStatus(StatusEnum):
@@ -15,10 +15,6 @@ class LineSearchStatus(StatusEnum):
     MAX_BACKTRACKS = 1
     MAX_EVALUATIONS = 2
     INTERVAL_TOO_SMALL = 3
-
-    @property
-    def message(self) -> str:
-        return _MESSAGES[self]
 
 
 _MESSAGES = {
@@ -32,6 +28,7 @@ _MESSAGES = {
     "level before the conditions held (the function may be noisy or the direction barely "
     "descending); the best point found is returned",
 }
+set_messages(LineSearchStatus, _MESSAGES)
 
 
 @dataclass(frozen=True)
