@@ -59,6 +59,32 @@ def gltr(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *,
         reorthogonalize = n <= _REORTHOGONALIZE_MAX_N
     if not g.any():
         return Step(np.zeros(n), 0.0, False, StepStatus.ZERO_GRADIENT, residual_norm=0.0)
+    s, h, diag, off, state, code = _lanczos(g, B, radius, metric, rtol, maxiter,
+                                            reorthogonalize)
+    k = state.iterations
+    # One product per completed iteration, plus one if a non-finite product ended the run.
+    products = k + (1 if code == K.NONFINITE and state.gradient_norm > 0 else 0)
+    krylov_model = _tridiagonal_model(state.gradient_norm, diag[:k], off[:k - 1], h[:k])
+    if reorthogonalize:
+        # The Lanczos vectors are M-orthonormal to working precision, so m(s) is the
+        # tridiagonal model value and ‖s‖_M = ‖h‖: no further product is needed.
+        model, snorm = krylov_model, math.sqrt(np.dot(h[:k], h[:k]))
+    else:
+        products += 1 if s.any() else 0  # the product _measured_model takes
+        model, snorm = _measured_model(g, B, s, metric, radius, krylov_model)
+    # Converged, the step is what the last tridiagonal solve made of it.
+    status = step_status(state.tridiagonal_code if code == K.CONVERGED else code)
+    return Step(s, -model, snorm >= radius * (1.0 - 1e-10), status,
+                multiplier=state.multiplier, iterations=k, operator_products=products,
+                residual_norm=state.residual_norm)
+
+
+def _lanczos(g, B, radius, metric, rtol, maxiter, reorthogonalize):
+    """Run the GLTR kernel to its end, serving its requests (products with B, solves
+    with M, more storage for the Lanczos vectors). Returns (s, h, diag, off, state, code):
+    the step, the tridiagonal T (diagonal, off-diagonal), its solution h, the kernel's
+    state and its final code."""
+    n = g.shape[0]
     diagonal_metric = metric.inverse_diagonal is not None
     q, u, w, w_prev, r, s = (np.empty(n) for _ in range(6))
     z = np.empty(n) if diagonal_metric else metric.solve(g)
@@ -89,37 +115,30 @@ def gltr(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *,
         else:
             z[:] = metric.solve(r)
             code = call(K.HAVE_PRECONDITIONED)
-    k = state.iterations
-    # One product per completed iteration, plus one if a non-finite product ended the run.
-    products = k + (1 if code == K.NONFINITE and state.gradient_norm > 0 else 0)
-    hk = h[:k]
-    krylov_model = 0.0
-    if k:  # m(s) = γ₀h₀ + ½hᵀTh on the Krylov space
-        Th = diag[:k] * hk
-        Th[:-1] += off[:k - 1] * hk[1:]
-        Th[1:] += off[:k - 1] * hk[:-1]
-        krylov_model = state.gradient_norm * hk[0] + 0.5 * np.dot(hk, Th)
-    if reorthogonalize:
-        # The Lanczos vectors are M-orthonormal to working precision, so m(s) is the
-        # tridiagonal model value and ‖s‖_M = ‖h‖: no further product is needed.
-        model, snorm = krylov_model, math.sqrt(np.dot(hk, hk))
-    else:
-        # Without reorthogonalisation they lose M-orthogonality, and the tridiagonal values
-        # can drift from m(s) and ‖s‖_M. Measure both on s itself (one more product) and
-        # pull s back onto the region should rounding have left it.
-        Bs = B.apply(s) if k else np.zeros(n)
-        products += 1 if k else 0
-        snorm = metric.norm(s)
-        if snorm > radius:
-            scale = radius / snorm
-            s *= scale
-            Bs *= scale
-            snorm = radius
-        model = np.dot(g, s) + 0.5 * np.dot(s, Bs) if np.isfinite(Bs).all() else math.nan
-        if not math.isfinite(model):  # the extra product itself was not finite
-            model = krylov_model
-    # Converged, the step is what the last tridiagonal solve made of it.
-    status = step_status(state.tridiagonal_code if code == K.CONVERGED else code)
-    return Step(s, -model, snorm >= radius * (1.0 - 1e-10), status,
-                multiplier=state.multiplier, iterations=k, operator_products=products,
-                residual_norm=state.residual_norm)
+    return s, h, diag, off, state, code
+
+
+def _tridiagonal_model(gamma0, diag, off, h):
+    """m(s) = γ₀h₀ + ½hᵀTh, the model on the Krylov space (0 before any iteration)."""
+    if not h.shape[0]:
+        return 0.0
+    Th = diag * h
+    Th[:-1] += off * h[1:]
+    Th[1:] += off * h[:-1]
+    return gamma0 * h[0] + 0.5 * np.dot(h, Th)
+
+
+def _measured_model(g, B, s, metric, radius, krylov_model):
+    """(m(s), ‖s‖_M) measured on s itself, s pulled back onto the region if rounding left
+    it there. Without reorthogonalisation the Lanczos vectors lose M-orthogonality, and
+    the tridiagonal values can drift from m(s) and ‖s‖_M; this costs one more product.
+    Should that product not be finite, the Krylov model value stands."""
+    Bs = B.apply(s) if s.any() else np.zeros_like(s)
+    snorm = metric.norm(s)
+    if snorm > radius:
+        scale = radius / snorm
+        s *= scale
+        Bs *= scale
+        snorm = radius
+    model = np.dot(g, s) + 0.5 * np.dot(s, Bs) if np.isfinite(Bs).all() else math.nan
+    return (model if math.isfinite(model) else krylov_model), snorm
