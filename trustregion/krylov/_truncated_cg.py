@@ -62,11 +62,7 @@ def run_truncated_cg(operand, b: np.ndarray, *, rtol: float, maxiter: int,
         kernel_args, apply = operand
     n = b.shape[0]
     inv = _IDENTITY if inverse_diagonal is None else inverse_diagonal
-    check_kernel_shapes(kernel_args, n, "A")
-    if b.ndim != 1 or inv.shape not in ((0,), (n,)) or (x0 is not None and x0.shape != (n,)):
-        raise ValueError(f"b must be 1-D, and x0 and the inverse diagonal of M of its length "
-                         f"{n}; got b {b.shape}, M⁻¹ diagonal {inv.shape}, x0 "
-                         f"{None if x0 is None else x0.shape}")
+    _check_shapes(kernel_args, b, inv, x0)
     precondition_inside = preconditioner is None
     x = np.empty(n)
     work = np.empty((4, n))  # rows r, z, p, Ap
@@ -75,20 +71,7 @@ def run_truncated_cg(operand, b: np.ndarray, *, rtol: float, maxiter: int,
     if check_inputs and (x0 is not None or not precondition_inside):
         if not K.all_finite(b):  # checked before b reaches the user's functions
             _refuse_nonfinite(K.INVALID_RHS)
-    bmax = K.max_abs(b)
-    sigma = power_of_two_scale(bmax, radius) if math.isfinite(radius) \
-        else power_of_two_scale(bmax)
-    if sigma != 1.0:
-        b = b / sigma
-        radius /= sigma
-        atol /= sigma
-        x0 = None if x0 is None else x0 / sigma
-        if callback is not None:
-            user_callback = callback
-
-            def callback(xk):
-                user_callback(sigma * xk)
-
+    sigma, b, radius, atol, x0, callback = _rescaled(b, radius, atol, x0, callback)
     if x0 is not None:
         x[:] = x0
         work[0] = b - apply(x0)
@@ -118,6 +101,34 @@ def run_truncated_cg(operand, b: np.ndarray, *, rtol: float, maxiter: int,
         rnorm *= sigma
     # _make skips the NamedTuple's Python-level __new__ (this is on every cg call's path).
     return TruncatedCGRun._make((x, r, code, iterations, iterations + (x0 is not None), rnorm))
+
+
+def _check_shapes(kernel_args, b, inv, x0):
+    """The kernel indexes A, x0 and M⁻¹'s diagonal by b's length: refuse a mismatch."""
+    n = b.shape[0]
+    check_kernel_shapes(kernel_args, n, "A")
+    if b.ndim != 1 or inv.shape not in ((0,), (n,)) or (x0 is not None and x0.shape != (n,)):
+        raise ValueError(f"b must be 1-D, and x0 and the inverse diagonal of M of its length "
+                         f"{n}; got b {b.shape}, M⁻¹ diagonal {inv.shape}, x0 "
+                         f"{None if x0 is None else x0.shape}")
+
+
+def _rescaled(b, radius, atol, x0, callback):
+    """(σ, b/σ, Δ/σ, atol/σ, x0/σ, callback) for the solve of A(x/σ) = b/σ, σ the power of
+    two of :func:`run_truncated_cg`; the callback is wrapped to see the caller's x."""
+    bmax = K.max_abs(b)
+    sigma = power_of_two_scale(bmax, radius) if math.isfinite(radius) \
+        else power_of_two_scale(bmax)
+    if sigma == 1.0:
+        return sigma, b, radius, atol, x0, callback
+    if callback is not None:
+        user_callback = callback
+
+        def callback(xk):
+            user_callback(sigma * xk)
+
+    return (sigma, b / sigma, radius / sigma, atol / sigma,
+            None if x0 is None else x0 / sigma, callback)
 
 
 def _refuse_nonfinite(code):
