@@ -10,7 +10,7 @@ from scipy.optimize import LinearConstraint, NonlinearConstraint
 from .._status import StepStatus
 from .._validation import as_float_vector
 from ..operators import HessianVectorProduct, as_operator
-from ..subproblems import METHODS, solve_subproblem
+from ..subproblems import INEXACT_METHODS, QUADRATIC_METHODS, solve_subproblem
 from ._bounds import as_box, feasible_start, tron_step
 from ._callback import as_callback
 from ._constraints import ConstraintSet
@@ -22,8 +22,6 @@ from ._options import TrustRegionOptions
 from ._result import MinimizeStatus, Result
 
 _TRON_RTOL = 0.1
-# Methods that take an inexact, forcing-sequence tolerance from the outer loop.
-_INEXACT = ("steihaug", "gltr")
 _EPS = np.finfo(np.float64).eps
 # Predicted decreases below this multiple of eps·|f| cannot be measured in f.
 _NOISE = 16.0 * _EPS
@@ -68,7 +66,8 @@ def minimize(fun, x0, args=(), method="steihaug", jac=None, hess=None, hessp=Non
         Extra arguments; a single non-tuple object is passed as one argument, as scipy
         does.
     method : str or callable
-        "cauchy", "dogleg", "steihaug" (default), "gltr", "exact", or a callable
+        A quadratic-model method of :func:`solve_subproblem` (the names in
+        ``trustregion.subproblems.QUADRATIC_METHODS``; default "steihaug"), or a callable
         ``method(g, B, radius) -> step`` whose result has ``s`` and
         ``predicted_reduction`` (and optionally ``on_boundary``), like :class:`Step`.
         With bounds or constraints only "steihaug" is available (TRON's step).
@@ -368,17 +367,17 @@ def _subproblem_solver(method, *, bounded, constrained):
             what = "constraints" if constrained else "bounds"
             raise ValueError(f"with {what} the only method available is 'steihaug' (TRON's "
                              f"projected Steihaug-Toint step); got {method!r}. Without "
-                             f"bounds or constraints: 'cauchy', 'dogleg', 'steihaug', "
-                             f"'gltr', 'exact' or a callable")
+                             f"bounds or constraints: {', '.join(map(repr, QUADRATIC_METHODS))}"
+                             f" or a callable")
     if callable(method):
         return lambda g, B, radius, tight: method(g, B, radius)
-    if method not in METHODS or method == "natural":
-        names = ", ".join(repr(m) for m in METHODS if m != "natural")
+    if method not in QUADRATIC_METHODS:
+        names = ", ".join(map(repr, QUADRATIC_METHODS))
         raise ValueError(f"method must be one of {names} or a callable; got {method!r}")
 
     def solve(g, B, radius, tight):
         options = {}
-        if method in _INEXACT:
+        if method in INEXACT_METHODS:
             options["rtol"] = _TIGHT_RTOL if tight else _forcing(float(norm(g)))
         return solve_subproblem(g, B, radius, method=method, **options)
 

@@ -2,7 +2,8 @@
 
 import inspect
 import math
-
+from dataclasses import dataclass
+from typing import Callable
 
 from .._validation import as_float_vector, check_positive_scalar, max_abs, power_of_two_scale
 from ..operators import as_operator
@@ -16,18 +17,34 @@ from .exact import more_sorensen
 from .gltr import gltr
 from .steihaug import steihaug_cg
 
-METHODS = {
-    "cauchy": cauchy_point,
-    "dogleg": dogleg,
-    "steihaug": steihaug_cg,
-    "gltr": gltr,
-    "exact": more_sorensen,
-    "natural": linear_model_step,
-}
+@dataclass(frozen=True)
+class _Method:
+    """A registered method: its solver, what its ``residual_norm`` measures (for
+    Step.rescaled: the gradient equation's residual in the Euclidean norm, in the
+    M⁻¹-norm "dual", or a length in the M-norm), whether a trust-region driver may hand it
+    a loose relative tolerance ``rtol`` (a forcing term, N&W eq. 7.3), and whether its
+    model is linear (B is None) rather than quadratic."""
 
-# What each method's residual_norm measures, for Step.rescaled: the gradient equation's
-# residual in the Euclidean norm (the default), in the M⁻¹-norm, or a length in the M-norm.
-_RESIDUAL_KIND = {"gltr": "dual", "exact": "length"}
+    solve: Callable
+    residual: str = "gradient"
+    inexact: bool = False
+    linear_model: bool = False
+
+
+# The one registry: a new method is its module and one entry here.
+_REGISTRY = {
+    "cauchy": _Method(cauchy_point),
+    "dogleg": _Method(dogleg),
+    "steihaug": _Method(steihaug_cg, inexact=True),
+    "gltr": _Method(gltr, residual="dual", inexact=True),
+    "exact": _Method(more_sorensen, residual="length"),
+    "natural": _Method(linear_model_step, linear_model=True),
+}
+METHODS = {name: method.solve for name, method in _REGISTRY.items()}
+# The methods of a quadratic model, which trustregion.minimize can drive, and those among
+# them that take the driver's forcing tolerance.
+QUADRATIC_METHODS = tuple(name for name, m in _REGISTRY.items() if not m.linear_model)
+INEXACT_METHODS = frozenset(name for name, m in _REGISTRY.items() if m.inexact)
 
 _OPTIONS = {
     name: tuple(p.name for p in inspect.signature(fn).parameters.values()
@@ -118,8 +135,9 @@ def solve_subproblem(g, B, radius, *, method, M=None, **options) -> Step:
     if tau == 1.0 and mu == 1.0 and beta == 1.0:
         return METHODS[method](g, op, radius, metric, **options)
     step = METHODS[method](g / tau, op, radius / tau, metric, **options)
-    return step.rescaled(tau, beta, mu, _RESIDUAL_KIND.get(method, "gradient"))
+    return step.rescaled(tau, beta, mu, _REGISTRY[method].residual)
 
 
-__all__ = ["METHODS", "Metric", "Step", "as_metric", "cauchy_point", "dogleg", "gltr",
-           "more_sorensen", "solve_subproblem", "steihaug_cg"]
+__all__ = ["INEXACT_METHODS", "METHODS", "Metric", "QUADRATIC_METHODS", "Step", "as_metric",
+           "cauchy_point", "dogleg", "gltr", "more_sorensen", "solve_subproblem",
+           "steihaug_cg"]
