@@ -175,11 +175,19 @@ class OnPolicyAgent:
                for name in ("sampling", "gradient", "cg", "line_search", "value")})
         return row
 
+    # The update function of the subclass's algorithm (trpo_update or npg_update).
+    update: Callable[..., UpdateStats]
+
     def policy_update(self, obs, actions, advantages,
                       timer: Optional[PhaseTimer] = None) -> UpdateStats:
-        """One policy update on a batch (see :func:`rl_adapters.updates.trpo_update` and
-        :func:`~rl_adapters.updates.npg_update`); returns what it did."""
-        raise NotImplementedError
+        """One policy update on a batch by the algorithm's ``update`` (see
+        :func:`rl_adapters.updates.trpo_update` and :func:`~rl_adapters.updates.npg_update`),
+        given every hyper-parameter of the config that it takes; returns what it did."""
+        taken = inspect.signature(self.update).parameters
+        options = {name: value for name, value in self.hyperparameters.items()
+                   if name in taken}
+        return self.update(self.policy, obs, actions, advantages, rng=self.rng, timer=timer,
+                           **options)
 
     # -- using the policy -----------------------------------------------------------------
 
@@ -352,14 +360,7 @@ class TRPO(OnPolicyAgent):
 
     algorithm = "TRPO"
     Config = TRPOConfig
-
-    def policy_update(self, obs, actions, advantages, timer=None):
-        hp = self.hyperparameters
-        return trpo_update(self.policy, obs, actions, advantages, max_kl=hp["max_kl"],
-                           cg_iters=hp["cg_iters"], cg_damping=hp["cg_damping"],
-                           backtrack_coeff=hp["backtrack_coeff"],
-                           max_backtracks=hp["max_backtracks"],
-                           fisher_subsample=hp["fisher_subsample"], rng=self.rng, timer=timer)
+    update = staticmethod(trpo_update)
 
 
 class NPG(OnPolicyAgent):
@@ -373,13 +374,7 @@ class NPG(OnPolicyAgent):
 
     algorithm = "NPG"
     Config = NPGConfig
-
-    def policy_update(self, obs, actions, advantages, timer=None):
-        hp = self.hyperparameters
-        return npg_update(self.policy, obs, actions, advantages, step_size=hp["step_size"],
-                          target_kl=hp["target_kl"], cg_iters=hp["cg_iters"],
-                          cg_damping=hp["cg_damping"], fisher_subsample=hp["fisher_subsample"],
-                          rng=self.rng, timer=timer)
+    update = staticmethod(npg_update)
 
 
 # The algorithms by name: the command line's choices, and (by their ``algorithm``) what a
