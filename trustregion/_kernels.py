@@ -132,6 +132,11 @@ TRIDIAG_BOUNDARY = 12
 TRIDIAG_HARD_CASE = 13
 
 
+def _slot(index, kind, doc):
+    """A read-only property: the state vector's entry ``index`` as ``kind``."""
+    return property(lambda self: kind(self.array[index]), doc=doc)
+
+
 class TruncatedCGState:
     """The state vector of :func:`truncated_cg` (``array``, handed to the kernel), with
     named read access for its driver."""
@@ -141,10 +146,7 @@ class TruncatedCGState:
     def __init__(self):
         self.array = np.empty(TCG_STATE_SIZE)
 
-    @property
-    def iterations(self) -> int:
-        """Iterations so far, one product with A each."""
-        return int(self.array[S_ITER])
+    iterations = _slot(S_ITER, int, "Iterations so far, one product with A each.")
 
     @property
     def residual_norm(self) -> float:
@@ -161,30 +163,15 @@ class GLTRState:
     def __init__(self):
         self.array = np.zeros(GLTR_STATE_SIZE)
 
-    @property
-    def iterations(self) -> int:
-        """Completed Lanczos iterations k (T is k×k, k Lanczos vectors are stored)."""
-        return int(self.array[L_ITER])
-
-    @property
-    def gradient_norm(self) -> float:
-        """γ₀ = ‖g‖_{M⁻¹}; 0 until the first Lanczos vector is formed."""
-        return float(self.array[L_GAMMA0])
-
-    @property
-    def multiplier(self) -> float:
-        """λ of the last tridiagonal trust-region solve."""
-        return float(self.array[L_LAM])
-
-    @property
-    def residual_norm(self) -> float:
-        """‖(B + λM)s + g‖_{M⁻¹} = γ_{k+1}|h_k| after the last iteration."""
-        return float(self.array[L_RES])
-
-    @property
-    def tridiagonal_code(self) -> int:
-        """The ``TRIDIAG_*`` outcome of the last tridiagonal solve."""
-        return int(self.array[L_TRIDIAG])
+    iterations = _slot(L_ITER, int, "Completed Lanczos iterations k (T is k×k, k Lanczos "
+                       "vectors are stored).")
+    gradient_norm = _slot(L_GAMMA0, float, "γ₀ = ‖g‖_{M⁻¹}; 0 until the first Lanczos "
+                          "vector is formed.")
+    multiplier = _slot(L_LAM, float, "λ of the last tridiagonal trust-region solve.")
+    residual_norm = _slot(L_RES, float, "‖(B + λM)s + g‖_{M⁻¹} = γ_{k+1}|h_k| after the "
+                          "last iteration.")
+    tridiagonal_code = _slot(L_TRIDIAG, int, "The ``TRIDIAG_*`` outcome of the last "
+                             "tridiagonal solve.")
 
 
 @njit(cache=_CACHE, fastmath=_FASTMATH)
