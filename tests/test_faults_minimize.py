@@ -110,9 +110,10 @@ def test_disp_prints_each_iteration_and_scipys_summary(capsys):
     assert res.success
     assert out.count("\n") >= res.nit + 6  # header, one line per iteration, summary
     assert "Current function value" in out and f"Iterations: {res.nit}" in out
-    with pytest.warns(RuntimeWarning, match="Maximum number of iterations"):
+    with pytest.warns(RuntimeWarning, match="Maximum number of iterations") as record:
         tr.minimize(rosen, X0, jac=rosen_der, hess=rosen_hess,
                     options={"disp": True, "maxiter": 1})
+    assert record[0].filename == __file__  # the warning points at the caller's line
 
 
 def test_return_all_keeps_every_iterate():

@@ -31,7 +31,7 @@ class IterationLog:
         if result.success:
             print(result.message)
         else:
-            warnings.warn(result.message, RuntimeWarning, stacklevel=4)
+            warnings.warn(result.message, RuntimeWarning, stacklevel=3)  # the caller of minimize
         print(f"         Current function value: {result.fun:f}")
         print(f"         Iterations: {result.nit:d}")
         print(f"         Function evaluations: {result.nfev:d}")
