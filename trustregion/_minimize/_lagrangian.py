@@ -181,7 +181,7 @@ def _outer_step(merit, schedule, z, inner_status, box, opts, kkt_tol):
     """After a subproblem: update λ when the violation is below η and test for a KKT
     point, or grow μ; a status when the run ends, else None."""
     h = merit.residual(z)
-    violation = float(np.abs(h).max()) if h.size else 0.0
+    violation = _max_abs(h)
     if violation > schedule.eta:
         merit.mu *= _MU_GROWTH
         schedule.after_penalty(merit.mu, opts)
@@ -203,8 +203,7 @@ def _outer_step(merit, schedule, z, inner_status, box, opts, kkt_tol):
 def _intermediate(merit, z, inner_iterations, outer):
     """The Result a callback sees after an outer iteration."""
     x = merit.x(z).copy()
-    h = merit.residual(z)
-    violation = float(np.abs(h).max()) if h.size else 0.0
+    violation = _max_abs(merit.residual(z))
     return Result(x=x, fun=merit.fun(x), nit=inner_iterations, niter=inner_iterations,
                   outer_iterations=outer, penalty=merit.mu, constraint_violation=violation,
                   constr_violation=violation)
@@ -213,8 +212,12 @@ def _intermediate(merit, z, inner_iterations, outer):
 def _violation(constraints, x):
     """max(‖c_E(x)‖∞, ‖max(-c_I(x), 0)‖∞): how far x is from feasible."""
     c_eq, c_ineq = constraints.values(x)
-    return max(float(np.abs(c_eq).max()) if c_eq.size else 0.0,
-               float(np.maximum(-c_ineq, 0.0).max()) if c_ineq.size else 0.0)
+    return max(_max_abs(c_eq), _max_abs(np.maximum(-c_ineq, 0.0)))
+
+
+def _max_abs(v):
+    """‖v‖∞, 0 for an empty v."""
+    return float(np.abs(v).max()) if v.size else 0.0
 
 
 def _kkt_residual(x, grad, constraints, lam, box, m_eq):
@@ -225,5 +228,5 @@ def _kkt_residual(x, grad, constraints, lam, box, m_eq):
     g = grad(x) - J_eq.T @ lam[:m_eq] - J_ineq.T @ lam[m_eq:]
     stationarity = float(np.abs(np.clip(x - g, box.lo, box.hi) - x).max())
     _, c_ineq = constraints.values(x)
-    complementarity = float(np.abs(np.minimum(lam[m_eq:], c_ineq)).max()) if c_ineq.size else 0.0
+    complementarity = _max_abs(np.minimum(lam[m_eq:], c_ineq))
     return max(stationarity, complementarity)
