@@ -1,4 +1,5 @@
 """Deterministic test problems shared by the pytest-benchmark suites (not a test module)."""
+
 from __future__ import annotations
 
 from functools import lru_cache

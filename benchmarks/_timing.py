@@ -10,6 +10,7 @@ accurate; the reported number is the median of the samples' per-call times.
 This module imports nothing heavy at import time, so that a script can import it and
 pin the BLAS threads before NumPy loads its BLAS.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -62,7 +63,7 @@ class Timing:
     q1: float
     q3: float
     min: float
-    number: int               # calls per sample
+    number: int  # calls per sample
     samples: tuple[float, ...]
 
 
@@ -112,8 +113,14 @@ def compare(fns: dict, repeats: int, min_batch_s: float) -> dict[str, Timing]:
     for k in names:
         s = sorted(samples[k])
         q1, _, q3 = statistics.quantiles(s, n=4) if len(s) >= 4 else (s[0], None, s[-1])
-        out[k] = Timing(median=statistics.median(s), q1=q1, q3=q3, min=s[0],
-                        number=numbers[k], samples=tuple(samples[k]))
+        out[k] = Timing(
+            median=statistics.median(s),
+            q1=q1,
+            q3=q3,
+            min=s[0],
+            number=numbers[k],
+            samples=tuple(samples[k]),
+        )
     return out
 
 
@@ -137,7 +144,7 @@ class LearningRun:
     seconds: float
     eval_mean: float
     eval_std: float
-    curve_steps: tuple[float, ...] = ()    # learning curve: mean training return against steps
+    curve_steps: tuple[float, ...] = ()  # learning curve: mean training return against steps
     curve_returns: tuple[float, ...] = ()
 
 
@@ -145,8 +152,9 @@ EVAL_EPISODES = 10
 EVAL_SEED_OFFSET = 10_000  # evaluation episodes never replay a training seed
 
 
-def learn_and_evaluate(agent, env_id: str, seed: int, method: str, timesteps: int,
-                       log_path: str | None = None) -> LearningRun:
+def learn_and_evaluate(
+    agent, env_id: str, seed: int, method: str, timesteps: int, log_path: str | None = None
+) -> LearningRun:
     """Train one of our agents (``rl_adapters``) for ``timesteps`` steps and evaluate it;
     with ``log_path`` (the agent's CSV log) the run carries its learning curve."""
     start = perf_counter()
@@ -158,8 +166,16 @@ def learn_and_evaluate(agent, env_id: str, seed: int, method: str, timesteps: in
         from rl_adapters.plots import read_log
 
         curve = read_log(log_path)
-    return LearningRun(env_id, seed, method, seconds, mean, std, tuple(curve["timesteps"]),
-                       tuple(curve["mean_return"]))
+    return LearningRun(
+        env_id,
+        seed,
+        method,
+        seconds,
+        mean,
+        std,
+        tuple(curve["timesteps"]),
+        tuple(curve["mean_return"]),
+    )
 
 
 # ----------------------------------------------------------------------------- targets
@@ -175,7 +191,7 @@ class Target:
 
     what: str
     measured: float
-    op: str        # ">=", "<=" or "<"
+    op: str  # ">=", "<=" or "<"
     bound: float
     unit: str = "x"
 
@@ -187,8 +203,11 @@ class Target:
     def met(self) -> bool:
         if math.isnan(self.measured):
             return False
-        return {">=": self.measured >= self.bound, "<=": self.measured <= self.bound,
-                "<": self.measured < self.bound}[self.op]
+        return {
+            ">=": self.measured >= self.bound,
+            "<=": self.measured <= self.bound,
+            "<": self.measured < self.bound,
+        }[self.op]
 
     def text(self, value: float) -> str:
         if self.unit == "x":
@@ -205,12 +224,19 @@ def check_targets(targets: list[Target], title: str = "Targets") -> int:
     (1 when a target is missed, else 0)."""
     if not targets:
         return 0
-    print_table(title, ["what", "measured", "target", ""],
-                [[t.what, t.text(t.measured), f"{t.op} {t.text(t.bound)}", "PASS" if t.met else "FAIL"]
-                 for t in targets])
+    print_table(
+        title,
+        ["what", "measured", "target", ""],
+        [
+            [t.what, t.text(t.measured), f"{t.op} {t.text(t.bound)}", "PASS" if t.met else "FAIL"]
+            for t in targets
+        ],
+    )
     missed = [t for t in targets if not t.met]
     for t in missed:
-        print(f"MISSED TARGET: {t.what}: measured {t.text(t.measured)}, target {t.op} {t.text(t.bound)}")
+        print(
+            f"MISSED TARGET: {t.what}: measured {t.text(t.measured)}, target {t.op} {t.text(t.bound)}"
+        )
     sys.stdout.flush()
     return 1 if missed else 0
 
@@ -273,11 +299,17 @@ def environment_line(**extra: str) -> str:
     import trustregion
 
     threads = os.environ.get("OPENBLAS_NUM_THREADS", "library default")
-    parts = [f"python {platform.python_version()}", f"numpy {np.__version__}", f"scipy {scipy.__version__}",
-             f"numba {numba.__version__}", f"trustregion {trustregion.__version__}",
-             *(f"{k} {v}" for k, v in extra.items()),
-             f"cpus {os.cpu_count()}", f"BLAS threads {threads}",
-             "load " + " ".join(f"{x:.2f}" for x in os.getloadavg())]
+    parts = [
+        f"python {platform.python_version()}",
+        f"numpy {np.__version__}",
+        f"scipy {scipy.__version__}",
+        f"numba {numba.__version__}",
+        f"trustregion {trustregion.__version__}",
+        *(f"{k} {v}" for k, v in extra.items()),
+        f"cpus {os.cpu_count()}",
+        f"BLAS threads {threads}",
+        "load " + " ".join(f"{x:.2f}" for x in os.getloadavg()),
+    ]
     return "  ".join(parts)
 
 
@@ -293,19 +325,29 @@ def emit_result(payload: dict) -> None:
     print(RESULT_MARKER + json.dumps(payload), flush=True)
 
 
-def run_child(args: list[str], env: dict | None = None, timeout: float | None = None) -> tuple[dict, float]:
+def run_child(
+    args: list[str], env: dict | None = None, timeout: float | None = None
+) -> tuple[dict, float]:
     """Run ``python *args`` in the repository root; its :func:`emit_result` payload and
     the process's wall time.  A fresh process is what makes first-call (compile) times
     and peak resident memory measurable."""
     t0 = perf_counter()
-    proc = subprocess.run([sys.executable, *args], cwd=str(REPO), env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, *args],
+        cwd=str(REPO),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     wall = perf_counter() - t0
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(RESULT_MARKER)]
     if proc.returncode != 0 or not lines:
-        raise ChildFailed(f"{' '.join(args)} failed (rc={proc.returncode}):\n"
-                          f"{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
-    return json.loads(lines[-1][len(RESULT_MARKER):]), wall
+        raise ChildFailed(
+            f"{' '.join(args)} failed (rc={proc.returncode}):\n"
+            f"{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
+        )
+    return json.loads(lines[-1][len(RESULT_MARKER) :]), wall
 
 
 def _jsonable(o):

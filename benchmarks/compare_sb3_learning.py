@@ -31,8 +31,19 @@ import os
 import statistics
 import sys
 
-from _timing import (EVAL_EPISODES, EVAL_SEED_OFFSET, LearningRun, Target, check_targets, ensure_repo_on_path,
-                     fmt_ratio, learn_and_evaluate, pin_blas_threads, print_table, write_json)
+from _timing import (
+    EVAL_EPISODES,
+    EVAL_SEED_OFFSET,
+    LearningRun,
+    Target,
+    check_targets,
+    ensure_repo_on_path,
+    fmt_ratio,
+    learn_and_evaluate,
+    pin_blas_threads,
+    print_table,
+    write_json,
+)
 
 pin_blas_threads()  # before NumPy loads its BLAS
 
@@ -40,11 +51,20 @@ import numpy as np  # noqa: E402
 
 ensure_repo_on_path()
 
-SETTINGS = dict(n_envs=2, n_steps=512, gamma=0.99, gae_lambda=0.97, max_kl=0.01, cg_iters=10,
-                cg_damping=0.1, backtrack_coeff=0.8, max_backtracks=10)
+SETTINGS = dict(
+    n_envs=2,
+    n_steps=512,
+    gamma=0.99,
+    gae_lambda=0.97,
+    max_kl=0.01,
+    cg_iters=10,
+    cg_damping=0.1,
+    backtrack_coeff=0.8,
+    max_backtracks=10,
+)
 METHODS = ("ours", "sb3-contrib")
-RETURN_TOLERANCE = 0.1      # of |sb3-contrib's mean return|
-TIME_RATIO_TARGET = 1.0     # sb3-contrib / ours
+RETURN_TOLERANCE = 0.1  # of |sb3-contrib's mean return|
+TIME_RATIO_TARGET = 1.0  # sb3-contrib / ours
 
 
 def run_ours(env_id, seed, timesteps, log_dir) -> LearningRun:
@@ -66,8 +86,12 @@ def run_sb3(env_id, seed, timesteps) -> LearningRun:
     from stable_baselines3.common.vec_env import VecNormalize
 
     torch.set_num_threads(1)
-    env = VecNormalize(make_vec_env(env_id, n_envs=SETTINGS["n_envs"], seed=seed),
-                       norm_obs=True, norm_reward=False, clip_obs=10.0)
+    env = VecNormalize(
+        make_vec_env(env_id, n_envs=SETTINGS["n_envs"], seed=seed),
+        norm_obs=True,
+        norm_reward=False,
+        clip_obs=10.0,
+    )
 
     class Curve(BaseCallback):
         def __init__(self):
@@ -77,32 +101,53 @@ def run_sb3(env_id, seed, timesteps) -> LearningRun:
         def _on_rollout_end(self):
             buffer = self.model.ep_info_buffer
             self.steps.append(self.num_timesteps)
-            self.returns.append(float(np.mean([e["r"] for e in buffer])) if buffer
-                                else float("nan"))
+            self.returns.append(
+                float(np.mean([e["r"] for e in buffer])) if buffer else float("nan")
+            )
 
         def _on_step(self):
             return True
 
-    model = SB3TRPO("MlpPolicy", env, n_steps=SETTINGS["n_steps"],
-                    batch_size=128, gamma=SETTINGS["gamma"],
-                    gae_lambda=SETTINGS["gae_lambda"], target_kl=SETTINGS["max_kl"],
-                    cg_max_steps=SETTINGS["cg_iters"], cg_damping=SETTINGS["cg_damping"],
-                    line_search_shrinking_factor=SETTINGS["backtrack_coeff"],
-                    line_search_max_iter=SETTINGS["max_backtracks"],
-                    normalize_advantage=True, seed=seed, device="cpu",
-                    policy_kwargs=dict(net_arch=dict(pi=[64, 64], vf=[64, 64]),
-                                       activation_fn=torch.nn.Tanh))
+    model = SB3TRPO(
+        "MlpPolicy",
+        env,
+        n_steps=SETTINGS["n_steps"],
+        batch_size=128,
+        gamma=SETTINGS["gamma"],
+        gae_lambda=SETTINGS["gae_lambda"],
+        target_kl=SETTINGS["max_kl"],
+        cg_max_steps=SETTINGS["cg_iters"],
+        cg_damping=SETTINGS["cg_damping"],
+        line_search_shrinking_factor=SETTINGS["backtrack_coeff"],
+        line_search_max_iter=SETTINGS["max_backtracks"],
+        normalize_advantage=True,
+        seed=seed,
+        device="cpu",
+        policy_kwargs=dict(net_arch=dict(pi=[64, 64], vf=[64, 64]), activation_fn=torch.nn.Tanh),
+    )
     curve = Curve()
     start = time.perf_counter()
     model.learn(timesteps, callback=curve)
     seconds = time.perf_counter() - start
-    eval_env = VecNormalize(make_vec_env(env_id, n_envs=1, seed=EVAL_SEED_OFFSET + seed),
-                            norm_obs=True, norm_reward=False, clip_obs=10.0, training=False)
+    eval_env = VecNormalize(
+        make_vec_env(env_id, n_envs=1, seed=EVAL_SEED_OFFSET + seed),
+        norm_obs=True,
+        norm_reward=False,
+        clip_obs=10.0,
+        training=False,
+    )
     eval_env.obs_rms = env.obs_rms
-    mean, std = evaluate_policy(model, eval_env, n_eval_episodes=EVAL_EPISODES,
-                                deterministic=True)
-    return LearningRun(env_id, seed, "sb3-contrib", seconds, float(mean), float(std),
-                       tuple(curve.steps), tuple(curve.returns))
+    mean, std = evaluate_policy(model, eval_env, n_eval_episodes=EVAL_EPISODES, deterministic=True)
+    return LearningRun(
+        env_id,
+        seed,
+        "sb3-contrib",
+        seconds,
+        float(mean),
+        float(std),
+        tuple(curve.steps),
+        tuple(curve.returns),
+    )
 
 
 def plot(runs: list[LearningRun], path):
@@ -120,8 +165,12 @@ def plot(runs: list[LearningRun], path):
                 ax.plot(r.curve_steps, r.curve_returns, color=colour, alpha=0.3, linewidth=0.8)
             length = min(len(r.curve_steps) for r in of_method)
             mean = np.nanmean([r.curve_returns[:length] for r in of_method], axis=0)
-            ax.plot(of_method[0].curve_steps[:length], mean, color=colour,
-                    label=f"{method} (mean of {len(of_method)} seeds)")
+            ax.plot(
+                of_method[0].curve_steps[:length],
+                mean,
+                color=colour,
+                label=f"{method} (mean of {len(of_method)} seeds)",
+            )
         ax.set_title(env_id)
         ax.set_xlabel("environment steps")
         ax.set_ylabel("mean training return (last 100 episodes)")
@@ -141,16 +190,33 @@ def report(runs: list[LearningRun], envs: list[str], timesteps: int) -> list[Tar
             of_method = [r for r in runs if r.env == env_id and r.method == method]
             mean_return[method] = float(np.mean([r.eval_mean for r in of_method]))
             median_time[method] = statistics.median(r.seconds for r in of_method)
-            rows.append([env_id, method, " ".join(f"{r.eval_mean:.1f}" for r in of_method),
-                         f"{mean_return[method]:.1f}", f"{median_time[method]:.1f} s"])
+            rows.append(
+                [
+                    env_id,
+                    method,
+                    " ".join(f"{r.eval_mean:.1f}" for r in of_method),
+                    f"{mean_return[method]:.1f}",
+                    f"{median_time[method]:.1f} s",
+                ]
+            )
         ratio = median_time["sb3-contrib"] / median_time["ours"]
         rows.append([env_id, "sb3-contrib / ours", "", "", fmt_ratio(ratio)])
         sb3 = mean_return["sb3-contrib"]
-        targets += [Target(f"{env_id}: ours' mean evaluation return", mean_return["ours"], ">=",
-                           sb3 - RETURN_TOLERANCE * abs(sb3), unit=""),
-                    Target(f"{env_id}: wall time sb3-contrib / ours", ratio, ">=", TIME_RATIO_TARGET)]
-    print_table(f"{timesteps} steps per run; evaluation: mean return of {EVAL_EPISODES} deterministic episodes",
-                ["env", "method", "eval return per seed", "mean", "median time"], rows)
+        targets += [
+            Target(
+                f"{env_id}: ours' mean evaluation return",
+                mean_return["ours"],
+                ">=",
+                sb3 - RETURN_TOLERANCE * abs(sb3),
+                unit="",
+            ),
+            Target(f"{env_id}: wall time sb3-contrib / ours", ratio, ">=", TIME_RATIO_TARGET),
+        ]
+    print_table(
+        f"{timesteps} steps per run; evaluation: mean return of {EVAL_EPISODES} deterministic episodes",
+        ["env", "method", "eval return per seed", "mean", "median time"],
+        rows,
+    )
     return targets
 
 

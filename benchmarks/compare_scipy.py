@@ -76,6 +76,7 @@ Targets (checked at the end; the script exits 1 when one is missed)::
     every instance solved without an exception and passing its checks
     compile: cold < 10 s, warm < 1 s (compile_time.py)
 """
+
 from __future__ import annotations
 
 import sys
@@ -109,8 +110,20 @@ from scipy.optimize._trustregion_ncg import CGSteihaugSubproblem  # noqa: E402
 
 import compile_time  # noqa: E402
 from _problems import dense_sym, sparse_tridiag, vector  # noqa: E402
-from _timing import (Target, Timing, check_targets, compare, count_target, ensure_repo_on_path,  # noqa: E402
-                     environment_line, fmt_ratio, fmt_time, geometric_mean, print_table, write_json)
+from _timing import (
+    Target,
+    Timing,
+    check_targets,
+    compare,
+    count_target,
+    ensure_repo_on_path,  # noqa: E402
+    environment_line,
+    fmt_ratio,
+    fmt_time,
+    geometric_mean,
+    print_table,
+    write_json,
+)
 
 ensure_repo_on_path()
 import trustregion as tr  # noqa: E402
@@ -136,17 +149,17 @@ class Failure:
 class CGComparison:
     """``trustregion.cg`` against ``scipy.sparse.linalg.cg`` on one system."""
 
-    kind: str                      # "dense", "sparse" or "callable"
+    kind: str  # "dense", "sparse" or "callable"
     n: int
     scipy: Timing
     ours: Timing
     iterations_scipy: int
     iterations_ours: int
-    rel_diff: float                # ||x_ours - x_scipy|| / ||x_scipy||
-    rel_residual_scipy: float      # true ||b - A x|| / ||b||
+    rel_diff: float  # ||x_ours - x_scipy|| / ||x_scipy||
+    rel_residual_scipy: float  # true ||b - A x|| / ||b||
     rel_residual_ours: float
     failed_checks: tuple[str, ...]
-    target: float = math.nan       # ratio to reach; NaN: none
+    target: float = math.nan  # ratio to reach; NaN: none
     # "callable" only: one call of the callable, and how often each solver made it
     product: Timing | None = None
     products_scipy: int = 0
@@ -158,9 +171,11 @@ class CGComparison:
 
     def overhead_per_iteration(self, who: str) -> float:
         """(time - products x t(A@v)) / iterations: what the solver itself costs."""
-        total, products, iterations = ((self.scipy.median, self.products_scipy, self.iterations_scipy)
-                                       if who == "scipy" else
-                                       (self.ours.median, self.products_ours, self.iterations_ours))
+        total, products, iterations = (
+            (self.scipy.median, self.products_scipy, self.iterations_scipy)
+            if who == "scipy"
+            else (self.ours.median, self.products_ours, self.iterations_ours)
+        )
         return (total - products * self.product.median) / max(iterations, 1)
 
 
@@ -168,13 +183,13 @@ class CGComparison:
 class SubproblemComparison:
     """``solve_subproblem`` against SciPy's subproblem object on one instance."""
 
-    method: str                    # "steihaug" or "exact"
+    method: str  # "steihaug" or "exact"
     n: int
     case: str
     radius: float
-    scipy: Timing                  # construction + solve
+    scipy: Timing  # construction + solve
     ours: Timing
-    model_scipy: float             # m(s) = gᵀs + ½ sᵀBs
+    model_scipy: float  # m(s) = gᵀs + ½ sᵀBs
     model_ours: float
     step_over_radius_scipy: float
     step_over_radius_ours: float
@@ -236,15 +251,19 @@ def scipy_cg_counted(A, b):
 def cg_checks(A, b, x_scipy, it_scipy, res) -> tuple[list[str], dict]:
     """The failed checks of one solve of ours against SciPy's, and the numbers checked."""
     bn = np.linalg.norm(b)
-    nums = {"rel_diff": np.linalg.norm(res.x - x_scipy) / np.linalg.norm(x_scipy),
-            "rel_residual_scipy": np.linalg.norm(b - A @ x_scipy) / bn,
-            "rel_residual_ours": np.linalg.norm(b - A @ res.x) / bn}
+    nums = {
+        "rel_diff": np.linalg.norm(res.x - x_scipy) / np.linalg.norm(x_scipy),
+        "rel_residual_scipy": np.linalg.norm(b - A @ x_scipy) / bn,
+        "rel_residual_ours": np.linalg.norm(b - A @ res.x) / bn,
+    }
     checks = []
     if not res.success:
         checks.append(f"ours did not converge: {res.status.name}")
     if max(nums["rel_residual_scipy"], nums["rel_residual_ours"]) > 2 * CG_RTOL:
-        checks.append(f"true relative residual too large: scipy {nums['rel_residual_scipy']:.2e}, "
-                      f"ours {nums['rel_residual_ours']:.2e}")
+        checks.append(
+            f"true relative residual too large: scipy {nums['rel_residual_scipy']:.2e}, "
+            f"ours {nums['rel_residual_ours']:.2e}"
+        )
     if nums["rel_diff"] > 1e-3:
         checks.append(f"solutions disagree: rel diff {nums['rel_diff']:.2e}")
     if abs(res.iterations - it_scipy) > max(2, 0.1 * it_scipy):
@@ -266,25 +285,67 @@ def bench_cg(kind, sizes, repeats, min_batch) -> tuple[list[CGComparison], list[
             continue
         xs, it_s = scipy_cg_counted(A, b)
         checks, nums = cg_checks(A, b, xs, it_s, res)
-        t = compare({"scipy": lambda: spla.cg(A, b, rtol=CG_RTOL, atol=0.0),
-                     "ours": lambda: tr.cg(A, b, rtol=CG_RTOL)}, repeats, min_batch)
-        r = CGComparison(kind, n, t["scipy"], t["ours"], it_s, res.iterations, **nums,
-                         failed_checks=note(what, checks),
-                         target=CG_TARGETS.get(n, math.nan) if kind == "dense" else math.nan)
+        t = compare(
+            {
+                "scipy": lambda: spla.cg(A, b, rtol=CG_RTOL, atol=0.0),
+                "ours": lambda: tr.cg(A, b, rtol=CG_RTOL),
+            },
+            repeats,
+            min_batch,
+        )
+        r = CGComparison(
+            kind,
+            n,
+            t["scipy"],
+            t["ours"],
+            it_s,
+            res.iterations,
+            **nums,
+            failed_checks=note(what, checks),
+            target=CG_TARGETS.get(n, math.nan) if kind == "dense" else math.nan,
+        )
         records.append(r)
-        print(f"  {what}: scipy {fmt_time(r.scipy.median)}  ours {fmt_time(r.ours.median)}  ratio {r.ratio:.2f}x")
+        print(
+            f"  {what}: scipy {fmt_time(r.scipy.median)}  ours {fmt_time(r.ours.median)}  ratio {r.ratio:.2f}x"
+        )
         sys.stdout.flush()
     if kind == "dense":
-        title = "a. cg, dense SPD  A = Q diag(linspace(1,100,n)) Q^T,  rtol=1e-5  (ratio = scipy/ours)"
+        title = (
+            "a. cg, dense SPD  A = Q diag(linspace(1,100,n)) Q^T,  rtol=1e-5  (ratio = scipy/ours)"
+        )
     else:
-        title = "a'. cg, sparse CSR tridiagonal SPD (cond ~100), rtol=1e-5  [informational, no target]"
+        title = (
+            "a'. cg, sparse CSR tridiagonal SPD (cond ~100), rtol=1e-5  [informational, no target]"
+        )
     print_table(
         title,
-        ["n", "scipy", "ours", "ratio", "target", "it scipy", "it ours", "|dx|/|x|", "relres s/o", "check"],
-        [[r.n, fmt_time(r.scipy.median), fmt_time(r.ours.median), fmt_ratio(r.ratio),
-          "-" if math.isnan(r.target) else f">= {r.target:g}x", r.iterations_scipy, r.iterations_ours,
-          f"{r.rel_diff:.1e}", f"{r.rel_residual_scipy:.1e}/{r.rel_residual_ours:.1e}",
-          "CHECK" if r.failed_checks else "ok"] for r in records],
+        [
+            "n",
+            "scipy",
+            "ours",
+            "ratio",
+            "target",
+            "it scipy",
+            "it ours",
+            "|dx|/|x|",
+            "relres s/o",
+            "check",
+        ],
+        [
+            [
+                r.n,
+                fmt_time(r.scipy.median),
+                fmt_time(r.ours.median),
+                fmt_ratio(r.ratio),
+                "-" if math.isnan(r.target) else f">= {r.target:g}x",
+                r.iterations_scipy,
+                r.iterations_ours,
+                f"{r.rel_diff:.1e}",
+                f"{r.rel_residual_scipy:.1e}/{r.rel_residual_ours:.1e}",
+                "CHECK" if r.failed_checks else "ok",
+            ]
+            for r in records
+        ],
     )
     return records, failures
 
@@ -310,29 +371,78 @@ def bench_cg_callable(sizes, repeats, min_batch) -> tuple[list[CGComparison], li
             failures.append(failure(what, e))
             continue
         prod_o, count[0] = count[0], 0
-        xs, it_s = scipy_cg_counted(spla.LinearOperator((n, n), matvec=counting, dtype=np.float64), b)
+        xs, it_s = scipy_cg_counted(
+            spla.LinearOperator((n, n), matvec=counting, dtype=np.float64), b
+        )
         checks, nums = cg_checks(A, b, xs, it_s, res)
         if res.operator_products != prod_o:
-            checks.append(f"res.operator_products={res.operator_products} but the callable was called {prod_o} times")
-        t = compare({"scipy": lambda: spla.cg(lin_op, b, rtol=CG_RTOL, atol=0.0),
-                     "ours": lambda: tr.cg(matvec, b, rtol=CG_RTOL),
-                     "product": lambda: matvec(v)}, repeats, min_batch)
-        r = CGComparison("callable", n, t["scipy"], t["ours"], it_s, res.iterations, **nums,
-                         failed_checks=note(what, checks), product=t["product"], products_scipy=count[0],
-                         products_ours=prod_o)
+            checks.append(
+                f"res.operator_products={res.operator_products} but the callable was called {prod_o} times"
+            )
+        t = compare(
+            {
+                "scipy": lambda: spla.cg(lin_op, b, rtol=CG_RTOL, atol=0.0),
+                "ours": lambda: tr.cg(matvec, b, rtol=CG_RTOL),
+                "product": lambda: matvec(v),
+            },
+            repeats,
+            min_batch,
+        )
+        r = CGComparison(
+            "callable",
+            n,
+            t["scipy"],
+            t["ours"],
+            it_s,
+            res.iterations,
+            **nums,
+            failed_checks=note(what, checks),
+            product=t["product"],
+            products_scipy=count[0],
+            products_ours=prod_o,
+        )
         records.append(r)
-        print(f"  {what}: scipy {fmt_time(r.scipy.median)}  ours {fmt_time(r.ours.median)}  ratio {r.ratio:.2f}x")
+        print(
+            f"  {what}: scipy {fmt_time(r.scipy.median)}  ours {fmt_time(r.ours.median)}  ratio {r.ratio:.2f}x"
+        )
         sys.stdout.flush()
     print_table(
         "b. cg, Python callable operator (ours: lambda v: A @ v; scipy: LinearOperator)  [no target]",
-        ["n", "scipy", "ours", "ratio", "it s", "it o", "prod s", "prod o", "t(A@v)",
-         "overhead/it scipy", "overhead/it ours", "|dx|/|x|"],
-        [[r.n, fmt_time(r.scipy.median), fmt_time(r.ours.median), fmt_ratio(r.ratio), r.iterations_scipy,
-          r.iterations_ours, r.products_scipy, r.products_ours, fmt_time(r.product.median),
-          fmt_time(r.overhead_per_iteration("scipy")), fmt_time(r.overhead_per_iteration("ours")),
-          f"{r.rel_diff:.1e}"] for r in records],
-        note=("overhead/it = (median time - products * t(A@v)) / iterations; t(A@v) is timed in isolation, so at "
-              "large n the overhead is a small difference of noisy numbers (it can come out negative)"),
+        [
+            "n",
+            "scipy",
+            "ours",
+            "ratio",
+            "it s",
+            "it o",
+            "prod s",
+            "prod o",
+            "t(A@v)",
+            "overhead/it scipy",
+            "overhead/it ours",
+            "|dx|/|x|",
+        ],
+        [
+            [
+                r.n,
+                fmt_time(r.scipy.median),
+                fmt_time(r.ours.median),
+                fmt_ratio(r.ratio),
+                r.iterations_scipy,
+                r.iterations_ours,
+                r.products_scipy,
+                r.products_ours,
+                fmt_time(r.product.median),
+                fmt_time(r.overhead_per_iteration("scipy")),
+                fmt_time(r.overhead_per_iteration("ours")),
+                f"{r.rel_diff:.1e}",
+            ]
+            for r in records
+        ],
+        note=(
+            "overhead/it = (median time - products * t(A@v)) / iterations; t(A@v) is timed in isolation, so at "
+            "large n the overhead is a small difference of noisy numbers (it can come out negative)"
+        ),
     )
     return records, failures
 
@@ -362,7 +472,9 @@ def step_checks(g, B, radius, st, optimal: bool = False) -> list[str]:
     if np.linalg.norm(s) > radius * (1 + 1e-6):
         checks.append(f"||s|| = {np.linalg.norm(s)!r} > radius {radius!r}")
     pred = -model(g, B, s)
-    if not math.isclose(pred, st.predicted_reduction, rel_tol=1e-6, abs_tol=1e-10 * max(1, abs(pred))):
+    if not math.isclose(
+        pred, st.predicted_reduction, rel_tol=1e-6, abs_tol=1e-10 * max(1, abs(pred))
+    ):
         checks.append(f"predicted_reduction {st.predicted_reduction!r} != -m(s) {pred!r}")
     if optimal:
         lam = st.multiplier
@@ -388,9 +500,20 @@ def bench_steihaug(n, case, g, B, radius, repeats, min_batch) -> SubproblemCompa
     p_s, _ = scipy_run()
     t = compare({"scipy": scipy_run, "ours": ours}, repeats, min_batch)
     return SubproblemComparison(
-        "steihaug", n, case, radius, t["scipy"], t["ours"], model(g, B, p_s), model(g, B, st.s),
-        np.linalg.norm(p_s) / radius, np.linalg.norm(st.s) / radius, st.iterations, st.status.name,
-        note(f"steihaug n={n} {case}", step_checks(g, B, radius, st)))
+        "steihaug",
+        n,
+        case,
+        radius,
+        t["scipy"],
+        t["ours"],
+        model(g, B, p_s),
+        model(g, B, st.s),
+        np.linalg.norm(p_s) / radius,
+        np.linalg.norm(st.s) / radius,
+        st.iterations,
+        st.status.name,
+        note(f"steihaug n={n} {case}", step_checks(g, B, radius, st)),
+    )
 
 
 def bench_exact(n, case, g, B, radius, repeats, min_batch) -> SubproblemComparison:
@@ -402,26 +525,47 @@ def bench_exact(n, case, g, B, radius, repeats, min_batch) -> SubproblemComparis
     constructed = make()
     p_s, _ = constructed.solve(radius)
     iterations_scipy = constructed.niter
-    fns = {"scipy": lambda: make().solve(radius),
-           "ours": lambda: tr.solve_subproblem(g, B, radius, method="exact"),
-           "scipy_solve": lambda: constructed.solve(radius),
-           # scipy's k_easy as our boundary tolerance: the equal-accuracy reading
-           "ours_at_scipy_tol": lambda: tr.solve_subproblem(g, B, radius, method="exact", rtol=0.1)}
+    fns = {
+        "scipy": lambda: make().solve(radius),
+        "ours": lambda: tr.solve_subproblem(g, B, radius, method="exact"),
+        "scipy_solve": lambda: constructed.solve(radius),
+        # scipy's k_easy as our boundary tolerance: the equal-accuracy reading
+        "ours_at_scipy_tol": lambda: tr.solve_subproblem(g, B, radius, method="exact", rtol=0.1),
+    }
     st, st_tol = fns["ours"](), fns["ours_at_scipy_tol"]()
     checks = step_checks(g, B, radius, st, optimal=True) + step_checks(g, B, radius, st_tol)
     t = compare(fns, repeats, min_batch)
     r = SubproblemComparison(
-        "exact", n, case, radius, t["scipy"], t["ours"], model(g, B, p_s), model(g, B, st.s),
-        np.linalg.norm(p_s) / radius, np.linalg.norm(st.s) / radius, st.iterations, st.status.name,
-        (), iterations_scipy, t["scipy_solve"], t["ours_at_scipy_tol"], model(g, B, st_tol.s),
-        st_tol.iterations)
+        "exact",
+        n,
+        case,
+        radius,
+        t["scipy"],
+        t["ours"],
+        model(g, B, p_s),
+        model(g, B, st.s),
+        np.linalg.norm(p_s) / radius,
+        np.linalg.norm(st.s) / radius,
+        st.iterations,
+        st.status.name,
+        (),
+        iterations_scipy,
+        t["scipy_solve"],
+        t["ours_at_scipy_tol"],
+        model(g, B, st_tol.s),
+        st_tol.iterations,
+    )
     if r.model_check == "OURS HIGHER":
-        checks.append(f"our model value {r.model_ours!r} > scipy's {r.model_scipy!r} "
-                      f"(scipy's step feasible, ||p||/r={r.step_over_radius_scipy:.4f})")
+        checks.append(
+            f"our model value {r.model_ours!r} > scipy's {r.model_scipy!r} "
+            f"(scipy's step feasible, ||p||/r={r.step_over_radius_scipy:.4f})"
+        )
     return dataclasses.replace(r, failed_checks=note(f"exact n={n} {case}", checks))
 
 
-def bench_subproblems(sizes, repeats, min_batch) -> tuple[list[SubproblemComparison], list[Failure]]:
+def bench_subproblems(
+    sizes, repeats, min_batch
+) -> tuple[list[SubproblemComparison], list[Failure]]:
     records, failures = [], []
     for n in sizes:
         for case, g, B, radius in subproblem_instances(n):
@@ -432,34 +576,98 @@ def bench_subproblems(sizes, repeats, min_batch) -> tuple[list[SubproblemCompari
                     failures.append(failure(f"{method} n={n} {case}", e))
                     continue
                 records.append(r)
-                print(f"  {method} n={n} {case}: ratio {r.ratio:.2f}x  m scipy {r.model_scipy:.8g} "
-                      f"ours {r.model_ours:.8g}" + (f" [{r.model_check}]" if method == "exact" else ""))
+                print(
+                    f"  {method} n={n} {case}: ratio {r.ratio:.2f}x  m scipy {r.model_scipy:.8g} "
+                    f"ours {r.model_ours:.8g}"
+                    + (f" [{r.model_check}]" if method == "exact" else "")
+                )
                 sys.stdout.flush()
     steihaug = [r for r in records if r.method == "steihaug"]
     exact = [r for r in records if r.method == "exact"]
     print_table(
         "c1. Steihaug-CG: scipy CGSteihaugSubproblem (construct+solve) vs solve_subproblem(method='steihaug', "
         "rtol=min(0.5, sqrt(|g|)))  [no target]",
-        ["n", "case", "scipy", "ours", "ratio", "m(s) scipy", "m(s) ours", "|s|/r sc", "|s|/r ours",
-         "it ours", "status ours"],
-        [[r.n, r.case, fmt_time(r.scipy.median), fmt_time(r.ours.median), fmt_ratio(r.ratio),
-          f"{r.model_scipy:.6g}", f"{r.model_ours:.6g}", f"{r.step_over_radius_scipy:.3f}",
-          f"{r.step_over_radius_ours:.3f}", r.iterations_ours, r.status_ours] for r in steihaug],
-        note=("scipy's hard-wired forcing tolerance min(0.5, sqrt(|g|)) * |g| (= 0.5 |g| for these g) stops CG after "
-              "a few iterations, so the radius rarely binds; both solvers follow the same iterates"),
+        [
+            "n",
+            "case",
+            "scipy",
+            "ours",
+            "ratio",
+            "m(s) scipy",
+            "m(s) ours",
+            "|s|/r sc",
+            "|s|/r ours",
+            "it ours",
+            "status ours",
+        ],
+        [
+            [
+                r.n,
+                r.case,
+                fmt_time(r.scipy.median),
+                fmt_time(r.ours.median),
+                fmt_ratio(r.ratio),
+                f"{r.model_scipy:.6g}",
+                f"{r.model_ours:.6g}",
+                f"{r.step_over_radius_scipy:.3f}",
+                f"{r.step_over_radius_ours:.3f}",
+                r.iterations_ours,
+                r.status_ours,
+            ]
+            for r in steihaug
+        ],
+        note=(
+            "scipy's hard-wired forcing tolerance min(0.5, sqrt(|g|)) * |g| (= 0.5 |g| for these g) stops CG after "
+            "a few iterations, so the radius rarely binds; both solvers follow the same iterates"
+        ),
     )
     print_table(
         "c2. exact: scipy IterativeSubproblem (construct+solve) vs solve_subproblem(method='exact')",
-        ["n", "case", "scipy", "ours", "ratio", "ratio(solve only)", "m(s) scipy", "m(s) ours",
-         "model check", "|s|/r sc", "|s|/r ours", "it sc", "it ours", "status ours",
-         "ratio@tol", "m(s) ours@tol", "it@tol"],
-        [[r.n, r.case, fmt_time(r.scipy.median), fmt_time(r.ours.median), fmt_ratio(r.ratio),
-          fmt_ratio(r.scipy_solve_only.median / r.ours.median), f"{r.model_scipy:.8g}", f"{r.model_ours:.8g}",
-          r.model_check, f"{r.step_over_radius_scipy:.3f}", f"{r.step_over_radius_ours:.3f}", r.iterations_scipy,
-          r.iterations_ours, r.status_ours, fmt_ratio(r.scipy.median / r.ours_at_scipy_tol.median),
-          f"{r.model_ours_at_scipy_tol:.8g}", r.iterations_ours_at_scipy_tol] for r in exact],
-        note=("ratio and the n=100 target use our defaults (boundary rtol 1e-12); '@tol' columns: ours with "
-              "scipy's boundary tolerance (rtol=k_easy=0.1), informational"),
+        [
+            "n",
+            "case",
+            "scipy",
+            "ours",
+            "ratio",
+            "ratio(solve only)",
+            "m(s) scipy",
+            "m(s) ours",
+            "model check",
+            "|s|/r sc",
+            "|s|/r ours",
+            "it sc",
+            "it ours",
+            "status ours",
+            "ratio@tol",
+            "m(s) ours@tol",
+            "it@tol",
+        ],
+        [
+            [
+                r.n,
+                r.case,
+                fmt_time(r.scipy.median),
+                fmt_time(r.ours.median),
+                fmt_ratio(r.ratio),
+                fmt_ratio(r.scipy_solve_only.median / r.ours.median),
+                f"{r.model_scipy:.8g}",
+                f"{r.model_ours:.8g}",
+                r.model_check,
+                f"{r.step_over_radius_scipy:.3f}",
+                f"{r.step_over_radius_ours:.3f}",
+                r.iterations_scipy,
+                r.iterations_ours,
+                r.status_ours,
+                fmt_ratio(r.scipy.median / r.ours_at_scipy_tol.median),
+                f"{r.model_ours_at_scipy_tol:.8g}",
+                r.iterations_ours_at_scipy_tol,
+            ]
+            for r in exact
+        ],
+        note=(
+            "ratio and the n=100 target use our defaults (boundary rtol 1e-12); '@tol' columns: ours with "
+            "scipy's boundary tolerance (rtol=k_easy=0.1), informational"
+        ),
     )
     return records, failures
 
@@ -470,7 +678,9 @@ def bench_subproblems(sizes, repeats, min_batch) -> tuple[list[SubproblemCompari
 def section_targets(name: str, records: list, failures: list[Failure]) -> list[Target]:
     """Every instance solved without an exception and passing its checks."""
     passed = sum(not r.failed_checks for r in records)
-    return [count_target(f"{name}: instances solved and checked", passed, len(records) + len(failures))]
+    return [
+        count_target(f"{name}: instances solved and checked", passed, len(records) + len(failures))
+    ]
 
 
 def targets_of(results: dict) -> list[Target]:
@@ -478,25 +688,43 @@ def targets_of(results: dict) -> list[Target]:
     for kind in ("dense", "sparse", "callable"):
         if f"cg_{kind}" in results:
             records = results[f"cg_{kind}"]
-            targets += [Target(f"cg {kind} n={r.n}", r.ratio, ">=", r.target)
-                        for r in records if not math.isnan(r.target)]
+            targets += [
+                Target(f"cg {kind} n={r.n}", r.ratio, ">=", r.target)
+                for r in records
+                if not math.isnan(r.target)
+            ]
             targets += section_targets(f"cg {kind}", records, results[f"cg_{kind}_failures"])
     if "subproblem" in results:
         records = results["subproblem"]
         exact100 = [r.ratio for r in records if r.method == "exact" and r.n == 100]
-        targets.append(Target("exact n=100 geomean over the cases", geometric_mean(exact100), ">=",
-                              EXACT_TARGET_N100))
+        targets.append(
+            Target(
+                "exact n=100 geomean over the cases",
+                geometric_mean(exact100),
+                ">=",
+                EXACT_TARGET_N100,
+            )
+        )
         targets += section_targets("subproblems", records, results["subproblem_failures"])
     return targets + results.get("compile_targets", [])
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--quick", action="store_true", help="short run: fewer repeats, shorter samples")
+    ap.add_argument(
+        "--quick", action="store_true", help="short run: fewer repeats, shorter samples"
+    )
     ap.add_argument("--json", metavar="PATH", help="dump all numbers to PATH")
-    ap.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections ({', '.join(SECTIONS)})")
-    ap.add_argument("--blas-threads", default="1",
-                    help="OPENBLAS/OMP/MKL_NUM_THREADS for this process (default 1; 0 = library default)")
+    ap.add_argument(
+        "--only",
+        default=",".join(SECTIONS),
+        help=f"comma-separated sections ({', '.join(SECTIONS)})",
+    )
+    ap.add_argument(
+        "--blas-threads",
+        default="1",
+        help="OPENBLAS/OMP/MKL_NUM_THREADS for this process (default 1; 0 = library default)",
+    )
     args = ap.parse_args(argv)
     sections = {s.strip() for s in args.only.split(",") if s.strip()}
     unknown = sections - set(SECTIONS)
@@ -505,8 +733,10 @@ def main(argv=None) -> int:
     repeats, min_batch, n_cold, n_warm = (5, 0.02, 1, 1) if args.quick else (15, 0.1, 2, 3)
 
     print(environment_line())
-    print(f"mode: {'quick' if args.quick else 'full'}  repeats={repeats}  min_batch={min_batch}s  "
-          f"(medians of interleaved samples; ratio = scipy/ours, > 1 means ours is faster)")
+    print(
+        f"mode: {'quick' if args.quick else 'full'}  repeats={repeats}  min_batch={min_batch}s  "
+        f"(medians of interleaved samples; ratio = scipy/ours, > 1 means ours is faster)"
+    )
     results = {}
     t_all = time.perf_counter()
     for name in SECTIONS:
@@ -515,25 +745,33 @@ def main(argv=None) -> int:
         print(f"\n--- {name} ---")
         sys.stdout.flush()
         if name == "cg":
-            results["cg_dense"], results["cg_dense_failures"] = bench_cg("dense", [10, 100, 1000, 3000],
-                                                                         repeats, min_batch)
+            results["cg_dense"], results["cg_dense_failures"] = bench_cg(
+                "dense", [10, 100, 1000, 3000], repeats, min_batch
+            )
         elif name == "sparse":
-            results["cg_sparse"], results["cg_sparse_failures"] = bench_cg("sparse", [1000, 100_000],
-                                                                           repeats, min_batch)
+            results["cg_sparse"], results["cg_sparse_failures"] = bench_cg(
+                "sparse", [1000, 100_000], repeats, min_batch
+            )
         elif name == "callable":
-            results["cg_callable"], results["cg_callable_failures"] = bench_cg_callable([10, 100, 1000],
-                                                                                        repeats, min_batch)
+            results["cg_callable"], results["cg_callable_failures"] = bench_cg_callable(
+                [10, 100, 1000], repeats, min_batch
+            )
         elif name == "subproblem":
-            results["subproblem"], results["subproblem_failures"] = bench_subproblems([10, 100, 1000],
-                                                                                      repeats, min_batch)
+            results["subproblem"], results["subproblem_failures"] = bench_subproblems(
+                [10, 100, 1000], repeats, min_batch
+            )
         else:
-            colds, warms, results["compile_targets"] = compile_time.measure_and_report(n_cold, n_warm)
+            colds, warms, results["compile_targets"] = compile_time.measure_and_report(
+                n_cold, n_warm
+            )
             results["compile"] = {"cold": colds, "warm": warms}
     print(f"\ntotal wall time {time.perf_counter() - t_all:.1f} s")
     targets = targets_of(results)
     if args.json:
-        write_json(args.json, {"environment": environment_line(), "quick": args.quick, **results,
-                               "targets": targets})
+        write_json(
+            args.json,
+            {"environment": environment_line(), "quick": args.quick, **results, "targets": targets},
+        )
     return check_targets(targets, "Summary: targets")
 
 

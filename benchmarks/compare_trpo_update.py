@@ -44,8 +44,20 @@ import sys
 import time
 from dataclasses import dataclass
 
-from _timing import (Target, Timing, check_targets, compare, count_target, ensure_repo_on_path,
-                     environment_line, fmt_ratio, fmt_time, pin_blas_threads, print_table, write_json)
+from _timing import (
+    Target,
+    Timing,
+    check_targets,
+    compare,
+    count_target,
+    ensure_repo_on_path,
+    environment_line,
+    fmt_ratio,
+    fmt_time,
+    pin_blas_threads,
+    print_table,
+    write_json,
+)
 
 pin_blas_threads()  # before NumPy loads its BLAS
 
@@ -56,8 +68,8 @@ ensure_repo_on_path()
 SIZES = ((11, 3, 5000), (17, 6, 25000))
 HIDDEN = (64, 64)
 MAX_KL, DAMPING, CG_ITERS, SHRINK, BACKTRACKS = 0.01, 0.1, 10, 0.8, 10
-TORCH64_TARGET = 2.0     # pytorch-trpo float64 / ours
-TORCH32_TARGET = 1.0     # pytorch-trpo float32 / ours
+TORCH64_TARGET = 2.0  # pytorch-trpo float64 / ours
+TORCH32_TARGET = 1.0  # pytorch-trpo float32 / ours
 DOUBLE_OVER_JMJ_TARGET = 1.0
 
 
@@ -71,13 +83,13 @@ class UpdateComparison:
     ours: Timing
     torch64: Timing
     torch32: Timing
-    wrapped_jmj: Timing            # trpo_update on a TorchPolicy, Jᵀ M J Fisher products
-    wrapped_double: Timing         # the same, double back-propagation Fisher products
-    flops: float                   # matrix-product flops of our update
-    floor_s: float                 # flops / single-core matmul rate
+    wrapped_jmj: Timing  # trpo_update on a TorchPolicy, Jᵀ M J Fisher products
+    wrapped_double: Timing  # the same, double back-propagation Fisher products
+    flops: float  # matrix-product flops of our update
+    floor_s: float  # flops / single-core matmul rate
     ours_accepted: bool
     ours_backtracks: int
-    torch_backtracks: int | None   # None: pytorch-trpo's line search found no step
+    torch_backtracks: int | None  # None: pytorch-trpo's line search found no step
 
     @property
     def ratio_torch64(self) -> float:
@@ -102,9 +114,18 @@ def ours(policy, theta0, obs, actions, advantages):
 
     def run():
         policy.set_parameters(theta0)
-        return trpo_update(policy, obs, actions, advantages, max_kl=MAX_KL,
-                           cg_iters=CG_ITERS, cg_damping=DAMPING, backtrack_coeff=SHRINK,
-                           max_backtracks=BACKTRACKS)
+        return trpo_update(
+            policy,
+            obs,
+            actions,
+            advantages,
+            max_kl=MAX_KL,
+            cg_iters=CG_ITERS,
+            cg_damping=DAMPING,
+            backtrack_coeff=SHRINK,
+            max_backtracks=BACKTRACKS,
+        )
+
     return run
 
 
@@ -120,9 +141,9 @@ def _sequential(policy, dtype):
 
     def torch_order(theta):
         parts = []
-        for W, b in policy.net.layers(theta[:policy.net.size]):
+        for W, b in policy.net.layers(theta[: policy.net.size]):
             parts += [W.T.ravel(), b]
-        return np.concatenate(parts + [theta[policy.net.size:]])
+        return np.concatenate(parts + [theta[policy.net.size :]])
 
     return nn.Sequential(*layers).to(dtype), torch_order
 
@@ -157,7 +178,7 @@ def pytorch(policy, theta0, obs, actions, advantages, dtype):
         with torch.no_grad():
             start = 0
             for p in params:
-                p.copy_(flat[start:start + p.numel()].view_as(p))
+                p.copy_(flat[start : start + p.numel()].view_as(p))
                 start += p.numel()
 
     x = torch.as_tensor(obs, dtype=dtype)
@@ -192,8 +213,16 @@ def pytorch(policy, theta0, obs, actions, advantages, dtype):
         loss_grad = torch.cat([g.reshape(-1) for g in torch.autograd.grad(loss, params)])
 
         def kl_to(mean, ls):  # mean KL(old ‖ new)
-            return (ls - ls_old + (ls_old.exp() ** 2 + (mean_old - mean) ** 2)
-                    / (2.0 * (ls.exp() ** 2)) - 0.5).sum(1).mean()
+            return (
+                (
+                    ls
+                    - ls_old
+                    + (ls_old.exp() ** 2 + (mean_old - mean) ** 2) / (2.0 * (ls.exp() ** 2))
+                    - 0.5
+                )
+                .sum(1)
+                .mean()
+            )
 
         def Fvp(v):
             kl = kl_to(model(x), log_std)
@@ -208,7 +237,7 @@ def pytorch(policy, theta0, obs, actions, advantages, dtype):
         expected = -(loss_grad @ fullstep)
         start, fval = get_flat(), loss.detach()
         for k in range(BACKTRACKS + 1):
-            fraction = SHRINK ** k
+            fraction = SHRINK**k
             put_flat(start + fraction * fullstep)
             with torch.no_grad():
                 mean = model(x)
@@ -229,7 +258,7 @@ def matmul_rate(n=1000, repeats=10):
     A, B = np.random.default_rng(0).standard_normal((2, n, n))
     A @ B
     best = min(_seconds(lambda: A @ B) for _ in range(repeats))
-    return 2.0 * n ** 3 / best
+    return 2.0 * n**3 / best
 
 
 def _seconds(fn):
@@ -243,8 +272,8 @@ def update_flops(sizes, n, forward_passes):
     CG_ITERS Fisher products (a forward-mode and a reverse-mode pass each)."""
     layer = [2.0 * n * i * o for i, o in zip(sizes[:-1], sizes[1:], strict=True)]
     forward = sum(layer)
-    reverse = sum(layer) + sum(layer[1:])        # weight gradients + back-propagation
-    tangent = sum(layer) + sum(layer[1:])        # dW terms + propagated tangents
+    reverse = sum(layer) + sum(layer[1:])  # weight gradients + back-propagation
+    tangent = sum(layer) + sum(layer[1:])  # dW terms + propagated tangents
     return forward_passes * forward + reverse + CG_ITERS * (tangent + reverse)
 
 
@@ -255,15 +284,18 @@ def measure(obs_dim, act_dim, n, repeats, torch) -> tuple[dict, dict, int | None
 
     from rl_adapters import MLPPolicy
 
-    policy = MLPPolicy(spaces.Box(-np.inf, np.inf, (obs_dim,)), spaces.Box(-1.0, 1.0, (act_dim,)),
-                       HIDDEN, seed=0)
+    policy = MLPPolicy(
+        spaces.Box(-np.inf, np.inf, (obs_dim,)), spaces.Box(-1.0, 1.0, (act_dim,)), HIDDEN, seed=0
+    )
     theta0 = policy.get_parameters()
     data = _batch(policy, n, seed=1)
-    candidates = {"ours": ours(policy, theta0, *data),
-                  "torch64": pytorch(policy, theta0, *data, torch.float64),
-                  "torch32": pytorch(policy, theta0, *data, torch.float32),
-                  "wrapped_jmj": torch_policy(policy, theta0, *data, "jmj"),
-                  "wrapped_double": torch_policy(policy, theta0, *data, "double_backward")}
+    candidates = {
+        "ours": ours(policy, theta0, *data),
+        "torch64": pytorch(policy, theta0, *data, torch.float64),
+        "torch32": pytorch(policy, theta0, *data, torch.float32),
+        "wrapped_jmj": torch_policy(policy, theta0, *data, "jmj"),
+        "wrapped_double": torch_policy(policy, theta0, *data, "double_backward"),
+    }
     log = candidates["ours"]()
     torch_backtracks = candidates["torch64"]()
     timings = compare(candidates, repeats=repeats, min_batch_s=0.2)
@@ -274,13 +306,24 @@ def targets_of(records: list[UpdateComparison]) -> list[Target]:
     targets = []
     for r in records:
         at = f"batch {r.batch}"
-        targets += [Target(f"{at}: pytorch-trpo float64 / ours", r.ratio_torch64, ">=", TORCH64_TARGET),
-                    Target(f"{at}: pytorch-trpo float32 / ours", r.ratio_torch32, ">=", TORCH32_TARGET),
-                    Target(f"{at}: wrapped double-backward / JᵀMJ",
-                           r.wrapped_double.median / r.wrapped_jmj.median, ">=", DOUBLE_OVER_JMJ_TARGET)]
-    accepted = sum(r.ours_accepted for r in records) + sum(r.torch_backtracks is not None for r in records)
-    return targets + [count_target("updates that accepted a step (ours and PyTorch's)", accepted,
-                                   2 * len(records))]
+        targets += [
+            Target(f"{at}: pytorch-trpo float64 / ours", r.ratio_torch64, ">=", TORCH64_TARGET),
+            Target(f"{at}: pytorch-trpo float32 / ours", r.ratio_torch32, ">=", TORCH32_TARGET),
+            Target(
+                f"{at}: wrapped double-backward / JᵀMJ",
+                r.wrapped_double.median / r.wrapped_jmj.median,
+                ">=",
+                DOUBLE_OVER_JMJ_TARGET,
+            ),
+        ]
+    accepted = sum(r.ours_accepted for r in records) + sum(
+        r.torch_backtracks is not None for r in records
+    )
+    return targets + [
+        count_target(
+            "updates that accepted a step (ours and PyTorch's)", accepted, 2 * len(records)
+        )
+    ]
 
 
 def main(argv=None):
@@ -298,26 +341,69 @@ def main(argv=None):
     measured = [(size, *measure(*size, 3 if args.quick else 7, torch)) for size in SIZES]
     # Measured again after the timings: the faster of the two readings sets the floor.
     rate = max(rate, matmul_rate())
-    records = [UpdateComparison(obs, act, n, **timings, flops=flops, floor_s=flops / rate,
-                                ours_accepted=log.accepted, ours_backtracks=log.backtracks,
-                                torch_backtracks=torch_backtracks)
-               for (obs, act, n), timings, log, torch_backtracks, flops in measured]
+    records = [
+        UpdateComparison(
+            obs,
+            act,
+            n,
+            **timings,
+            flops=flops,
+            floor_s=flops / rate,
+            ours_accepted=log.accepted,
+            ours_backtracks=log.backtracks,
+            torch_backtracks=torch_backtracks,
+        )
+        for (obs, act, n), timings, log, torch_backtracks, flops in measured
+    ]
     print(environment_line(torch=torch.__version__))
     print(f"single-core float64 matmul rate: {rate / 1e9:.1f} Gflop/s; BLAS and torch on 1 thread")
     print_table(
         "One TRPO update: ours against pytorch-trpo (ratio = PyTorch / ours, > 1: ours is faster)",
-        ["obs", "act", "batch", "ours", "torch f64", "torch f32", "f64/ours", "f32/ours", "floor", "ours/floor",
-         "backtracks ours, torch"],
-        [[r.obs, r.act, r.batch, fmt_time(r.ours.median), fmt_time(r.torch64.median), fmt_time(r.torch32.median),
-          fmt_ratio(r.ratio_torch64), fmt_ratio(r.ratio_torch32), fmt_time(r.floor_s),
-          fmt_ratio(r.ours.median / r.floor_s), f"{r.ours_backtracks}, {r.torch_backtracks}"] for r in records],
+        [
+            "obs",
+            "act",
+            "batch",
+            "ours",
+            "torch f64",
+            "torch f32",
+            "f64/ours",
+            "f32/ours",
+            "floor",
+            "ours/floor",
+            "backtracks ours, torch",
+        ],
+        [
+            [
+                r.obs,
+                r.act,
+                r.batch,
+                fmt_time(r.ours.median),
+                fmt_time(r.torch64.median),
+                fmt_time(r.torch32.median),
+                fmt_ratio(r.ratio_torch64),
+                fmt_ratio(r.ratio_torch32),
+                fmt_time(r.floor_s),
+                fmt_ratio(r.ours.median / r.floor_s),
+                f"{r.ours_backtracks}, {r.torch_backtracks}",
+            ]
+            for r in records
+        ],
     )
     print_table(
         "The same update (trpo_update) on a TorchPolicy wrapping an nn.Sequential with the same weights, float64",
         ["obs", "act", "batch", "JᵀMJ", "double-bw", "double/JᵀMJ", "JᵀMJ/built-in"],
-        [[r.obs, r.act, r.batch, fmt_time(r.wrapped_jmj.median), fmt_time(r.wrapped_double.median),
-          fmt_ratio(r.wrapped_double.median / r.wrapped_jmj.median),
-          fmt_ratio(r.wrapped_jmj.median / r.ours.median)] for r in records],
+        [
+            [
+                r.obs,
+                r.act,
+                r.batch,
+                fmt_time(r.wrapped_jmj.median),
+                fmt_time(r.wrapped_double.median),
+                fmt_ratio(r.wrapped_double.median / r.wrapped_jmj.median),
+                fmt_ratio(r.wrapped_jmj.median / r.ours.median),
+            ]
+            for r in records
+        ],
     )
     targets = targets_of(records)
     if args.json:

@@ -20,6 +20,7 @@ Targets: cold < 10 s (a first run of a user's script is not a coffee break), war
 point called without an exception, and a non-empty cache after the cold run (otherwise
 no kernel has ``cache=True`` and every process pays the cold time).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,9 +31,19 @@ import tempfile
 import time
 from dataclasses import dataclass
 
-from _timing import (ChildFailed, Target, check_targets, count_target, emit_result,
-                     ensure_repo_on_path, environment_line, pin_blas_threads, print_table,
-                     run_child, write_json)
+from _timing import (
+    ChildFailed,
+    Target,
+    check_targets,
+    count_target,
+    emit_result,
+    ensure_repo_on_path,
+    environment_line,
+    pin_blas_threads,
+    print_table,
+    run_child,
+    write_json,
+)
 
 COLD_TARGET_S = 10.0
 WARM_TARGET_S = 1.0
@@ -55,9 +66,9 @@ class ProbeRun:
     numpy_scipy_import_s: float
     trustregion_import_s: float
     first_calls_s: float
-    import_plus_calls_s: float     # the measured quantity: import trustregion + first calls
+    import_plus_calls_s: float  # the measured quantity: import trustregion + first calls
     process_wall_s: float
-    cache_files: int               # files in NUMBA_CACHE_DIR after the process
+    cache_files: int  # files in NUMBA_CACHE_DIR after the process
     calls: tuple[FirstCall, ...]
 
 
@@ -76,15 +87,17 @@ def _first_calls(call) -> None:
     n = 6
     Q, _ = np.linalg.qr(rng.standard_normal((n, n)))
     A = (Q * np.linspace(1.0, 10.0, n)) @ Q.T
-    A = 0.5 * (A + A.T)                      # SPD dense
+    A = 0.5 * (A + A.T)  # SPD dense
     Bi = (Q * np.linspace(-2.0, 10.0, n)) @ Q.T
-    Bi = 0.5 * (Bi + Bi.T)                   # indefinite dense
+    Bi = 0.5 * (Bi + Bi.T)  # indefinite dense
     off = -0.5 * np.ones(n - 1)
-    As = sp.diags([off, np.linspace(2.0, 6.0, n), off], [-1, 0, 1], format="csr")   # SPD sparse
-    Bis = sp.diags([off, np.linspace(-2.0, 6.0, n), off], [-1, 0, 1], format="csr")  # indefinite sparse
+    As = sp.diags([off, np.linspace(2.0, 6.0, n), off], [-1, 0, 1], format="csr")  # SPD sparse
+    Bis = sp.diags(
+        [off, np.linspace(-2.0, 6.0, n), off], [-1, 0, 1], format="csr"
+    )  # indefinite sparse
     b = rng.standard_normal(n)
     g = rng.standard_normal(n)
-    Md = np.linspace(1.0, 3.0, n)            # diagonal metric
+    Md = np.linspace(1.0, 3.0, n)  # diagonal metric
 
     call("cg dense", lambda: tr.cg(A, b))
     call("cg sparse", lambda: tr.cg(As, b))
@@ -98,8 +111,12 @@ def _first_calls(call) -> None:
         for label, B in (("dense", Bi), ("dense pd", A), ("sparse", Bis), ("sparse pd", As)):
             for r in (0.1, 100.0):
                 call(f"{method} {label} r={r}", lambda: tr.solve_subproblem(g, B, r, method=method))
-        for label, B, M in (("dense M=diag", Bi, Md), ("sparse M=diag", Bis, Md), ("dense M=dense", Bi, A),
-                            ("sparse M=Jacobi", As, tr.JacobiPreconditioner(As))):
+        for label, B, M in (
+            ("dense M=diag", Bi, Md),
+            ("sparse M=diag", Bis, Md),
+            ("dense M=dense", Bi, A),
+            ("sparse M=Jacobi", As, tr.JacobiPreconditioner(As)),
+        ):
             call(f"{method} {label}", lambda: tr.solve_subproblem(g, B, 1.0, method=method, M=M))
     for label, M in (("", None), (" M=diag", Md), (" M=dense", A), (" M=sparse", As)):
         call(f"natural{label}", lambda: tr.solve_subproblem(g, None, 1.0, method="natural", M=M))
@@ -117,21 +134,33 @@ def _first_calls(call) -> None:
         def first():
             operators[name] = make()
             operators[name] @ v
+
         call(name, first)
 
     build("Fisher.from_scores", lambda: tr.FisherOperator.from_scores(S))
     build("Fisher.from_categorical", lambda: tr.FisherOperator.from_categorical(J3, probs))
-    build("Fisher.from_diagonal_gaussian",
-          lambda: tr.FisherOperator.from_diagonal_gaussian(Jg, np.zeros(d), np.array([P - 2, P - 1])))
+    build(
+        "Fisher.from_diagonal_gaussian",
+        lambda: tr.FisherOperator.from_diagonal_gaussian(Jg, np.zeros(d), np.array([P - 2, P - 1])),
+    )
     build("Fisher(fvp)", lambda: tr.FisherOperator(lambda u: S.T @ (S @ u) / N, P))
     for name, F in list(operators.items()):
-        call(f"natural M=Damped({name})",
-             lambda: tr.solve_subproblem(g, None, 1.0, method="natural", M=tr.DampedOperator(F, 1e-3)))
+        call(
+            f"natural M=Damped({name})",
+            lambda: tr.solve_subproblem(
+                g, None, 1.0, method="natural", M=tr.DampedOperator(F, 1e-3)
+            ),
+        )
         call(f"steihaug B={name}", lambda: tr.solve_subproblem(g, F, 1.0, method="steihaug"))
         call(f"gltr B={name}", lambda: tr.solve_subproblem(g, F, 1.0, method="gltr"))
         call(f"exact B={name}", lambda: tr.solve_subproblem(g, F, 1.0, method="exact"))
-        call(f"cauchy/dogleg B={name}", lambda: (tr.solve_subproblem(g, F, 1.0, method="cauchy"),
-                                                  tr.solve_subproblem(g, F, 1.0, method="dogleg")))
+        call(
+            f"cauchy/dogleg B={name}",
+            lambda: (
+                tr.solve_subproblem(g, F, 1.0, method="cauchy"),
+                tr.solve_subproblem(g, F, 1.0, method="dogleg"),
+            ),
+        )
         call(f"cg Damped({name})", lambda: tr.cg(tr.DampedOperator(F, 1e-2), g))
         call(f"to_dense({name})", lambda: F.to_dense())
     Jm = rng.standard_normal((2 * n, n))
@@ -139,8 +168,10 @@ def _first_calls(call) -> None:
     build("GaussNewtonOperator sparse", lambda: tr.GaussNewtonOperator(sp.csr_matrix(Jm)))
     build("HessianVectorProduct", lambda: tr.HessianVectorProduct(lambda x, u: A @ u, b))
     build("FiniteDifferenceHessian fwd", lambda: tr.FiniteDifferenceHessian(lambda x: A @ x, b))
-    build("FiniteDifferenceHessian central",
-          lambda: tr.FiniteDifferenceHessian(lambda x: A @ x, b, scheme="central"))
+    build(
+        "FiniteDifferenceHessian central",
+        lambda: tr.FiniteDifferenceHessian(lambda x: A @ x, b, scheme="central"),
+    )
     build("as_operator psd", lambda: tr.as_operator(A, positive_semidefinite=True))
 
 
@@ -149,9 +180,11 @@ def child() -> None:
     t_start = time.perf_counter()
     import numpy as np
     import scipy.sparse  # noqa: F401  (its import is what the split below excludes)
+
     t_np = time.perf_counter()
     ensure_repo_on_path()
     import trustregion  # noqa: F401
+
     t_imp = time.perf_counter()
     # What an entry point may raise on the probe's tiny inputs: argument validation
     # (ValueError, TypeError) and a failed factorisation.  Anything else is a bug that
@@ -170,8 +203,15 @@ def child() -> None:
 
     _first_calls(call)
     t_end = time.perf_counter()
-    emit_result({"numpy_scipy_import_s": t_np - t_start, "trustregion_import_s": t_imp - t_np,
-                 "first_calls_s": t_end - t_imp, "import_plus_calls_s": t_end - t_np, "calls": calls})
+    emit_result(
+        {
+            "numpy_scipy_import_s": t_np - t_start,
+            "trustregion_import_s": t_imp - t_np,
+            "first_calls_s": t_end - t_imp,
+            "import_plus_calls_s": t_end - t_np,
+            "calls": calls,
+        }
+    )
 
 
 # ----------------------------------------------------------------------------- parent
@@ -181,8 +221,12 @@ def run_probe(cache_dir: str) -> ProbeRun:
     env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
     r, wall = run_child([os.path.abspath(__file__), "--child"], env=env, timeout=600)
     calls = tuple(FirstCall(**c) for c in r.pop("calls"))
-    return ProbeRun(**r, process_wall_s=wall, cache_files=sum(len(f) for _, _, f in os.walk(cache_dir)),
-                    calls=calls)
+    return ProbeRun(
+        **r,
+        process_wall_s=wall,
+        cache_files=sum(len(f) for _, _, f in os.walk(cache_dir)),
+        calls=calls,
+    )
 
 
 def measure(n_cold: int, n_warm: int) -> tuple[list[ProbeRun], list[ProbeRun]]:
@@ -193,8 +237,10 @@ def measure(n_cold: int, n_warm: int) -> tuple[list[ProbeRun], list[ProbeRun]]:
         with tempfile.TemporaryDirectory(prefix="tr_numba_cache_") as d:
             cold = run_probe(d)
             colds.append(cold)
-            print(f"  compile cold #{i}: import+calls {cold.import_plus_calls_s:.2f} s "
-                  f"(cache files after: {cold.cache_files})")
+            print(
+                f"  compile cold #{i}: import+calls {cold.import_plus_calls_s:.2f} s "
+                f"(cache files after: {cold.cache_files})"
+            )
             if i == n_cold - 1:
                 for j in range(n_warm):
                     w = run_probe(d)
@@ -206,6 +252,7 @@ def measure(n_cold: int, n_warm: int) -> tuple[list[ProbeRun], list[ProbeRun]]:
 
 def report(colds: list[ProbeRun], warms: list[ProbeRun]) -> list[Target]:
     """Print the table of cold and warm medians and the slowest first calls; the targets."""
+
     def med(runs, key):
         return statistics.median(getattr(r, key) for r in runs)
 
@@ -218,13 +265,32 @@ def report(colds: list[ProbeRun], warms: list[ProbeRun]) -> list[Target]:
             continue
         v = med(runs, "import_plus_calls_s")
         targets.append(Target(f"compile {label} (import+calls)", v, "<", bound, unit="s"))
-        rows.append([label, len(runs), f"{med(runs, 'trustregion_import_s'):.3f} s",
-                     f"{med(runs, 'first_calls_s'):.3f} s", f"{v:.3f} s", f"< {bound:g} s",
-                     "PASS" if targets[-1].met else "FAIL", f"{med(runs, 'numpy_scipy_import_s'):.3f} s",
-                     f"{med(runs, 'process_wall_s'):.3f} s"])
+        rows.append(
+            [
+                label,
+                len(runs),
+                f"{med(runs, 'trustregion_import_s'):.3f} s",
+                f"{med(runs, 'first_calls_s'):.3f} s",
+                f"{v:.3f} s",
+                f"< {bound:g} s",
+                "PASS" if targets[-1].met else "FAIL",
+                f"{med(runs, 'numpy_scipy_import_s'):.3f} s",
+                f"{med(runs, 'process_wall_s'):.3f} s",
+            ]
+        )
     print_table(
         "d. kernel compile time (subprocess, fresh NUMBA_CACHE_DIR; metric = import trustregion + first calls)",
-        ["run", "#", "import tr", "first calls", "import+calls", "target", "", "numpy/scipy import", "process wall"],
+        [
+            "run",
+            "#",
+            "import tr",
+            "first calls",
+            "import+calls",
+            "target",
+            "",
+            "numpy/scipy import",
+            "process wall",
+        ],
         rows,
         note=f"{len(colds[0].calls)} entry-point calls, {len(failed)} raised (see NOTEs)",
     )
@@ -232,16 +298,32 @@ def report(colds: list[ProbeRun], warms: list[ProbeRun]) -> list[Target]:
     print("  slowest first calls (cold): " + ", ".join(f"{c.name} {c.seconds:.2f}s" for c in slow))
     if warms:
         slow = sorted(warms[-1].calls, key=lambda c: -c.seconds)[:5]
-        print("  slowest first calls (warm): " + ", ".join(f"{c.name} {c.seconds:.3f}s" for c in slow))
+        print(
+            "  slowest first calls (warm): " + ", ".join(f"{c.name} {c.seconds:.3f}s" for c in slow)
+        )
     calls = colds[0].calls
-    targets.append(count_target("compile probe: entry points called without an exception",
-                                len(calls) - len(failed), len(calls)))
-    targets.append(Target("compile probe: files in NUMBA_CACHE_DIR after the cold run",
-                          colds[0].cache_files, ">=", 1, unit=""))
+    targets.append(
+        count_target(
+            "compile probe: entry points called without an exception",
+            len(calls) - len(failed),
+            len(calls),
+        )
+    )
+    targets.append(
+        Target(
+            "compile probe: files in NUMBA_CACHE_DIR after the cold run",
+            colds[0].cache_files,
+            ">=",
+            1,
+            unit="",
+        )
+    )
     return targets
 
 
-def measure_and_report(n_cold: int, n_warm: int) -> tuple[list[ProbeRun], list[ProbeRun], list[Target]]:
+def measure_and_report(
+    n_cold: int, n_warm: int
+) -> tuple[list[ProbeRun], list[ProbeRun], list[Target]]:
     """The cold and warm runs and their targets; a child that fails is a missed target."""
     try:
         colds, warms = measure(n_cold, n_warm)
@@ -253,7 +335,9 @@ def measure_and_report(n_cold: int, n_warm: int) -> tuple[list[ProbeRun], list[P
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--quick", action="store_true", help="1 cold and 1 warm process (default 2 and 3)")
+    ap.add_argument(
+        "--quick", action="store_true", help="1 cold and 1 warm process (default 2 and 3)"
+    )
     ap.add_argument("--json", metavar="PATH", help="write the probe runs to PATH")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)

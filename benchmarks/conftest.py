@@ -10,6 +10,7 @@ not look here).  As an extra guard, if this directory gets collected by a bare
 ``pytest`` from the repository root without ``--benchmark-only`` and without
 naming ``benchmarks/`` on the command line, the benchmarks are skipped.
 """
+
 from __future__ import annotations
 
 import sys
@@ -46,7 +47,9 @@ def _explicitly_requested(config) -> bool:
 def pytest_collection_modifyitems(config, items):
     if _explicitly_requested(config):
         return
-    skip = pytest.mark.skip(reason="benchmark: run with `python -m pytest benchmarks/ --benchmark-only`")
+    skip = pytest.mark.skip(
+        reason="benchmark: run with `python -m pytest benchmarks/ --benchmark-only`"
+    )
     for item in items:
         if Path(str(item.fspath)).resolve().is_relative_to(HERE):
             item.add_marker(skip)

@@ -30,6 +30,7 @@ Targets (the script exits 1 when one is missed): for every radius, a peak under 
 (well under: the problem itself is a few MB at n = 10**5), a step inside the region, and
 a predicted reduction equal to -m(s); every child run completes.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,8 +40,19 @@ import sys
 import time
 from dataclasses import dataclass
 
-from _timing import (ChildFailed, Target, check_targets, count_target, emit_result, ensure_repo_on_path,
-                     fmt_bytes, pin_blas_threads, print_table, run_child, write_json)
+from _timing import (
+    ChildFailed,
+    Target,
+    check_targets,
+    count_target,
+    emit_result,
+    ensure_repo_on_path,
+    fmt_bytes,
+    pin_blas_threads,
+    print_table,
+    run_child,
+    write_json,
+)
 
 pin_blas_threads()  # before NumPy loads; the child inherits it
 
@@ -54,11 +66,11 @@ class MemoryRun:
     n: int
     radius: float
     diag_max: float
-    options: dict                  # solve_subproblem options, as repr strings
+    options: dict  # solve_subproblem options, as repr strings
     nnz: int
-    problem_bytes: int             # B in CSR + g
-    rss_delta: int                 # ru_maxrss increase during solve #1
-    tracemalloc_peak: int          # traced peak above the level before solve #2
+    problem_bytes: int  # B in CSR + g
+    rss_delta: int  # ru_maxrss increase during solve #1
+    tracemalloc_peak: int  # traced peak above the level before solve #2
     tracemalloc_retained: int
     solve_wall_s: float
     iterations: int
@@ -67,7 +79,7 @@ class MemoryRun:
     on_boundary: bool
     multiplier: float | None
     step_norm: float
-    model: float                   # m(s) = gᵀs + ½ sᵀBs
+    model: float  # m(s) = gᵀs + ½ sᵀBs
     predicted_reduction: float
 
     @property
@@ -128,13 +140,22 @@ def child(args) -> None:
     rss_delta = ru_maxrss_bytes() - rss_before
     s = step.s
     run = {
-        "n": args.n, "radius": args.radius, "diag_max": args.diag_max,
-        "options": {k: repr(v) for k, v in opts.items()}, "nnz": B.nnz,
+        "n": args.n,
+        "radius": args.radius,
+        "diag_max": args.diag_max,
+        "options": {k: repr(v) for k, v in opts.items()},
+        "nnz": B.nnz,
         "problem_bytes": B.data.nbytes + B.indices.nbytes + B.indptr.nbytes + g.nbytes,
-        "rss_delta": rss_delta, "solve_wall_s": wall, "iterations": step.iterations,
-        "operator_products": step.operator_products, "status": step.status.name,
-        "on_boundary": step.on_boundary, "multiplier": step.multiplier, "step_norm": float(np.linalg.norm(s)),
-        "model": float(g @ s + 0.5 * (s @ (B @ s))), "predicted_reduction": step.predicted_reduction,
+        "rss_delta": rss_delta,
+        "solve_wall_s": wall,
+        "iterations": step.iterations,
+        "operator_products": step.operator_products,
+        "status": step.status.name,
+        "on_boundary": step.on_boundary,
+        "multiplier": step.multiplier,
+        "step_norm": float(np.linalg.norm(s)),
+        "model": float(g @ s + 0.5 * (s @ (B @ s))),
+        "predicted_reduction": step.predicted_reduction,
     }
     del step, s
     gc.collect()
@@ -149,8 +170,18 @@ def child(args) -> None:
 
 
 def measure(args, radius) -> MemoryRun:
-    cmd = [os.path.abspath(__file__), "--child", "--n", str(args.n), "--radius", repr(radius),
-           "--seed", str(args.seed), "--diag-max", repr(args.diag_max)]
+    cmd = [
+        os.path.abspath(__file__),
+        "--child",
+        "--n",
+        str(args.n),
+        "--radius",
+        repr(radius),
+        "--seed",
+        str(args.seed),
+        "--diag-max",
+        repr(args.diag_max),
+    ]
     for kv in args.opt:
         cmd += ["--opt", kv]
     if args.maxiter is not None:
@@ -168,45 +199,98 @@ def report(r: MemoryRun) -> list[Target]:
     trlib_q = (r.trlib_itmax + 1) * n * 8
     lanczos = min(r.iterations, r.trlib_itmax)
     rows = [
-        ["ours: tracemalloc peak (numpy allocations)", fmt_bytes(r.tracemalloc_peak),
-         f"{r.tracemalloc_peak / (n * 8):.1f}"],
-        ["ours: ru_maxrss increase during the solve", fmt_bytes(r.rss_delta), f"{r.rss_delta / (n * 8):.1f}"],
-        ["problem itself (B in CSR + g)", fmt_bytes(r.problem_bytes), f"{r.problem_bytes / (n * 8):.1f}"],
-        ["scipy trust-krylov, brief's (2n+1) x n float64 block (not allocated)", fmt_bytes(brief_scipy),
-         f"{2 * n + 1}"],
-        [f"scipy trlib Q = empty((itmax+1, n)), itmax=min(1e9/n, 2n)={r.trlib_itmax} (virtual)", fmt_bytes(trlib_q),
-         f"{r.trlib_itmax + 1}"],
-        [f"scipy trlib Q resident after {lanczos} Lanczos its", fmt_bytes((lanczos + 1) * n * 8), f"{lanczos + 1}"],
+        [
+            "ours: tracemalloc peak (numpy allocations)",
+            fmt_bytes(r.tracemalloc_peak),
+            f"{r.tracemalloc_peak / (n * 8):.1f}",
+        ],
+        [
+            "ours: ru_maxrss increase during the solve",
+            fmt_bytes(r.rss_delta),
+            f"{r.rss_delta / (n * 8):.1f}",
+        ],
+        [
+            "problem itself (B in CSR + g)",
+            fmt_bytes(r.problem_bytes),
+            f"{r.problem_bytes / (n * 8):.1f}",
+        ],
+        [
+            "scipy trust-krylov, brief's (2n+1) x n float64 block (not allocated)",
+            fmt_bytes(brief_scipy),
+            f"{2 * n + 1}",
+        ],
+        [
+            f"scipy trlib Q = empty((itmax+1, n)), itmax=min(1e9/n, 2n)={r.trlib_itmax} (virtual)",
+            fmt_bytes(trlib_q),
+            f"{r.trlib_itmax + 1}",
+        ],
+        [
+            f"scipy trlib Q resident after {lanczos} Lanczos its",
+            fmt_bytes((lanczos + 1) * n * 8),
+            f"{lanczos + 1}",
+        ],
     ]
     print_table(
-        (f"GLTR peak memory, n={n}, B = tridiag(1, U[-1, {r.diag_max:g}], 1) CSR indefinite (nnz={r.nnz}), "
-         f"radius={r.radius:g}" + (f", options {r.options}" if r.options else "")),
-        ["what", "bytes", "in n-vectors"], rows,
-        note=(f"solve: {r.solve_wall_s:.3f} s, {r.iterations} iterations, {r.operator_products} products, "
-              f"status {r.status}, on_boundary={r.on_boundary}, |s|={r.step_norm:.6g}, "
-              f"lambda={r.multiplier}, m(s)={r.model:.8g}, predicted_reduction={r.predicted_reduction:.8g}"),
+        (
+            f"GLTR peak memory, n={n}, B = tridiag(1, U[-1, {r.diag_max:g}], 1) CSR indefinite (nnz={r.nnz}), "
+            f"radius={r.radius:g}" + (f", options {r.options}" if r.options else "")
+        ),
+        ["what", "bytes", "in n-vectors"],
+        rows,
+        note=(
+            f"solve: {r.solve_wall_s:.3f} s, {r.iterations} iterations, {r.operator_products} products, "
+            f"status {r.status}, on_boundary={r.on_boundary}, |s|={r.step_norm:.6g}, "
+            f"lambda={r.multiplier}, m(s)={r.model:.8g}, predicted_reduction={r.predicted_reduction:.8g}"
+        ),
     )
-    print(f"scipy/ours (brief's block): {brief_scipy / max(r.peak_bytes, 1):.0f}x,"
-          f"  scipy/ours (trlib Q reservation): {trlib_q / max(r.peak_bytes, 1):.0f}x")
+    print(
+        f"scipy/ours (brief's block): {brief_scipy / max(r.peak_bytes, 1):.0f}x,"
+        f"  scipy/ours (trlib Q reservation): {trlib_q / max(r.peak_bytes, 1):.0f}x"
+    )
     at = f"r={r.radius:g}"
-    return [Target(f"{at}: peak memory", r.peak_bytes, "<", TARGET_BYTES, unit="B"),
-            Target(f"{at}: |s| / radius", r.step_norm / r.radius, "<=", 1 + 1e-6, unit=""),
-            Target(f"{at}: |predicted_reduction + m(s)| / max(1, |m(s)|)",
-                   abs(r.model + r.predicted_reduction) / max(1.0, abs(r.model)), "<=", 1e-6, unit="")]
+    return [
+        Target(f"{at}: peak memory", r.peak_bytes, "<", TARGET_BYTES, unit="B"),
+        Target(f"{at}: |s| / radius", r.step_norm / r.radius, "<=", 1 + 1e-6, unit=""),
+        Target(
+            f"{at}: |predicted_reduction + m(s)| / max(1, |m(s)|)",
+            abs(r.model + r.predicted_reduction) / max(1.0, abs(r.model)),
+            "<=",
+            1e-6,
+            unit="",
+        ),
+    ]
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=10**5)
-    ap.add_argument("--radius", type=float, nargs="+", default=[10.0, 1000.0],
-                    help="one child run per radius (default: 10 = well-conditioned, 1000 = many Lanczos steps)")
-    ap.add_argument("--maxiter", type=int, default=None, help="passed to solve_subproblem (default: its own)")
-    ap.add_argument("--rtol", type=float, default=None, help="passed to solve_subproblem (default: its own)")
-    ap.add_argument("--opt", action="append", default=[], metavar="KEY=VALUE",
-                    help="extra solve_subproblem option (Python literal), e.g. --opt reorthogonalize=False")
+    ap.add_argument(
+        "--radius",
+        type=float,
+        nargs="+",
+        default=[10.0, 1000.0],
+        help="one child run per radius (default: 10 = well-conditioned, 1000 = many Lanczos steps)",
+    )
+    ap.add_argument(
+        "--maxiter", type=int, default=None, help="passed to solve_subproblem (default: its own)"
+    )
+    ap.add_argument(
+        "--rtol", type=float, default=None, help="passed to solve_subproblem (default: its own)"
+    )
+    ap.add_argument(
+        "--opt",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra solve_subproblem option (Python literal), e.g. --opt reorthogonalize=False",
+    )
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--diag-max", type=float, default=10.0,
-                    help="diagonal of B uniform in [-1, diag_max] (larger: harder, more Lanczos iterations)")
+    ap.add_argument(
+        "--diag-max",
+        type=float,
+        default=10.0,
+        help="diagonal of B uniform in [-1, diag_max] (larger: harder, more Lanczos iterations)",
+    )
     ap.add_argument("--json", metavar="PATH")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)

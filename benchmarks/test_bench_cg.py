@@ -8,6 +8,7 @@ Run explicitly (never part of ``python -m pytest tests/``)::
 Every benchmark calls the function once before timing, so Numba compile time
 is excluded.  Problems: condition number ~100, rtol=1e-5 (tens of iterations).
 """
+
 from __future__ import annotations
 
 import pytest

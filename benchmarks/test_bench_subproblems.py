@@ -9,6 +9,7 @@ linspace(-10, 100, n) ("indef"), g ~ N(0, I), radius 1 (active in every case
 here, ||B^{-1} g|| is about 0.1 sqrt(n) .. sqrt(n)) and 1e3 ("large": interior
 for "pd").  Each benchmark warms up first (Numba compile excluded).
 """
+
 from __future__ import annotations
 
 import numpy as np

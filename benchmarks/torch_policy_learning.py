@@ -17,8 +17,15 @@ evaluation return reaches the environment's registered ``reward_threshold`` (475
 import argparse
 import sys
 
-from _timing import (LearningRun, check_targets, count_target, ensure_repo_on_path,
-                     learn_and_evaluate, pin_blas_threads, print_table)
+from _timing import (
+    LearningRun,
+    check_targets,
+    count_target,
+    ensure_repo_on_path,
+    learn_and_evaluate,
+    pin_blas_threads,
+    print_table,
+)
 
 pin_blas_threads()
 
@@ -53,15 +60,30 @@ def main(argv=None) -> int:
     runs = []
     for seed in (int(s) for s in args.seeds.split(",")):
         runs.append(run(seed, args.timesteps))
-        print(f"seed {seed}: evaluation return {runs[-1].eval_mean:.1f} ± {runs[-1].eval_std:.1f} after "
-              f"{args.timesteps} steps ({runs[-1].seconds:.1f} s)", flush=True)
+        print(
+            f"seed {seed}: evaluation return {runs[-1].eval_mean:.1f} ± {runs[-1].eval_std:.1f} after "
+            f"{args.timesteps} steps ({runs[-1].seconds:.1f} s)",
+            flush=True,
+        )
     threshold = gym.spec(ENV_ID).reward_threshold
-    print_table(f"{ENV_ID}, TorchPolicy(32-unit nn.Sequential), {args.timesteps} steps per run",
-                ["seed", "eval return", "std", "training time", f">= {threshold:g}"],
-                [[r.seed, f"{r.eval_mean:.1f}", f"{r.eval_std:.1f}", f"{r.seconds:.1f} s",
-                  "solved" if r.eval_mean >= threshold else "no"] for r in runs])
+    print_table(
+        f"{ENV_ID}, TorchPolicy(32-unit nn.Sequential), {args.timesteps} steps per run",
+        ["seed", "eval return", "std", "training time", f">= {threshold:g}"],
+        [
+            [
+                r.seed,
+                f"{r.eval_mean:.1f}",
+                f"{r.eval_std:.1f}",
+                f"{r.seconds:.1f} s",
+                "solved" if r.eval_mean >= threshold else "no",
+            ]
+            for r in runs
+        ],
+    )
     solved = sum(r.eval_mean >= threshold for r in runs)
-    return check_targets([count_target(f"seeds solving {ENV_ID} (return >= {threshold:g})", solved, len(runs))])
+    return check_targets(
+        [count_target(f"seeds solving {ENV_ID} (return >= {threshold:g})", solved, len(runs))]
+    )
 
 
 if __name__ == "__main__":

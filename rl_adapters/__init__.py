@@ -16,7 +16,25 @@ from .policies import Evaluation, MLPPolicy, Policy, PolicyEvaluation, check_pol
 from .updates import UpdateStats, npg_update, trpo_update
 from .value import ValueFunction, explained_variance
 
-__all__ = ["ALGORITHMS", "Evaluation", "MLPPolicy", "NPG", "NPGConfig", "OnPolicyAgent",
-           "OnPolicyConfig", "Policy", "PolicyEvaluation", "RunningNormalizer", "TRPO",
-           "TRPOConfig", "UpdateStats", "ValueFunction", "check_policy", "explained_variance",
-           "gae", "npg_update", "standardize", "trpo_update"]
+__all__ = [
+    "ALGORITHMS",
+    "Evaluation",
+    "MLPPolicy",
+    "NPG",
+    "NPGConfig",
+    "OnPolicyAgent",
+    "OnPolicyConfig",
+    "Policy",
+    "PolicyEvaluation",
+    "RunningNormalizer",
+    "TRPO",
+    "TRPOConfig",
+    "UpdateStats",
+    "ValueFunction",
+    "check_policy",
+    "explained_variance",
+    "gae",
+    "npg_update",
+    "standardize",
+    "trpo_update",
+]

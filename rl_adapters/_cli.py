@@ -20,29 +20,33 @@ from trustregion._cli import (
 
 from .agents import ALGORITHMS, TRPO, OnPolicyAgent
 
-_MODEL, _LOG, _CURVE, _SUMMARY = "model.npz", "progress.csv", "learning_curve.png", \
-    "summary.json"
+_MODEL, _LOG, _CURVE, _SUMMARY = "model.npz", "progress.csv", "learning_curve.png", "summary.json"
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m rl_adapters",
-                                     description="Train and evaluate TRPO and NPG agents.")
+    parser = argparse.ArgumentParser(
+        prog="python -m rl_adapters", description="Train and evaluate TRPO and NPG agents."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    train = commands.add_parser("train", help="train an agent, writing a CSV log, a "
-                                "checkpoint and a learning-curve PNG to --out")
+    train = commands.add_parser(
+        "train",
+        help="train an agent, writing a CSV log, a checkpoint and a learning-curve PNG to --out",
+    )
     train.add_argument("algorithm", choices=sorted(ALGORITHMS))
     train.add_argument("env", help="a gymnasium environment id, e.g. CartPole-v1")
     train.add_argument("--timesteps", type=positive_int, default=100_000)
     train.add_argument("--seed", type=nonnegative_int, default=0)
-    train.add_argument("--out", required=True, type=writable_folder,
-                       help="the run's directory (created)")
+    train.add_argument(
+        "--out", required=True, type=writable_folder, help="the run's directory (created)"
+    )
     train.add_argument("--n-envs", type=positive_int, default=2)
     train.add_argument("--n-steps", type=positive_int, default=512)
     train.add_argument("--gamma", type=unit_interval, default=0.99)
     train.add_argument("--gae-lambda", type=unit_interval, default=0.97)
-    train.add_argument("--max-kl", type=positive_float, default=0.01,
-                       help="TRPO's KL bound, or NPG's KL target")
+    train.add_argument(
+        "--max-kl", type=positive_float, default=0.01, help="TRPO's KL bound, or NPG's KL target"
+    )
     train.add_argument("--eval-episodes", type=positive_int, default=10)
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.add_argument("--verbose", action="store_true", help="a line per iteration")
@@ -51,12 +55,18 @@ def main(argv=None):
     evaluate.add_argument("run", help="the directory train wrote")
     evaluate.add_argument("--episodes", type=positive_int, default=10)
     evaluate.add_argument("--seed", type=nonnegative_int, default=None)
-    evaluate.add_argument("--env", default=None,
-                          help="the environment to evaluate on (default: the saved id; "
-                               "needed for an id with a module prefix, module:Env, which "
-                               "a checkpoint is not trusted to import)")
-    evaluate.add_argument("--stochastic", action="store_true",
-                          help="sample actions instead of taking the most likely one")
+    evaluate.add_argument(
+        "--env",
+        default=None,
+        help="the environment to evaluate on (default: the saved id; "
+        "needed for an id with a module prefix, module:Env, which "
+        "a checkpoint is not trusted to import)",
+    )
+    evaluate.add_argument(
+        "--stochastic",
+        action="store_true",
+        help="sample actions instead of taking the most likely one",
+    )
 
     args = parser.parse_args(argv)
     if args.command == "train":
@@ -83,9 +93,17 @@ def _agent(args, parser):
     cls = ALGORITHMS[args.algorithm]
     kl = {"max_kl": args.max_kl} if cls is TRPO else {"target_kl": args.max_kl}
     try:
-        return cls(args.env, n_envs=args.n_envs, n_steps=args.n_steps, gamma=args.gamma,
-                   gae_lambda=args.gae_lambda, seed=args.seed,
-                   log_path=os.path.join(args.out, _LOG), verbose=int(args.verbose), **kl)
+        return cls(
+            args.env,
+            n_envs=args.n_envs,
+            n_steps=args.n_steps,
+            gamma=args.gamma,
+            gae_lambda=args.gae_lambda,
+            seed=args.seed,
+            log_path=os.path.join(args.out, _LOG),
+            verbose=int(args.verbose),
+            **kl,
+        )
     except ValueError as exc:
         parser.error(str(exc).replace("\n", " "))
 
@@ -110,25 +128,36 @@ def _train(args, agent):
     agent.save(os.path.join(args.out, _MODEL))
     from .plots import plot_learning_curves
 
-    plot_learning_curves([(args.algorithm.upper(), os.path.join(args.out, _LOG))],
-                         os.path.join(args.out, _CURVE),
-                         title=f"{args.algorithm.upper()} on {args.env}, seed {args.seed}")
+    plot_learning_curves(
+        [(args.algorithm.upper(), os.path.join(args.out, _LOG))],
+        os.path.join(args.out, _CURVE),
+        title=f"{args.algorithm.upper()} on {args.env}, seed {args.seed}",
+    )
     mean, std = agent.evaluate(args.eval_episodes, seed=args.seed + 10_000)
-    summary = {"algorithm": args.algorithm.upper(), "env": args.env, "seed": args.seed,
-               "timesteps": agent.num_timesteps, "train_seconds": seconds,
-               "eval_mean_return": mean, "eval_std_return": std,
-               "eval_episodes": args.eval_episodes}
+    summary = {
+        "algorithm": args.algorithm.upper(),
+        "env": args.env,
+        "seed": args.seed,
+        "timesteps": agent.num_timesteps,
+        "train_seconds": seconds,
+        "eval_mean_return": mean,
+        "eval_std_return": std,
+        "eval_episodes": args.eval_episodes,
+    }
     with open(os.path.join(args.out, _SUMMARY), "w") as handle:
         json.dump(summary, handle, indent=2)
-    print(f"{summary['algorithm']} {args.env}: {agent.num_timesteps} steps in {seconds:.1f} s; "
-          f"evaluation return {mean:.1f} ± {std:.1f} over {args.eval_episodes} episodes; "
-          f"wrote {args.out}/{{{_MODEL}, {_LOG}, {_CURVE}, {_SUMMARY}}}")
+    print(
+        f"{summary['algorithm']} {args.env}: {agent.num_timesteps} steps in {seconds:.1f} s; "
+        f"evaluation return {mean:.1f} ± {std:.1f} over {args.eval_episodes} episodes; "
+        f"wrote {args.out}/{{{_MODEL}, {_LOG}, {_CURVE}, {_SUMMARY}}}"
+    )
     return 0
 
 
 def _evaluate(args, agent):
-    mean, std = agent.evaluate(args.episodes, deterministic=not args.stochastic,
-                               seed=args.seed)
-    print(f"{agent.algorithm} {agent.env_id}: return {mean:.1f} ± {std:.1f} over "
-          f"{args.episodes} episodes")
+    mean, std = agent.evaluate(args.episodes, deterministic=not args.stochastic, seed=args.seed)
+    print(
+        f"{agent.algorithm} {agent.env_id}: return {mean:.1f} ± {std:.1f} over "
+        f"{args.episodes} episodes"
+    )
     return 0

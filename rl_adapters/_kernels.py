@@ -15,8 +15,7 @@ _CACHE = cache_writable(_probe)
 
 
 @njit(cache=_CACHE)
-def gae_backward(rewards, values, next_values, terminated, episode_end, gamma, lam,
-                 advantages):
+def gae_backward(rewards, values, next_values, terminated, episode_end, gamma, lam, advantages):
     """Generalised advantage estimation over a (T, E) block of E environments' steps.
 
     δₜ = rₜ + γ (1 - terminatedₜ) V(sₜ₊₁) - V(sₜ), Aₜ = δₜ + γλ (1 - endₜ) Aₜ₊₁
@@ -60,10 +59,12 @@ def tanh_and_slope(z, h, slope):
                     t = -t
             else:
                 s = x * x
-                p = (-9.64399179425052238628e-1 * s - 9.92877231001918586564e1) * s \
-                    - 1.61468768441708447952e3
-                q = ((s + 1.12811678491632931402e2) * s + 2.23548839060100448583e3) * s \
-                    + 4.84406305325125486048e3
+                p = (
+                    -9.64399179425052238628e-1 * s - 9.92877231001918586564e1
+                ) * s - 1.61468768441708447952e3
+                q = (
+                    (s + 1.12811678491632931402e2) * s + 2.23548839060100448583e3
+                ) * s + 4.84406305325125486048e3
                 t = x + x * s * (p / q)
             h[i, j] = t
             slope[i, j] = 1.0 - t * t

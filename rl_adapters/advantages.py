@@ -7,8 +7,9 @@ from trustregion._validation import check_probability
 from ._kernels import gae_backward
 
 
-def gae(rewards, values, next_values, terminated, truncated, gamma: float = 0.99,
-        lam: float = 0.97):
+def gae(
+    rewards, values, next_values, terminated, truncated, gamma: float = 0.99, lam: float = 0.97
+):
     """Generalised advantage estimates and λ-returns (Schulman et al. 2016).
 
     Parameters
@@ -34,15 +35,24 @@ def gae(rewards, values, next_values, terminated, truncated, gamma: float = 0.99
     flags = [np.ascontiguousarray(a, dtype=np.bool_) for a in (terminated, truncated)]
     for name, a in zip(("values", "next_values", "terminated", "truncated"), arrays + flags):
         if a.shape != shape or len(shape) != 2:
-            raise ValueError(f"{name} must have the shape of rewards, (T, E) = {shape}; got "
-                             f"{a.shape}")
+            raise ValueError(
+                f"{name} must have the shape of rewards, (T, E) = {shape}; got {a.shape}"
+            )
     for name, a in (("rewards", rewards), ("values", arrays[0]), ("next_values", arrays[1])):
         if not np.isfinite(a).all():
             raise ValueError(f"{name} must be finite")
     gamma, lam = check_probability(gamma, "gamma"), check_probability(lam, "lam")
     advantages = np.empty(shape)
-    gae_backward(np.ascontiguousarray(rewards), arrays[0], arrays[1], flags[0],
-                 flags[0] | flags[1], gamma, lam, advantages)
+    gae_backward(
+        np.ascontiguousarray(rewards),
+        arrays[0],
+        arrays[1],
+        flags[0],
+        flags[0] | flags[1],
+        gamma,
+        lam,
+        advantages,
+    )
     return advantages, advantages + arrays[0]
 
 

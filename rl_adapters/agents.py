@@ -33,14 +33,23 @@ def _agent_signature(config: type[OnPolicyConfig]) -> inspect.Signature:
     """(env, policy=None, *, every field of ``config`` with its default, log_path=None,
     verbose=0): an agent's constructor as its users call it."""
     keyword = inspect.Parameter.KEYWORD_ONLY
-    return inspect.Signature([
-        inspect.Parameter("env", inspect.Parameter.POSITIONAL_OR_KEYWORD),
-        inspect.Parameter("policy", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None,
-                          annotation=Optional[Policy]),
-        *(inspect.Parameter(f.name, keyword, default=f.default, annotation=f.type)
-          for f in dataclasses.fields(config)),
-        inspect.Parameter("log_path", keyword, default=None, annotation=Optional[str]),
-        inspect.Parameter("verbose", keyword, default=0, annotation=int)])
+    return inspect.Signature(
+        [
+            inspect.Parameter("env", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+            inspect.Parameter(
+                "policy",
+                inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                default=None,
+                annotation=Optional[Policy],
+            ),
+            *(
+                inspect.Parameter(f.name, keyword, default=f.default, annotation=f.type)
+                for f in dataclasses.fields(config)
+            ),
+            inspect.Parameter("log_path", keyword, default=None, annotation=Optional[str]),
+            inspect.Parameter("verbose", keyword, default=0, annotation=int),
+        ]
+    )
 
 
 class OnPolicyAgent:
@@ -66,23 +75,42 @@ class OnPolicyAgent:
         # the defaults have one source.
         cls.__signature__ = _agent_signature(cls.Config)
 
-    def __init__(self, env, policy: Optional[Policy] = None, *,
-                 log_path: Optional[str] = None, verbose: int = 0, **hyperparameters):
+    def __init__(
+        self,
+        env,
+        policy: Optional[Policy] = None,
+        *,
+        log_path: Optional[str] = None,
+        verbose: int = 0,
+        **hyperparameters,
+    ):
         requested = self.Config(**hyperparameters)  # checked before any environment is made
         self.env = make_vector_env(env, requested.n_envs, requested.seed)
         self.env_id = env_id(self.env)
         config = self.config = dataclasses.replace(requested, n_envs=self.env.num_envs)
         obs_space, action_space = self.env.single_observation_space, self.env.single_action_space
-        self.policy = check_policy(policy) if policy is not None else MLPPolicy(
-            obs_space, action_space, config.hidden_sizes, config.activation, seed=config.seed)
+        self.policy = (
+            check_policy(policy)
+            if policy is not None
+            else MLPPolicy(
+                obs_space, action_space, config.hidden_sizes, config.activation, seed=config.seed
+            )
+        )
         if self.policy.action_space != action_space or self.policy.obs_dim != obs_space.shape[0]:
-            raise ValueError(f"policy: made for observations of width {self.policy.obs_dim} "
-                             f"and actions {self.policy.action_space}, but the environment "
-                             f"has {obs_space.shape[0]} and {action_space}")
-        self.value = ValueFunction(obs_space.shape[0], config.hidden_sizes, config.activation,
-                                   iterations=config.vf_iters, l2=config.vf_l2,
-                                   max_change=config.vf_max_change,
-                                   seed=None if config.seed is None else config.seed + 1)
+            raise ValueError(
+                f"policy: made for observations of width {self.policy.obs_dim} "
+                f"and actions {self.policy.action_space}, but the environment "
+                f"has {obs_space.shape[0]} and {action_space}"
+            )
+        self.value = ValueFunction(
+            obs_space.shape[0],
+            config.hidden_sizes,
+            config.activation,
+            iterations=config.vf_iters,
+            l2=config.vf_l2,
+            max_change=config.vf_max_change,
+            seed=None if config.seed is None else config.seed + 1,
+        )
         self.normalizer = RunningNormalizer(obs_space.shape, clip=config.obs_clip)
         self.rng = np.random.default_rng(config.seed)
         self._collector = None
@@ -97,8 +125,13 @@ class OnPolicyAgent:
 
     # -- training -------------------------------------------------------------------------
 
-    def learn(self, total_timesteps: int, callback: Optional[Callable] = None,
-              progress_bar: bool = True, reset_num_timesteps: bool = True):
+    def learn(
+        self,
+        total_timesteps: int,
+        callback: Optional[Callable] = None,
+        progress_bar: bool = True,
+        reset_num_timesteps: bool = True,
+    ):
         """Train for ``total_timesteps`` environment steps (rounded up to whole batches of
         ``n_steps × n_envs``); returns ``self``.
 
@@ -119,15 +152,17 @@ class OnPolicyAgent:
         total_timesteps = check_positive_int(total_timesteps, "total_timesteps")
         config = self.config
         if self._collector is None:
-            self._collector = RolloutCollector(self.env, self.policy, self.normalizer
-                                               if config.normalize_obs else None,
-                                               seed=config.seed)
+            self._collector = RolloutCollector(
+                self.env,
+                self.policy,
+                self.normalizer if config.normalize_obs else None,
+                seed=config.seed,
+            )
         if reset_num_timesteps:
             self.num_timesteps, self.iteration = 0, 0
         batch = config.n_steps * config.n_envs
         total_timesteps = -(-total_timesteps // batch) * batch
-        logger = IterationLogger(self.log_path, console=self.verbose > 0,
-                                 append=self.iteration > 0)
+        logger = IterationLogger(self.log_path, console=self.verbose > 0, append=self.iteration > 0)
         bar = _progress_bar(total_timesteps) if progress_bar else None
         target = self.num_timesteps + total_timesteps
         try:
@@ -152,42 +187,60 @@ class OnPolicyAgent:
             batch = self._collector.collect(config.n_steps, self.value)
         # Counted here, not by the collector: a loaded agent's collector starts at 0.
         self.num_timesteps += batch.rewards.size
-        advantages, returns = gae(batch.rewards, batch.values, batch.next_values,
-                                  batch.terminated, batch.truncated, config.gamma,
-                                  config.gae_lambda)
-        row = self.policy_update(batch.obs, batch.actions,
-                                 standardize(advantages).reshape(-1), timer).as_row()
+        advantages, returns = gae(
+            batch.rewards,
+            batch.values,
+            batch.next_values,
+            batch.terminated,
+            batch.truncated,
+            config.gamma,
+            config.gae_lambda,
+        )
+        row = self.policy_update(
+            batch.obs, batch.actions, standardize(advantages).reshape(-1), timer
+        ).as_row()
         with timer.phase("value"):
             fit = self.value.fit(batch.obs, returns.reshape(-1))
         self.iteration += 1
         episodes = self._collector
         row.update(
-            iteration=self.iteration, timesteps=self.num_timesteps,
+            iteration=self.iteration,
+            timesteps=self.num_timesteps,
             episodes=len(episodes.episode_returns),
-            mean_return=float(np.mean(episodes.episode_returns)) if episodes.episode_returns
+            mean_return=float(np.mean(episodes.episode_returns))
+            if episodes.episode_returns
             else math.nan,
-            mean_length=float(np.mean(episodes.episode_lengths)) if episodes.episode_lengths
+            mean_length=float(np.mean(episodes.episode_lengths))
+            if episodes.episode_lengths
             else math.nan,
-            explained_variance=fit.explained_variance, value_loss=fit.loss_after,
-            skipped="; ".join(reason for reason in (
-                row["skipped"], fit.skipped and f"value fit: {fit.skipped}") if reason),
-            **{f"time_{name}": timer.seconds.get(name, 0.0)
-               for name in ("sampling", "gradient", "cg", "line_search", "value")})
+            explained_variance=fit.explained_variance,
+            value_loss=fit.loss_after,
+            skipped="; ".join(
+                reason
+                for reason in (row["skipped"], fit.skipped and f"value fit: {fit.skipped}")
+                if reason
+            ),
+            **{
+                f"time_{name}": timer.seconds.get(name, 0.0)
+                for name in ("sampling", "gradient", "cg", "line_search", "value")
+            },
+        )
         return row
 
     # The update function of the subclass's algorithm (trpo_update or npg_update).
     update: Callable[..., UpdateStats]
 
-    def policy_update(self, obs, actions, advantages,
-                      timer: Optional[PhaseTimer] = None) -> UpdateStats:
+    def policy_update(
+        self, obs, actions, advantages, timer: Optional[PhaseTimer] = None
+    ) -> UpdateStats:
         """One policy update on a batch by the algorithm's ``update`` (see
         :func:`rl_adapters.updates.trpo_update` and :func:`~rl_adapters.updates.npg_update`),
         given every hyper-parameter of the config that it takes; returns what it did."""
         taken = inspect.signature(self.update).parameters
-        options = {name: value for name, value in self.hyperparameters.items()
-                   if name in taken}
-        return self.update(self.policy, obs, actions, advantages, rng=self.rng, timer=timer,
-                           **options)
+        options = {name: value for name, value in self.hyperparameters.items() if name in taken}
+        return self.update(
+            self.policy, obs, actions, advantages, rng=self.rng, timer=timer, **options
+        )
 
     # -- using the policy -----------------------------------------------------------------
 
@@ -198,13 +251,16 @@ class OnPolicyAgent:
         single = obs.ndim == 1
         batch = obs[None] if single else obs
         if batch.ndim != 2 or batch.shape[1] != self.env.single_observation_space.shape[0]:
-            raise ValueError(f"obs must have shape ({self.env.single_observation_space.shape[0]},)"
-                             f" or (N, that); got {obs.shape}")
+            raise ValueError(
+                f"obs must have shape ({self.env.single_observation_space.shape[0]},)"
+                f" or (N, that); got {obs.shape}"
+            )
         if not np.isfinite(batch).all():
             raise ValueError("obs must be finite")
         normalized = self.normalizer(batch) if self.config.normalize_obs else batch
-        actions = to_env_actions(self.policy.act(normalized, self.rng, deterministic),
-                                 self.policy.action_space)
+        actions = to_env_actions(
+            self.policy.act(normalized, self.rng, deterministic), self.policy.action_space
+        )
         return actions[0] if single else actions
 
     def evaluate(self, n_episodes: int = 10, deterministic: bool = True, seed=None):
@@ -214,8 +270,10 @@ class OnPolicyAgent:
 
         n_episodes = check_positive_int(n_episodes, "n_episodes")
         if self.env_id is None:
-            raise ValueError("evaluate needs the environment's id (an env made without a "
-                             "registered spec cannot be copied)")
+            raise ValueError(
+                "evaluate needs the environment's id (an env made without a "
+                "registered spec cannot be copied)"
+            )
         env = gym.make(self.env_id)
         returns = []
         try:
@@ -224,7 +282,8 @@ class OnPolicyAgent:
                 total, done = 0.0, False
                 while not done:
                     obs, reward, terminated, truncated, _ = env.step(
-                        self.predict(obs, deterministic))
+                        self.predict(obs, deterministic)
+                    )
                     total += float(reward)
                     done = terminated or truncated
                 returns.append(total)
@@ -239,20 +298,30 @@ class OnPolicyAgent:
         the algorithm, hyper-parameters, policy configuration, environment id and spaces.
         Missing folders are created; the file appears whole or not at all
         (:func:`rl_adapters.checkpoints.write_checkpoint`)."""
-        meta = {"format": _FORMAT_VERSION, "algorithm": self.algorithm,
-                "env_id": self.env_id, "hyperparameters": self.hyperparameters,
-                "policy": self.policy.config(), "iteration": self.iteration,
-                "num_timesteps": self.num_timesteps,
-                "spaces": {"observation": space_summary(self.env.single_observation_space),
-                           "action": space_summary(self.env.single_action_space)}}
-        arrays = {"policy_parameters": self.policy.get_parameters(),
-                  "value_parameters": self.value.theta,
-                  **{f"normalizer_{k}": v for k, v in self.normalizer.state().items()}}
+        meta = {
+            "format": _FORMAT_VERSION,
+            "algorithm": self.algorithm,
+            "env_id": self.env_id,
+            "hyperparameters": self.hyperparameters,
+            "policy": self.policy.config(),
+            "iteration": self.iteration,
+            "num_timesteps": self.num_timesteps,
+            "spaces": {
+                "observation": space_summary(self.env.single_observation_space),
+                "action": space_summary(self.env.single_action_space),
+            },
+        }
+        arrays = {
+            "policy_parameters": self.policy.get_parameters(),
+            "value_parameters": self.value.theta,
+            **{f"normalizer_{k}": v for k, v in self.normalizer.state().items()},
+        }
         write_checkpoint(path, meta, arrays)
 
     @classmethod
-    def load(cls, path: str, env=None, policy=None, *, log_path: Optional[str] = None,
-             verbose: int = 0) -> "OnPolicyAgent":
+    def load(
+        cls, path: str, env=None, policy=None, *, log_path: Optional[str] = None, verbose: int = 0
+    ) -> "OnPolicyAgent":
         """The agent saved at ``path``.
 
         The file is untrusted data: it is read without unpickling, every entry is checked
@@ -279,8 +348,9 @@ class OnPolicyAgent:
         algorithm, hyperparameters = _checked_meta(meta, path, cls)
         kind = meta["policy"].get("kind")
         if policy is None and kind != "mlp":
-            raise ValueError(f"{path} holds a {kind!r} policy: pass policy=, built as the "
-                             f"saved one was")
+            raise ValueError(
+                f"{path} holds a {kind!r} policy: pass policy=, built as the saved one was"
+            )
         if policy is not None and check_policy(policy).config().get("kind") != kind:
             raise ValueError(f"{path} holds a {kind!r} policy, not the one passed")
         if env is None:
@@ -290,14 +360,22 @@ class OnPolicyAgent:
         try:
             vector_env = make_vector_env(env, n_envs, hyperparameters["seed"])
             _check_saved_spaces(meta.get("spaces"), vector_env)
-            _check_network_sizes(meta["policy"] if policy is None else policy,
-                                 hyperparameters, vector_env, arrays)
-            agent = algorithm(vector_env, policy, **{**hyperparameters, "n_envs": None},
-                              log_path=log_path, verbose=verbose)
+            _check_network_sizes(
+                meta["policy"] if policy is None else policy, hyperparameters, vector_env, arrays
+            )
+            agent = algorithm(
+                vector_env,
+                policy,
+                **{**hyperparameters, "n_envs": None},
+                log_path=log_path,
+                verbose=verbose,
+            )
             if policy is None:
-                agent.policy = MLPPolicy.from_config(meta["policy"],
-                                                     agent.env.single_observation_space,
-                                                     agent.env.single_action_space)
+                agent.policy = MLPPolicy.from_config(
+                    meta["policy"],
+                    agent.env.single_observation_space,
+                    agent.env.single_action_space,
+                )
         except KeyError as exc:  # a configuration the metadata checks do not cover
             raise ValueError(f"{path}: the metadata has no entry {exc}") from None
         except (TypeError, ValueError) as exc:
@@ -308,25 +386,35 @@ class OnPolicyAgent:
     def _restore(self, arrays, meta, path):
         """Set the parameters, normaliser and counters from a checked checkpoint."""
         obs_shape = self.env.single_observation_space.shape
-        expected = {"policy_parameters": (self.policy.num_parameters,),
-                    "value_parameters": self.value.theta.shape,
-                    "normalizer_mean": obs_shape, "normalizer_var": obs_shape,
-                    "normalizer_count": (), "normalizer_clip": ()}
+        expected = {
+            "policy_parameters": (self.policy.num_parameters,),
+            "value_parameters": self.value.theta.shape,
+            "normalizer_mean": obs_shape,
+            "normalizer_var": obs_shape,
+            "normalizer_count": (),
+            "normalizer_clip": (),
+        }
         for key, shape in expected.items():
             if arrays[key].shape != shape:
-                raise ValueError(f"{path}: {key} has shape {arrays[key].shape}; this agent's "
-                                 f"has {shape}")
-        for key, ok, what in (("normalizer_var", (arrays["normalizer_var"] >= 0).all(),
-                               "non-negative"),
-                              ("normalizer_count", arrays["normalizer_count"] >= 0,
-                               "non-negative (0 before any sampling)"),
-                              ("normalizer_clip", arrays["normalizer_clip"] > 0, "positive")):
+                raise ValueError(
+                    f"{path}: {key} has shape {arrays[key].shape}; this agent's has {shape}"
+                )
+        for key, ok, what in (
+            ("normalizer_var", (arrays["normalizer_var"] >= 0).all(), "non-negative"),
+            (
+                "normalizer_count",
+                arrays["normalizer_count"] >= 0,
+                "non-negative (0 before any sampling)",
+            ),
+            ("normalizer_clip", arrays["normalizer_clip"] > 0, "positive"),
+        ):
             if not ok:
                 raise ValueError(f"{path}: {key} must be {what}")
         self.policy.set_parameters(arrays["policy_parameters"])
         self.value.theta = arrays["value_parameters"].copy()
         self.normalizer = RunningNormalizer.from_state(
-            {k[len("normalizer_"):]: arrays[k] for k in _ARRAYS if k.startswith("normalizer_")})
+            {k[len("normalizer_") :]: arrays[k] for k in _ARRAYS if k.startswith("normalizer_")}
+        )
         self.iteration, self.num_timesteps = meta["iteration"], meta["num_timesteps"]
 
 
@@ -381,44 +469,55 @@ class NPG(OnPolicyAgent):
 # checkpoint may hold.
 ALGORITHMS: dict[str, type[OnPolicyAgent]] = {"trpo": TRPO, "npg": NPG}
 # The arrays of a checkpoint (besides its JSON metadata).
-_ARRAYS = ("policy_parameters", "value_parameters", "normalizer_mean", "normalizer_var",
-           "normalizer_count", "normalizer_clip")
+_ARRAYS = (
+    "policy_parameters",
+    "value_parameters",
+    "normalizer_mean",
+    "normalizer_var",
+    "normalizer_count",
+    "normalizer_clip",
+)
 _COUNTERS = ("iteration", "num_timesteps")
 
 
 def _checked_meta(meta, path, cls):
     """(agent class, hyper-parameters) of a checkpoint's metadata, after checking every
     field that :meth:`OnPolicyAgent.load` uses."""
-    missing = [k for k in ("format", "algorithm", "env_id", "hyperparameters", "policy",
-                           *_COUNTERS) if k not in meta]
+    missing = [
+        k
+        for k in ("format", "algorithm", "env_id", "hyperparameters", "policy", *_COUNTERS)
+        if k not in meta
+    ]
     if missing:
         raise ValueError(f"{path}: the metadata has no {', '.join(missing)}")
     if meta["format"] != _FORMAT_VERSION:
         raise ValueError(f"{path}: unknown checkpoint format {meta['format']!r}")
-    algorithm = next((agent for agent in ALGORITHMS.values()
-                      if agent.algorithm == meta["algorithm"]), None)
+    algorithm = next(
+        (agent for agent in ALGORITHMS.values() if agent.algorithm == meta["algorithm"]), None
+    )
     if algorithm is None or not issubclass(algorithm, cls):
         raise ValueError(f"{path} holds a {meta['algorithm']} agent, not {cls.__name__}")
     for key in _COUNTERS:
         if isinstance(meta[key], bool) or not isinstance(meta[key], int) or meta[key] < 0:
-            raise ValueError(f"{path}: {key} must be a non-negative integer, got "
-                             f"{meta[key]!r}")
+            raise ValueError(f"{path}: {key} must be a non-negative integer, got {meta[key]!r}")
     if meta["env_id"] is not None and not isinstance(meta["env_id"], str):
         raise ValueError(f"{path}: env_id must be a string or null, got {meta['env_id']!r}")
     if not isinstance(meta["policy"], dict):
         raise ValueError(f"{path}: policy must be a JSON object, got {meta['policy']!r}")
     hyperparameters = meta["hyperparameters"]
     if not isinstance(hyperparameters, dict):
-        raise ValueError(f"{path}: hyperparameters must be a JSON object, got "
-                         f"{type(hyperparameters).__name__}")
+        raise ValueError(
+            f"{path}: hyperparameters must be a JSON object, got {type(hyperparameters).__name__}"
+        )
     # Exactly the saved hyper-parameters: an extra key such as log_path would otherwise
     # reach the constructor, and a checkpoint must not choose where anything is written.
     unknown = sorted(set(hyperparameters) - set(algorithm.HYPERPARAMETERS))
     absent = [k for k in algorithm.HYPERPARAMETERS if k not in hyperparameters]
     if unknown or absent:
-        raise ValueError(f"{path}: hyperparameters "
-                         + (f"not taken from a checkpoint: {unknown}" if unknown else
-                            f"missing: {absent}"))
+        raise ValueError(
+            f"{path}: hyperparameters "
+            + (f"not taken from a checkpoint: {unknown}" if unknown else f"missing: {absent}")
+        )
     return algorithm, hyperparameters
 
 
@@ -427,9 +526,11 @@ def _saved_env_id(saved, path):
     if saved is None:
         raise ValueError(f"{path} has no environment id; pass env=")
     if ":" in saved:
-        raise ValueError(f"{path} names the environment {saved!r}, whose module prefix "
-                         f"gymnasium would import: pass env= (the id or an environment) "
-                         f"to load it")
+        raise ValueError(
+            f"{path} names the environment {saved!r}, whose module prefix "
+            f"gymnasium would import: pass env= (the id or an environment) "
+            f"to load it"
+        )
     return saved
 
 
@@ -439,30 +540,38 @@ def _check_saved_spaces(saved, vector_env):
         return
     if not isinstance(saved, dict):
         raise ValueError(f"spaces must be a JSON object, got {saved!r}")
-    for name, space in (("observation", vector_env.single_observation_space),
-                        ("action", vector_env.single_action_space)):
+    for name, space in (
+        ("observation", vector_env.single_observation_space),
+        ("action", vector_env.single_action_space),
+    ):
         actual = space_summary(space)
         if saved.get(name) != actual:
-            raise ValueError(f"the agent was saved for {name}s in {describe(saved.get(name))}"
-                             f", but the environment's {name} space is {describe(actual)}")
+            raise ValueError(
+                f"the agent was saved for {name}s in {describe(saved.get(name))}"
+                f", but the environment's {name} space is {describe(actual)}"
+            )
 
 
 def _check_network_sizes(policy, hyperparameters, vector_env, arrays):
     """That the saved parameter vectors fit the networks the metadata describes, before
     any network is built (a forged hidden size must not make us allocate gigabytes)."""
-    obs_dim, action_dim, continuous = check_spaces(vector_env.single_observation_space,
-                                                   vector_env.single_action_space)
+    obs_dim, action_dim, continuous = check_spaces(
+        vector_env.single_observation_space, vector_env.single_action_space
+    )
     value = MLP((obs_dim, *hyperparameters["hidden_sizes"], 1)).size
     if isinstance(policy, dict):
         outputs = action_dim if continuous else int(vector_env.single_action_space.n)
-        policy_size = MLP((obs_dim, *policy["hidden_sizes"], outputs)).size \
-            + (action_dim if continuous else 0)
+        policy_size = MLP((obs_dim, *policy["hidden_sizes"], outputs)).size + (
+            action_dim if continuous else 0
+        )
     else:
         policy_size = policy.num_parameters
     for key, size in (("policy_parameters", policy_size), ("value_parameters", value)):
         if arrays[key].shape != (size,):
-            raise ValueError(f"{key} has shape {arrays[key].shape}; the network the "
-                             f"checkpoint describes has ({size},)")
+            raise ValueError(
+                f"{key} has shape {arrays[key].shape}; the network the "
+                f"checkpoint describes has ({size},)"
+            )
 
 
 def _progress_bar(total):

@@ -44,15 +44,17 @@ def _entries(handle, keys, name) -> Dict[str, np.ndarray]:
     except (ValueError, EOFError, zipfile.BadZipFile) as exc:  # an OSError is the disk's
         # numpy says "pickled data" about anything it cannot parse (a text file, say):
         # what the user needs to know is that the file is not a checkpoint.
-        raise ValueError(f"{name}: not a checkpoint (not an .npz archive numpy can read: "
-                         f"{exc})") from None
+        raise ValueError(
+            f"{name}: not a checkpoint (not an .npz archive numpy can read: {exc})"
+        ) from None
     if not isinstance(data, np.lib.npyio.NpzFile):
         raise ValueError(f"{name}: not a checkpoint (a single array, not an .npz archive)")
     with data:
         missing = [k for k in keys if k not in data.files]
         if missing:
-            raise ValueError(f"{name}: not a checkpoint of rl_adapters: no "
-                             f"{', '.join(missing)} in the archive")
+            raise ValueError(
+                f"{name}: not a checkpoint of rl_adapters: no {', '.join(missing)} in the archive"
+            )
         return {k: _entry(data, k, name) for k in keys}
 
 
@@ -60,14 +62,17 @@ def _entry(data, key, name) -> np.ndarray:
     try:
         return data[key]
     except (ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise ValueError(f"{name}: {key} cannot be read without unpickling, or is damaged: "
-                         f"{exc}") from None
+        raise ValueError(
+            f"{name}: {key} cannot be read without unpickling, or is damaged: {exc}"
+        ) from None
 
 
 def _metadata(array, name) -> dict:
     if array.ndim != 0 or array.dtype.kind != "U":
-        raise ValueError(f"{name}: meta must be a JSON string, got an array of dtype "
-                         f"{array.dtype} and shape {array.shape}")
+        raise ValueError(
+            f"{name}: meta must be a JSON string, got an array of dtype "
+            f"{array.dtype} and shape {array.shape}"
+        )
     try:
         meta = json.loads(str(array))
     except json.JSONDecodeError as exc:

@@ -81,26 +81,30 @@ class OnPolicyConfig:
 
     def __post_init__(self):
         if not isinstance(self.hidden_sizes, (list, tuple)):
-            raise ValueError(f"hidden_sizes must be a sequence of positive integers, got "
-                             f"{self.hidden_sizes!r}")
+            raise ValueError(
+                f"hidden_sizes must be a sequence of positive integers, got {self.hidden_sizes!r}"
+            )
         self._set(
             cg_iters=check_positive_int(self.cg_iters, "cg_iters"),
             cg_damping=check_nonnegative_scalar(self.cg_damping, "cg_damping"),
-            fisher_subsample=check_probability(self.fisher_subsample, "fisher_subsample",
-                                               allow_zero=False),
+            fisher_subsample=check_probability(
+                self.fisher_subsample, "fisher_subsample", allow_zero=False
+            ),
             gamma=check_probability(self.gamma, "gamma"),
             gae_lambda=check_probability(self.gae_lambda, "gae_lambda"),
             n_steps=check_positive_int(self.n_steps, "n_steps"),
             n_envs=_optional(check_positive_int, self.n_envs, "n_envs"),
-            hidden_sizes=tuple(check_positive_int(h, f"hidden_sizes[{i}]")
-                               for i, h in enumerate(self.hidden_sizes)),
+            hidden_sizes=tuple(
+                check_positive_int(h, f"hidden_sizes[{i}]") for i, h in enumerate(self.hidden_sizes)
+            ),
             activation=check_activation(self.activation),
             vf_iters=check_positive_int(self.vf_iters, "vf_iters"),
             vf_l2=check_nonnegative_scalar(self.vf_l2, "vf_l2"),
             vf_max_change=check_positive_scalar(self.vf_max_change, "vf_max_change"),
             normalize_obs=bool(self.normalize_obs),
             obs_clip=check_positive_scalar(self.obs_clip, "obs_clip"),
-            seed=_optional(check_nonnegative_int, self.seed, "seed"))
+            seed=_optional(check_nonnegative_int, self.seed, "seed"),
+        )
 
     def _set(self, **values):
         """Store the checked, normalised values (a frozen record's own ``__post_init__``)."""
@@ -141,10 +145,13 @@ class TRPOConfig(OnPolicyConfig):
 
     def __post_init__(self):
         super().__post_init__()
-        self._set(max_kl=check_positive_scalar(self.max_kl, "max_kl"),
-                  backtrack_coeff=check_probability(self.backtrack_coeff, "backtrack_coeff",
-                                                    allow_zero=False),
-                  max_backtracks=check_positive_int(self.max_backtracks, "max_backtracks"))
+        self._set(
+            max_kl=check_positive_scalar(self.max_kl, "max_kl"),
+            backtrack_coeff=check_probability(
+                self.backtrack_coeff, "backtrack_coeff", allow_zero=False
+            ),
+            max_backtracks=check_positive_int(self.max_backtracks, "max_backtracks"),
+        )
 
 
 # NPG's step is its KL target unless a step size is given (Rajeswaran et al. 2017, who
@@ -173,10 +180,15 @@ class NPGConfig(OnPolicyConfig):
         super().__post_init__()
         if self.step_size is not None and self.target_kl is not None:
             raise ValueError("give step_size or target_kl, not both")
-        target_kl = _DEFAULT_TARGET_KL if self.step_size is None and self.target_kl is None \
+        target_kl = (
+            _DEFAULT_TARGET_KL
+            if self.step_size is None and self.target_kl is None
             else self.target_kl
-        self._set(step_size=_optional(check_positive_scalar, self.step_size, "step_size"),
-                  target_kl=_optional(check_positive_scalar, target_kl, "target_kl"))
+        )
+        self._set(
+            step_size=_optional(check_positive_scalar, self.step_size, "step_size"),
+            target_kl=_optional(check_positive_scalar, target_kl, "target_kl"),
+        )
 
 
 def _optional(check, value, name):

@@ -29,9 +29,11 @@ class DiagonalGaussian:
     @staticmethod
     def log_prob(mean, log_std, actions):
         z = (actions - mean) * np.exp(-log_std)
-        return (-0.5 * np.einsum("ij,ij->i", z, z)
-                - np.broadcast_to(log_std, mean.shape).sum(axis=1)
-                - 0.5 * mean.shape[1] * _LOG_2PI)
+        return (
+            -0.5 * np.einsum("ij,ij->i", z, z)
+            - np.broadcast_to(log_std, mean.shape).sum(axis=1)
+            - 0.5 * mean.shape[1] * _LOG_2PI
+        )
 
     @staticmethod
     def entropy(log_std, n):
@@ -43,8 +45,12 @@ class DiagonalGaussian:
     def kl(mean_p, log_std_p, mean_q, log_std_q):
         """KL(p ‖ q) per sample: Σ log σ_q/σ_p + (σ_p² + (μ_p - μ_q)²) / (2σ_q²) - ½."""
         var_q = np.exp(2.0 * log_std_q)
-        per_dim = (log_std_q - log_std_p + (np.exp(2.0 * log_std_p) + (mean_p - mean_q) ** 2)
-                   / (2.0 * var_q) - 0.5)
+        per_dim = (
+            log_std_q
+            - log_std_p
+            + (np.exp(2.0 * log_std_p) + (mean_p - mean_q) ** 2) / (2.0 * var_q)
+            - 0.5
+        )
         return np.broadcast_to(per_dim, mean_p.shape).sum(axis=1)
 
     @staticmethod
@@ -128,8 +134,7 @@ class BatchDistribution:
     def kl_from(self, other: "BatchDistribution") -> float:
         """Mean over the batch of KL(other ‖ this)."""
         if self.continuous:
-            per_sample = DiagonalGaussian.kl(other.output, other.log_std, self.output,
-                                             self.log_std)
+            per_sample = DiagonalGaussian.kl(other.output, other.log_std, self.output, self.log_std)
         else:
             per_sample = Categorical.kl(other.output, self.output)
         return float(per_sample.mean())

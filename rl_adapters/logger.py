@@ -8,10 +8,26 @@ from contextlib import contextmanager
 from typing import Optional
 
 COLUMNS = (
-    "iteration", "timesteps", "episodes", "mean_return", "mean_length",
-    "kl", "predicted_improvement", "actual_improvement", "backtracks", "accepted",
-    "cg_iterations", "cg_residual", "explained_variance", "entropy", "value_loss",
-    "time_sampling", "time_gradient", "time_cg", "time_line_search", "time_value",
+    "iteration",
+    "timesteps",
+    "episodes",
+    "mean_return",
+    "mean_length",
+    "kl",
+    "predicted_improvement",
+    "actual_improvement",
+    "backtracks",
+    "accepted",
+    "cg_iterations",
+    "cg_residual",
+    "explained_variance",
+    "entropy",
+    "value_loss",
+    "time_sampling",
+    "time_gradient",
+    "time_cg",
+    "time_line_search",
+    "time_value",
     "skipped",
 )
 
@@ -45,9 +61,11 @@ class PhaseTimer:
 
     def timed(self, name, function):
         """``function`` with its calls' time added to ``name``."""
+
         def call(*args):
             with self.phase(name):
                 return function(*args)
+
         return call
 
 
@@ -56,8 +74,7 @@ class IterationLogger:
     flushed each row so that a run can be watched; with ``append``, after the rows an
     earlier logger wrote there) and prints a short line when ``console``."""
 
-    def __init__(self, path: Optional[str] = None, console: bool = False,
-                 append: bool = False):
+    def __init__(self, path: Optional[str] = None, console: bool = False, append: bool = False):
         self.console = console
         self._file, self._writer = None, None
         if path is not None:
@@ -76,12 +93,14 @@ class IterationLogger:
             self._writer.writerow({k: _format(row.get(k, "")) for k in COLUMNS})
             self._file.flush()
         if self.console:
-            print(f"iter {row['iteration']:4d}  steps {row['timesteps']:8d}  "
-                  f"return {_format(row.get('mean_return', math.nan)):>10}  "
-                  f"kl {_format(row.get('kl', math.nan)):>10}  "
-                  f"backtracks {row.get('backtracks', '')}  "
-                  f"ev {_format(row.get('explained_variance', math.nan))}"
-                  + (f"  skipped: {row['skipped']}" if row.get("skipped") else ""))
+            print(
+                f"iter {row['iteration']:4d}  steps {row['timesteps']:8d}  "
+                f"return {_format(row.get('mean_return', math.nan)):>10}  "
+                f"kl {_format(row.get('kl', math.nan)):>10}  "
+                f"backtracks {row.get('backtracks', '')}  "
+                f"ev {_format(row.get('explained_variance', math.nan))}"
+                + (f"  skipped: {row['skipped']}" if row.get("skipped") else "")
+            )
 
     def close(self):
         if self._file is not None:

@@ -66,8 +66,9 @@ class MLP:
     def __init__(self, sizes: Sequence[int], activation: str = "tanh"):
         sizes = tuple(int(s) for s in sizes)
         if len(sizes) < 2 or min(sizes) < 1:
-            raise ValueError(f"sizes must list at least an input and an output width, all "
-                             f"positive; got {sizes}")
+            raise ValueError(
+                f"sizes must list at least an input and an output width, all positive; got {sizes}"
+            )
         self.sizes = sizes
         self.activation = check_activation(activation)
         self._blocks = []  # (start, fan_in, fan_out) of each layer's [W; b]
@@ -79,8 +80,10 @@ class MLP:
 
     def blocks(self, theta):
         """Each layer's [W; b], shape (in + 1, out), as views into ``theta``."""
-        return [theta[start:start + (fan_in + 1) * fan_out].reshape(fan_in + 1, fan_out)
-                for start, fan_in, fan_out in self._blocks]
+        return [
+            theta[start : start + (fan_in + 1) * fan_out].reshape(fan_in + 1, fan_out)
+            for start, fan_in, fan_out in self._blocks
+        ]
 
     def layers(self, theta):
         """[(W, b)] as views into ``theta``."""
@@ -112,7 +115,7 @@ class MLP:
         for index, block in enumerate(blocks):
             fan_in, fan_out = block.shape[0] - 1, block.shape[1]
             inputs.append(A)
-            z = A[:, :fan_in + 1] @ block
+            z = A[:, : fan_in + 1] @ block
             if index == len(blocks) - 1:
                 return Pass(tuple(inputs), tuple(slopes), z)
             A = np.empty((n, 2 * fan_out + 1))
@@ -171,8 +174,9 @@ class MLP:
         """[Ẇ; ḃ] for the first layer and [Ẇ; ḃ; W] for the others: the right-hand sides of
         the forward-mode products [h, 1]·[Ẇ; ḃ] and [h, 1, ḣ]·[Ẇ; ḃ; W]."""
         blocks, tangents = self.blocks(theta), self.blocks(np.asarray(v, dtype=np.float64))
-        return [tangents[0]] + [np.concatenate([t, b[:-1]])
-                                for t, b in zip(tangents[1:], blocks[1:])]
+        return [tangents[0]] + [
+            np.concatenate([t, b[:-1]]) for t, b in zip(tangents[1:], blocks[1:])
+        ]
 
     @staticmethod
     def _forward_mode(cache, tangents, rows):
@@ -182,8 +186,9 @@ class MLP:
             if index == last:
                 return dz
             fan_out = tangent.shape[1]
-            np.multiply(dz, cache.slopes[index][rows],
-                        out=cache.inputs[index + 1][rows, fan_out + 1:])
+            np.multiply(
+                dz, cache.slopes[index][rows], out=cache.inputs[index + 1][rows, fan_out + 1 :]
+            )
         raise AssertionError("unreachable: the last layer returns")
 
 
@@ -199,7 +204,7 @@ class _Reverse:
     def add(self, cache: Pass, gz, rows):
         for index in range(len(self._sums) - 1, -1, -1):
             fan_in = self._sums[index].shape[0] - 1
-            np.matmul(cache.inputs[index][rows, :fan_in + 1].T, gz, out=self._scratch[index])
+            np.matmul(cache.inputs[index][rows, : fan_in + 1].T, gz, out=self._scratch[index])
             self._sums[index] += self._scratch[index]
             if index > 0:
                 gz = gz @ self._transposed[index]

@@ -43,8 +43,12 @@ class RunningNormalizer:
         return np.clip(z, -self.clip, self.clip)
 
     def state(self) -> dict:
-        return {"mean": self.mean.copy(), "var": self.var.copy(),
-                "count": np.array(self.count), "clip": np.array(self.clip)}
+        return {
+            "mean": self.mean.copy(),
+            "var": self.var.copy(),
+            "count": np.array(self.count),
+            "clip": np.array(self.clip),
+        }
 
     @classmethod
     def from_state(cls, state) -> "RunningNormalizer":

@@ -70,14 +70,21 @@ class Policy(Protocol):
 def check_policy(policy) -> Policy:
     """``policy``, after checking that it has every member of :class:`Policy`; a
     ``ValueError`` names the missing ones."""
-    members = [*Policy.__annotations__,
-               *(name for name, value in vars(Policy).items()
-                 if callable(value) and not name.startswith("_"))]
+    members = [
+        *Policy.__annotations__,
+        *(
+            name
+            for name, value in vars(Policy).items()
+            if callable(value) and not name.startswith("_")
+        ),
+    ]
     missing = [name for name in members if not hasattr(policy, name)]
     if missing:
-        raise ValueError(f"policy must implement the policy protocol "
-                         f"(rl_adapters.policies.Policy); it has no "
-                         f"{', '.join(map(repr, missing))}")
+        raise ValueError(
+            f"policy must implement the policy protocol "
+            f"(rl_adapters.policies.Policy); it has no "
+            f"{', '.join(map(repr, missing))}"
+        )
     return policy
 
 
@@ -112,11 +119,18 @@ class MLPPolicy:
         Seed of the initial parameters.
     """
 
-    def __init__(self, observation_space, action_space, hidden_sizes: Sequence[int] = (64, 64),
-                 activation: str = "tanh", log_std_init: float = 0.0,
-                 seed: Optional[int] = None):
-        self.obs_dim, self.action_dim, self.continuous = check_spaces(observation_space,
-                                                                      action_space)
+    def __init__(
+        self,
+        observation_space,
+        action_space,
+        hidden_sizes: Sequence[int] = (64, 64),
+        activation: str = "tanh",
+        log_std_init: float = 0.0,
+        seed: Optional[int] = None,
+    ):
+        self.obs_dim, self.action_dim, self.continuous = check_spaces(
+            observation_space, action_space
+        )
         self.observation_space, self.action_space = observation_space, action_space
         self.hidden_sizes = tuple(int(h) for h in hidden_sizes)
         out = self.action_dim if self.continuous else int(action_space.n)
@@ -126,9 +140,10 @@ class MLPPolicy:
             raise ValueError(f"log_std_init must be finite, got {log_std_init!r}")
         self.num_parameters = self.net.size + (self.action_dim if self.continuous else 0)
         theta = np.empty(self.num_parameters)
-        theta[:self.net.size] = self.net.initial_parameters(np.random.default_rng(seed),
-                                                            _POLICY_OUTPUT_GAIN)
-        theta[self.net.size:] = self.log_std_init
+        theta[: self.net.size] = self.net.initial_parameters(
+            np.random.default_rng(seed), _POLICY_OUTPUT_GAIN
+        )
+        theta[self.net.size :] = self.log_std_init
         self._theta = theta
 
     # -- parameters ---------------------------------------------------------------------
@@ -145,9 +160,9 @@ class MLPPolicy:
         """Actions for a batch of observations (N, obs_dim): float (N, d) samples of the
         Gaussian, unclipped (the environment wrapper clips to the box), or int (N,)
         categories; the mean or the most likely category when ``deterministic``."""
-        out = self.net.output(self._theta[:self.net.size], np.asarray(obs, dtype=np.float64))
+        out = self.net.output(self._theta[: self.net.size], np.asarray(obs, dtype=np.float64))
         if self.continuous:
-            return DiagonalGaussian.sample(out, self._theta[self.net.size:], rng, deterministic)
+            return DiagonalGaussian.sample(out, self._theta[self.net.size :], rng, deterministic)
         return Categorical.sample(out, rng, deterministic)
 
     def evaluate(self, obs, theta=None) -> "PolicyEvaluation":
@@ -157,13 +172,22 @@ class MLPPolicy:
     # -- checkpoints ----------------------------------------------------------------------
 
     def config(self) -> dict:
-        return {"kind": "mlp", "hidden_sizes": list(self.hidden_sizes),
-                "activation": self.net.activation, "log_std_init": self.log_std_init}
+        return {
+            "kind": "mlp",
+            "hidden_sizes": list(self.hidden_sizes),
+            "activation": self.net.activation,
+            "log_std_init": self.log_std_init,
+        }
 
     @classmethod
     def from_config(cls, config: dict, observation_space, action_space) -> "MLPPolicy":
-        return cls(observation_space, action_space, hidden_sizes=config["hidden_sizes"],
-                   activation=config["activation"], log_std_init=config["log_std_init"])
+        return cls(
+            observation_space,
+            action_space,
+            hidden_sizes=config["hidden_sizes"],
+            activation=config["activation"],
+            log_std_init=config["log_std_init"],
+        )
 
 
 class PolicyEvaluation(BatchDistribution):
@@ -182,20 +206,22 @@ class PolicyEvaluation(BatchDistribution):
         self.net = policy.net
         self.continuous = policy.continuous
         self.n = obs.shape[0]
-        self._weights = theta[:self.net.size]
+        self._weights = theta[: self.net.size]
         self._pass = self.net.forward(self._weights, obs)
         self.output = self._pass.output  # the mean, or the logits
-        self.log_std = theta[self.net.size:] if policy.continuous else None
+        self.log_std = theta[self.net.size :] if policy.continuous else None
         self._probs = None
 
     def log_prob_gradient(self, actions, weights):
         """Σᵢ wᵢ ∇θ log π_θ(aᵢ|sᵢ), by one reverse pass."""
         weights = np.asarray(weights, dtype=np.float64)
         if self.policy.continuous:
-            d_mean, d_log_std = DiagonalGaussian.log_prob_gradient(self.output, self.log_std,
-                                                                   actions, weights)
-            return np.concatenate([self.net.vjp(self._weights, self._pass, d_mean),
-                                   d_log_std.sum(axis=0)])  # log σ is shared by every state
+            d_mean, d_log_std = DiagonalGaussian.log_prob_gradient(
+                self.output, self.log_std, actions, weights
+            )
+            return np.concatenate(
+                [self.net.vjp(self._weights, self._pass, d_mean), d_log_std.sum(axis=0)]
+            )  # log σ is shared by every state
         d_logits = Categorical.log_prob_gradient(self.output, actions, weights)
         return self.net.vjp(self._weights, self._pass, d_logits)
 

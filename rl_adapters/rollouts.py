@@ -28,20 +28,27 @@ def make_vector_env(env, n_envs=None, seed=None):
         n_envs = check_positive_int(n_envs, "n_envs")
     if isinstance(env, VectorEnv):
         if n_envs is not None and n_envs != env.num_envs:
-            raise ValueError(f"n_envs={n_envs} disagrees with the VectorEnv's "
-                             f"{env.num_envs} environments")
+            raise ValueError(
+                f"n_envs={n_envs} disagrees with the VectorEnv's {env.num_envs} environments"
+            )
         if env.metadata.get("autoreset_mode") != AutoresetMode.SAME_STEP:
-            raise ValueError("env: a VectorEnv must use autoreset_mode=AutoresetMode.SAME_STEP "
-                             "(the final observation is needed to bootstrap on truncation)")
+            raise ValueError(
+                "env: a VectorEnv must use autoreset_mode=AutoresetMode.SAME_STEP "
+                "(the final observation is needed to bootstrap on truncation)"
+            )
         return env
     if isinstance(env, str):
         spec_id = env
-        return SyncVectorEnv([lambda: gym.make(spec_id) for _ in range(n_envs or 2)],
-                             autoreset_mode=AutoresetMode.SAME_STEP)
+        return SyncVectorEnv(
+            [lambda: gym.make(spec_id) for _ in range(n_envs or 2)],
+            autoreset_mode=AutoresetMode.SAME_STEP,
+        )
     if isinstance(env, gym.Env):
         if n_envs not in (None, 1):
-            raise ValueError("env: a single Env instance can only run with n_envs=1; pass "
-                             "its id to run several copies")
+            raise ValueError(
+                "env: a single Env instance can only run with n_envs=1; pass "
+                "its id to run several copies"
+            )
         return SyncVectorEnv([lambda: env], autoreset_mode=AutoresetMode.SAME_STEP)
     raise ValueError(f"env must be a gymnasium id, Env or VectorEnv, got {type(env).__name__}")
 
@@ -49,20 +56,21 @@ def make_vector_env(env, n_envs=None, seed=None):
 def env_id(vector_env):
     """The id of the environments in ``vector_env``, or None."""
     spec = getattr(vector_env, "spec", None) or getattr(
-        getattr(vector_env, "envs", [None])[0], "spec", None)
+        getattr(vector_env, "envs", [None])[0], "spec", None
+    )
     return getattr(spec, "id", None)
 
 
 class Batch(NamedTuple):
     """T steps of E environments, flattened to N = T·E samples where per-sample."""
 
-    obs: np.ndarray            # (N, obs_dim), normalised as the policy saw them (t-major)
-    actions: np.ndarray        # (N, d) or (N,)
-    rewards: np.ndarray        # (T, E)
-    values: np.ndarray         # (T, E): V(sₜ)
-    next_values: np.ndarray    # (T, E): V(sₜ₊₁), the final observation's where an episode ended
-    terminated: np.ndarray     # (T, E)
-    truncated: np.ndarray      # (T, E)
+    obs: np.ndarray  # (N, obs_dim), normalised as the policy saw them (t-major)
+    actions: np.ndarray  # (N, d) or (N,)
+    rewards: np.ndarray  # (T, E)
+    values: np.ndarray  # (T, E): V(sₜ)
+    next_values: np.ndarray  # (T, E): V(sₜ₊₁), the final observation's where an episode ended
+    terminated: np.ndarray  # (T, E)
+    truncated: np.ndarray  # (T, E)
 
 
 class RolloutCollector:
@@ -74,8 +82,7 @@ class RolloutCollector:
     (undiscounted return and length) are kept for the last 100 episodes.
     """
 
-    def __init__(self, vector_env, policy, normalizer: Optional[RunningNormalizer],
-                 seed=None):
+    def __init__(self, vector_env, policy, normalizer: Optional[RunningNormalizer], seed=None):
         self.env = vector_env
         self.policy = policy
         self.normalizer = normalizer
@@ -93,8 +100,10 @@ class RolloutCollector:
     def _checked(obs, where):
         obs = np.asarray(obs, dtype=np.float64)
         if not np.isfinite(obs).all():
-            raise FloatingPointError(f"the environment returned a non-finite observation "
-                                     f"(at {where}); the policy cannot act on it")
+            raise FloatingPointError(
+                f"the environment returned a non-finite observation "
+                f"(at {where}); the policy cannot act on it"
+            )
         return obs
 
     def collect(self, n_steps: int, value) -> Batch:
@@ -115,12 +124,14 @@ class RolloutCollector:
             action = self.policy.act(seen[t], self.rng)
             actions.append(action)
             obs, reward, term, trunc, info = self.env.step(
-                to_env_actions(action, self.policy.action_space))
+                to_env_actions(action, self.policy.action_space)
+            )
             obs = self._checked(obs, f"step {self.total_steps + t}")
             reward = np.asarray(reward, dtype=np.float64)
             if not np.isfinite(reward).all():
-                raise FloatingPointError(f"the environment returned a non-finite reward at "
-                                         f"step {self.total_steps + t}")
+                raise FloatingPointError(
+                    f"the environment returned a non-finite reward at step {self.total_steps + t}"
+                )
             rewards[t], terminated[t], truncated[t] = reward, term, trunc
             next_raw[t] = obs
             done = np.logical_or(term, trunc)
@@ -136,8 +147,9 @@ class RolloutCollector:
         obs_n = seen.reshape(-1, obs_dim)
         values = value(obs_n).reshape(n_steps, E)
         next_values = value(self._normalize(next_raw.reshape(-1, obs_dim))).reshape(n_steps, E)
-        return Batch(obs_n, np.concatenate(actions), rewards, values, next_values,
-                     terminated, truncated)
+        return Batch(
+            obs_n, np.concatenate(actions), rewards, values, next_values, terminated, truncated
+        )
 
     def _track_episodes(self, reward, done):
         self._returns += reward

@@ -9,8 +9,10 @@ def check_spaces(observation_space, action_space):
     from gymnasium import spaces
 
     if not isinstance(observation_space, spaces.Box) or len(observation_space.shape) != 1:
-        raise ValueError(f"observation_space must be a 1-D gymnasium Box (flatten image or "
-                         f"dict observations first), got {observation_space}")
+        raise ValueError(
+            f"observation_space must be a 1-D gymnasium Box (flatten image or "
+            f"dict observations first), got {observation_space}"
+        )
     return (observation_space.shape[0],) + check_action_space(action_space)
 
 
@@ -21,14 +23,15 @@ def check_action_space(action_space):
 
     if isinstance(action_space, spaces.Discrete):
         if action_space.start != 0:
-            raise ValueError(f"action_space: a Discrete space must start at 0, got "
-                             f"{action_space}")
+            raise ValueError(f"action_space: a Discrete space must start at 0, got {action_space}")
         return 1, False
     if isinstance(action_space, spaces.Box) and len(action_space.shape) == 1:
         return action_space.shape[0], True
-    raise ValueError(f"action_space must be a gymnasium Discrete or a 1-D Box, got "
-                     f"{action_space} (MultiDiscrete, MultiBinary, Tuple and Dict are not "
-                     f"supported)")
+    raise ValueError(
+        f"action_space must be a gymnasium Discrete or a 1-D Box, got "
+        f"{action_space} (MultiDiscrete, MultiBinary, Tuple and Dict are not "
+        f"supported)"
+    )
 
 
 def to_env_actions(actions, action_space):

@@ -12,7 +12,6 @@ Fisher product Jᵀ M J v, whose M is the core's closed form applied to tensors
 codes is available as ``fisher="double_backward"``.
 """
 
-
 import numpy as np
 import torch
 from torch import nn
@@ -59,8 +58,15 @@ class TorchPolicy:
         output of the wrong shape for the action space.
     """
 
-    def __init__(self, module, action_space, *, observation_space=None,
-                 log_std_init: float = 0.0, fisher: str = "jmj"):
+    def __init__(
+        self,
+        module,
+        action_space,
+        *,
+        observation_space=None,
+        log_std_init: float = 0.0,
+        fisher: str = "jmj",
+    ):
         if not isinstance(module, nn.Module):
             raise ValueError(f"module must be a torch.nn.Module, got {type(module).__name__}")
         if fisher not in FISHER_FORMS:
@@ -73,13 +79,17 @@ class TorchPolicy:
             raise ValueError("module has no parameters to optimise")
         for name, p in named:
             if not p.is_floating_point():
-                raise ValueError(f"module parameter {name!r} has dtype {p.dtype}; the policy's "
-                                 f"parameters must be floating point")
+                raise ValueError(
+                    f"module parameter {name!r} has dtype {p.dtype}; the policy's "
+                    f"parameters must be floating point"
+                )
         dtypes = {p.dtype for _, p in named}
         devices = {p.device for _, p in named}
         if len(dtypes) > 1 or len(devices) > 1:
-            raise ValueError(f"module parameters must share one dtype and device, got "
-                             f"{sorted(map(str, dtypes))} on {sorted(map(str, devices))}")
+            raise ValueError(
+                f"module parameters must share one dtype and device, got "
+                f"{sorted(map(str, dtypes))} on {sorted(map(str, devices))}"
+            )
         self.dtype, self.device = dtypes.pop(), devices.pop()
         self._names = [name for name, _ in named]
         self._shapes = [p.shape for _, p in named]
@@ -89,8 +99,9 @@ class TorchPolicy:
         self.state_dependent_std = self._check_output()
         self.log_std = None
         if self.continuous and not self.state_dependent_std:
-            self.log_std = torch.full((self.action_dim,), float(log_std_init),
-                                      dtype=self.dtype, device=self.device)
+            self.log_std = torch.full(
+                (self.action_dim,), float(log_std_init), dtype=self.dtype, device=self.device
+            )
         self.num_parameters = self.net_size + (0 if self.log_std is None else self.action_dim)
 
     @staticmethod
@@ -112,16 +123,26 @@ class TorchPolicy:
         what = "the Gaussian mean" if self.continuous else "the logits"
         if isinstance(out, torch.Tensor):
             if out.shape != (2, width):
-                raise ValueError(f"module output has shape {tuple(out.shape)} for a batch of 2 "
-                                 f"observations; {what} must have shape (2, {width})")
+                raise ValueError(
+                    f"module output has shape {tuple(out.shape)} for a batch of 2 "
+                    f"observations; {what} must have shape (2, {width})"
+                )
             return False
-        if self.continuous and isinstance(out, (tuple, list)) and len(out) == 2 \
-                and all(isinstance(t, torch.Tensor) for t in out) \
-                and out[0].shape == (2, width) and out[1].shape in ((2, width), (width,)):
+        if (
+            self.continuous
+            and isinstance(out, (tuple, list))
+            and len(out) == 2
+            and all(isinstance(t, torch.Tensor) for t in out)
+            and out[0].shape == (2, width)
+            and out[1].shape in ((2, width), (width,))
+        ):
             return True
-        raise ValueError(f"module output must be a tensor of {what}, shape (2, {width}) for a "
-                         f"batch of 2" + (", or a (mean, log_std) pair" if self.continuous
-                                          else "") + f"; got {_describe(out)}")
+        raise ValueError(
+            f"module output must be a tensor of {what}, shape (2, {width}) for a "
+            f"batch of 2"
+            + (", or a (mean, log_std) pair" if self.continuous else "")
+            + f"; got {_describe(out)}"
+        )
 
     # -- parameters ---------------------------------------------------------------------
 
@@ -137,7 +158,7 @@ class TorchPolicy:
             for p, value in zip(self.module.parameters(), self._split(flat)):
                 p.copy_(value)
             if self.log_std is not None:
-                self.log_std.copy_(flat[self.net_size:])
+                self.log_std.copy_(flat[self.net_size :])
 
     # -- acting and evaluating ------------------------------------------------------------
 
@@ -146,7 +167,7 @@ class TorchPolicy:
             out = self.module(self._tensor(obs))
         if not self.continuous:
             return Categorical.sample(_numpy(out), rng, deterministic)
-        mean, log_std = (out if self.state_dependent_std else (out, self.log_std))
+        mean, log_std = out if self.state_dependent_std else (out, self.log_std)
         return DiagonalGaussian.sample(_numpy(mean), _numpy(log_std), rng, deterministic)
 
     def evaluate(self, obs, theta=None) -> "TorchEvaluation":
@@ -154,8 +175,11 @@ class TorchPolicy:
         return TorchEvaluation(self, self._tensor(theta), self._tensor(obs))
 
     def config(self) -> dict:
-        return {"kind": "torch", "fisher": self.fisher,
-                "state_dependent_std": self.state_dependent_std}
+        return {
+            "kind": "torch",
+            "fisher": self.fisher,
+            "state_dependent_std": self.state_dependent_std,
+        }
 
     # -- conversions ----------------------------------------------------------------------
 
@@ -165,9 +189,10 @@ class TorchPolicy:
         return torch.as_tensor(np.asarray(array), dtype=self.dtype, device=self.device)
 
     def _split(self, flat):
-        return [part.view(shape) for part, shape in zip(torch.split(flat[:self.net_size],
-                                                                    self._numels),
-                                                        self._shapes)]
+        return [
+            part.view(shape)
+            for part, shape in zip(torch.split(flat[: self.net_size], self._numels), self._shapes)
+        ]
 
     def _params(self, flat):
         return dict(zip(self._names, self._split(flat)))
@@ -179,8 +204,7 @@ class TorchEvaluation(BatchDistribution):
 
     def __init__(self, policy: TorchPolicy, theta, obs):
         if obs.ndim != 2 or obs.shape[1] != policy.obs_dim:
-            raise ValueError(f"obs must have shape (N, {policy.obs_dim}), got "
-                             f"{tuple(obs.shape)}")
+            raise ValueError(f"obs must have shape (N, {policy.obs_dim}), got {tuple(obs.shape)}")
         self.policy, self.theta, self.obs, self.n = policy, theta, obs, obs.shape[0]
         self.continuous = policy.continuous
         self._net_params = policy._params(theta)
@@ -193,7 +217,7 @@ class TorchEvaluation(BatchDistribution):
             self.output, self.log_std = _numpy(out[0]), _numpy(out[1])
         else:
             self.output = _numpy(out)
-            self.log_std = _numpy(theta[policy.net_size:])
+            self.log_std = _numpy(theta[policy.net_size :])
         self._vjp = None
 
     def _distribution(self, net_params):
@@ -216,8 +240,9 @@ class TorchEvaluation(BatchDistribution):
         if not policy.continuous:
             d_logits = Categorical.log_prob_gradient(self.output, actions, weights)
             return _numpy(self._pull_back(policy._tensor(d_logits)))
-        d_mean, d_log_std = DiagonalGaussian.log_prob_gradient(self.output, self.log_std,
-                                                              actions, weights)
+        d_mean, d_log_std = DiagonalGaussian.log_prob_gradient(
+            self.output, self.log_std, actions, weights
+        )
         if policy.state_dependent_std:
             net = self._pull_back((policy._tensor(d_mean), policy._tensor(d_log_std)))
             return _numpy(net)
@@ -243,13 +268,13 @@ class TorchEvaluation(BatchDistribution):
             return self._pull_back(u / self.n)
         if policy.state_dependent_std:
             mean_weight, log_std_weight = gaussian_fisher_diagonal(self._out[1])
-            return self._pull_back((Jv[0] * mean_weight / self.n,
-                                    log_std_weight * Jv[1] / self.n))
-        mean_weight, log_std_weight = gaussian_fisher_diagonal(self.theta[policy.net_size:])
+            return self._pull_back((Jv[0] * mean_weight / self.n, log_std_weight * Jv[1] / self.n))
+        mean_weight, log_std_weight = gaussian_fisher_diagonal(self.theta[policy.net_size :])
         # The added log σ is one parameter for all states: the batch mean of its Jᵢᵀ M Jᵢ
         # is M.
-        return torch.cat([self._pull_back(Jv * mean_weight / self.n),
-                          log_std_weight * v[policy.net_size:]])
+        return torch.cat(
+            [self._pull_back(Jv * mean_weight / self.n), log_std_weight * v[policy.net_size :]]
+        )
 
     def _kl_hessian_product(self, v):
         """∇²_θ' mean KL(π_θ ‖ π_θ') at θ' = θ, times v: autograd.grad with
@@ -273,10 +298,14 @@ class TorchEvaluation(BatchDistribution):
         if policy.state_dependent_std:
             (mean_old, ls_old), (mean, ls) = old, out
         else:
-            mean_old, ls_old = old, self.theta[policy.net_size:]
-            mean, ls = out, theta[policy.net_size:]
-        per_dim = ls - ls_old + (torch.exp(2 * ls_old) + (mean_old - mean) ** 2) \
-            / (2 * torch.exp(2 * ls)) - 0.5
+            mean_old, ls_old = old, self.theta[policy.net_size :]
+            mean, ls = out, theta[policy.net_size :]
+        per_dim = (
+            ls
+            - ls_old
+            + (torch.exp(2 * ls_old) + (mean_old - mean) ** 2) / (2 * torch.exp(2 * ls))
+            - 0.5
+        )
         return per_dim.expand_as(mean).sum(1).mean()
 
 

@@ -70,9 +70,17 @@ class UpdateStats:
     @classmethod
     def skip(cls, reason: str, current: Evaluation) -> "UpdateStats":
         """A skipped update: nothing moved, CG did not run; ``current`` gives the entropy."""
-        return cls(accepted=False, kl=0.0, backtracks=0, predicted_improvement=0.0,
-                   actual_improvement=0.0, cg_iterations=0, cg_residual=math.nan,
-                   entropy=float(np.mean(current.entropy())), skipped=reason)
+        return cls(
+            accepted=False,
+            kl=0.0,
+            backtracks=0,
+            predicted_improvement=0.0,
+            actual_improvement=0.0,
+            cg_iterations=0,
+            cg_residual=math.nan,
+            entropy=float(np.mean(current.entropy())),
+            skipped=reason,
+        )
 
     def as_row(self) -> dict:
         """The log entries."""
@@ -101,30 +109,45 @@ class _Problem:
     asked for, so that a skipped update spends no pass, nor random draws, on it.
     """
 
-    def __init__(self, policy: Policy, obs, actions, advantages, cg_damping: float,
-                 fisher_subsample: float, rng: Optional[np.random.Generator],
-                 timer: PhaseTimer):
+    def __init__(
+        self,
+        policy: Policy,
+        obs,
+        actions,
+        advantages,
+        cg_damping: float,
+        fisher_subsample: float,
+        rng: Optional[np.random.Generator],
+        timer: PhaseTimer,
+    ):
         obs, advantages = np.asarray(obs, np.float64), np.asarray(advantages, np.float64)
-        if obs.ndim != 2 or advantages.shape != (obs.shape[0],) \
-                or len(actions) != obs.shape[0]:
-            raise ValueError(f"obs (N, obs_dim), actions (N, ...) and advantages (N,) must "
-                             f"agree; got {obs.shape}, {np.shape(actions)}, "
-                             f"{advantages.shape}")
+        if obs.ndim != 2 or advantages.shape != (obs.shape[0],) or len(actions) != obs.shape[0]:
+            raise ValueError(
+                f"obs (N, obs_dim), actions (N, ...) and advantages (N,) must "
+                f"agree; got {obs.shape}, {np.shape(actions)}, "
+                f"{advantages.shape}"
+            )
         self._cg_damping = check_nonnegative_scalar(cg_damping, "cg_damping")
-        self._fisher_subsample = check_probability(fisher_subsample, "fisher_subsample",
-                                                   allow_zero=False)
+        self._fisher_subsample = check_probability(
+            fisher_subsample, "fisher_subsample", allow_zero=False
+        )
         self._policy, self._obs, self._rng, self._timer = policy, obs, rng, timer
         # Overflow here is caught by the finiteness test below and reported in the log.
         with timer.phase("gradient"), np.errstate(over="ignore", invalid="ignore"):
             self.theta = policy.get_parameters()
             self.current = policy.evaluate(obs, self.theta)
             # ∇ mean(π_θ/π_old · Â) at θ = θ_old, where the ratio is 1.
-            self.gradient = self.current.log_prob_gradient(actions,
-                                                           advantages / advantages.shape[0])
+            self.gradient = self.current.log_prob_gradient(
+                actions, advantages / advantages.shape[0]
+            )
             self.log_p_old = self.current.log_prob(actions)
-        self.skipped = ("non-finite advantages" if not np.isfinite(advantages).all() else
-                        "non-finite policy gradient" if not np.isfinite(self.gradient).all()
-                        else "")
+        self.skipped = (
+            "non-finite advantages"
+            if not np.isfinite(advantages).all()
+            else "non-finite policy gradient"
+            if not np.isfinite(self.gradient).all()
+            else ""
+        )
         self.actions, self.advantages = actions, advantages
         self.evaluations = _Evaluations(policy, obs, self.theta, self.current)
 
@@ -138,9 +161,11 @@ class _Problem:
             size = max(1, int(round(self._fisher_subsample * n)))
             with self._timer.phase("cg"):  # the subsample's pass serves the Fisher products
                 fisher_batch = self._policy.evaluate(
-                    self._obs[rng.choice(n, size, replace=False)], self.theta)
-        fisher = FisherOperator(self._timer.timed("cg", fisher_batch.fisher_product),
-                                self.theta.shape[0])
+                    self._obs[rng.choice(n, size, replace=False)], self.theta
+                )
+        fisher = FisherOperator(
+            self._timer.timed("cg", fisher_batch.fisher_product), self.theta.shape[0]
+        )
         return DampedOperator(fisher, self._cg_damping)
 
     def surrogate(self, theta):
@@ -154,23 +179,33 @@ class _Problem:
 def _watched(function, name, non_finite):
     """``function`` (θ ↦ float), adding ``name`` to the set ``non_finite`` whenever it
     returns a non-finite value (overflow in it is expected and reported, not warned)."""
+
     def call(theta):
         with np.errstate(over="ignore", invalid="ignore"):
             value = function(theta)
         if not math.isfinite(value):
             non_finite.add(name)
         return value
+
     return call
 
 
 # The updates' defaults are the agents' (the configuration records hold them once).
-def trpo_update(policy, obs, actions, advantages, *, max_kl: float = TRPOConfig.max_kl,
-                cg_iters: int = TRPOConfig.cg_iters, cg_damping: float = TRPOConfig.cg_damping,
-                backtrack_coeff: float = TRPOConfig.backtrack_coeff,
-                max_backtracks: int = TRPOConfig.max_backtracks,
-                fisher_subsample: float = TRPOConfig.fisher_subsample,
-                rng: Optional[np.random.Generator] = None,
-                timer: Optional[PhaseTimer] = None) -> UpdateStats:
+def trpo_update(
+    policy,
+    obs,
+    actions,
+    advantages,
+    *,
+    max_kl: float = TRPOConfig.max_kl,
+    cg_iters: int = TRPOConfig.cg_iters,
+    cg_damping: float = TRPOConfig.cg_damping,
+    backtrack_coeff: float = TRPOConfig.backtrack_coeff,
+    max_backtracks: int = TRPOConfig.max_backtracks,
+    fisher_subsample: float = TRPOConfig.fisher_subsample,
+    rng: Optional[np.random.Generator] = None,
+    timer: Optional[PhaseTimer] = None,
+) -> UpdateStats:
     """One TRPO update of ``policy`` on a batch; returns what it did (KL after the step,
     predicted and actual improvement of L, backtracks, CG statistics, entropy).
 
@@ -179,54 +214,77 @@ def trpo_update(policy, obs, actions, advantages, *, max_kl: float = TRPOConfig.
     gradient, CG (the Fisher products included) and line-search phases.
     """
     timer = PhaseTimer() if timer is None else timer
-    problem = _Problem(policy, obs, actions, advantages, cg_damping, fisher_subsample, rng,
-                       timer)
+    problem = _Problem(policy, obs, actions, advantages, cg_damping, fisher_subsample, rng, timer)
     if problem.skipped:
         return UpdateStats.skip(problem.skipped, problem.current)
     started = timer.mark()
     non_finite = set()  # what the line search met that was not a number
     step = trustregion.constrained_step(
         timer.timed("line_search", _watched(problem.surrogate, "surrogate", non_finite)),
-        problem.theta, problem.gradient,
-        timer.timed("line_search", _watched(problem.kl, "KL", non_finite)), problem.metric,
-        max_kl, maximize=True, f0=problem.surrogate(problem.theta), cg_maxiter=cg_iters,
-        shrink=backtrack_coeff, max_backtracks=max_backtracks,
-        accept_ratio=0.1)  # TRPO's (Schulman et al.'s reference implementation)
+        problem.theta,
+        problem.gradient,
+        timer.timed("line_search", _watched(problem.kl, "KL", non_finite)),
+        problem.metric,
+        max_kl,
+        maximize=True,
+        f0=problem.surrogate(problem.theta),
+        cg_maxiter=cg_iters,
+        shrink=backtrack_coeff,
+        max_backtracks=max_backtracks,
+        accept_ratio=0.1,
+    )  # TRPO's (Schulman et al.'s reference implementation)
     timer.attribute_rest(started, "cg")  # CG is the step outside the line search
     if step.accepted:
         policy.set_parameters(step.x)
     elif non_finite:
         # Not a mere failed search: the step led where the objective or the constraint
         # is not a number, which the log must say.
-        return UpdateStats.skip(f"non-finite {' and '.join(sorted(non_finite))} at the "
-                                f"trial steps", problem.current)
+        return UpdateStats.skip(
+            f"non-finite {' and '.join(sorted(non_finite))} at the trial steps", problem.current
+        )
     return UpdateStats(
-        accepted=step.accepted, kl=step.divergence if step.accepted else 0.0,
-        backtracks=step.backtracks, predicted_improvement=step.predicted_improvement,
+        accepted=step.accepted,
+        kl=step.divergence if step.accepted else 0.0,
+        backtracks=step.backtracks,
+        predicted_improvement=step.predicted_improvement,
         actual_improvement=step.actual_improvement,
-        cg_iterations=step.natural.cg_iterations, cg_residual=step.natural.cg_residual_norm,
-        entropy=float(np.mean(problem.evaluations(policy.get_parameters()).entropy())))
+        cg_iterations=step.natural.cg_iterations,
+        cg_residual=step.natural.cg_residual_norm,
+        entropy=float(np.mean(problem.evaluations(policy.get_parameters()).entropy())),
+    )
 
 
-def npg_update(policy, obs, actions, advantages, *, step_size: Optional[float] = None,
-               target_kl: Optional[float] = None, cg_iters: int = NPGConfig.cg_iters,
-               cg_damping: float = NPGConfig.cg_damping,
-               fisher_subsample: float = NPGConfig.fisher_subsample,
-               rng: Optional[np.random.Generator] = None,
-               timer: Optional[PhaseTimer] = None) -> UpdateStats:
+def npg_update(
+    policy,
+    obs,
+    actions,
+    advantages,
+    *,
+    step_size: Optional[float] = None,
+    target_kl: Optional[float] = None,
+    cg_iters: int = NPGConfig.cg_iters,
+    cg_damping: float = NPGConfig.cg_damping,
+    fisher_subsample: float = NPGConfig.fisher_subsample,
+    rng: Optional[np.random.Generator] = None,
+    timer: Optional[PhaseTimer] = None,
+) -> UpdateStats:
     """One natural-gradient update of ``policy`` on a batch, with exactly one of
     ``step_size`` and ``target_kl``; returns the same record as
     :func:`trpo_update` (the "line search" phase is the evaluation of the new policy)."""
     timer = PhaseTimer() if timer is None else timer
-    problem = _Problem(policy, obs, actions, advantages, cg_damping, fisher_subsample, rng,
-                       timer)
+    problem = _Problem(policy, obs, actions, advantages, cg_damping, fisher_subsample, rng, timer)
     if problem.skipped:
         return UpdateStats.skip(problem.skipped, problem.current)
     before = problem.surrogate(problem.theta)  # the evaluation at θ_old: no new pass
     started = timer.mark()
-    step = trustregion.natural_step(problem.gradient, problem.metric, step_size=step_size,
-                                    max_divergence=target_kl, maximize=True,
-                                    cg_maxiter=cg_iters)
+    step = trustregion.natural_step(
+        problem.gradient,
+        problem.metric,
+        step_size=step_size,
+        max_divergence=target_kl,
+        maximize=True,
+        cg_maxiter=cg_iters,
+    )
     timer.attribute_rest(started, "cg")
     candidate = problem.theta + step.step
     if not np.isfinite(candidate).all():
@@ -238,7 +296,12 @@ def npg_update(policy, obs, actions, advantages, *, step_size: Optional[float] =
         return UpdateStats.skip("non-finite surrogate or KL after the step", problem.current)
     policy.set_parameters(candidate)
     return UpdateStats(
-        accepted=True, kl=kl, backtracks=0, predicted_improvement=step.predicted_improvement,
-        actual_improvement=actual, cg_iterations=step.cg_iterations,
+        accepted=True,
+        kl=kl,
+        backtracks=0,
+        predicted_improvement=step.predicted_improvement,
+        actual_improvement=actual,
+        cg_iterations=step.cg_iterations,
         cg_residual=step.cg_residual_norm,
-        entropy=float(np.mean(problem.evaluations(candidate).entropy())))
+        entropy=float(np.mean(problem.evaluations(candidate).entropy())),
+    )

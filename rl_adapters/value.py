@@ -23,9 +23,9 @@ class ValueFit(NamedTuple):
     explained_variance: float  # of the targets by V before the fit (the usual RL diagnostic)
     loss_before: float
     loss_after: float
-    steps: int                 # steps taken (a step whose search failed ends the fit)
-    limited: bool              # whether the last step was shortened to the trust region
-    skipped: str = ""          # why the fit stopped on a non-finite quantity ("" if it did not)
+    steps: int  # steps taken (a step whose search failed ends the fit)
+    limited: bool  # whether the last step was shortened to the trust region
+    skipped: str = ""  # why the fit stopped on a non-finite quantity ("" if it did not)
 
 
 def explained_variance(prediction, target) -> float:
@@ -69,9 +69,17 @@ class ValueFunction:
     seed : int or None
     """
 
-    def __init__(self, obs_dim: int, hidden_sizes: Sequence[int] = (64, 64),
-                 activation: str = "tanh", iterations: int = 1, l2: float = 1e-3,
-                 max_change: float = 0.2, cg_iters: int = 10, seed=None):
+    def __init__(
+        self,
+        obs_dim: int,
+        hidden_sizes: Sequence[int] = (64, 64),
+        activation: str = "tanh",
+        iterations: int = 1,
+        l2: float = 1e-3,
+        max_change: float = 0.2,
+        cg_iters: int = 10,
+        seed=None,
+    ):
         self.iterations = check_positive_int(iterations, "iterations")
         self.cg_iters = check_positive_int(cg_iters, "cg_iters")
         self.l2 = check_nonnegative_scalar(l2, "l2")
@@ -84,15 +92,17 @@ class ValueFunction:
 
     def loss(self, phi, obs, targets):
         residual = self.net.output(phi, obs)[:, 0] - targets
-        return 0.5 * float(residual @ residual) / targets.shape[0] \
-            + 0.5 * self.l2 * float(phi @ phi)
+        return 0.5 * float(residual @ residual) / targets.shape[0] + 0.5 * self.l2 * float(
+            phi @ phi
+        )
 
     def fit(self, obs, targets) -> ValueFit:
         obs = np.asarray(obs, dtype=np.float64)
         targets = np.asarray(targets, dtype=np.float64).reshape(-1)
         if obs.ndim != 2 or obs.shape[0] != targets.shape[0]:
-            raise ValueError(f"obs (N, obs_dim) and targets (N,) must agree; got {obs.shape} "
-                             f"and {targets.shape}")
+            raise ValueError(
+                f"obs (N, obs_dim) and targets (N,) must agree; got {obs.shape} and {targets.shape}"
+            )
         n, net = targets.shape[0], self.net
         before = self(obs)
         # Targets too large to square (returns of 1e300) overflow the loss: the fit is
@@ -100,8 +110,7 @@ class ValueFunction:
         with np.errstate(over="ignore", invalid="ignore"):
             loss_before = self.loss(self.theta, obs, targets)
         if not math.isfinite(loss_before):
-            return ValueFit(math.nan, loss_before, loss_before, 0, False,
-                            "non-finite value loss")
+            return ValueFit(math.nan, loss_before, loss_before, 0, False, "non-finite value loss")
         loss, steps, limited = loss_before, 0, False
         search = BacktrackingLineSearch(max_backtracks=10)
         for _ in range(self.iterations):
@@ -111,13 +120,25 @@ class ValueFunction:
             with np.errstate(over="ignore", invalid="ignore"):
                 gradient = net.vjp(phi, cache, residual[:, None] / n) + self.l2 * phi
             if not np.isfinite(gradient).all():
-                return ValueFit(explained_variance(before, targets), loss_before, loss,
-                                steps, limited, "non-finite value gradient")
+                return ValueFit(
+                    explained_variance(before, targets),
+                    loss_before,
+                    loss,
+                    steps,
+                    limited,
+                    "non-finite value gradient",
+                )
             gauss_newton = SymmetricOperator(
-                net.size, lambda v: net.jtmj(phi, cache, v, lambda Jv, rows: Jv / n),
-                positive_semidefinite=True)
-            step = trustregion.natural_step(gradient, DampedOperator(gauss_newton, self.l2),
-                                            step_size=1.0, cg_maxiter=self.cg_iters)
+                net.size,
+                lambda v: net.jtmj(phi, cache, v, lambda Jv, rows: Jv / n),
+                positive_semidefinite=True,
+            )
+            step = trustregion.natural_step(
+                gradient,
+                DampedOperator(gauss_newton, self.l2),
+                step_size=1.0,
+                cg_maxiter=self.cg_iters,
+            )
             s = step.step
             change = 0.5 * float(s @ gauss_newton.apply(s))
             limit = 0.5 * self.max_change * float(residual @ residual) / n
@@ -131,5 +152,4 @@ class ValueFunction:
             if not result.accepted:
                 break
             self.theta, loss, steps = result.x, result.f, steps + 1
-        return ValueFit(explained_variance(before, targets), loss_before, loss, steps,
-                        limited)
+        return ValueFit(explained_variance(before, targets), loss_before, loss, steps, limited)

@@ -173,12 +173,12 @@ def _safe_norm(z):
 
 @dataclass(frozen=True)
 class ReferenceSolution:
-    s: np.ndarray           # the global minimiser (one of them when not unique)
-    lam: float              # Lagrange multiplier: (B + lam M) s = -g, lam >= 0
-    model_value: float      # m(s*) computed in the eigenbasis (accurate to ~eps * scale)
-    hard_case: bool         # solved by the explicit hard-case formula
-    interior: bool          # ||s||_M < radius and lam == 0
-    min_eig: float          # smallest eigenvalue of the pencil (B, M)
+    s: np.ndarray  # the global minimiser (one of them when not unique)
+    lam: float  # Lagrange multiplier: (B + lam M) s = -g, lam >= 0
+    model_value: float  # m(s*) computed in the eigenbasis (accurate to ~eps * scale)
+    hard_case: bool  # solved by the explicit hard-case formula
+    interior: bool  # ||s||_M < radius and lam == 0
+    min_eig: float  # smallest eigenvalue of the pencil (B, M)
 
 
 def _solve_eigenbasis(gamma, w, radius):
@@ -196,9 +196,9 @@ def _solve_eigenbasis(gamma, w, radius):
     d = w - w1
     d[d <= tol] = 0.0
     E = d == 0.0
-    w_used = d + w1                       # eigenvalues with the cluster at w1 made exact
+    w_used = d + w1  # eigenvalues with the cluster at w1 made exact
     gnorm = _safe_norm(gamma)
-    t_min = max(0.0, w1)                  # lam = t - w1 >= 0
+    t_min = max(0.0, w1)  # lam = t - w1 >= 0
 
     def y_of(t):
         if t > 0.0:
@@ -216,16 +216,16 @@ def _solve_eigenbasis(gamma, w, radius):
         return float(gamma @ y + 0.5 * np.sum(w_used * y * y))
 
     if ynorm(t_min) <= radius:
-        if t_min > 0.0:                   # w1 > 0: Newton step is interior
+        if t_min > 0.0:  # w1 > 0: Newton step is interior
             y = y_of(t_min)
             return y, 0.0, model(y), False, True, w_used
         # t_min == 0, i.e. w1 <= 0, gamma_E == 0 and ||p|| <= radius
         y = y_of(0.0)
-        if w1 == 0.0:                     # PSD singular, g in range: min-norm minimiser
+        if w1 == 0.0:  # PSD singular, g in range: min-norm minimiser
             return y, 0.0, model(y), False, True, w_used
         tau = np.sqrt(max(radius * radius - _safe_norm(y) ** 2, 0.0))
         y = y.copy()
-        y[0] += tau                       # E contains index 0; any sign is optimal
+        y[0] += tau  # E contains index 0; any sign is optimal
         return y, -w1, model(y), True, False, w_used
 
     # boundary solution, root of 1/||y(t)|| - 1/radius on (t_min, t_hi]
@@ -266,15 +266,21 @@ def global_tr_solution(g, B, radius, M=None) -> ReferenceSolution:
     elif L.ndim == 1:
         Bt = Bd / np.outer(L, L)
     else:
-        X = sla.solve_triangular(L, Bd, lower=True)           # L^{-1} B
-        Bt = sla.solve_triangular(L, X.T, lower=True)         # L^{-1} B L^{-T}
+        X = sla.solve_triangular(L, Bd, lower=True)  # L^{-1} B
+        Bt = sla.solve_triangular(L, X.T, lower=True)  # L^{-1} B L^{-T}
     Bt = 0.5 * (Bt + Bt.T)
     w, Q = np.linalg.eigh(Bt)
     gamma = Q.T @ gt
     y, lam, mval, hard, interior, _ = _solve_eigenbasis(gamma, w, radius)
     s = _solve_LT(L, Q @ y)
-    return ReferenceSolution(s=s, lam=float(lam), model_value=float(mval), hard_case=hard,
-                             interior=interior, min_eig=float(w[0]))
+    return ReferenceSolution(
+        s=s,
+        lam=float(lam),
+        model_value=float(mval),
+        hard_case=hard,
+        interior=interior,
+        min_eig=float(w[0]),
+    )
 
 
 def global_tr_minimum(g, B, radius, M=None):

@@ -32,12 +32,12 @@ __all__ = [
 
 #: every kind of instance
 KINDS = (
-    "posdef",           # SPD, condition number up to 1e3
-    "indefinite",       # eigenvalues of both signs (at least one negative)
-    "singular",         # rank-deficient PSD (rank 0 .. n-1), generic g
-    "illcond",          # SPD with condition number 1e9
-    "hard",             # hard case: g orthogonal to the eigenspace of the (negative) smallest eigenvalue
-    "zero_g_posdef",    # g = 0, B SPD
+    "posdef",  # SPD, condition number up to 1e3
+    "indefinite",  # eigenvalues of both signs (at least one negative)
+    "singular",  # rank-deficient PSD (rank 0 .. n-1), generic g
+    "illcond",  # SPD with condition number 1e9
+    "hard",  # hard case: g orthogonal to the eigenspace of the (negative) smallest eigenvalue
+    "zero_g_posdef",  # g = 0, B SPD
     "zero_g_indefinite",  # g = 0, B indefinite (a hard case too)
 )
 #: kinds whose B is positive definite
@@ -51,13 +51,13 @@ RADIUS_MODES = ("normal", "tiny", "huge")
 @dataclass
 class Subproblem:
     g: np.ndarray
-    B: np.ndarray                       # dense, exactly symmetric
+    B: np.ndarray  # dense, exactly symmetric
     radius: float
-    M: np.ndarray | None                # None, 1-D (diagonal of M) or 2-D SPD
+    M: np.ndarray | None  # None, 1-D (diagonal of M) or 2-D SPD
     kind: str
     radius_mode: str
     seed: int
-    metric: str                         # "none" | "diag" | "dense"
+    metric: str  # "none" | "diag" | "dense"
     info: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -130,9 +130,9 @@ def _transformed_instance(rng, n, kind, radius_mode):
         w = b_scale * 10.0 ** rng.uniform(-np.log10(cond), 0.0, size=n)
     elif kind in ("indefinite", "zero_g_indefinite"):
         w = b_scale * rng.uniform(-1.0, 1.0, size=n)
-        w[rng.integers(n)] = -b_scale * rng.uniform(0.05, 1.0)   # at least one negative
+        w[rng.integers(n)] = -b_scale * rng.uniform(0.05, 1.0)  # at least one negative
     elif kind == "singular":
-        rank = int(rng.integers(0, n))                          # 0 .. n-1
+        rank = int(rng.integers(0, n))  # 0 .. n-1
         w = np.zeros(n)
         w[:rank] = b_scale * 10.0 ** rng.uniform(-2.0, 0.0, size=rank)
         info["rank"] = rank
@@ -140,7 +140,7 @@ def _transformed_instance(rng, n, kind, radius_mode):
         w = b_scale * np.logspace(0.0, -9.0, n) if n > 1 else np.array([b_scale])
         rng.shuffle(w)
     elif kind == "hard":
-        mult = int(min(n, rng.integers(1, 3)))                   # multiplicity 1 or 2
+        mult = int(min(n, rng.integers(1, 3)))  # multiplicity 1 or 2
         w1 = -b_scale * rng.uniform(0.05, 1.0)
         gap = b_scale * rng.uniform(0.05, 1.0)
         rest = w1 + gap + b_scale * rng.uniform(0.0, 2.0, size=n - mult)
@@ -148,8 +148,8 @@ def _transformed_instance(rng, n, kind, radius_mode):
         c = rng.standard_normal(n - mult)
         if n > mult:
             c *= g_scale / np.linalg.norm(c)
-        gt = Q[:, mult:] @ c                                    # orthogonal to the w1-eigenspace
-        p = -Q[:, mult:] @ (c / (rest - w1))                    # pseudo-inverse solution at lam = -w1
+        gt = Q[:, mult:] @ c  # orthogonal to the w1-eigenspace
+        p = -Q[:, mult:] @ (c / (rest - w1))  # pseudo-inverse solution at lam = -w1
         pnorm = float(np.linalg.norm(p))
         info.update(multiplicity=mult, min_eig=w1, pinv_norm=pnorm)
     else:  # pragma: no cover
@@ -218,9 +218,17 @@ def make_subproblem(n, kind, radius_mode="normal", metric="none", seed=0) -> Sub
         B = L @ Bt @ L.T
         B = 0.5 * (B + B.T)
         g = L @ gt
-    return Subproblem(g=np.ascontiguousarray(g, dtype=float), B=np.ascontiguousarray(B, dtype=float),
-                      radius=radius, M=M, kind=kind, radius_mode=radius_mode, seed=seed,
-                      metric=metric, info=info)
+    return Subproblem(
+        g=np.ascontiguousarray(g, dtype=float),
+        B=np.ascontiguousarray(B, dtype=float),
+        radius=radius,
+        M=M,
+        kind=kind,
+        radius_mode=radius_mode,
+        seed=seed,
+        metric=metric,
+        info=info,
+    )
 
 
 @st.composite

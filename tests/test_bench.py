@@ -18,8 +18,16 @@ from trustregion._bench import (
     solver_table,
 )
 
-ROSENBROCK = SimpleNamespace(name="rosenbrock", n=2, x0=np.array([-1.2, 1.0]), f_star=0.0,
-                             fun=rosen, grad=rosen_der, hess=rosen_hess, hessp=rosen_hess_prod)
+ROSENBROCK = SimpleNamespace(
+    name="rosenbrock",
+    n=2,
+    x0=np.array([-1.2, 1.0]),
+    f_star=0.0,
+    fun=rosen,
+    grad=rosen_der,
+    hess=rosen_hess,
+    hessp=rosen_hess_prod,
+)
 
 
 def test_performance_profile_by_hand():
@@ -67,9 +75,27 @@ def test_constrained_runs_are_judged_by_optimum_and_feasibility(solver):
 def test_an_infeasible_low_objective_is_not_solved():
     """Dropping HS71's constraints reaches f < f*: that must not count as solved."""
     hs071 = problems.get("hs071")
-    unconstrained = SimpleNamespace(**{**{k: getattr(hs071, k) for k in (
-        "name", "n", "x0", "f_star", "fun", "grad", "hess", "hessp", "bounds", "eq",
-        "ineq")}, "scipy_constraints": lambda: []})
+    unconstrained = SimpleNamespace(
+        **{
+            **{
+                k: getattr(hs071, k)
+                for k in (
+                    "name",
+                    "n",
+                    "x0",
+                    "f_star",
+                    "fun",
+                    "grad",
+                    "hess",
+                    "hessp",
+                    "bounds",
+                    "eq",
+                    "ineq",
+                )
+            },
+            "scipy_constraints": lambda: [],
+        }
+    )
     record = run("steihaug", unconstrained, maxiter=1000)
     assert record.fun < hs071.f_star - 1.0 and not record.solved
 

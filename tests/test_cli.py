@@ -9,8 +9,24 @@ from trustregion._cli import main
 
 def test_bench_runs_and_reports(tmp_path, capsys):
     out = tmp_path / "runs.json"
-    code = main(["bench", "--suite", "cutest", "--n", "100", "--solvers", "steihaug,trust-ncg",
-                 "--maxiter", "20", "--json", str(out), "--profile", "", "--quiet"])
+    code = main(
+        [
+            "bench",
+            "--suite",
+            "cutest",
+            "--n",
+            "100",
+            "--solvers",
+            "steihaug,trust-ncg",
+            "--maxiter",
+            "20",
+            "--json",
+            str(out),
+            "--profile",
+            "",
+            "--quiet",
+        ]
+    )
     assert code == 0
     printed = capsys.readouterr().out
     assert "steihaug vs trust-ncg: solved" in printed

@@ -27,6 +27,7 @@ def indefinite_instance(n=6, seed=0, lo=-1.0, hi=3.0):
 
 # ---- cg --------------------------------------------------------------------------------
 
+
 def test_cg_huge_right_hand_side_is_solved_not_reported_converged_at_zero():
     # ‖b‖² overflows to inf: the stopping test used to compare inf ≤ inf at the start.
     b = np.array([1e300, 2e300])
@@ -52,14 +53,18 @@ def test_cg_tiny_and_huge_systems(scale):
     A = C @ C.T + 8 * np.eye(8)
     b = rng.standard_normal(8)
     x = np.linalg.solve(A, b)
-    for A_s, b_s, x_s in ((scale * A, b, x / scale), (A, scale * b, scale * x),
-                          (scale * A, scale * b, x)):
+    for A_s, b_s, x_s in (
+        (scale * A, b, x / scale),
+        (A, scale * b, scale * x),
+        (scale * A, scale * b, x),
+    ):
         res = tr.cg(A_s, b_s, rtol=1e-10)
         assert res.status is tr.CGStatus.CONVERGED
         np.testing.assert_allclose(res.x, x_s, rtol=1e-8)
 
 
 # ---- subproblems at extreme radii and Hessian scales ------------------------------------
+
 
 @pytest.mark.parametrize("method", TR_METHODS)
 @pytest.mark.parametrize("radius", [1e-108, 1e-130, 1e-150, 1e150])
@@ -72,8 +77,9 @@ def test_extreme_radius(method, radius):
     if radius < 1.0:
         # The model is linear at this scale: every method takes the steepest-descent
         # boundary point, -Δ g/‖g‖, to first order in Δ.
-        np.testing.assert_allclose(step.s, -radius * g / np.linalg.norm(g), rtol=1e-6,
-                                   atol=1e-6 * radius)
+        np.testing.assert_allclose(
+            step.s, -radius * g / np.linalg.norm(g), rtol=1e-6, atol=1e-6 * radius
+        )
         assert step.status is tr.StepStatus.BOUNDARY
 
 
@@ -85,9 +91,13 @@ def test_exact_small_hessian_is_not_a_false_hard_case():
     # Scaling g and B together leaves the minimiser unchanged: s*(βg, βB, Δ) = s*(g, B, Δ).
     ref = global_tr_solution(g, B, radius)
     step = tr.solve_subproblem(beta * g, beta * B, radius, method="exact")
-    assert step.status is (tr.StepStatus.HARD_CASE if ref.hard_case
-                           else tr.StepStatus.BOUNDARY if not ref.interior
-                           else tr.StepStatus.INTERIOR)
+    assert step.status is (
+        tr.StepStatus.HARD_CASE
+        if ref.hard_case
+        else tr.StepStatus.BOUNDARY
+        if not ref.interior
+        else tr.StepStatus.INTERIOR
+    )
     np.testing.assert_allclose(step.s, ref.s, rtol=1e-8, atol=1e-10 * radius)
 
 
@@ -117,7 +127,7 @@ def test_dogleg_and_cauchy_do_not_overflow(method):
 
 
 @pytest.mark.parametrize("method", TR_METHODS)
-@pytest.mark.parametrize("beta", [4.0 ** 248, 4.0 ** -248])
+@pytest.mark.parametrize("beta", [4.0**248, 4.0**-248])
 def test_extreme_hessian_with_a_matching_radius(method, beta):
     """B ~ 1e±149 with Δ ~ 1e∓149: s*(g, βB, Δ/β) = s*(g, B, Δ)/β, an ordinary problem.
     ‖g‖/Δ and ‖B‖ were extreme together, and dᵀBd (Steihaug's pᵀBp, the Cauchy κ)
@@ -132,16 +142,19 @@ def test_extreme_hessian_with_a_matching_radius(method, beta):
     step = tr.solve_subproblem(g, beta * B, radius / beta, method=method)
     assert step.status is base.status
     np.testing.assert_allclose(step.s * beta, base.s, rtol=1e-10, atol=1e-14 * radius)
-    assert step.predicted_reduction * beta == pytest.approx(base.predicted_reduction,
-                                                            rel=1e-10)
+    assert step.predicted_reduction * beta == pytest.approx(base.predicted_reduction, rel=1e-10)
 
 
 # ---- the metric ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("M", [
-    sp.csr_matrix(np.diag([1.0, -1.0, 1.0, 1.0, 1.0]) + 0.1 * np.ones((5, 5))),  # indefinite
-    sp.csr_matrix(np.ones((5, 5))),  # singular
-])
+
+@pytest.mark.parametrize(
+    "M",
+    [
+        sp.csr_matrix(np.diag([1.0, -1.0, 1.0, 1.0, 1.0]) + 0.1 * np.ones((5, 5))),  # indefinite
+        sp.csr_matrix(np.ones((5, 5))),  # singular
+    ],
+)
 @pytest.mark.parametrize("method", TR_METHODS + ("natural",))
 def test_sparse_metric_not_positive_definite_is_refused(M, method):
     assert np.linalg.eigvalsh(M.toarray())[0] <= 1e-12  # the premise
@@ -159,6 +172,7 @@ def test_sparse_diagonal_metric_with_a_negative_entry_is_refused(method):
 
 # ---- natural: accurate by default ------------------------------------------------------
 
+
 def test_natural_default_is_accurate_on_a_fisher_matrix():
     rng = np.random.default_rng(7)
     n = 20
@@ -173,6 +187,7 @@ def test_natural_default_is_accurate_on_a_fisher_matrix():
 
 
 # ---- exact with a non-finite Hessian ----------------------------------------------------
+
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
@@ -192,6 +207,7 @@ def test_exact_nonfinite_hessian_product_is_reported(bad):
 
 # ---- memory safety: shapes checked before any kernel -------------------------------------
 
+
 def categorical_fisher(N=4, k=3, P=6, seed=8):
     rng = np.random.default_rng(seed)
     logits = rng.standard_normal((N, k))
@@ -208,8 +224,9 @@ def test_fisher_product_refuses_a_vector_of_the_wrong_shape(v):
 
 def test_gaussian_fisher_product_refuses_a_vector_of_the_wrong_shape():
     rng = np.random.default_rng(9)
-    F = tr.FisherOperator.from_diagonal_gaussian(rng.standard_normal((4, 2, 6)),
-                                                 np.zeros(2), [4, 5])
+    F = tr.FisherOperator.from_diagonal_gaussian(
+        rng.standard_normal((4, 2, 6)), np.zeros(2), [4, 5]
+    )
     with pytest.raises(ValueError, match="length 6"):
         F.apply(np.ones(5))
     with pytest.raises(ValueError):  # scipy's LinearOperator checks it first
@@ -219,8 +236,9 @@ def test_gaussian_fisher_product_refuses_a_vector_of_the_wrong_shape():
 @pytest.mark.parametrize("form", ["dense", "sparse", "callable"])
 def test_operator_apply_refuses_a_vector_of_the_wrong_length(form):
     A = np.diag([1.0, 2.0, 3.0])
-    op = tr.as_operator({"dense": A, "sparse": sp.csr_matrix(A),
-                         "callable": lambda v: A @ v}[form], 3)
+    op = tr.as_operator(
+        {"dense": A, "sparse": sp.csr_matrix(A), "callable": lambda v: A @ v}[form], 3
+    )
     with pytest.raises(ValueError, match="length 3"):
         op.apply(np.ones(2))
 
@@ -228,8 +246,7 @@ def test_operator_apply_refuses_a_vector_of_the_wrong_length(form):
 def test_sparse_operator_with_out_of_range_indices_is_refused():
     # A CSR matrix whose column index exceeds its shape (built bypassing scipy's checks)
     # would make the kernel read past the vector.
-    bad = sp.csr_matrix((np.array([1.0, 1.0]), np.array([0, 1]), np.array([0, 1, 2])),
-                        shape=(2, 2))
+    bad = sp.csr_matrix((np.array([1.0, 1.0]), np.array([0, 1]), np.array([0, 1, 2])), shape=(2, 2))
     bad.indices[1] = 5
     with pytest.raises(ValueError, match="A"):
         tr.cg(bad, np.ones(2))
@@ -277,13 +294,14 @@ def test_explicit_matrix_of_another_dimension_is_refused():
 def test_truncated_cg_driver_refuses_a_right_hand_side_of_another_length():
     # The kernels trust their callers; the one CG driver checks what it hands them.
     from trustregion.krylov import run_truncated_cg
+
     op = tr.as_operator(np.eye(3))
     with pytest.raises(ValueError, match="b"):
         run_truncated_cg(op, np.ones(4), rtol=1e-8, maxiter=5)
 
 
-
 # ---- import with nowhere to write Numba's cache -----------------------------------------
+
 
 def test_import_works_when_no_numba_cache_directory_is_writable(tmp_path):
     """Numba's cache=True raises at decoration when neither NUMBA_CACHE_DIR, nor the
@@ -307,18 +325,22 @@ def test_import_works_when_no_numba_cache_directory_is_writable(tmp_path):
         (copy / "__pycache__").write_text("not a directory")
     blocker = tmp_path / "blocker"
     blocker.write_text("not a directory")
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("NUMBA_CACHE_DIR", "XDG_CACHE_HOME", "PYTHONPATH",
-                          "NUMBA_DISABLE_JIT")}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("NUMBA_CACHE_DIR", "XDG_CACHE_HOME", "PYTHONPATH", "NUMBA_DISABLE_JIT")
+    }
     env["HOME"] = str(blocker / "home")
-    code = ("import numpy as np, trustregion as tr, rl_adapters._kernels as rk; "
-            "assert tr.__file__.startswith(%r), tr.__file__; "
-            "assert rk.__file__.startswith(%r), rk.__file__; "
-            "assert tr._kernels.all_finite(np.ones(3)); "
-            "h = np.empty((2, 2)); d = np.empty((2, 2)); rk.tanh_and_slope(np.zeros((2, 2)), h, d); "
-            "assert (d == 1).all(); print('ok')"
-            % (str(site), str(site)))
-    done = subprocess.run([sys.executable, "-c", code], cwd=site, env=env,
-                          capture_output=True, text=True, timeout=120)
+    code = (
+        "import numpy as np, trustregion as tr, rl_adapters._kernels as rk; "
+        "assert tr.__file__.startswith(%r), tr.__file__; "
+        "assert rk.__file__.startswith(%r), rk.__file__; "
+        "assert tr._kernels.all_finite(np.ones(3)); "
+        "h = np.empty((2, 2)); d = np.empty((2, 2)); rk.tanh_and_slope(np.zeros((2, 2)), h, d); "
+        "assert (d == 1).all(); print('ok')" % (str(site), str(site))
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=site, env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "ok"

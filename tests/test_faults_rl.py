@@ -46,10 +46,12 @@ def _forge(path, tmp_path, meta_change=None, **array_changes):
 
 # -- a checkpoint is untrusted data ------------------------------------------------------
 
+
 def test_load_never_takes_a_log_path_from_the_checkpoint(checkpoint, tmp_path):
     target = tmp_path / "elsewhere.csv"
-    forged = _forge(checkpoint, tmp_path,
-                    lambda meta: meta["hyperparameters"].update(log_path=str(target)))
+    forged = _forge(
+        checkpoint, tmp_path, lambda meta: meta["hyperparameters"].update(log_path=str(target))
+    )
     with pytest.raises(ValueError, match=f"{forged}.*log_path"):
         TRPO.load(forged)
     assert not target.exists()
@@ -58,8 +60,7 @@ def test_load_never_takes_a_log_path_from_the_checkpoint(checkpoint, tmp_path):
 
 
 def test_load_refuses_an_environment_id_that_imports_a_module(checkpoint, tmp_path):
-    forged = _forge(checkpoint, tmp_path,
-                    lambda meta: meta.update(env_id="os:CartPole-v1"))
+    forged = _forge(checkpoint, tmp_path, lambda meta: meta.update(env_id="os:CartPole-v1"))
     with pytest.raises(ValueError, match="pass env="):
         TRPO.load(forged)
     # the caller's own environment is fine
@@ -68,27 +69,32 @@ def test_load_refuses_an_environment_id_that_imports_a_module(checkpoint, tmp_pa
 
 def _with(index, value):
     """The saved array with one entry replaced."""
+
     def change(array):
         array = array.astype(np.float64)
         array[index] = value
         return array
+
     return change
 
 
-@pytest.mark.parametrize("key, change", [
-    ("policy_parameters", lambda a: a[:3]),
-    ("policy_parameters", _with(1, np.nan)),
-    ("value_parameters", lambda a: a.reshape(-1, 1)),
-    ("value_parameters", _with(0, np.inf)),
-    ("normalizer_mean", lambda a: a[:3]),
-    ("normalizer_mean", lambda a: np.array(["a", "b", "c", "d"])),
-    ("normalizer_var", _with(1, -1.0)),
-    ("normalizer_var", _with(1, np.inf)),
-    ("normalizer_count", lambda a: np.array(-5.0)),
-    ("normalizer_count", lambda a: np.array(np.nan)),
-    ("normalizer_clip", lambda a: np.array(0.0)),
-    ("value_parameters", lambda a: np.array([{"a": 1}, None], dtype=object)),  # pickled
-])
+@pytest.mark.parametrize(
+    "key, change",
+    [
+        ("policy_parameters", lambda a: a[:3]),
+        ("policy_parameters", _with(1, np.nan)),
+        ("value_parameters", lambda a: a.reshape(-1, 1)),
+        ("value_parameters", _with(0, np.inf)),
+        ("normalizer_mean", lambda a: a[:3]),
+        ("normalizer_mean", lambda a: np.array(["a", "b", "c", "d"])),
+        ("normalizer_var", _with(1, -1.0)),
+        ("normalizer_var", _with(1, np.inf)),
+        ("normalizer_count", lambda a: np.array(-5.0)),
+        ("normalizer_count", lambda a: np.array(np.nan)),
+        ("normalizer_clip", lambda a: np.array(0.0)),
+        ("value_parameters", lambda a: np.array([{"a": 1}, None], dtype=object)),  # pickled
+    ],
+)
 def test_load_checks_every_array(checkpoint, tmp_path, key, change):
     _, arrays = _contents(checkpoint)
     forged = _forge(checkpoint, tmp_path, **{key: change(arrays[key])})
@@ -96,8 +102,10 @@ def test_load_checks_every_array(checkpoint, tmp_path, key, change):
         TRPO.load(forged)
 
 
-@pytest.mark.parametrize("missing", ["meta", "policy_parameters", "value_parameters",
-                                     "normalizer_var", "normalizer_count"])
+@pytest.mark.parametrize(
+    "missing",
+    ["meta", "policy_parameters", "value_parameters", "normalizer_var", "normalizer_count"],
+)
 def test_load_names_a_missing_entry_and_the_file(checkpoint, tmp_path, missing):
     if missing == "meta":
         _, arrays = _contents(checkpoint)
@@ -109,20 +117,25 @@ def test_load_names_a_missing_entry_and_the_file(checkpoint, tmp_path, missing):
         TRPO.load(forged)
 
 
-@pytest.mark.parametrize("meta_change, match", [
-    (lambda meta: meta.pop("num_timesteps"), "num_timesteps"),
-    (lambda meta: meta.update(num_timesteps=-3), "num_timesteps"),
-    (lambda meta: meta.update(iteration="many"), "iteration"),
-    (lambda meta: meta.update(hyperparameters=[1, 2]), "hyperparameters"),
-    (lambda meta: meta["hyperparameters"].pop("gamma"), "gamma"),
-    (lambda meta: meta.update(env_id=7), "env_id"),
-    (lambda meta: meta.update(spaces={"observation": {"box": [5]}}), "observations"),
-    # networks far larger than the saved vectors are refused before they are built
-    (lambda meta: meta["hyperparameters"].update(hidden_sizes=[10**7, 10**7]),
-     "value_parameters"),
-    (lambda meta: meta["policy"].update(hidden_sizes=[10**7, 10**7]), "policy_parameters"),
-    (lambda meta: meta["policy"].pop("hidden_sizes"), "hidden_sizes"),
-])
+@pytest.mark.parametrize(
+    "meta_change, match",
+    [
+        (lambda meta: meta.pop("num_timesteps"), "num_timesteps"),
+        (lambda meta: meta.update(num_timesteps=-3), "num_timesteps"),
+        (lambda meta: meta.update(iteration="many"), "iteration"),
+        (lambda meta: meta.update(hyperparameters=[1, 2]), "hyperparameters"),
+        (lambda meta: meta["hyperparameters"].pop("gamma"), "gamma"),
+        (lambda meta: meta.update(env_id=7), "env_id"),
+        (lambda meta: meta.update(spaces={"observation": {"box": [5]}}), "observations"),
+        # networks far larger than the saved vectors are refused before they are built
+        (
+            lambda meta: meta["hyperparameters"].update(hidden_sizes=[10**7, 10**7]),
+            "value_parameters",
+        ),
+        (lambda meta: meta["policy"].update(hidden_sizes=[10**7, 10**7]), "policy_parameters"),
+        (lambda meta: meta["policy"].pop("hidden_sizes"), "hidden_sizes"),
+    ],
+)
 def test_load_checks_the_metadata(checkpoint, tmp_path, meta_change, match):
     forged = _forge(checkpoint, tmp_path, meta_change)
     with pytest.raises(ValueError, match=f"{forged}.*{match}"):
@@ -157,6 +170,7 @@ def test_hyperparameters_saved_are_those_load_accepts():
 
 # -- loading onto the caller's environment ------------------------------------------------
 
+
 def test_a_checkpoint_saved_from_an_id_loads_onto_an_env_instance(checkpoint):
     saved = TRPO.load(checkpoint)
     loaded = TRPO.load(checkpoint, env=gym.make("CartPole-v1"))
@@ -166,12 +180,17 @@ def test_a_checkpoint_saved_from_an_id_loads_onto_an_env_instance(checkpoint):
     loaded.learn(32, progress_bar=False)  # and it trains there
 
 
-@pytest.mark.parametrize("env, match", [
-    ("Acrobot-v1", "observations in a Box of shape \\(4,\\).*observation space is a Box "
-                   "of shape \\(6,\\)"),
-    ("MountainCarContinuous-v0", "observation"),
-    ("Pendulum-v1", "observation"),
-])
+@pytest.mark.parametrize(
+    "env, match",
+    [
+        (
+            "Acrobot-v1",
+            "observations in a Box of shape \\(4,\\).*observation space is a Box of shape \\(6,\\)",
+        ),
+        ("MountainCarContinuous-v0", "observation"),
+        ("Pendulum-v1", "observation"),
+    ],
+)
 def test_loading_onto_other_spaces_says_which_space_differs(checkpoint, env, match):
     with pytest.raises(ValueError, match=match):
         TRPO.load(checkpoint, env=gym.make(env))
@@ -181,12 +200,14 @@ def test_loading_onto_other_actions_says_so(tmp_path):
     agent = TRPO("MountainCarContinuous-v0", n_envs=1, n_steps=16)
     agent.save(tmp_path / "car.npz")
     # MountainCar-v0: the same observations, three discrete actions instead of a Box
-    with pytest.raises(ValueError, match="actions in a Box of shape \\(1,\\).*action space "
-                                         "is Discrete\\(3\\)"):
+    with pytest.raises(
+        ValueError, match="actions in a Box of shape \\(1,\\).*action space is Discrete\\(3\\)"
+    ):
         TRPO.load(tmp_path / "car.npz", env=gym.make("MountainCar-v0"))
 
 
 # -- a loaded agent counts on -------------------------------------------------------------
+
 
 def _rows(path):
     with open(path, newline="") as handle:
@@ -205,8 +226,12 @@ def test_a_loaded_agent_continues_its_count_and_log(checkpoint, tmp_path):
     log = tmp_path / "resumed.csv"
     loaded = TRPO.load(checkpoint, log_path=str(log))
     rows = []
-    loaded.learn(64, progress_bar=False, reset_num_timesteps=False,
-                 callback=lambda agent, row: rows.append(row))
+    loaded.learn(
+        64,
+        progress_bar=False,
+        reset_num_timesteps=False,
+        callback=lambda agent, row: rows.append(row),
+    )
     assert len(rows) == 1 and loaded.num_timesteps == 128
     logged = _rows(log)
     assert [int(r["timesteps"]) for r in logged] == [128]
@@ -224,6 +249,7 @@ def test_a_second_learn_restarts_the_count_unless_told_otherwise(tmp_path):
 
 
 # -- saving --------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def small_agent():
@@ -247,8 +273,9 @@ def test_save_gives_the_file_the_permissions_of_any_other_output(small_agent, tm
     assert mode == (tmp_path / "other.txt").stat().st_mode & 0o777 == 0o644
 
 
-def test_a_failed_save_leaves_no_temporary_and_keeps_the_old_file(small_agent, tmp_path,
-                                                                   monkeypatch):
+def test_a_failed_save_leaves_no_temporary_and_keeps_the_old_file(
+    small_agent, tmp_path, monkeypatch
+):
     path = tmp_path / "agent.npz"
     small_agent.save(path)
     before = path.read_bytes()
@@ -271,6 +298,7 @@ def test_saving_over_a_folder_fails_cleanly(small_agent, tmp_path):
 
 # -- non-finite updates are reported, never applied ---------------------------------------
 
+
 class HugeRewards(gym.Env):
     """Rewards of ±1e300: the returns are finite, their squares are not."""
 
@@ -284,8 +312,7 @@ class HugeRewards(gym.Env):
 
     def step(self, action):
         self.t += 1
-        return (np.full(2, 0.01 * self.t), 1e300 if action else -1e300, self.t % 20 == 0,
-                False, {})
+        return (np.full(2, 0.01 * self.t), 1e300 if action else -1e300, self.t % 20 == 0, False, {})
 
 
 def test_advantages_too_large_to_square_are_standardised():
@@ -330,10 +357,10 @@ class _Poisoned:
 
 
 @pytest.mark.parametrize("algorithm", [TRPO, NPG])
-@pytest.mark.parametrize("poison, word", [({"log_prob": True}, "surrogate"),
-                                          ({"kl": True}, "KL")])
-def test_a_non_finite_surrogate_or_kl_skips_the_update_and_says_so(algorithm, poison, word,
-                                                                   monkeypatch):
+@pytest.mark.parametrize("poison, word", [({"log_prob": True}, "surrogate"), ({"kl": True}, "KL")])
+def test_a_non_finite_surrogate_or_kl_skips_the_update_and_says_so(
+    algorithm, poison, word, monkeypatch
+):
     agent = algorithm("CartPole-v1", n_envs=1, seed=0)
     rng = np.random.default_rng(0)
     obs = rng.standard_normal((64, 4))
@@ -373,44 +400,63 @@ def _refused(cli, argv, capsys, *words):
         assert word in errors[0], err
 
 
-@pytest.mark.parametrize("option, value", [
-    ("--timesteps", "0"), ("--timesteps", "ten"), ("--n-envs", "0"), ("--n-steps", "-4"),
-    ("--max-kl", "0"), ("--max-kl", "nan"), ("--max-kl", "inf"), ("--gamma", "1.5"),
-    ("--gamma", "-0.1"), ("--gae-lambda", "2"), ("--eval-episodes", "0"), ("--seed", "-1"),
-])
-def test_rl_train_refuses_a_bad_number_before_making_its_folder(tmp_path, capsys, option,
-                                                                value):
+@pytest.mark.parametrize(
+    "option, value",
+    [
+        ("--timesteps", "0"),
+        ("--timesteps", "ten"),
+        ("--n-envs", "0"),
+        ("--n-steps", "-4"),
+        ("--max-kl", "0"),
+        ("--max-kl", "nan"),
+        ("--max-kl", "inf"),
+        ("--gamma", "1.5"),
+        ("--gamma", "-0.1"),
+        ("--gae-lambda", "2"),
+        ("--eval-episodes", "0"),
+        ("--seed", "-1"),
+    ],
+)
+def test_rl_train_refuses_a_bad_number_before_making_its_folder(tmp_path, capsys, option, value):
     out = tmp_path / "new" / "run"
-    _refused(rl_cli, ["train", "trpo", "CartPole-v1", "--out", str(out), "--quiet",
-                      option, value], capsys, option)
+    _refused(
+        rl_cli,
+        ["train", "trpo", "CartPole-v1", "--out", str(out), "--quiet", option, value],
+        capsys,
+        option,
+    )
     assert not (tmp_path / "new").exists()
 
 
 def test_rl_train_refuses_an_unknown_environment_before_making_its_folder(tmp_path, capsys):
     out = tmp_path / "run"
-    _refused(rl_cli, ["train", "npg", "NoSuchEnv-v9", "--out", str(out)], capsys,
-             "NoSuchEnv-v9")
+    _refused(rl_cli, ["train", "npg", "NoSuchEnv-v9", "--out", str(out)], capsys, "NoSuchEnv-v9")
     assert not out.exists()
 
 
 def test_rl_train_refuses_an_out_it_cannot_write(tmp_path, capsys):
     a_file = tmp_path / "taken"
     a_file.write_text("")
-    _refused(rl_cli, ["train", "trpo", "CartPole-v1", "--out", str(a_file)], capsys,
-             "--out")
-    _refused(rl_cli, ["train", "trpo", "CartPole-v1", "--out", str(a_file / "run")], capsys,
-             "--out")
+    _refused(rl_cli, ["train", "trpo", "CartPole-v1", "--out", str(a_file)], capsys, "--out")
+    _refused(
+        rl_cli, ["train", "trpo", "CartPole-v1", "--out", str(a_file / "run")], capsys, "--out"
+    )
     if os.geteuid() != 0:  # root writes anywhere
         locked = tmp_path / "locked"
         locked.mkdir(mode=0o500)
-        _refused(rl_cli, ["train", "trpo", "CartPole-v1", "--out", str(locked / "run")],
-                 capsys, "--out")
+        _refused(
+            rl_cli, ["train", "trpo", "CartPole-v1", "--out", str(locked / "run")], capsys, "--out"
+        )
         assert not (locked / "run").exists()
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["--episodes", "0"], ["--episodes"]), (["--seed", "-3"], ["--seed"]),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["--episodes", "0"], ["--episodes"]),
+        (["--seed", "-3"], ["--seed"]),
+    ],
+)
 def test_rl_evaluate_refuses_bad_numbers(checkpoint, capsys, argv, words):
     _refused(rl_cli, ["evaluate", str(checkpoint.parent), *argv], capsys, *words)
 
@@ -419,39 +465,57 @@ def test_rl_evaluate_refuses_a_run_without_a_checkpoint(tmp_path, capsys):
     _refused(rl_cli, ["evaluate", str(tmp_path)], capsys, "model.npz")
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["--maxiter", "0"], ["--maxiter"]), (["--n", "-5"], ["--n"]),
-    (["--suite", "nope"], ["nope"]), (["--solvers", "newton"], ["newton"]),
-    (["--suite", "cutest", "--n", "7"], ["dimension"]),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["--maxiter", "0"], ["--maxiter"]),
+        (["--n", "-5"], ["--n"]),
+        (["--suite", "nope"], ["nope"]),
+        (["--solvers", "newton"], ["newton"]),
+        (["--suite", "cutest", "--n", "7"], ["dimension"]),
+    ],
+)
 def test_bench_refuses_bad_arguments_before_any_run(capsys, argv, words):
     _refused(bench_cli, ["bench", "--quiet", "--profile", "", *argv], capsys, *words)
 
 
 def test_bench_refuses_output_paths_it_cannot_write_before_any_run(tmp_path, capsys):
     missing = tmp_path / "missing" / "runs.json"
-    _refused(bench_cli, ["bench", "--quiet", "--profile", "", "--json", str(missing)], capsys,
-             "--json")
-    _refused(bench_cli, ["bench", "--quiet", "--profile", str(tmp_path / "no" / "p.png")],
-             capsys, "--profile")
-    _refused(bench_cli, ["bench", "--quiet", "--profile", "", "--json", str(tmp_path)],
-             capsys, "--json")
+    _refused(
+        bench_cli, ["bench", "--quiet", "--profile", "", "--json", str(missing)], capsys, "--json"
+    )
+    _refused(
+        bench_cli,
+        ["bench", "--quiet", "--profile", str(tmp_path / "no" / "p.png")],
+        capsys,
+        "--profile",
+    )
+    _refused(
+        bench_cli, ["bench", "--quiet", "--profile", "", "--json", str(tmp_path)], capsys, "--json"
+    )
     assert not (tmp_path / "missing").exists() and not (tmp_path / "no").exists()
 
 
-@pytest.mark.parametrize("module, argv", [
-    ("rl_adapters", ["train", "trpo", "CartPole-v1", "--out", "{tmp}/run", "--gamma", "7"]),
-    ("trustregion", ["bench", "--maxiter", "-1"]),
-])
+@pytest.mark.parametrize(
+    "module, argv",
+    [
+        ("rl_adapters", ["train", "trpo", "CartPole-v1", "--out", "{tmp}/run", "--gamma", "7"]),
+        ("trustregion", ["bench", "--maxiter", "-1"]),
+    ],
+)
 def test_both_command_lines_exit_2_with_one_error_line(tmp_path, module, argv):
     import subprocess
     import sys
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    done = subprocess.run([sys.executable, "-m", module,
-                           *[a.format(tmp=tmp_path) for a in argv]],
-                          cwd=root, env={**os.environ, "PYTHONPATH": root},
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", module, *[a.format(tmp=tmp_path) for a in argv]],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": root},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2 and done.stdout == ""
     assert sum("error:" in line for line in done.stderr.splitlines()) == 1
     assert not (tmp_path / "run").exists()
@@ -459,8 +523,9 @@ def test_both_command_lines_exit_2_with_one_error_line(tmp_path, module, argv):
 
 def test_rl_train_refuses_unsupported_spaces_before_making_its_folder(tmp_path, capsys):
     out = tmp_path / "run"
-    _refused(rl_cli, ["train", "trpo", "Blackjack-v1", "--out", str(out)], capsys,
-             "observation_space")
+    _refused(
+        rl_cli, ["train", "trpo", "Blackjack-v1", "--out", str(out)], capsys, "observation_space"
+    )
     assert not out.exists()
 
 
@@ -469,8 +534,9 @@ def test_rl_evaluate_refuses_a_damaged_checkpoint_naming_it(tmp_path, capsys):
     _refused(rl_cli, ["evaluate", str(tmp_path)], capsys, str(tmp_path / "model.npz"))
 
 
-def test_rl_evaluate_takes_a_module_prefixed_environment_only_from_the_user(checkpoint,
-                                                                            tmp_path, capsys):
+def test_rl_evaluate_takes_a_module_prefixed_environment_only_from_the_user(
+    checkpoint, tmp_path, capsys
+):
     run = tmp_path / "run"
     run.mkdir()
     forged = _forge(checkpoint, tmp_path, lambda meta: meta.update(env_id="os:CartPole-v1"))

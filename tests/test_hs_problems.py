@@ -14,9 +14,9 @@ NAMES = list(HS)
 # the published start: both stop at another local minimiser.
 SOLVER_XFAIL = {
     "hs002": "from x0 = (-2, 1) both solvers end at the local minimiser near "
-             "(-1.2210, 1.5), f = 4.9412, not the published f* = 0.0504",
+    "(-1.2210, 1.5), f = 4.9412, not the published f* = 0.0504",
     "hs016": "from x0 = (-2, 1) both solvers end at the local minimiser near "
-             "(-0.5, 0.7071), f = 23.1447, not the published f* = 0.25",
+    "(-0.5, 0.7071), f = 23.1447, not the published f* = 0.25",
 }
 
 
@@ -63,8 +63,10 @@ def test_shapes(problem):
     x = p.x0
     assert np.isscalar(p.fun(x)) and p.grad(x).shape == (p.n,)
     assert p.hess(x).shape == (p.n, p.n)
-    for c, jac, hessp, m in ((p.eq, p.eq_jac, p.eq_hessp, p.m_eq),
-                             (p.ineq, p.ineq_jac, p.ineq_hessp, p.m_ineq)):
+    for c, jac, hessp, m in (
+        (p.eq, p.eq_jac, p.eq_hessp, p.m_eq),
+        (p.ineq, p.ineq_jac, p.ineq_hessp, p.m_ineq),
+    ):
         assert c(x).shape == (m,)
         assert jac(x).shape == (m, p.n)
         assert hessp(x, np.ones(m)).shape == (p.n, p.n)
@@ -148,8 +150,7 @@ def test_published_solution_feasible(problem):
 
 
 def _solve(p, method):
-    kwargs = dict(method=method, jac=p.grad, bounds=p.bounds,
-                  constraints=p.scipy_constraints())
+    kwargs = dict(method=method, jac=p.grad, bounds=p.bounds, constraints=p.scipy_constraints())
     if method == "trust-constr":
         kwargs.update(hess=p.hess, options=dict(maxiter=3000, gtol=1e-10, xtol=1e-12))
     else:
@@ -159,10 +160,15 @@ def _solve(p, method):
         return minimize(p.fun, p.x0, **kwargs)
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=SOLVER_XFAIL[name]))
-    if name in SOLVER_XFAIL else name
-    for name in NAMES])
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=SOLVER_XFAIL[name]))
+        if name in SOLVER_XFAIL
+        else name
+        for name in NAMES
+    ],
+)
 def test_scipy_reaches_optimum(name):
     p = HS[name]()
     results = []

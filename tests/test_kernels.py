@@ -26,8 +26,14 @@ def dense_args(A, shift=0.0):
 
 def csr_args(A, shift=0.0):
     csr = sp.csr_matrix(A)
-    return (K.CSR, E2, csr.data.astype(float), csr.indices.astype(np.uint64),
-            csr.indptr.astype(np.int64), shift)
+    return (
+        K.CSR,
+        E2,
+        csr.data.astype(float),
+        csr.indices.astype(np.uint64),
+        csr.indptr.astype(np.int64),
+        shift,
+    )
 
 
 def spd(rng, n, cond=100.0):
@@ -52,6 +58,7 @@ def symmetric(rng, n, lo=-1.0, hi=5.0):
 
 
 # ---- products -------------------------------------------------------------------------
+
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
 def test_all_finite():
@@ -81,6 +88,7 @@ def test_explicit_matvec_matches_numpy(form, shift):
 
 # ---- boundary step --------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("x_scale", [0.0, 0.5, 0.999999])
 def test_boundary_fraction_solves_the_quadratic(x_scale):
     rng = np.random.default_rng(2)
@@ -105,6 +113,7 @@ def test_boundary_fraction_is_cancellation_free():
 
 # ---- truncated CG ---------------------------------------------------------------------
 
+
 def reference_truncated_cg(A, b, inv_diag, radius, tol, maxiter):
     """Textbook preconditioned Steihaug–Toint CG in numpy (N&W Alg. 7.2, CGT Alg. 7.5.1)."""
     Mdiag = 1.0 / inv_diag
@@ -121,7 +130,7 @@ def reference_truncated_cg(A, b, inv_diag, radius, tol, maxiter):
             why = "negative_curvature" if kappa <= 0 else "boundary"
             if not np.isfinite(radius):
                 return x, why, it
-            a, bq, c = p @ (Mdiag * p), x @ (Mdiag * p), x @ (Mdiag * x) - radius ** 2
+            a, bq, c = p @ (Mdiag * p), x @ (Mdiag * p), x @ (Mdiag * x) - radius**2
             roots = [(-bq + np.sqrt(bq * bq - a * c)) / a]
             if kappa <= 0:  # both boundary points are candidates (N&W Alg. 7.2)
                 roots.append((-bq - np.sqrt(bq * bq - a * c)) / a)
@@ -145,7 +154,7 @@ def run_kernel_tcg(args, b, inv_diag, radius, tol, maxiter, external_A=None):
     r, z, p, Ap = work
     state = K.TruncatedCGState()
     # tol as an absolute tolerance: rtol = 0, atol = tol.
-    call = args + (inv_diag, True, b, x, work, state.array, radius ** 2, 0.0, tol, maxiter, True)
+    call = args + (inv_diag, True, b, x, work, state.array, radius**2, 0.0, tol, maxiter, True)
     code = K.truncated_cg(*call, K.START_FROM_ZERO)
     while code == K.NEEDS_PRODUCT:
         Ap[:] = external_A @ p
@@ -153,8 +162,12 @@ def run_kernel_tcg(args, b, inv_diag, radius, tol, maxiter, external_A=None):
     return x, r, code, state.iterations
 
 
-CODES = {"converged": K.CONVERGED, "boundary": K.BOUNDARY,
-         "negative_curvature": K.NEGATIVE_CURVATURE, "max_iter": K.MAX_ITER}
+CODES = {
+    "converged": K.CONVERGED,
+    "boundary": K.BOUNDARY,
+    "negative_curvature": K.NEGATIVE_CURVATURE,
+    "max_iter": K.MAX_ITER,
+}
 
 
 @pytest.mark.parametrize("radius", [math.inf, 0.3, 30.0])
@@ -168,8 +181,11 @@ def test_truncated_cg_matches_numpy_reference(form, definite, radius):
     inv_diag = 1.0 / rng.uniform(0.5, 2.0, n)
     if not definite and not np.isfinite(radius):
         radius = 1e6
-    args = {"dense": dense_args(A), "csr": csr_args(A),
-            "external": (K.EXTERNAL, E2, E1, EI, EP, 0.0)}[form]
+    args = {
+        "dense": dense_args(A),
+        "csr": csr_args(A),
+        "external": (K.EXTERNAL, E2, E1, EI, EP, 0.0),
+    }[form]
     x, r, code, iters = run_kernel_tcg(args, b, inv_diag, radius, 1e-10, 3 * n, external_A=A)
     x_ref, why, it_ref = reference_truncated_cg(A, b, inv_diag, radius, 1e-10, 3 * n)
     assert code == CODES[why]
@@ -197,14 +213,22 @@ def test_truncated_cg_nonfinite_product_keeps_last_iterate():
     n = 6
     A = spd(np.random.default_rng(4), n)
     b = np.ones(n)
-    x, r, code, iters = run_kernel_tcg((K.EXTERNAL, E2, E1, EI, EP, 0.0), b, E1, math.inf,
-                                       1e-14, 10, external_A=Poisoned(A, 3, np.nan))
+    x, r, code, iters = run_kernel_tcg(
+        (K.EXTERNAL, E2, E1, EI, EP, 0.0),
+        b,
+        E1,
+        math.inf,
+        1e-14,
+        10,
+        external_A=Poisoned(A, 3, np.nan),
+    )
     assert code == K.NONFINITE and iters == 3
     assert np.isfinite(x).all() and np.isfinite(r).all()
     np.testing.assert_allclose(r, b - A @ x, atol=1e-12)
 
 
 # ---- tridiagonal trust-region subproblem ------------------------------------------------
+
 
 def reference_tridiagonal(diag, off, c0, radius):
     """Global minimum of c0 h0 + ½hᵀTh, ‖h‖ ≤ Δ via eigh and bisection on λ."""
@@ -219,7 +243,7 @@ def reference_tridiagonal(diag, off, c0, radius):
     f = lambda lam: np.linalg.norm(c[mask] / (evals[mask] + lam)) - radius  # noqa: E731
     if f(lo + 1e-15 * max(1.0, hi)) < 0:  # hard case
         y = np.where(mask, -c / np.where(mask, evals + lo, 1.0), 0.0)
-        y[0] = math.sqrt(max(radius ** 2 - y @ y, 0.0))
+        y[0] = math.sqrt(max(radius**2 - y @ y, 0.0))
         return V @ y
     for _ in range(300):
         mid = 0.5 * (lo + hi)
@@ -252,14 +276,17 @@ def test_tridiagonal_tr_solve_is_the_global_minimum(seed):
     T = np.diag(diag) + np.diag(off, 1) + np.diag(off, -1)
     rhs = np.zeros(k)
     rhs[0] = -c0
-    np.testing.assert_allclose((T + lam * np.eye(k)) @ h, rhs,
-                               atol=1e-8 * max(1.0, np.abs(T).max() * radius, c0))
+    np.testing.assert_allclose(
+        (T + lam * np.eye(k)) @ h, rhs, atol=1e-8 * max(1.0, np.abs(T).max() * radius, c0)
+    )
     assert lam >= 0 and np.linalg.eigvalsh(T + lam * np.eye(k))[0] >= -1e-9 * max(1, lam)
     assert code in (K.TRIDIAG_INTERIOR, K.TRIDIAG_BOUNDARY, K.TRIDIAG_HARD_CASE)
 
 
-@pytest.mark.parametrize("beta, rho", [(2.0 ** -316, 1.0), (2.0 ** 316, 1.0), (1.0, 2.0 ** -400),
-                                       (1.0, 2.0 ** 400), (2.0 ** 300, 2.0 ** -400)])
+@pytest.mark.parametrize(
+    "beta, rho",
+    [(2.0**-316, 1.0), (2.0**316, 1.0), (1.0, 2.0**-400), (1.0, 2.0**400), (2.0**300, 2.0**-400)],
+)
 def test_tridiagonal_tr_solve_is_scale_invariant(beta, rho):
     """Substituting h = ρu shows that (βT, βρc, ρΔ) has the solution ρ·h(T, c, Δ) with
     multiplier βλ. Scaling by powers of two is exact, so a solver whose thresholds are all
@@ -274,8 +301,9 @@ def test_tridiagonal_tr_solve_is_scale_invariant(beta, rho):
         radius = float(10.0 ** rng.uniform(-2, 2))
         h, h_scaled = np.empty(k), np.empty(k)
         lam, code, _ = K.tridiagonal_tr_solve(diag, off, c, radius, 1e-13, h)
-        lam_s, code_s, _ = K.tridiagonal_tr_solve(beta * diag, beta * off, beta * rho * c,
-                                                  rho * radius, 1e-13, h_scaled)
+        lam_s, code_s, _ = K.tridiagonal_tr_solve(
+            beta * diag, beta * off, beta * rho * c, rho * radius, 1e-13, h_scaled
+        )
         assert code_s == code
         np.testing.assert_allclose(h_scaled / rho, h, rtol=1e-12, atol=1e-14 * radius)
         assert math.isclose(lam_s / beta, lam, rel_tol=1e-12, abs_tol=1e-300)
@@ -296,8 +324,10 @@ def test_tridiagonal_tr_solve_hard_case():
 
 # ---- GLTR -----------------------------------------------------------------------------
 
-def run_kernel_gltr(args, g, inv_diag, radius, rtol, maxiter, external_B=None,
-                    reorthogonalize=True):
+
+def run_kernel_gltr(
+    args, g, inv_diag, radius, rtol, maxiter, external_B=None, reorthogonalize=True
+):
     n = g.shape[0]
     q, u, w, w_prev, r, z, s = (np.empty(n) for _ in range(7))
     diag, off, h = np.empty(maxiter), np.empty(maxiter), np.zeros(maxiter)
@@ -305,8 +335,28 @@ def run_kernel_gltr(args, g, inv_diag, radius, rtol, maxiter, external_B=None,
     Q = np.empty((2, n))
     W = np.empty((0, n))  # a diagonal metric: the kernel forms w_j = M q_j itself
     while True:
-        call = args + (inv_diag, True, g, q, u, w, w_prev, r, z, diag, off, h, Q, W,
-                       reorthogonalize, s, state.array, radius, rtol, maxiter)
+        call = args + (
+            inv_diag,
+            True,
+            g,
+            q,
+            u,
+            w,
+            w_prev,
+            r,
+            z,
+            diag,
+            off,
+            h,
+            Q,
+            W,
+            reorthogonalize,
+            s,
+            state.array,
+            radius,
+            rtol,
+            maxiter,
+        )
         code = K.gltr(*call, K.START)
         while code in (K.NEEDS_PRODUCT, K.NEEDS_STORAGE):
             if code == K.NEEDS_STORAGE:
@@ -348,10 +398,14 @@ def test_gltr_reaches_the_global_minimum(form, radius, reorthogonalize):
     B = symmetric(rng, n, -2.0, 6.0) if radius < 100 else spd(rng, n, 50.0)
     g = rng.standard_normal(n)
     Mdiag = rng.uniform(0.5, 2.0, n)
-    args = {"dense": dense_args(B), "csr": csr_args(B),
-            "external": (K.EXTERNAL, E2, E1, EI, EP, 0.0)}[form]
-    s, code, k, lam = run_kernel_gltr(args, g, 1.0 / Mdiag, radius, 1e-12, 4 * n, external_B=B,
-                                      reorthogonalize=reorthogonalize)
+    args = {
+        "dense": dense_args(B),
+        "csr": csr_args(B),
+        "external": (K.EXTERNAL, E2, E1, EI, EP, 0.0),
+    }[form]
+    s, code, k, lam = run_kernel_gltr(
+        args, g, 1.0 / Mdiag, radius, 1e-12, 4 * n, external_B=B, reorthogonalize=reorthogonalize
+    )
     assert code == K.CONVERGED
     if reorthogonalize:  # exact arithmetic's bound on Lanczos steps holds again
         assert k <= n
@@ -370,8 +424,9 @@ def test_gltr_nonfinite_product_returns_last_solution():
     n = 10
     B = symmetric(rng, n)
     g = rng.standard_normal(n)
-    s, code, k, lam = run_kernel_gltr((K.EXTERNAL, E2, E1, EI, EP, 0.0), g, E1, 1.0, 1e-12,
-                                      n, external_B=Poisoned(B, 4, np.inf))
+    s, code, k, lam = run_kernel_gltr(
+        (K.EXTERNAL, E2, E1, EI, EP, 0.0), g, E1, 1.0, 1e-12, n, external_B=Poisoned(B, 4, np.inf)
+    )
     assert code == K.NONFINITE and k == 3
     assert np.isfinite(s).all() and np.linalg.norm(s) <= 1.0 + 1e-10
 
@@ -385,8 +440,9 @@ def test_truncated_cg_checks_inputs_before_any_work(form):
     x, work, state = np.empty(3), np.empty((4, 3)), K.TruncatedCGState().array
 
     def start(args, b, check):
-        return K.truncated_cg(*args, E1, True, b, x, work, state, np.inf, 1e-8, 0.0, 10,
-                              check, K.START_FROM_ZERO)
+        return K.truncated_cg(
+            *args, E1, True, b, x, work, state, np.inf, 1e-8, 0.0, 10, check, K.START_FROM_ZERO
+        )
 
     assert start(form(A), np.array([1.0, np.inf, 0.0]), True) == K.INVALID_RHS
     assert start(form(bad_A), np.ones(3), True) == K.INVALID_OPERATOR
@@ -406,7 +462,7 @@ def test_householder_apply_matches_the_explicit_reflectors(n):
     for i in range(n - 1):
         v = np.zeros(n)
         v[i + 1] = 1.0
-        v[i + 2:] = reduced[i + 2:, i]
+        v[i + 2 :] = reduced[i + 2 :, i]
         Q = Q @ (np.eye(n) - tau[i] * np.outer(v, v))
     T = np.diag(d) + np.diag(e, 1) + np.diag(e, -1)
     np.testing.assert_allclose(Q.T @ H @ Q, T, atol=1e-12)
@@ -418,6 +474,7 @@ def test_householder_apply_matches_the_explicit_reflectors(n):
 
 
 # ---- shape checks ---------------------------------------------------------------------
+
 
 def _mismatched_calls():
     """One call per kernel whose arguments disagree in length by one element; each would
@@ -432,20 +489,77 @@ def _mismatched_calls():
         "explicit_matvec dense": lambda: K.explicit_matvec(*dense_args(np.eye(n + 1)), v, out),
         "explicit_matvec csr": lambda: K.explicit_matvec(*csr_args(np.eye(n - 1)), v, out),
         "explicit_matvec v": lambda: K.explicit_matvec(*dense_args(A), np.ones(n - 1), out),
-        "truncated_cg b": lambda: K.truncated_cg(*dense_args(A), E1, True, np.ones(n + 1), x,
-                                                 work, state, np.inf, 1e-8, 0.0, 10, False,
-                                                 K.START_FROM_ZERO),
-        "truncated_cg inv_diag": lambda: K.truncated_cg(*dense_args(A), np.ones(n - 1), True,
-                                                        v, x, work, state, np.inf, 1e-8, 0.0,
-                                                        10, False, K.START_FROM_ZERO),
-        "gltr Q": lambda: K.gltr(*dense_args(A), E1, True, v, *vecs[:6], diag, off, h,
-                                 np.empty((2, n - 1)), np.empty((0, n)), True, vecs[6], lstate,
-                                 1.0, 1e-8, n, K.START),
-        "gltr maxiter": lambda: K.gltr(*dense_args(A), E1, True, v, *vecs[:6], diag, off, h,
-                                       np.empty((2, n)), np.empty((0, n)), True, vecs[6],
-                                       lstate, 1.0, 1e-8, n + 1, K.START),
-        "tridiagonal_tr_solve": lambda: K.tridiagonal_tr_solve(diag, off[:n - 2], v, 1.0,
-                                                               1e-13, h),
+        "truncated_cg b": lambda: K.truncated_cg(
+            *dense_args(A),
+            E1,
+            True,
+            np.ones(n + 1),
+            x,
+            work,
+            state,
+            np.inf,
+            1e-8,
+            0.0,
+            10,
+            False,
+            K.START_FROM_ZERO,
+        ),
+        "truncated_cg inv_diag": lambda: K.truncated_cg(
+            *dense_args(A),
+            np.ones(n - 1),
+            True,
+            v,
+            x,
+            work,
+            state,
+            np.inf,
+            1e-8,
+            0.0,
+            10,
+            False,
+            K.START_FROM_ZERO,
+        ),
+        "gltr Q": lambda: K.gltr(
+            *dense_args(A),
+            E1,
+            True,
+            v,
+            *vecs[:6],
+            diag,
+            off,
+            h,
+            np.empty((2, n - 1)),
+            np.empty((0, n)),
+            True,
+            vecs[6],
+            lstate,
+            1.0,
+            1e-8,
+            n,
+            K.START,
+        ),
+        "gltr maxiter": lambda: K.gltr(
+            *dense_args(A),
+            E1,
+            True,
+            v,
+            *vecs[:6],
+            diag,
+            off,
+            h,
+            np.empty((2, n)),
+            np.empty((0, n)),
+            True,
+            vecs[6],
+            lstate,
+            1.0,
+            1e-8,
+            n + 1,
+            K.START,
+        ),
+        "tridiagonal_tr_solve": lambda: K.tridiagonal_tr_solve(
+            diag, off[: n - 2], v, 1.0, 1e-13, h
+        ),
         "householder_apply": lambda: K.householder_apply(np.eye(n - 1), np.ones(n - 2), v, True),
     }
 

@@ -23,6 +23,7 @@ def quadratic(seed=0, n=5):
 
 # ---- Armijo ---------------------------------------------------------------------------
 
+
 def test_armijo_accepts_the_first_sufficient_decrease():
     fun, grad, A, b = quadratic()
     x = np.zeros(5)
@@ -55,14 +56,20 @@ def test_armijo_shrinks_past_non_finite_values_and_keeps_inputs():
 
 def test_armijo_gives_up_and_returns_the_start_point():
     res = BacktrackingLineSearch(max_backtracks=3).search(
-        lambda x: 1.0 + x[0] ** 2, np.array([0.0]), np.array([1.0]), 0.0, -1.0)
+        lambda x: 1.0 + x[0] ** 2, np.array([0.0]), np.array([1.0]), 0.0, -1.0
+    )
     assert not res.accepted and res.status is LineSearchStatus.MAX_BACKTRACKS
     assert res.step == 0.0 and res.evaluations == 4 and res.f == 0.0
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"c1": 0.0}, "c1"), ({"shrink": 1.0}, "shrink"), ({"max_backtracks": -1}, "max_backtracks"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"c1": 0.0}, "c1"),
+        ({"shrink": 1.0}, "shrink"),
+        ({"max_backtracks": -1}, "max_backtracks"),
+    ],
+)
 def test_armijo_validates_its_parameters(kwargs, match):
     with pytest.raises(ValueError, match=match):
         BacktrackingLineSearch(**kwargs)
@@ -75,6 +82,7 @@ def test_armijo_refuses_an_ascent_direction():
 
 # ---- constraint-aware backtracking ----------------------------------------------------
 
+
 def test_constraint_aware_accepts_the_first_fraction_within_the_bound():
     """Minimise a linear f = gᵀx subject to ½ xᵀFx ≤ δ along a full step twice too long:
     the accepted fraction is the first power of ρ that brings ½α²sᵀFs under δ."""
@@ -85,9 +93,16 @@ def test_constraint_aware_accepts_the_first_fraction_within_the_bound():
     s = -np.linalg.solve(F, g)
     s *= 2.0 * math.sqrt(2 * delta / (s @ F @ s))  # ½ sᵀFs = 4δ
     search = ConstraintAwareBacktracking(shrink=0.8, max_backtracks=10, accept_ratio=0.1)
-    res = search.search(lambda x: g @ x, np.zeros(4), s, 0.0, -(g @ s),
-                        constraint=lambda x: 0.5 * x @ F @ x, max_constraint=delta)
-    expected = next(0.8 ** k for k in range(11) if 0.5 * (0.8 ** k) ** 2 * (s @ F @ s) <= delta)
+    res = search.search(
+        lambda x: g @ x,
+        np.zeros(4),
+        s,
+        0.0,
+        -(g @ s),
+        constraint=lambda x: 0.5 * x @ F @ x,
+        max_constraint=delta,
+    )
+    expected = next(0.8**k for k in range(11) if 0.5 * (0.8**k) ** 2 * (s @ F @ s) <= delta)
     assert res.accepted and res.step == pytest.approx(expected)
     assert res.constraint == pytest.approx(0.5 * res.x @ F @ res.x) and res.constraint <= delta
 
@@ -96,7 +111,8 @@ def test_constraint_aware_requires_a_fair_share_of_the_predicted_decrease():
     # f decreases by only 5% of the prediction at every fraction: nothing is accepted.
     pred = 1.0
     res = ConstraintAwareBacktracking(accept_ratio=0.1, max_backtracks=4).search(
-        lambda x: -0.05 * pred * x[0], np.array([0.0]), np.array([1.0]), 0.0, pred)
+        lambda x: -0.05 * pred * x[0], np.array([0.0]), np.array([1.0]), 0.0, pred
+    )
     assert not res.accepted and res.step == 0.0 and res.evaluations == 5
     np.testing.assert_array_equal(res.x, [0.0])
     assert res.status is LineSearchStatus.MAX_BACKTRACKS
@@ -104,8 +120,15 @@ def test_constraint_aware_requires_a_fair_share_of_the_predicted_decrease():
 
 def test_constraint_aware_rejects_nan_constraints_and_bad_predictions():
     search = ConstraintAwareBacktracking(max_backtracks=2)
-    res = search.search(lambda x: -x[0], np.array([0.0]), np.array([1.0]), 0.0, 1.0,
-                        constraint=lambda x: math.nan, max_constraint=1.0)
+    res = search.search(
+        lambda x: -x[0],
+        np.array([0.0]),
+        np.array([1.0]),
+        0.0,
+        1.0,
+        constraint=lambda x: math.nan,
+        max_constraint=1.0,
+    )
     assert not res.accepted
     with pytest.raises(ValueError, match="predicted_reduction"):
         search.search(lambda x: -x[0], np.array([0.0]), np.array([1.0]), 0.0, 0.0)
@@ -113,16 +136,19 @@ def test_constraint_aware_rejects_nan_constraints_and_bad_predictions():
 
 # ---- strong Wolfe (Moré–Thuente) ------------------------------------------------------
 
+
 def _phi_functions():
     """The six test functions of Moré & Thuente (1994), §5, with their (c1, c2)."""
+
     def phi1(a):
         beta = 2.0
         return -a / (a * a + beta), -(beta - a * a) / (a * a + beta) ** 2
 
     def phi2(a):
         beta = 0.004
-        return (a + beta) ** 5 - 2.0 * (a + beta) ** 4, \
-            5.0 * (a + beta) ** 4 - 8.0 * (a + beta) ** 3
+        return (a + beta) ** 5 - 2.0 * (a + beta) ** 4, 5.0 * (a + beta) ** 4 - 8.0 * (
+            a + beta
+        ) ** 3
 
     def phi3(a):
         beta, ell = 0.01, 39.0
@@ -133,26 +159,39 @@ def _phi_functions():
         else:
             p0, dp0 = (a - 1.0) ** 2 / (2 * beta) + beta / 2, (a - 1.0) / beta
         c = 2.0 * (1.0 - beta) / (ell * math.pi)
-        return p0 + c * math.sin(ell * math.pi * a / 2), \
-            dp0 + c * (ell * math.pi / 2) * math.cos(ell * math.pi * a / 2)
+        return p0 + c * math.sin(ell * math.pi * a / 2), dp0 + c * (ell * math.pi / 2) * math.cos(
+            ell * math.pi * a / 2
+        )
 
     def yanai(b1, b2):
         def gamma(b):
             return math.sqrt(1.0 + b * b) - b
 
         def phi(a):
-            u, v = math.sqrt((1 - a) ** 2 + b2 ** 2), math.sqrt(a * a + b1 ** 2)
+            u, v = math.sqrt((1 - a) ** 2 + b2**2), math.sqrt(a * a + b1**2)
             return gamma(b1) * u + gamma(b2) * v, -gamma(b1) * (1 - a) / u + gamma(b2) * a / v
+
         return phi
 
-    return [(phi1, 1e-3, 0.1), (phi2, 1e-3, 0.1), (phi3, 0.1, 0.1),
-            (yanai(0.001, 0.001), 1e-3, 1e-3), (yanai(0.01, 0.001), 1e-3, 1e-3),
-            (yanai(0.001, 0.01), 1e-3, 1e-3)]
+    return [
+        (phi1, 1e-3, 0.1),
+        (phi2, 1e-3, 0.1),
+        (phi3, 0.1, 0.1),
+        (yanai(0.001, 0.001), 1e-3, 1e-3),
+        (yanai(0.01, 0.001), 1e-3, 1e-3),
+        (yanai(0.001, 0.01), 1e-3, 1e-3),
+    ]
 
 
 # Function evaluations Moré & Thuente report for α₀ = 1e-3, 1e-1, 1e1, 1e3 (Tables 1-6).
-PUBLISHED_EVALUATIONS = [(6, 3, 1, 4), (12, 8, 8, 11), (12, 12, 10, 13),
-                         (4, 1, 3, 4), (6, 3, 7, 8), (13, 11, 8, 11)]
+PUBLISHED_EVALUATIONS = [
+    (6, 3, 1, 4),
+    (12, 8, 8, 11),
+    (12, 12, 10, 13),
+    (4, 1, 3, 4),
+    (6, 3, 7, 8),
+    (13, 11, 8, 11),
+]
 STEPS = (1e-3, 1e-1, 1e1, 1e3)
 
 
@@ -169,7 +208,8 @@ def test_more_thuente_test_functions(index, which):
 
     f0, d0 = phi(0.0)
     res = StrongWolfeLineSearch(c1=c1, c2=c2).search(
-        fun, True, np.array([0.0]), np.array([1.0]), f0=f0, g0=np.array([d0]), step=step)
+        fun, True, np.array([0.0]), np.array([1.0]), f0=f0, g0=np.array([d0]), step=step
+    )
     f, d = phi(res.step)
     assert res.accepted, (res.status, res.trial_steps)
     assert f <= f0 + c1 * res.step * d0
@@ -182,8 +222,9 @@ def test_strong_wolfe_on_rosenbrock_and_separate_gradient():
         return 100.0 * (x[1] - x[0] ** 2) ** 2 + (1 - x[0]) ** 2
 
     def g(x):
-        return np.array([-400 * x[0] * (x[1] - x[0] ** 2) - 2 * (1 - x[0]),
-                         200 * (x[1] - x[0] ** 2)])
+        return np.array(
+            [-400 * x[0] * (x[1] - x[0] ** 2) - 2 * (1 - x[0]), 200 * (x[1] - x[0] ** 2)]
+        )
 
     x = np.array([-1.2, 1.0])
     d = -g(x)

@@ -21,9 +21,12 @@ MODELS = {
     "bfgs": lambda: {"hess": BFGS()},
     "sr1": lambda: {"hess": SR1()},
 }
-CASES = [(method, model) for method in ("steihaug", "gltr", "exact", "dogleg")
-         for model in MODELS
-         if not (method == "exact" and model in ("hessp", "differences"))]  # exact: dense B
+CASES = [
+    (method, model)
+    for method in ("steihaug", "gltr", "exact", "dogleg")
+    for model in MODELS
+    if not (method == "exact" and model in ("hessp", "differences"))
+]  # exact: dense B
 
 
 @pytest.mark.parametrize("method, model", CASES)
@@ -39,8 +42,9 @@ def test_rosenbrock_reaches_its_minimiser(method, model):
 
 
 def test_cauchy_makes_steady_progress_but_is_slow():
-    res = minimize(rosen, X0, jac=rosen_der, hess=rosen_hess, method="cauchy",
-                   options={"maxiter": 50})
+    res = minimize(
+        rosen, X0, jac=rosen_der, hess=rosen_hess, method="cauchy", options={"maxiter": 50}
+    )
     assert res.status is MinimizeStatus.MAXITER and not res.success
     assert res.fun < rosen(X0)
 
@@ -74,8 +78,7 @@ def test_hessian_only_at_accepted_points():
         hessian_points.append(x.copy())
         return rosen_hess(x)
 
-    minimize(rosen, X0, jac=rosen_der, hess=h,
-             callback=lambda xk: iterates.append(xk))
+    minimize(rosen, X0, jac=rosen_der, hess=h, callback=lambda xk: iterates.append(xk))
     for point in hessian_points:
         assert any(np.array_equal(point, it) for it in iterates)
 
@@ -84,19 +87,28 @@ def test_jac_true_and_args():
     def f_and_g(x, scale):
         return scale * rosen(x), scale * rosen_der(x)
 
-    res = minimize(f_and_g, X0, args=(3.0,), jac=True, hessp=lambda x, v, s: s * rosen_hess_prod(x, v))
+    res = minimize(
+        f_and_g, X0, args=(3.0,), jac=True, hessp=lambda x, v, s: s * rosen_hess_prod(x, v)
+    )
     assert res.success
     np.testing.assert_allclose(res.x, [1.0, 1.0], atol=1e-5)
 
 
 def test_from_scipy_minimize():
     ours = minimize(rosen, X0, jac=rosen_der, hessp=rosen_hess_prod, method="gltr")
-    via_scipy = so.minimize(rosen, X0, jac=rosen_der, hessp=rosen_hess_prod,
-                            method=scipy_method("gltr"))
+    via_scipy = so.minimize(
+        rosen, X0, jac=rosen_der, hessp=rosen_hess_prod, method=scipy_method("gltr")
+    )
     np.testing.assert_array_equal(ours.x, via_scipy.x)
     assert via_scipy.nit == ours.nit and via_scipy.success
-    with_options = so.minimize(rosen, X0, jac=rosen_der, hess=rosen_hess,
-                               method=scipy_method("exact"), options={"maxiter": 3})
+    with_options = so.minimize(
+        rosen,
+        X0,
+        jac=rosen_der,
+        hess=rosen_hess,
+        method=scipy_method("exact"),
+        options={"maxiter": 3},
+    )
     assert with_options.status is MinimizeStatus.MAXITER and with_options.nit == 3
 
 
@@ -115,14 +127,20 @@ def test_callback_can_stop_the_run():
 
 def test_non_finite_trial_values_are_rejected_not_propagated():
     """f is NaN beyond x₀ = 2: steps into that region are rejected and the radius shrinks."""
+
     def f(x):
         return math.nan if x[0] > 2.0 else (x[0] - 1.9) ** 2 * 1e-2 - x[0]
 
     def g(x):
         return np.array([2e-2 * (x[0] - 1.9) - 1.0])
 
-    res = minimize(f, np.array([0.0]), jac=g, hess=lambda x: np.array([[2e-2]]),
-                   options={"initial_radius": 10.0})
+    res = minimize(
+        f,
+        np.array([0.0]),
+        jac=g,
+        hess=lambda x: np.array([[2e-2]]),
+        options={"initial_radius": 10.0},
+    )
     assert res.nonfinite_trials >= 1
     assert np.isfinite(res.x).all() and np.isfinite(res.fun) and res.x[0] <= 2.0
 
@@ -130,11 +148,18 @@ def test_non_finite_trial_values_are_rejected_not_propagated():
 def test_stationary_to_rounding_is_convergence():
     """A large constant makes the last decreases unmeasurable: the run ends as converged
     (scipy's trust-region methods report failure here, as on MGH's Meyer function)."""
-    res = minimize(lambda x: 1e12 + (x[0] - 3.0) ** 2, np.array([0.0]),
-                   jac=lambda x: np.array([2 * (x[0] - 3.0)]),
-                   hess=lambda x: np.array([[2.0]]), options={"gtol": 0.0})
-    assert res.success and res.status in (MinimizeStatus.NO_PREDICTED_DECREASE,
-                                          MinimizeStatus.GTOL, MinimizeStatus.XTOL)
+    res = minimize(
+        lambda x: 1e12 + (x[0] - 3.0) ** 2,
+        np.array([0.0]),
+        jac=lambda x: np.array([2 * (x[0] - 3.0)]),
+        hess=lambda x: np.array([[2.0]]),
+        options={"gtol": 0.0},
+    )
+    assert res.success and res.status in (
+        MinimizeStatus.NO_PREDICTED_DECREASE,
+        MinimizeStatus.GTOL,
+        MinimizeStatus.XTOL,
+    )
     assert abs(res.x[0] - 3.0) < 1e-2
 
 
@@ -146,22 +171,37 @@ def test_inputs_are_not_modified():
     assert getattr(strategy, "B", None) is None  # the caller's strategy was not initialised
 
 
-@pytest.mark.parametrize("call, error, match", [
-    (lambda: minimize(rosen, [np.nan, 1.0], jac=rosen_der), ValueError, "x0"),
-    (lambda: minimize(rosen, X0, jac="4-point"), ValueError, "jac must be"),
-    (lambda: minimize(rosen, X0, hess="cs"), ValueError, "hess='cs'"),
-    (lambda: minimize(rosen, X0, jac=rosen_der, method="newton"), ValueError, "method"),
-    (lambda: minimize(rosen, X0, jac=rosen_der, options={"radius": 2}), ValueError, "radius"),
-    (lambda: minimize(rosen, X0, jac=rosen_der, options={"shrink_factor": 2.0}), ValueError,
-     "shrink_factor"),
-    (lambda: minimize(rosen, X0, jac=rosen_der, constraints=[{"type": "le", "fun": rosen}]),
-     ValueError, r"constraints\[0\]"),
-    (lambda: minimize(rosen, X0, jac=rosen_der, bounds=[(0, 1)]), ValueError, "bounds"),
-    (lambda: minimize(rosen, X0, jac=rosen_der, bounds=[(1, 0), (0, 1)]), ValueError,
-     "lo <= hi"),
-    (lambda: minimize(rosen, X0, jac=rosen_der, method="gltr", bounds=[(0, 1), (0, 1)]),
-     ValueError, "method"),
-])
+@pytest.mark.parametrize(
+    "call, error, match",
+    [
+        (lambda: minimize(rosen, [np.nan, 1.0], jac=rosen_der), ValueError, "x0"),
+        (lambda: minimize(rosen, X0, jac="4-point"), ValueError, "jac must be"),
+        (lambda: minimize(rosen, X0, hess="cs"), ValueError, "hess='cs'"),
+        (lambda: minimize(rosen, X0, jac=rosen_der, method="newton"), ValueError, "method"),
+        (lambda: minimize(rosen, X0, jac=rosen_der, options={"radius": 2}), ValueError, "radius"),
+        (
+            lambda: minimize(rosen, X0, jac=rosen_der, options={"shrink_factor": 2.0}),
+            ValueError,
+            "shrink_factor",
+        ),
+        (
+            lambda: minimize(rosen, X0, jac=rosen_der, constraints=[{"type": "le", "fun": rosen}]),
+            ValueError,
+            r"constraints\[0\]",
+        ),
+        (lambda: minimize(rosen, X0, jac=rosen_der, bounds=[(0, 1)]), ValueError, "bounds"),
+        (
+            lambda: minimize(rosen, X0, jac=rosen_der, bounds=[(1, 0), (0, 1)]),
+            ValueError,
+            "lo <= hi",
+        ),
+        (
+            lambda: minimize(rosen, X0, jac=rosen_der, method="gltr", bounds=[(0, 1), (0, 1)]),
+            ValueError,
+            "method",
+        ),
+    ],
+)
 def test_bad_input_is_refused_before_any_work(call, error, match):
     with pytest.raises(error, match=match):
         call()
@@ -169,6 +209,7 @@ def test_bad_input_is_refused_before_any_work(call, error, match):
 
 def test_custom_subproblem_method():
     """Any callable returning an object with s and predicted_reduction can be the solver."""
+
     def cauchy_like(g, B, radius):
         return tr.solve_subproblem(g, B, radius, method="exact")
 
@@ -177,6 +218,7 @@ def test_custom_subproblem_method():
 
 
 # ---- bound constraints --------------------------------------------------------------
+
 
 def box_qp_by_enumeration(A, b, lo, hi):
     """min ½xᵀAx - bᵀx on a box, A SPD, by trying every assignment of each variable to its
@@ -209,22 +251,45 @@ def test_box_constrained_quadratic_matches_enumeration(seed):
     A = C @ C.T + 0.1 * np.eye(n)
     b = 3.0 * rng.standard_normal(n)
     lo, hi = -rng.uniform(0.1, 1.0, n), rng.uniform(0.1, 1.0, n)
-    res = minimize(lambda x: 0.5 * x @ A @ x - b @ x, np.zeros(n), jac=lambda x: A @ x - b,
-                   hess=lambda x: A, bounds=list(zip(lo, hi)))
+    res = minimize(
+        lambda x: 0.5 * x @ A @ x - b @ x,
+        np.zeros(n),
+        jac=lambda x: A @ x - b,
+        hess=lambda x: A,
+        bounds=list(zip(lo, hi)),
+    )
     assert res.success, res.message
     np.testing.assert_allclose(res.x, box_qp_by_enumeration(A, b, lo, hi), atol=1e-6)
 
 
-@pytest.mark.parametrize("bounds", [[(-2.0, 0.8), (-2.0, 0.8)], [(-2.0, 2.0), (1.5, 3.0)],
-                                    so.Bounds([-np.inf, -np.inf], [0.5, np.inf])])
+@pytest.mark.parametrize(
+    "bounds",
+    [
+        [(-2.0, 0.8), (-2.0, 0.8)],
+        [(-2.0, 2.0), (1.5, 3.0)],
+        so.Bounds([-np.inf, -np.inf], [0.5, np.inf]),
+    ],
+)
 def test_bounded_rosenbrock_agrees_with_l_bfgs_b_and_stays_feasible(bounds):
     box = bounds if isinstance(bounds, so.Bounds) else so.Bounds(*zip(*bounds))
     x0 = np.clip(X0, box.lb, box.ub)
     iterates = []
-    res = minimize(rosen, x0, jac=rosen_der, hess=rosen_hess, bounds=bounds,
-                   callback=lambda xk: iterates.append(xk))
-    ref = so.minimize(rosen, x0, jac=rosen_der, method="L-BFGS-B", bounds=bounds,
-                      options={"gtol": 1e-12, "ftol": 1e-15})
+    res = minimize(
+        rosen,
+        x0,
+        jac=rosen_der,
+        hess=rosen_hess,
+        bounds=bounds,
+        callback=lambda xk: iterates.append(xk),
+    )
+    ref = so.minimize(
+        rosen,
+        x0,
+        jac=rosen_der,
+        method="L-BFGS-B",
+        bounds=bounds,
+        options={"gtol": 1e-12, "ftol": 1e-15},
+    )
     assert res.success
     np.testing.assert_allclose(res.x, ref.x, atol=1e-6)
     assert res.fun <= ref.fun + 1e-10
@@ -234,8 +299,13 @@ def test_bounded_rosenbrock_agrees_with_l_bfgs_b_and_stays_feasible(bounds):
 
 def test_infeasible_start_is_projected_with_a_warning():
     with pytest.warns(RuntimeWarning, match="projected"):
-        res = minimize(rosen, np.array([5.0, 5.0]), jac=rosen_der, hess=rosen_hess,
-                       bounds=[(-1.0, 2.0), (-1.0, 2.0)])
+        res = minimize(
+            rosen,
+            np.array([5.0, 5.0]),
+            jac=rosen_der,
+            hess=rosen_hess,
+            bounds=[(-1.0, 2.0), (-1.0, 2.0)],
+        )
     assert res.success and np.all(res.x <= 2.0)
 
 
@@ -253,8 +323,9 @@ def _mgh_runs(problem):
         warnings.simplefilter("ignore", RuntimeWarning)
         for method in ("exact", "gltr", "steihaug"):
             model = {"hess": problem.hess} if method == "exact" else {"hessp": problem.hessp}
-            runs[method] = minimize(problem.fun, problem.x0, jac=problem.grad, method=method,
-                                    **model)
+            runs[method] = minimize(
+                problem.fun, problem.x0, jac=problem.grad, method=method, **model
+            )
     return runs
 
 
@@ -277,32 +348,48 @@ def test_every_mgh_problem_is_solved_by_one_of_our_methods(name):
 
 # Problems scipy's trust-exact also solves at gtol = 1e-10 (on Brown-Dennis and Osborne 2 it
 # stops with "a bad approximation caused failure to predict improvement").
-@pytest.mark.parametrize("name", ["rosenbrock", "beale", "helical_valley", "box_3d", "wood",
-                                  "watson", "chebyquad"])
+@pytest.mark.parametrize(
+    "name", ["rosenbrock", "beale", "helical_valley", "box_3d", "wood", "watson", "chebyquad"]
+)
 def test_exact_agrees_with_scipy_trust_exact(name):
     problem = problems.get(name)
     ours = _mgh_runs(problem)["exact"]
-    theirs = so.minimize(problem.fun, problem.x0, jac=problem.grad, hess=problem.hess,
-                         method="trust-exact", options={"gtol": 1e-10})
+    theirs = so.minimize(
+        problem.fun,
+        problem.x0,
+        jac=problem.grad,
+        hess=problem.hess,
+        method="trust-exact",
+        options={"gtol": 1e-10},
+    )
     assert ours.success and theirs.success
     assert ours.fun == pytest.approx(theirs.fun, rel=1e-6, abs=1e-12)
 
 
 # ---- radius update and stopping rules ----------------------------------------------------
 
+
 def test_radius_expands_after_a_very_successful_boundary_step():
-    res = minimize(lambda x: 0.5 * x @ x, np.array([10.0, 0.0]), jac=lambda x: x,
-                   hess=lambda x: np.eye(2), options={"initial_radius": 0.1, "maxiter": 1,
-                                                      "expand_factor": 3.0})
+    res = minimize(
+        lambda x: 0.5 * x @ x,
+        np.array([10.0, 0.0]),
+        jac=lambda x: x,
+        hess=lambda x: np.eye(2),
+        options={"initial_radius": 0.1, "maxiter": 1, "expand_factor": 3.0},
+    )
     assert res.trust_radius == pytest.approx(0.3)  # ρ = 1 on the boundary
     np.testing.assert_allclose(res.x, [9.9, 0.0])
 
 
 def test_radius_shrinks_and_the_step_is_rejected_when_the_model_is_wrong():
     # f = x⁴ with a far too flat model: the boundary step to x = -1 gains nothing (ρ = 0).
-    res = minimize(lambda x: x[0] ** 4, np.array([1.0]), jac=lambda x: 4 * x ** 3,
-                   hess=lambda x: np.array([[1e-3]]),
-                   options={"initial_radius": 2.0, "maxiter": 1, "shrink_factor": 0.25})
+    res = minimize(
+        lambda x: x[0] ** 4,
+        np.array([1.0]),
+        jac=lambda x: 4 * x**3,
+        hess=lambda x: np.array([[1e-3]]),
+        options={"initial_radius": 2.0, "maxiter": 1, "shrink_factor": 0.25},
+    )
     assert res.trust_radius == pytest.approx(0.5)
     np.testing.assert_array_equal(res.x, [1.0])
 
@@ -310,9 +397,14 @@ def test_radius_shrinks_and_the_step_is_rejected_when_the_model_is_wrong():
 def test_radius_collapse_far_from_a_stationary_point_is_not_success():
     # xtol = 0.5 stops the run at x = 1 where f' = 4: the radius collapsed, but the
     # gradient says x is no minimiser, so this is NO_PROGRESS, not XTOL's success.
-    res = minimize(lambda x: x[0] ** 4, np.array([1.0]), jac=lambda x: 4 * x ** 3,
-                   hess=lambda x: np.array([[-1.0]]), method="exact",
-                   options={"initial_radius": 2.0, "xtol": 0.5})
+    res = minimize(
+        lambda x: x[0] ** 4,
+        np.array([1.0]),
+        jac=lambda x: 4 * x**3,
+        hess=lambda x: np.array([[-1.0]]),
+        method="exact",
+        options={"initial_radius": 2.0, "xtol": 0.5},
+    )
     assert res.status is MinimizeStatus.NO_PROGRESS and not res.success
 
 
@@ -327,7 +419,12 @@ def test_a_jacobian_of_the_wrong_shape_is_named():
 
 
 def test_non_finite_hessian_products_with_bounds_are_not_convergence():
-    res = minimize(rosen, np.array([0.5, 0.5]), jac=rosen_der,
-                   hessp=lambda x, v: np.full(2, np.nan), bounds=[(0.0, 2.0), (0.0, 2.0)])
+    res = minimize(
+        rosen,
+        np.array([0.5, 0.5]),
+        jac=rosen_der,
+        hessp=lambda x, v: np.full(2, np.nan),
+        bounds=[(0.0, 2.0), (0.0, 2.0)],
+    )
     assert res.status is MinimizeStatus.NONFINITE and not res.success
     assert np.isfinite(res.x).all() and res.nonfinite_trials > 0

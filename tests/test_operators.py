@@ -29,13 +29,19 @@ def rosenbrock_hess(x):
 
 # ---- conversions --------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("form", ["dense", "sparse", "linop", "callable", "operator"])
 def test_as_operator_forms_agree(form):
     rng = np.random.default_rng(0)
     A = rng.standard_normal((7, 7))
     A = A + A.T
-    given = {"dense": A, "sparse": sp.csr_matrix(A), "linop": aslinearoperator(A),
-             "callable": lambda v: A @ v, "operator": tr.as_operator(A)}[form]
+    given = {
+        "dense": A,
+        "sparse": sp.csr_matrix(A),
+        "linop": aslinearoperator(A),
+        "callable": lambda v: A @ v,
+        "operator": tr.as_operator(A),
+    }[form]
     op = tr.as_operator(given, 7)
     assert isinstance(op, LinearOperator) and op.shape == (7, 7)
     v = rng.standard_normal(7)
@@ -52,12 +58,15 @@ def test_as_operator_keeps_dense_storage_without_copy():
     assert op.explicit.dense is A
 
 
-@pytest.mark.parametrize("bad, match", [
-    (np.ones((3, 4)), "square"),
-    (np.ones(3), "2-D"),
-    (np.array([[1.0, np.nan], [np.nan, 1.0]]), "non-finite"),
-    (sp.csr_matrix(np.array([[1.0, np.inf], [0.0, 1.0]])), "non-finite"),
-])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (np.ones((3, 4)), "square"),
+        (np.ones(3), "2-D"),
+        (np.array([[1.0, np.nan], [np.nan, 1.0]]), "non-finite"),
+        (sp.csr_matrix(np.array([[1.0, np.inf], [0.0, 1.0]])), "non-finite"),
+    ],
+)
 def test_as_operator_rejects_bad_matrices(bad, match):
     with pytest.raises(ValueError, match=match):
         tr.as_operator(bad)
@@ -83,6 +92,7 @@ def test_sparse_with_duplicates_is_summed():
 
 
 # ---- damping and Jacobi -------------------------------------------------------------
+
 
 @pytest.mark.parametrize("form", ["dense", "sparse", "callable"])
 def test_damped_operator(form):
@@ -112,8 +122,12 @@ def test_damped_callable_does_not_modify_the_users_output():
 @pytest.mark.parametrize("form", ["dense", "sparse", "callable", "diagonal"])
 def test_jacobi_preconditioner(form):
     A = np.array([[4.0, 1.0, 0.0], [1.0, 2.0, 0.5], [0.0, 0.5, 8.0]])
-    given = {"dense": A, "sparse": sp.csr_matrix(A), "callable": lambda v: A @ v,
-             "diagonal": np.diag(A).copy()}[form]
+    given = {
+        "dense": A,
+        "sparse": sp.csr_matrix(A),
+        "callable": lambda v: A @ v,
+        "diagonal": np.diag(A).copy(),
+    }[form]
     P = tr.JacobiPreconditioner(given, n=3)
     v = np.array([1.0, -2.0, 3.0])
     np.testing.assert_allclose(P @ v, np.diag(A) * v)
@@ -123,6 +137,7 @@ def test_jacobi_preconditioner(form):
 
 
 # ---- Hessians -----------------------------------------------------------------------
+
 
 def test_hessian_vector_product_passes_args_and_copies_x():
     x = np.array([1.0, 2.0])
@@ -161,13 +176,15 @@ def test_finite_difference_hessian_counts_gradients_and_reuses_known_gradient():
 def test_gauss_newton(form):
     rng = np.random.default_rng(3)
     J = rng.standard_normal((9, 5))
-    op = tr.GaussNewtonOperator({"dense": J, "sparse": sp.csr_matrix(J),
-                                 "linop": aslinearoperator(J)}[form])
+    op = tr.GaussNewtonOperator(
+        {"dense": J, "sparse": sp.csr_matrix(J), "linop": aslinearoperator(J)}[form]
+    )
     np.testing.assert_allclose(op.to_dense(), J.T @ J, rtol=1e-12)
     assert op.positive_semidefinite
 
 
 # ---- Fisher -------------------------------------------------------------------------
+
 
 def softmax(z):
     e = np.exp(z - z.max(axis=-1, keepdims=True))
@@ -212,9 +229,21 @@ def test_categorical_fisher_is_the_hessian_of_the_mean_kl():
 
     h = 1e-4
     E = np.eye(P)
-    H = np.array([[(mean_kl(theta0 + h * (E[i] + E[j])) - mean_kl(theta0 + h * (E[i] - E[j]))
-                    - mean_kl(theta0 - h * (E[i] - E[j])) + mean_kl(theta0 - h * (E[i] + E[j])))
-                   / (4 * h * h) for j in range(P)] for i in range(P)])
+    H = np.array(
+        [
+            [
+                (
+                    mean_kl(theta0 + h * (E[i] + E[j]))
+                    - mean_kl(theta0 + h * (E[i] - E[j]))
+                    - mean_kl(theta0 - h * (E[i] - E[j]))
+                    + mean_kl(theta0 - h * (E[i] + E[j]))
+                )
+                / (4 * h * h)
+                for j in range(P)
+            ]
+            for i in range(P)
+        ]
+    )
     F = tr.FisherOperator.from_categorical(J, p0).to_dense()
     np.testing.assert_allclose(F, H, rtol=1e-5, atol=1e-7)
 
@@ -249,13 +278,17 @@ def test_fisher_products_match_the_einsum_of_jt_m_j():
     J, p = linear_logits_policy(1, N, k, P)
     v = rng.standard_normal(P)
     Mi = np.einsum("na,ab->nab", p, np.eye(k)) - np.einsum("na,nb->nab", p, p)
-    np.testing.assert_allclose(tr.FisherOperator.from_categorical(J, p) @ v,
-                               np.einsum("nap,nab,nbq,q->p", J, Mi, J, v) / N, rtol=1e-12)
+    np.testing.assert_allclose(
+        tr.FisherOperator.from_categorical(J, p) @ v,
+        np.einsum("nap,nab,nbq,q->p", J, Mi, J, v) / N,
+        rtol=1e-12,
+    )
     log_std, index = rng.uniform(-1.0, 1.0, k), [0, 2, 4, 6]
     expected = np.einsum("nap,a,naq,q->p", J, np.exp(-2.0 * log_std), J, v) / N
     expected[index] += 2.0 * v[index]
-    np.testing.assert_allclose(tr.FisherOperator.from_diagonal_gaussian(J, log_std, index) @ v,
-                               expected, rtol=1e-12)
+    np.testing.assert_allclose(
+        tr.FisherOperator.from_diagonal_gaussian(J, log_std, index) @ v, expected, rtol=1e-12
+    )
     with pytest.raises(ValueError, match="dimension mismatch"):
         tr.FisherOperator.from_categorical(J, p).matvec(np.ones(P - 1))
 
@@ -277,6 +310,7 @@ def test_fisher_constructors_validate():
 def test_user_fisher_callable_and_natural_step():
     F = np.diag([1.0, 4.0])
     op = tr.FisherOperator(lambda v: F @ v, 2)
-    step = tr.solve_subproblem(np.array([1.0, 1.0]), None, np.sqrt(2 * 0.01), method="natural",
-                               M=op)
+    step = tr.solve_subproblem(
+        np.array([1.0, 1.0]), None, np.sqrt(2 * 0.01), method="natural", M=op
+    )
     assert np.isclose(0.5 * step.s @ F @ step.s, 0.01, rtol=1e-12)

@@ -9,7 +9,6 @@ from trustregion import problems
 NAMES = problems.names("cutest")
 
 
-
 @pytest.mark.parametrize("name", NAMES)
 def test_derivatives_against_central_differences(name):
     problem = problems.get(name, 12)
@@ -17,8 +16,9 @@ def test_derivatives_against_central_differences(name):
     x = problem.x0 + 0.1 * rng.standard_normal(12)
     h = 1e-6
     g = problem.grad(x)
-    g_fd = np.array([(problem.fun(x + h * e) - problem.fun(x - h * e)) / (2 * h)
-                     for e in np.eye(12)])
+    g_fd = np.array(
+        [(problem.fun(x + h * e) - problem.fun(x - h * e)) / (2 * h) for e in np.eye(12)]
+    )
     assert np.linalg.norm(g - g_fd) <= 1e-7 * max(1.0, np.linalg.norm(g))
     v = rng.standard_normal(12)
     hv = problem.hessp(x, v)
@@ -70,12 +70,14 @@ def test_bounded_variants_are_consistent(problem):
         assert problem.fun(problem.x_star) == pytest.approx(problem.f_star, rel=1e-12)
 
 
-@pytest.mark.parametrize("problem", [p for p in BOUNDED if p.f_star is not None],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "problem", [p for p in BOUNDED if p.f_star is not None], ids=lambda p: p.name
+)
 def test_minimize_with_bounds_reaches_the_closed_form_optimum(problem):
     import trustregion as tr
 
-    res = tr.minimize(problem.fun, problem.x0, jac=problem.grad, hessp=problem.hessp,
-                      bounds=problem.bounds)
+    res = tr.minimize(
+        problem.fun, problem.x0, jac=problem.grad, hessp=problem.hessp, bounds=problem.bounds
+    )
     assert res.success
     assert res.fun == pytest.approx(problem.f_star, rel=1e-8, abs=1e-12)

@@ -47,7 +47,6 @@ EXTRA = [
 CASES = [(name, None) for name in problems.names("mgh")] + EXTRA
 
 
-
 class _dense:
     """A problem's matrices as dense arrays: the banded problems (MGH 21, 22, 28, 30)
     return scipy sparse ones, which the comparisons here read densely."""
@@ -63,6 +62,7 @@ class _dense:
             return value.toarray() if sp.issparse(value) else value
 
         return dense
+
 
 def _case_id(case):
     name, n = case
@@ -175,7 +175,9 @@ def test_residual_hessians_entrywise(problem):
     p = problem
     for x in _points(p):
         exact = np.stack([_dense(p).residual_hess(x, w) for w in np.eye(p.m)])  # (m, n, n)
-        scale = np.maximum(np.abs(exact).max(axis=(1, 2)), np.abs(_dense(p).jacobian(x)).max(axis=1))
+        scale = np.maximum(
+            np.abs(exact).max(axis=(1, 2)), np.abs(_dense(p).jacobian(x)).max(axis=1)
+        )
         best = np.full(exact.shape, np.inf)
         for s in STEPS:
             for k in range(p.n):
@@ -204,7 +206,9 @@ def test_hess_is_symmetric_and_matches_hessp(problem):
 def test_gradient_consistent_with_residuals(problem):
     x = _points(problem)[1]
     g = problem.grad(x)
-    np.testing.assert_allclose(g, 2.0 * _dense(problem).jacobian(x).T @ problem.residual(x), rtol=1e-14)
+    np.testing.assert_allclose(
+        g, 2.0 * _dense(problem).jacobian(x).T @ problem.residual(x), rtol=1e-14
+    )
 
 
 # ----------------------------------------------------------- published values

@@ -55,18 +55,29 @@ def _by_definition(deltas, ends, gamma, lam):
 
 def test_gae_from_rollouts_bootstraps_on_truncation_not_termination():
     # Env 0 terminates after 3 steps; env 1 is cut by a time limit after 2.
-    env = SyncVectorEnv([lambda: Counter(end=3), lambda: TimeLimit(Counter(), 2)],
-                        autoreset_mode=AutoresetMode.SAME_STEP)
+    env = SyncVectorEnv(
+        [lambda: Counter(end=3), lambda: TimeLimit(Counter(), 2)],
+        autoreset_mode=AutoresetMode.SAME_STEP,
+    )
     collector = RolloutCollector(env, IgnoredPolicy(), None, seed=0)  # raw observations
     value = lambda obs: 10.0 * obs[:, 0] + 1.0  # noqa: E731
     batch = collector.collect(5, value)
     gamma, lam = 0.9, 0.8
-    advantages, returns = gae(batch.rewards, batch.values, batch.next_values, batch.terminated,
-                              batch.truncated, gamma, lam)
+    advantages, returns = gae(
+        batch.rewards,
+        batch.values,
+        batch.next_values,
+        batch.terminated,
+        batch.truncated,
+        gamma,
+        lam,
+    )
 
     # The trajectories written out by hand: (sₜ, sₜ₊₁, terminated, truncated).
-    steps = {0: [(0, 1, 0, 0), (1, 2, 0, 0), (2, 3, 1, 0), (0, 1, 0, 0), (1, 2, 0, 0)],
-             1: [(0, 1, 0, 0), (1, 2, 0, 1), (0, 1, 0, 0), (1, 2, 0, 1), (0, 1, 0, 0)]}
+    steps = {
+        0: [(0, 1, 0, 0), (1, 2, 0, 0), (2, 3, 1, 0), (0, 1, 0, 0), (1, 2, 0, 0)],
+        1: [(0, 1, 0, 0), (1, 2, 0, 1), (0, 1, 0, 0), (1, 2, 0, 1), (0, 1, 0, 0)],
+    }
     V = lambda s: 10.0 * s + 1.0  # noqa: E731
     for e, trajectory in steps.items():
         s, s_next, term, trunc = map(np.array, zip(*trajectory))

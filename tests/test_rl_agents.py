@@ -27,14 +27,18 @@ def _batch(agent, seed, n=64):
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 10_000), env=st.sampled_from(["CartPole-v1", "Pendulum-v1"]),
-       max_kl=st.sampled_from([1e-4, 0.01, 0.1]))
+@given(
+    seed=st.integers(0, 10_000),
+    env=st.sampled_from(["CartPole-v1", "Pendulum-v1"]),
+    max_kl=st.sampled_from([1e-4, 0.01, 0.1]),
+)
 def test_trpo_update_respects_the_kl_bound_and_never_worsens_the_surrogate(seed, env, max_kl):
     agent = TRPO(env, max_kl=max_kl, seed=seed % 7, n_envs=1)
     rng = np.random.default_rng(seed)
     # move away from the initial policy so that the instances differ in curvature
-    agent.policy.set_parameters(agent.policy.get_parameters()
-                                + 0.3 * rng.standard_normal(agent.policy.num_parameters))
+    agent.policy.set_parameters(
+        agent.policy.get_parameters() + 0.3 * rng.standard_normal(agent.policy.num_parameters)
+    )
     obs, actions, advantages = _batch(agent, seed)
     old = agent.policy.get_parameters()
     before = agent.policy.evaluate(obs)
@@ -64,8 +68,7 @@ def test_npg_step_meets_its_kl_target_or_step_size():
     assert row.kl == pytest.approx(0.5 * s @ before.fisher_product(s), rel=0.05)
     assert agent.policy.evaluate(obs).kl_from(before) == row.kl
 
-    fixed = NPG("CartPole-v1", step_size=0.05, seed=0, n_envs=1, cg_iters=200,
-                cg_damping=0.5)
+    fixed = NPG("CartPole-v1", step_size=0.05, seed=0, n_envs=1, cg_iters=200, cg_damping=0.5)
     theta = fixed.policy.get_parameters()
     current = fixed.policy.evaluate(obs)
     g = current.log_prob_gradient(actions, advantages / advantages.size)
@@ -110,26 +113,36 @@ def test_nan_observation_from_the_environment_is_a_clear_error():
     np.testing.assert_array_equal(agent.policy.get_parameters(), theta)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"max_kl": 0.0}, "max_kl"), ({"gamma": 1.5}, "gamma"), ({"cg_iters": 0}, "cg_iters"),
-    ({"fisher_subsample": 0.0}, "fisher_subsample"), ({"n_envs": 0}, "n_envs"),
-    ({"cg_damping": -1.0}, "cg_damping"), ({"backtrack_coeff": 1.5}, "backtrack_coeff"),
-    ({"vf_max_change": 0.0}, "vf_max_change"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"max_kl": 0.0}, "max_kl"),
+        ({"gamma": 1.5}, "gamma"),
+        ({"cg_iters": 0}, "cg_iters"),
+        ({"fisher_subsample": 0.0}, "fisher_subsample"),
+        ({"n_envs": 0}, "n_envs"),
+        ({"cg_damping": -1.0}, "cg_damping"),
+        ({"backtrack_coeff": 1.5}, "backtrack_coeff"),
+        ({"vf_max_change": 0.0}, "vf_max_change"),
+    ],
+)
 def test_bad_hyperparameters_are_named(kwargs, match):
     with pytest.raises(ValueError, match=match):
         TRPO("CartPole-v1", **kwargs)
 
 
-@pytest.mark.parametrize("config, kwargs, match", [
-    ("TRPOConfig", {"max_backtracks": 2.0}, "max_backtracks must be a positive integer"),
-    ("TRPOConfig", {"cg_iters": True}, "cg_iters"),
-    ("TRPOConfig", {"hidden_sizes": (64, 0)}, "hidden_sizes\\[1\\]"),
-    ("TRPOConfig", {"activation": "sigmoid"}, "activation"),
-    ("TRPOConfig", {"seed": -1}, "seed"),
-    ("NPGConfig", {"step_size": -0.1}, "step_size"),
-    ("NPGConfig", {"target_kl": float("inf")}, "target_kl"),
-])
+@pytest.mark.parametrize(
+    "config, kwargs, match",
+    [
+        ("TRPOConfig", {"max_backtracks": 2.0}, "max_backtracks must be a positive integer"),
+        ("TRPOConfig", {"cg_iters": True}, "cg_iters"),
+        ("TRPOConfig", {"hidden_sizes": (64, 0)}, "hidden_sizes\\[1\\]"),
+        ("TRPOConfig", {"activation": "sigmoid"}, "activation"),
+        ("TRPOConfig", {"seed": -1}, "seed"),
+        ("NPGConfig", {"step_size": -0.1}, "step_size"),
+        ("NPGConfig", {"target_kl": float("inf")}, "target_kl"),
+    ],
+)
 def test_configs_name_the_bad_parameter(config, kwargs, match):
     import rl_adapters
 
@@ -166,8 +179,10 @@ def test_a_policy_missing_protocol_members_is_named():
         def act(self, obs, rng, deterministic=False):
             return np.zeros(len(obs), dtype=int)
 
-    with pytest.raises(ValueError, match="no 'action_space', 'get_parameters', "
-                                         "'set_parameters', 'evaluate', 'config'"):
+    with pytest.raises(
+        ValueError,
+        match="no 'action_space', 'get_parameters', 'set_parameters', 'evaluate', 'config'",
+    ):
         TRPO("CartPole-v1", policy=Partial())
     env = gym.make("CartPole-v1")
     policy = MLPPolicy(env.observation_space, env.action_space)
@@ -182,8 +197,10 @@ def test_the_command_line_offers_the_registered_algorithms(capsys):
         cli(["train", "--help"])
     usage = capsys.readouterr().out
     assert "{" + ",".join(sorted(ALGORITHMS)) + "}" in usage
-    assert {name: agent.algorithm for name, agent in ALGORITHMS.items()} \
-        == {"trpo": "TRPO", "npg": "NPG"}
+    assert {name: agent.algorithm for name, agent in ALGORITHMS.items()} == {
+        "trpo": "TRPO",
+        "npg": "NPG",
+    }
 
 
 class MultiDiscreteActions(NaNAfterThreeSteps):
@@ -201,8 +218,7 @@ def test_a_policy_for_another_environment_is_refused():
 def test_a_second_learn_continues_the_log(tmp_path):
     log = tmp_path / "log.csv"
     agent = TRPO("CartPole-v1", n_steps=32, seed=0, log_path=str(log))
-    agent.learn(64, progress_bar=False).learn(64, progress_bar=False,
-                                              reset_num_timesteps=False)
+    agent.learn(64, progress_bar=False).learn(64, progress_bar=False, reset_num_timesteps=False)
     with open(log, newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert [int(r["iteration"]) for r in rows] == [1, 2]
@@ -235,8 +251,9 @@ def test_save_and_load_reproduce_the_agent_exactly(tmp_path):
     assert loaded.num_timesteps == agent.num_timesteps == 256
     # the stochastic policy too, given the same random stream
     loaded.rng, agent.rng = np.random.default_rng(7), np.random.default_rng(7)
-    np.testing.assert_array_equal(loaded.predict(obs, deterministic=False),
-                                  agent.predict(obs, deterministic=False))
+    np.testing.assert_array_equal(
+        loaded.predict(obs, deterministic=False), agent.predict(obs, deterministic=False)
+    )
     with pytest.raises(ValueError, match="holds a TRPO agent, not NPG"):
         NPG.load(path)
     assert isinstance(OnPolicyAgent.load(path), TRPO)
@@ -270,10 +287,31 @@ def test_value_step_keeps_the_predictions_within_the_function_space_region(kappa
 
 def test_logs_every_column_and_cli_trains_and_evaluates(tmp_path, capsys):
     out = tmp_path / "run"
-    assert cli(["train", "npg", "CartPole-v1", "--timesteps", "1024", "--seed", "1",
-                "--out", str(out), "--quiet", "--eval-episodes", "2"]) == 0
-    assert sorted(os.listdir(out)) == ["learning_curve.png", "model.npz", "progress.csv",
-                                       "summary.json"]
+    assert (
+        cli(
+            [
+                "train",
+                "npg",
+                "CartPole-v1",
+                "--timesteps",
+                "1024",
+                "--seed",
+                "1",
+                "--out",
+                str(out),
+                "--quiet",
+                "--eval-episodes",
+                "2",
+            ]
+        )
+        == 0
+    )
+    assert sorted(os.listdir(out)) == [
+        "learning_curve.png",
+        "model.npz",
+        "progress.csv",
+        "summary.json",
+    ]
     with open(out / "progress.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert tuple(rows[0]) == COLUMNS and len(rows) == 1
@@ -285,8 +323,11 @@ def test_logs_every_column_and_cli_trains_and_evaluates(tmp_path, capsys):
 def test_progress_bar_and_callback_stop():
     agent = TRPO("CartPole-v1", seed=0, n_steps=64)
     seen = []
-    agent.learn(10_000, progress_bar=True,
-                callback=lambda a, row: seen.append(row["iteration"]) or len(seen) < 2)
+    agent.learn(
+        10_000,
+        progress_bar=True,
+        callback=lambda a, row: seen.append(row["iteration"]) or len(seen) < 2,
+    )
     assert seen == [1, 2] and agent.num_timesteps == 256
 
 
@@ -307,8 +348,9 @@ def test_without_observation_normalisation_the_policy_sees_raw_observations():
     agent = TRPO("Pendulum-v1", normalize_obs=False, n_steps=32, seed=0)
     seen = []
     original = agent.policy.act
-    agent.policy.act = lambda obs, rng, deterministic=False: seen.append(obs) or original(
-        obs, rng, deterministic)
+    agent.policy.act = lambda obs, rng, deterministic=False: (
+        seen.append(obs) or original(obs, rng, deterministic)
+    )
     agent.learn(64, progress_bar=False)
     assert agent.normalizer.count == 0
     # the environment's float32 observations, not rescaled ones
@@ -324,8 +366,15 @@ def test_update_phases_are_disjoint():
     obs, actions, advantages = _batch(agent, 3, n=2000)
     timer = PhaseTimer()
     start = time.perf_counter()
-    trpo_update(agent.policy, obs, actions, advantages, fisher_subsample=0.5,
-                rng=np.random.default_rng(0), timer=timer)
+    trpo_update(
+        agent.policy,
+        obs,
+        actions,
+        advantages,
+        fisher_subsample=0.5,
+        rng=np.random.default_rng(0),
+        timer=timer,
+    )
     total = time.perf_counter() - start
     assert set(timer.seconds) == {"gradient", "cg", "line_search"}
     assert all(seconds > 0 for seconds in timer.seconds.values())

@@ -20,8 +20,9 @@ def _policy(head, activation="tanh", seed=0):
     policy = MLPPolicy(OBS, HEADS[head], hidden_sizes=(6, 5), activation=activation, seed=seed)
     rng = np.random.default_rng(seed)
     # Away from the initialisation (tiny output layer, σ = 1) so that every term matters.
-    policy.set_parameters(policy.get_parameters()
-                          + 0.4 * rng.standard_normal(policy.num_parameters))
+    policy.set_parameters(
+        policy.get_parameters() + 0.4 * rng.standard_normal(policy.num_parameters)
+    )
     obs = rng.standard_normal((7, 4))
     return policy, obs, policy.act(obs, rng)
 
@@ -65,7 +66,7 @@ def test_gaussian_log_prob_entropy_and_kl_match_closed_forms():
     other = policy.evaluate(obs, other_theta)
     # KL(other ‖ ev) between diagonal Gaussians, per dimension
     s0, s1 = np.exp(other.log_std), std
-    kl = (np.log(s1 / s0) + (s0 ** 2 + (other.output - mean) ** 2) / (2 * s1 ** 2) - 0.5).sum(1)
+    kl = (np.log(s1 / s0) + (s0**2 + (other.output - mean) ** 2) / (2 * s1**2) - 0.5).sum(1)
     assert np.isclose(ev.kl_from(other), kl.mean(), rtol=1e-12)
     assert ev.kl_from(ev) == pytest.approx(0.0, abs=1e-15)
 
@@ -76,8 +77,9 @@ def test_gaussian_kl_matches_monte_carlo():
     other = policy.evaluate(obs[:1], policy.get_parameters() + 0.2)
     rng = np.random.default_rng(3)
     samples = other.output + np.exp(other.log_std) * rng.standard_normal((400_000, 3))
-    log_ratio = (stats.norm.logpdf(samples, other.output, np.exp(other.log_std)).sum(1)
-                 - stats.norm.logpdf(samples, ev.output, np.exp(ev.log_std)).sum(1))
+    log_ratio = stats.norm.logpdf(samples, other.output, np.exp(other.log_std)).sum(
+        1
+    ) - stats.norm.logpdf(samples, ev.output, np.exp(ev.log_std)).sum(1)
     assert ev.kl_from(other) == pytest.approx(log_ratio.mean(), rel=0.02)
 
 
@@ -99,8 +101,10 @@ def test_categorical_sampling_follows_the_probabilities():
     many = np.repeat(obs[:1], 200_000, axis=0)
     counts = np.bincount(policy.act(many, rng), minlength=5) / many.shape[0]
     np.testing.assert_allclose(counts, softmax(policy.evaluate(obs[:1]).output[0]), atol=4e-3)
-    assert policy.act(obs[:1], rng, deterministic=True)[0] == policy.evaluate(
-        obs[:1]).output[0].argmax()
+    assert (
+        policy.act(obs[:1], rng, deterministic=True)[0]
+        == policy.evaluate(obs[:1]).output[0].argmax()
+    )
 
 
 @pytest.mark.parametrize("head", sorted(HEADS))
@@ -109,8 +113,9 @@ def test_log_prob_gradient_matches_finite_differences(head):
     weights = np.random.default_rng(5).standard_normal(obs.shape[0])
     theta = policy.get_parameters()
     analytic = policy.evaluate(obs).log_prob_gradient(actions, weights)
-    numeric = _central_gradient(lambda t: weights @ policy.evaluate(obs, t).log_prob(actions),
-                                theta)
+    numeric = _central_gradient(
+        lambda t: weights @ policy.evaluate(obs, t).log_prob(actions), theta
+    )
     np.testing.assert_allclose(analytic, numeric, atol=1e-7)
 
 
@@ -166,11 +171,14 @@ def test_parameters_round_trip_and_are_validated():
         policy.set_parameters(theta)
 
 
-@pytest.mark.parametrize("space, match", [
-    (spaces.MultiDiscrete([2, 3]), "action_space"),
-    (spaces.Box(-1, 1, (2, 2)), "action_space"),
-    (spaces.Discrete(3, start=1), "start at 0"),
-])
+@pytest.mark.parametrize(
+    "space, match",
+    [
+        (spaces.MultiDiscrete([2, 3]), "action_space"),
+        (spaces.Box(-1, 1, (2, 2)), "action_space"),
+        (spaces.Discrete(3, start=1), "start at 0"),
+    ],
+)
 def test_unsupported_action_spaces_are_refused(space, match):
     with pytest.raises(ValueError, match=match):
         MLPPolicy(OBS, space)
@@ -185,8 +193,12 @@ def test_image_observations_are_refused():
 def test_tanh_kernel_is_within_two_ulp_and_gives_the_slope():
     from rl_adapters._kernels import tanh_and_slope
 
-    z = np.concatenate([np.linspace(-30, 30, 2001), [0.0, -0.0, 1e-300, -1e-9, 0.625,
-                                                      np.nextafter(0.625, 1), 710.0, -710.0]])
+    z = np.concatenate(
+        [
+            np.linspace(-30, 30, 2001),
+            [0.0, -0.0, 1e-300, -1e-9, 0.625, np.nextafter(0.625, 1), 710.0, -710.0],
+        ]
+    )
     z = z.reshape(-1, 1)
     h, slope = np.empty_like(z), np.empty_like(z)
     tanh_and_slope(z, h, slope)

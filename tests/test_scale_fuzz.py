@@ -37,8 +37,13 @@ import trustregion as tr
 from reference import global_tr_solution, m_norm, model_scale, model_value
 from strategies import spd_systems, subproblems
 
-FUZZ = settings(max_examples=25, deadline=None, derandomize=True, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 # 2^498 ≈ 1e150: the range the solvers promise.
 EXPONENT = 498
@@ -62,7 +67,7 @@ def _scales(problem, a, b, m, k):
     r = k + a + j - 2 * i
     if abs(r) > EXPONENT:
         return None
-    return 2.0 ** a, 2.0 ** (2 * i), 2.0 ** (2 * j), 2.0 ** r
+    return 2.0**a, 2.0 ** (2 * i), 2.0 ** (2 * j), 2.0**r
 
 
 def _metric(problem, mu):
@@ -71,30 +76,36 @@ def _metric(problem, mu):
 
 @pytest.mark.parametrize("method", METHODS)
 @FUZZ
-@given(problem=subproblems(max_n=8), a=exponents, b=exponents, m=exponents,
-       k=kappa_exponents)
+@given(problem=subproblems(max_n=8), a=exponents, b=exponents, m=exponents, k=kappa_exponents)
 def test_subproblem_step_follows_the_scaling_law(method, problem, a, b, m, k):
     scales = _scales(problem, a, b, m, k)
     assume(scales is not None)
     alpha, beta, mu, rho = scales
-    unit_radius = 2.0 ** k * problem.radius
+    unit_radius = 2.0**k * problem.radius
     if method == "dogleg":
         assume(problem.positive_definite)
     base = tr.solve_subproblem(problem.g, problem.B, unit_radius, method=method, M=problem.M)
-    step = tr.solve_subproblem(alpha * problem.g, beta * problem.B, rho * problem.radius,
-                               method=method, M=_metric(problem, mu))
+    step = tr.solve_subproblem(
+        alpha * problem.g,
+        beta * problem.B,
+        rho * problem.radius,
+        method=method,
+        M=_metric(problem, mu),
+    )
     assert np.isfinite(step.s).all()
     assert step.status is base.status
     u = step.s * (beta / alpha)  # back to the unscaled problem's units
     scale = model_scale(problem.g, problem.B, base.s) + 1e-300
-    np.testing.assert_allclose(u, base.s, rtol=STEP_RTOL,
-                               atol=STEP_RTOL * (np.linalg.norm(base.s) + unit_radius * 1e-6))
+    np.testing.assert_allclose(
+        u, base.s, rtol=STEP_RTOL, atol=STEP_RTOL * (np.linalg.norm(base.s) + unit_radius * 1e-6)
+    )
     # The reduction (α²/β)·(the base one) is compared where it is a normal float: beyond,
     # it is inf or a subnormal number, exact to fewer digits.
     log_reduction = 2 * a - math.log2(beta) + math.log2(base.predicted_reduction + 1e-300)
     if -1000 < log_reduction < 1000:
         assert step.predicted_reduction * (beta / alpha) / alpha == pytest.approx(
-            base.predicted_reduction, rel=STEP_RTOL, abs=STEP_RTOL * scale)
+            base.predicted_reduction, rel=STEP_RTOL, abs=STEP_RTOL * scale
+        )
     if method in ("exact", "gltr") and base.status.success:
         # And the unscaled step is the global minimiser (gltr: off the hard case, where
         # its Krylov space may miss the eigenvector).
@@ -105,52 +116,55 @@ def test_subproblem_step_follows_the_scaling_law(method, problem, a, b, m, k):
 
 
 @FUZZ
-@given(problem=subproblems(max_n=8, metric=("none", "diag", "dense")), a=exponents,
-       m=exponents)
+@given(problem=subproblems(max_n=8, metric=("none", "diag", "dense")), a=exponents, m=exponents)
 def test_natural_step_follows_the_scaling_law(problem, a, m):
     """The linear model's step -Δ M⁻¹g/‖M⁻¹g‖_M does not depend on ‖g‖, and scaling M by
     μ shrinks it by √μ."""
     assume(np.any(problem.g != 0))
     mu = 2.0 ** (2 * (m // 2))
     base = tr.solve_subproblem(problem.g, None, problem.radius, method="natural", M=problem.M)
-    step = tr.solve_subproblem(2.0 ** a * problem.g, None, problem.radius, method="natural",
-                               M=_metric(problem, mu))
+    step = tr.solve_subproblem(
+        2.0**a * problem.g, None, problem.radius, method="natural", M=_metric(problem, mu)
+    )
     assert step.status is base.status
     root_mu = 1.0 if problem.M is None else 2.0 ** (m // 2)
-    np.testing.assert_allclose(step.s * root_mu, base.s, rtol=STEP_RTOL,
-                               atol=STEP_RTOL * np.linalg.norm(base.s))
+    np.testing.assert_allclose(
+        step.s * root_mu, base.s, rtol=STEP_RTOL, atol=STEP_RTOL * np.linalg.norm(base.s)
+    )
 
 
 @FUZZ
 @given(system=spd_systems(max_n=12), a=exponents, b=exponents)
 def test_cg_solution_follows_the_scaling_law(system, a, b):
     A, rhs, _ = system
-    alpha, beta = 2.0 ** a, 2.0 ** b
+    alpha, beta = 2.0**a, 2.0**b
     base = tr.cg(A, rhs, rtol=1e-10)
     res = tr.cg(beta * A, alpha * rhs, rtol=1e-10)
     assert res.status is base.status is tr.CGStatus.CONVERGED
-    np.testing.assert_allclose(res.x * (beta / alpha), base.x, rtol=1e-12,
-                               atol=1e-12 * np.linalg.norm(base.x))
-    assert res.residual_norm / alpha == pytest.approx(base.residual_norm, rel=1e-12,
-                                                      abs=1e-300)
+    np.testing.assert_allclose(
+        res.x * (beta / alpha), base.x, rtol=1e-12, atol=1e-12 * np.linalg.norm(base.x)
+    )
+    assert res.residual_norm / alpha == pytest.approx(base.residual_norm, rel=1e-12, abs=1e-300)
     assert math.isfinite(res.residual_norm)
 
 
-HONEST_FAILURES = (tr.StepStatus.NONFINITE, tr.StepStatus.MAX_ITER,
-                   tr.StepStatus.NOT_POSITIVE_DEFINITE)
+HONEST_FAILURES = (
+    tr.StepStatus.NONFINITE,
+    tr.StepStatus.MAX_ITER,
+    tr.StepStatus.NOT_POSITIVE_DEFINITE,
+)
 
 
 @pytest.mark.parametrize("method", METHODS)
 @FUZZ
 @given(problem=subproblems(max_n=8), a=exponents, b=exponents, m=exponents, r=exponents)
-def test_subproblem_at_independent_scales_is_feasible_and_consistent(method, problem, a, b,
-                                                                     m, r):
+def test_subproblem_at_independent_scales_is_feasible_and_consistent(method, problem, a, b, m, r):
     """With α, β, ρ and μ drawn independently the unscaled problem can be extreme itself
     (a radius 1e300 times the Newton step, say), with no ordinary reference to compare
     with. The step must still be finite and feasible, and either claimed solved with a
     model decrease that is consistent with the step, or reported as a failure."""
     j = 0 if problem.M is None else m // 2
-    alpha, beta, rho, mu = 2.0 ** a, 2.0 ** b, 2.0 ** r, 2.0 ** (2 * j)
+    alpha, beta, rho, mu = 2.0**a, 2.0**b, 2.0**r, 2.0 ** (2 * j)
     # The domain where an answer is promised (in log2, with margins for the instance's own
     # sizes and M's conditioning): the model's size α‖g‖‖s‖ + ½β‖B‖‖s‖² (‖s‖ ≲ ρΔ/√μ)
     # must be a float, or no answer is representable; and so must the slope-to-radius
@@ -163,11 +177,10 @@ def test_subproblem_at_independent_scales_is_feasible_and_consistent(method, pro
     assume(max(abs(g_log - d_log), abs(b_log + g_log - d_log), abs(b_log - g_log + d_log)) < 900)
     M = _metric(problem, mu)
     radius = rho * problem.radius
-    step = tr.solve_subproblem(alpha * problem.g, beta * problem.B, radius, method=method,
-                               M=M)
+    step = tr.solve_subproblem(alpha * problem.g, beta * problem.B, radius, method=method, M=M)
     assert np.isfinite(step.s).all()
     # ‖s‖_{μM} = √μ‖s‖_M, evaluated without squaring huge entries.
-    root_mu = 2.0 ** j
+    root_mu = 2.0**j
     assert root_mu * m_norm(step.s / radius, problem.M) <= 1.0 + 1e-9
     assert step.status.success or step.status in HONEST_FAILURES
     if step.status.success:
@@ -179,8 +192,10 @@ def test_subproblem_at_independent_scales_is_feasible_and_consistent(method, pro
         g, B, s = alpha * problem.g, beta * problem.B, step.s
         with np.errstate(over="ignore"):
             linear, quadratic = float(g @ s), 0.5 * float(s @ (B @ s))
-            size = np.linalg.norm(g) * np.linalg.norm(s) \
-                + 0.5 * np.linalg.norm(B, 2) * np.linalg.norm(s) * np.linalg.norm(s)
+            size = np.linalg.norm(g) * np.linalg.norm(s) + 0.5 * np.linalg.norm(
+                B, 2
+            ) * np.linalg.norm(s) * np.linalg.norm(s)
         assert step.predicted_reduction >= -1e-12 * size
-        assert -(linear + quadratic) == pytest.approx(step.predicted_reduction, rel=1e-8,
-                                                      abs=1e-10 * size)
+        assert -(linear + quadratic) == pytest.approx(
+            step.predicted_reduction, rel=1e-8, abs=1e-10 * size
+        )

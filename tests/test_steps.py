@@ -43,8 +43,7 @@ def test_natural_step_is_the_natural_subproblem_step(maximize):
     """The divergence-bounded natural step is solve_subproblem's, radius √(2δ), on ∓g."""
     M, g = spd(4, n=12)
     res = tr.natural_step(g, M, max_divergence=0.02, maximize=maximize)
-    sub = tr.solve_subproblem(-g if maximize else g, None, np.sqrt(0.04), method="natural",
-                              M=M)
+    sub = tr.solve_subproblem(-g if maximize else g, None, np.sqrt(0.04), method="natural", M=M)
     np.testing.assert_allclose(res.step, sub.s, rtol=1e-14)
     assert res.predicted_improvement == pytest.approx(sub.predicted_reduction, rel=1e-14)
     assert res.status is sub.status
@@ -57,8 +56,10 @@ def test_natural_step_at_a_zero_gradient_is_zero():
     assert not res.step.any() and res.predicted_improvement == 0.0
 
 
-@pytest.mark.parametrize("kwargs", [{}, {"step_size": 1.0, "max_divergence": 0.1},
-                                    {"step_size": -1.0}, {"max_divergence": 0.0}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"step_size": 1.0, "max_divergence": 0.1}, {"step_size": -1.0}, {"max_divergence": 0.0}],
+)
 def test_natural_step_needs_exactly_one_positive_scale(kwargs):
     M, g = spd(2)
     with pytest.raises(ValueError, match="step_size|max_divergence"):
@@ -66,6 +67,7 @@ def test_natural_step_needs_exactly_one_positive_scale(kwargs):
 
 
 # ---- maximise a linear function over a KL ball around a categorical distribution -------
+
 
 def kl_ball_problem(seed=0, k=6):
     rng = np.random.default_rng(seed)
@@ -91,8 +93,7 @@ def kl_ball_problem(seed=0, k=6):
 @pytest.mark.parametrize("delta", [1e-2, 1e-3, 1e-4])
 def test_constrained_step_against_the_exact_kl_ball_solution(delta):
     theta0, objective, divergence, exact, gradient, fisher = kl_ball_problem()
-    res = tr.constrained_step(objective, theta0, gradient, divergence, fisher, delta,
-                              maximize=True)
+    res = tr.constrained_step(objective, theta0, gradient, divergence, fisher, delta, maximize=True)
     theta_star, f_star = exact(delta)
     f0 = objective(theta0)
     assert res.accepted and res.divergence <= delta
@@ -108,8 +109,9 @@ def test_constrained_step_against_the_exact_kl_ball_solution(delta):
 
 def test_constrained_step_restores_the_start_point_when_nothing_is_acceptable():
     theta0, objective, divergence, exact, gradient, fisher = kl_ball_problem(1)
-    res = tr.constrained_step(objective, theta0, gradient, lambda th: 1.0, fisher, 1e-3,
-                              maximize=True, max_backtracks=4)
+    res = tr.constrained_step(
+        objective, theta0, gradient, lambda th: 1.0, fisher, 1e-3, maximize=True, max_backtracks=4
+    )
     assert not res.accepted and res.step_fraction == 0.0 and res.divergence is None
     np.testing.assert_array_equal(res.x, theta0)
     assert res.f == objective(theta0) and res.line_search.evaluations == 5
@@ -117,6 +119,7 @@ def test_constrained_step_restores_the_start_point_when_nothing_is_acceptable():
 
 def test_constrained_step_minimises_by_default():
     M, g = spd(3)
-    res = tr.constrained_step(lambda x: 0.5 * x @ M @ x + g @ x, np.zeros(6), g,
-                              lambda x: 0.5 * x @ M @ x, M, 0.05)
+    res = tr.constrained_step(
+        lambda x: 0.5 * x @ M @ x + g @ x, np.zeros(6), g, lambda x: 0.5 * x @ M @ x, M, 0.05
+    )
     assert res.accepted and res.f < 0.0 and res.actual_improvement > 0.0

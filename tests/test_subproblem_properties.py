@@ -58,10 +58,10 @@ PROPS = settings(
 KRYLOV_METHODS = ("steihaug", "gltr")
 GENERAL_METHODS = ("cauchy", "steihaug", "gltr", "exact")
 
-FEAS_RTOL = 1e-8          # ||s||_M <= radius (1 + FEAS_RTOL)
-CAUCHY_RTOL = 1e-10       # -m(s) >= cauchy decrease - CAUCHY_RTOL * scale
-PRED_RTOL = 1e-10         # predicted_reduction == -m(s)  (rounding)
-GLOBAL_RTOL = 1e-8        # |m(s) - m*| <= GLOBAL_RTOL * scale
+FEAS_RTOL = 1e-8  # ||s||_M <= radius (1 + FEAS_RTOL)
+CAUCHY_RTOL = 1e-10  # -m(s) >= cauchy decrease - CAUCHY_RTOL * scale
+PRED_RTOL = 1e-10  # predicted_reduction == -m(s)  (rounding)
+GLOBAL_RTOL = 1e-8  # |m(s) - m*| <= GLOBAL_RTOL * scale
 
 
 # --------------------------------------------------------------------------- helpers
@@ -171,7 +171,10 @@ def test_reference_satisfies_global_optimality_conditions(problem):
     assert lam * abs(problem.radius - norm) * problem.radius <= 1e-10 * (
         np.linalg.norm(problem.g) * problem.radius + (nB + lam * nM) * problem.radius**2
     )
-    assert abs(ref.model_value - model_value(problem.g, problem.B, s)) <= 1e-12 * _scale(problem, s) + 1e-300
+    assert (
+        abs(ref.model_value - model_value(problem.g, problem.B, s))
+        <= 1e-12 * _scale(problem, s) + 1e-300
+    )
     if problem.kind == "hard":
         assert ref.lam == pytest.approx(-problem.info["min_eig"], rel=1e-6, abs=1e-12 * nB)
 
@@ -208,7 +211,7 @@ def test_reference_against_brute_force_2d():
         A = rng.standard_normal((2, 2))
         B = A + A.T
         g = rng.standard_normal(2) if trial % 5 else np.zeros(2)
-        if trial % 7 == 3:   # hard case
+        if trial % 7 == 3:  # hard case
             w, Q = np.linalg.eigh(B)
             g = Q[:, 1] * 0.01
         r = 10.0 ** rng.uniform(-1, 1)
@@ -221,7 +224,7 @@ def test_reference_against_brute_force_2d():
         ref = global_tr_solution(g, B, r)
         scale = np.linalg.norm(g) * r + np.linalg.norm(B, 2) * r * r
         assert ref.model_value <= best + 1e-12 * scale
-        assert ref.model_value >= best - 1e-8 * scale   # grid resolution
+        assert ref.model_value >= best - 1e-8 * scale  # grid resolution
 
 
 # --------------------------------------------------------------------------- all methods
@@ -229,10 +232,13 @@ def test_reference_against_brute_force_2d():
 
 @pytest.mark.parametrize("method", GENERAL_METHODS)
 @PROPS
-@given(problem=subproblems(), forms=st.tuples(
-    st.sampled_from(["dense", "sparse", "linop", "callable"]),
-    st.sampled_from(["dense", "sparse", "linop", "callable"]),
-))
+@given(
+    problem=subproblems(),
+    forms=st.tuples(
+        st.sampled_from(["dense", "sparse", "linop", "callable"]),
+        st.sampled_from(["dense", "sparse", "linop", "callable"]),
+    ),
+)
 def test_feasible_consistent_and_cauchy_decrease(method, problem, forms):
     B_form, M_form = forms
     step = _solve(problem, method, B_form=B_form, M_form=M_form)
@@ -240,10 +246,13 @@ def test_feasible_consistent_and_cauchy_decrease(method, problem, forms):
 
 
 @PROPS
-@given(problem=subproblems(kinds=PD_KINDS), forms=st.tuples(
-    st.sampled_from(["dense", "sparse", "linop", "callable"]),
-    st.sampled_from(["dense", "sparse", "linop", "callable"]),
-))
+@given(
+    problem=subproblems(kinds=PD_KINDS),
+    forms=st.tuples(
+        st.sampled_from(["dense", "sparse", "linop", "callable"]),
+        st.sampled_from(["dense", "sparse", "linop", "callable"]),
+    ),
+)
 def test_dogleg_on_positive_definite(problem, forms):
     step = _solve(problem, "dogleg", B_form=forms[0], M_form=forms[1])
     _check_step_basics(problem, step)
@@ -263,7 +272,8 @@ def test_dogleg_on_indefinite_falls_back_to_cauchy(problem):
         dec = cauchy_decrease(problem.g, problem.B, problem.radius, problem.M)
         s_c, _ = cauchy_point(problem.g, problem.B, problem.radius, problem.M)
         assert -model_value(problem.g, problem.B, step.s) == pytest.approx(
-            dec, rel=1e-8, abs=1e-10 * _scale(problem, s_c) + 1e-300)
+            dec, rel=1e-8, abs=1e-10 * _scale(problem, s_c) + 1e-300
+        )
 
 
 @pytest.mark.parametrize("method", GENERAL_METHODS + ("dogleg",))
@@ -276,10 +286,11 @@ def test_invariant_under_scaling_of_the_model(method, problem, exponent):
     c = 2^-300..2^300 (~1e-90..1e90) keeps every square of the data in range."""
     if method == "dogleg" and not problem.positive_definite:
         return
-    c = 2.0 ** exponent
+    c = 2.0**exponent
     base = _solve(problem, method)
-    scaled = tr.solve_subproblem(c * problem.g, c * problem.B, problem.radius, method=method,
-                                 M=problem.M)
+    scaled = tr.solve_subproblem(
+        c * problem.g, c * problem.B, problem.radius, method=method, M=problem.M
+    )
     assert np.isfinite(scaled.s).all()
     assert m_norm(scaled.s, problem.M) <= problem.radius * (1 + FEAS_RTOL)
     assert scaled.status == base.status
@@ -289,18 +300,22 @@ def test_invariant_under_scaling_of_the_model(method, problem, exponent):
     assert abs(m_scaled - m_base) <= tol + 1e-300, (
         f"unscaled model value {m_base!r}, from the scaled problem {m_scaled!r}"
     )
-    assert scaled.predicted_reduction == pytest.approx(c * base.predicted_reduction, rel=1e-10,
-                                                       abs=1e-10 * c * _scale(problem, base.s))
+    assert scaled.predicted_reduction == pytest.approx(
+        c * base.predicted_reduction, rel=1e-10, abs=1e-10 * c * _scale(problem, base.s)
+    )
 
 
 # --------------------------------------------------------------------------- global minimum
 
 
 @PROPS
-@given(problem=subproblems(), forms=st.tuples(
-    st.sampled_from(["dense", "sparse", "linop"]),
-    st.sampled_from(["dense", "sparse", "linop"]),
-))
+@given(
+    problem=subproblems(),
+    forms=st.tuples(
+        st.sampled_from(["dense", "sparse", "linop"]),
+        st.sampled_from(["dense", "sparse", "linop"]),
+    ),
+)
 def test_exact_is_global_minimum_and_satisfies_kkt(problem, forms):
     step = _solve(problem, "exact", B_form=forms[0], M_form=forms[1])
     _check_step_basics(problem, step)
@@ -326,7 +341,7 @@ def test_exact_is_global_minimum_and_satisfies_kkt(problem, forms):
     )
     # HARD_CASE means g is (numerically) orthogonal to the leftmost eigenvectors, so that
     # lam = -lambda_1; it cannot be the answer when the multiplier is far above -lambda_1.
-    mu = sla.eigvalsh(problem.B, M)         # eigenvalues of the pencil (B, M)
+    mu = sla.eigvalsh(problem.B, M)  # eigenvalues of the pencil (B, M)
     if _far_from_hard_case(mu, ref.lam):
         assert step.status != tr.StepStatus.HARD_CASE, (
             f"HARD_CASE reported, but lam* = {ref.lam!r} is far from -lambda_1 = {-mu[0]!r}"
@@ -386,7 +401,9 @@ def test_gltr_is_global_minimum_off_the_hard_case(problem):
         assert lam >= 0.0
         res = np.linalg.norm((problem.B + lam * M) @ s + problem.g)
         nB, nM = np.linalg.norm(problem.B, 2), np.linalg.norm(M, 2)
-        assert res <= 1e-5 * (np.linalg.norm(problem.g) + (nB + lam * nM) * np.linalg.norm(s)) + 1e-300
+        assert (
+            res <= 1e-5 * (np.linalg.norm(problem.g) + (nB + lam * nM) * np.linalg.norm(s)) + 1e-300
+        )
 
 
 @pytest.mark.parametrize("seed", [110, 217])
@@ -404,8 +421,16 @@ def test_gltr_indefinite_step_reaches_the_boundary(seed):
         if step.status == tr.StepStatus.MAX_ITER:
             continue
         assert np.linalg.norm(step.s) == pytest.approx(radius, rel=1e-8), step.status
-        problem = Subproblem(g=g, B=B, radius=radius, M=None, kind="indefinite",
-                             radius_mode="huge", seed=seed, metric="none")
+        problem = Subproblem(
+            g=g,
+            B=B,
+            radius=radius,
+            M=None,
+            kind="indefinite",
+            radius_mode="huge",
+            seed=seed,
+            metric="none",
+        )
         _check_global(problem, step, ref)
 
 
@@ -431,7 +456,7 @@ def test_steihaug_reaches_interior_newton_step(problem):
     ref = global_tr_solution(problem.g, problem.B, problem.radius, problem.M)
     step = _solve(problem, "steihaug")
     _check_step_basics(problem, step)
-    if step.status == tr.StepStatus.MAX_ITER:   # see test_gltr_is_global_minimum_off_the_hard_case
+    if step.status == tr.StepStatus.MAX_ITER:  # see test_gltr_is_global_minimum_off_the_hard_case
         step = _solve(problem, "steihaug", maxiter=10 * problem.n)
         _check_step_basics(problem, step)
         assert step.status != tr.StepStatus.MAX_ITER
@@ -460,22 +485,27 @@ def test_exact_zero_gradient_indefinite_follows_negative_curvature():
 
 ONE_D = [
     # (g, b, radius)
-    (1.0, 2.0, 1.0),          # interior Newton step -1/2
-    (1.0, 2.0, 0.1),          # boundary
-    (-3.0, 0.5, 1e8),         # interior, huge radius
-    (1.0, 0.0, 2.0),          # linear
-    (1.0, -1.0, 1e-8),        # negative curvature, tiny radius
+    (1.0, 2.0, 1.0),  # interior Newton step -1/2
+    (1.0, 2.0, 0.1),  # boundary
+    (-3.0, 0.5, 1e8),  # interior, huge radius
+    (1.0, 0.0, 2.0),  # linear
+    (1.0, -1.0, 1e-8),  # negative curvature, tiny radius
     (1.0, -1.0, 1.0),
-    (1.0, -1.0, 1e8),         # negative curvature, huge radius
+    (1.0, -1.0, 1e8),  # negative curvature, huge radius
     (1.0, -3.0, 4e8),
     (0.3463964459891802, -1.7232508305434757, 163407336.6424979),
 ]
 
 
-@pytest.mark.parametrize("method,g,b,radius", [
-    (method, *case) for case in ONE_D for method in ("cauchy", "dogleg", "steihaug", "gltr", "exact")
-    if method != "dogleg" or case[1] > 0                      # dogleg: B positive definite
-])
+@pytest.mark.parametrize(
+    "method,g,b,radius",
+    [
+        (method, *case)
+        for case in ONE_D
+        for method in ("cauchy", "dogleg", "steihaug", "gltr", "exact")
+        if method != "dogleg" or case[1] > 0  # dogleg: B positive definite
+    ],
+)
 def test_one_dimensional_closed_form(method, g, b, radius):
     """n = 1: the minimiser is -g/b if b > 0 and |g|/b <= radius, else -sign(g) radius, and
     every method (the Cauchy point is the whole Krylov space) must find it."""
@@ -521,8 +551,15 @@ def test_exact_textbook_hard_case():
 @given(problem=subproblems(), M_form=st.sampled_from(["dense", "sparse", "linop", "callable"]))
 def test_natural_matches_closed_form(problem, M_form):
     M_arg = _metric_arg(problem, M_form)
-    step = tr.solve_subproblem(problem.g, None, problem.radius, method="natural", M=M_arg,
-                                rtol=1e-13, maxiter=20 * problem.n)
+    step = tr.solve_subproblem(
+        problem.g,
+        None,
+        problem.radius,
+        method="natural",
+        M=M_arg,
+        rtol=1e-13,
+        maxiter=20 * problem.n,
+    )
     s = np.asarray(step.s)
     assert np.isfinite(s).all()
     s_ref, gd, mult = natural_step(problem.g, problem.radius, problem.M)
@@ -564,14 +601,29 @@ def test_jacobi_preconditioner_as_metric():
     g = rng.standard_normal(n)
     Mdiag = np.diag(B).copy()
     for radius in (1e-3, 0.1, 10.0, 1e3):
-        step = tr.solve_subproblem(g, None, radius, method="natural", M=tr.JacobiPreconditioner(B),
-                                   rtol=1e-13, maxiter=20 * n)
+        step = tr.solve_subproblem(
+            g,
+            None,
+            radius,
+            method="natural",
+            M=tr.JacobiPreconditioner(B),
+            rtol=1e-13,
+            maxiter=20 * n,
+        )
         s_ref, _, _ = natural_step(g, radius, Mdiag)
         assert np.linalg.norm(step.s - s_ref) <= 1e-8 * np.linalg.norm(s_ref)
         for method in ("cauchy", "dogleg", "steihaug", "gltr", "exact"):
             step = tr.solve_subproblem(g, B, radius, method=method, M=tr.JacobiPreconditioner(B))
-            problem = Subproblem(g=g, B=B, radius=radius, M=Mdiag, kind="posdef",
-                                 radius_mode="normal", seed=0, metric="diag")
+            problem = Subproblem(
+                g=g,
+                B=B,
+                radius=radius,
+                M=Mdiag,
+                kind="posdef",
+                radius_mode="normal",
+                seed=0,
+                metric="diag",
+            )
             _check_step_basics(problem, step)
             if method in ("gltr", "exact"):
                 _check_global(problem, step, global_tr_solution(g, B, radius, Mdiag))
@@ -591,8 +643,9 @@ def _cg_forms(A):
 
 
 @pytest.mark.parametrize("form", ["dense", "sparse", "sparse_array", "linop", "callable"])
-@settings(max_examples=max(1, _EXAMPLES * 5 // 8), deadline=None, derandomize=_DERANDOMIZE,
-          database=None)
+@settings(
+    max_examples=max(1, _EXAMPLES * 5 // 8), deadline=None, derandomize=_DERANDOMIZE, database=None
+)
 @given(system=spd_systems(max_n=60, max_log_cond=4.0))
 def test_cg_matches_numpy_solve(form, system):
     A, b, _ = system
@@ -630,9 +683,9 @@ def test_cg_preconditioners():
     rng = np.random.default_rng(2)
     n = 50
     C = rng.standard_normal((n, n))
-    C = C @ C.T / n + np.eye(n)                       # well conditioned
+    C = C @ C.T / n + np.eye(n)  # well conditioned
     d = 10.0 ** rng.uniform(-2, 2, n)
-    A = (d[:, None] * C) * d[None, :]                 # badly scaled: Jacobi fixes it
+    A = (d[:, None] * C) * d[None, :]  # badly scaled: Jacobi fixes it
     A = 0.5 * (A + A.T)
     b = rng.standard_normal(n)
     x_true = np.linalg.solve(A, b)
@@ -752,7 +805,7 @@ def test_subproblem_nonfinite_operator(method, k):
     assert np.isfinite(step.s).all()
     assert np.linalg.norm(step.s) <= radius * (1 + FEAS_RTOL)
     assert np.isfinite(step.predicted_reduction)
-    if k > 0:   # the last finite iterate still decreases the model at least as much as Cauchy
+    if k > 0:  # the last finite iterate still decreases the model at least as much as Cauchy
         assert -model_value(g, B, step.s) >= cauchy_decrease(g, B, radius) * (1 - 1e-10)
 
 
@@ -777,10 +830,15 @@ def _counted(A):
     return matvec, calls
 
 
-@pytest.mark.parametrize("method,definite", [
-    (method, definite) for method in ("cauchy", "dogleg", "steihaug", "gltr", "exact")
-    for definite in (True, False) if method != "dogleg" or definite
-])
+@pytest.mark.parametrize(
+    "method,definite",
+    [
+        (method, definite)
+        for method in ("cauchy", "dogleg", "steihaug", "gltr", "exact")
+        for definite in (True, False)
+        if method != "dogleg" or definite
+    ],
+)
 def test_operator_products_counts_the_products(method, definite):
     rng = np.random.default_rng(11)
     n = 15

@@ -25,10 +25,12 @@ def test_steihaug_matches_scipy(seed):
     curvature makes the backward boundary point the better one (seed 34)."""
     B, g = instance(seed, 10, -10.0, 100.0)
     radius = 10.0
-    ours = tr.solve_subproblem(g, B, radius, method="steihaug",
-                               rtol=min(0.5, np.sqrt(np.linalg.norm(g))))
-    p, _ = scipy_ncg.CGSteihaugSubproblem(np.zeros(10), lambda x: 0.0, lambda x: g,
-                                          lambda x: B).solve(radius)
+    ours = tr.solve_subproblem(
+        g, B, radius, method="steihaug", rtol=min(0.5, np.sqrt(np.linalg.norm(g)))
+    )
+    p, _ = scipy_ncg.CGSteihaugSubproblem(
+        np.zeros(10), lambda x: 0.0, lambda x: g, lambda x: B
+    ).solve(radius)
     assert model(g, B, ours.s) <= model(g, B, p) + 1e-10 * abs(model(g, B, p))
 
 
@@ -37,8 +39,9 @@ def test_steihaug_matches_scipy(seed):
 def test_exact_at_least_as_good_as_scipy_when_scipy_is_feasible(seed, lo, radius):
     B, g = instance(seed, 30, lo, 100.0)
     ours = tr.solve_subproblem(g, B, radius, method="exact")
-    p, _ = scipy_exact.IterativeSubproblem(np.zeros(30), lambda x: 0.0, lambda x: g,
-                                           lambda x: B).solve(radius)
+    p, _ = scipy_exact.IterativeSubproblem(
+        np.zeros(30), lambda x: 0.0, lambda x: g, lambda x: B
+    ).solve(radius)
     assert np.linalg.norm(ours.s) <= radius * (1 + 1e-12)
     if np.linalg.norm(p) <= radius:
         assert model(g, B, ours.s) <= model(g, B, p) + 1e-12 * abs(model(g, B, p))
@@ -76,7 +79,7 @@ def test_natural_step_is_the_trpo_step():
     assert 0.5 * short.s @ Fd @ short.s == pytest.approx(delta, rel=1e-10)
 
 
-@pytest.mark.parametrize("scale", [1.0, 2.0 ** 300, 2.0 ** -300])
+@pytest.mark.parametrize("scale", [1.0, 2.0**300, 2.0**-300])
 def test_natural_step_reports_the_natural_gradient_it_scaled(scale):
     """s = -x/λ with x = M⁻¹g reported, also when g is rescaled internally."""
     M, g = instance(2, 8, 0.5, 20.0)
@@ -94,9 +97,13 @@ def test_only_the_natural_method_reports_a_natural_gradient():
 
 
 def test_success_is_the_set_of_solved_statuses_and_every_status_explains_itself():
-    solved = {tr.StepStatus.INTERIOR, tr.StepStatus.BOUNDARY,
-              tr.StepStatus.NEGATIVE_CURVATURE, tr.StepStatus.HARD_CASE,
-              tr.StepStatus.ZERO_GRADIENT}
+    solved = {
+        tr.StepStatus.INTERIOR,
+        tr.StepStatus.BOUNDARY,
+        tr.StepStatus.NEGATIVE_CURVATURE,
+        tr.StepStatus.HARD_CASE,
+        tr.StepStatus.ZERO_GRADIENT,
+    }
     assert {status for status in tr.StepStatus if status.success} == solved
     for enum in (tr.StepStatus, tr.CGStatus, tr.MinimizeStatus, tr.LineSearchStatus):
         for status in enum:
@@ -111,13 +118,30 @@ def test_every_terminal_kernel_code_has_one_step_status():
     assert step_status(K.CONVERGED) is S.INTERIOR
     assert step_status(K.CONVERGED, converged=S.BOUNDARY) is S.BOUNDARY
     assert step_status(K.NEGATIVE_CURVATURE) is S.NEGATIVE_CURVATURE
-    assert step_status(K.NEGATIVE_CURVATURE, follows_negative_curvature=False) \
+    assert (
+        step_status(K.NEGATIVE_CURVATURE, follows_negative_curvature=False)
         is S.NOT_POSITIVE_DEFINITE
-    assert [step_status(code) for code in (K.BOUNDARY, K.MAX_ITER, K.NONFINITE, K.BREAKDOWN,
-                                           K.TRIDIAG_INTERIOR, K.TRIDIAG_BOUNDARY,
-                                           K.TRIDIAG_HARD_CASE)] \
-        == [S.BOUNDARY, S.MAX_ITER, S.NONFINITE, S.NOT_POSITIVE_DEFINITE, S.INTERIOR,
-            S.BOUNDARY, S.HARD_CASE]
+    )
+    assert [
+        step_status(code)
+        for code in (
+            K.BOUNDARY,
+            K.MAX_ITER,
+            K.NONFINITE,
+            K.BREAKDOWN,
+            K.TRIDIAG_INTERIOR,
+            K.TRIDIAG_BOUNDARY,
+            K.TRIDIAG_HARD_CASE,
+        )
+    ] == [
+        S.BOUNDARY,
+        S.MAX_ITER,
+        S.NONFINITE,
+        S.NOT_POSITIVE_DEFINITE,
+        S.INTERIOR,
+        S.BOUNDARY,
+        S.HARD_CASE,
+    ]
     assert [cg_status(status.value) for status in tr.CGStatus] == list(tr.CGStatus)
 
 
@@ -150,10 +174,10 @@ def test_krylov_bookkeeping(method):
 
 def test_gltr_large_sparse_without_reorthogonalisation_stays_feasible():
     import scipy.sparse as sp
+
     n = 3000  # above the default reorthogonalisation limit
     rng = np.random.default_rng(4)
-    B = sp.diags([np.ones(n - 1), rng.uniform(-1, 10, n), np.ones(n - 1)], [-1, 0, 1],
-                 format="csr")
+    B = sp.diags([np.ones(n - 1), rng.uniform(-1, 10, n), np.ones(n - 1)], [-1, 0, 1], format="csr")
     g = rng.standard_normal(n)
     step = tr.solve_subproblem(g, B, 100.0, method="gltr")
     assert np.linalg.norm(step.s) <= 100.0 * (1 + 1e-10)

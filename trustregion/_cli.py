@@ -54,8 +54,7 @@ def writable_file(text: str) -> str:
         raise argparse.ArgumentTypeError(f"{text!r} is a folder, not a file")
     if not os.path.isdir(folder):
         raise argparse.ArgumentTypeError(f"the folder of {text!r} does not exist")
-    if not os.access(folder, os.W_OK) or (os.path.exists(text)
-                                          and not os.access(text, os.W_OK)):
+    if not os.access(folder, os.W_OK) or (os.path.exists(text) and not os.access(text, os.W_OK)):
         raise argparse.ArgumentTypeError(f"{text!r} is not writable")
     return text
 
@@ -68,11 +67,11 @@ def writable_folder(text: str) -> str:
     while not os.path.exists(existing):
         existing = os.path.dirname(existing)
     if not os.path.isdir(existing):
-        raise argparse.ArgumentTypeError(
-            f"{text!r} cannot be a folder: {existing!r} is a file")
+        raise argparse.ArgumentTypeError(f"{text!r} cannot be a folder: {existing!r} is a file")
     if not os.access(existing, os.W_OK | os.X_OK):
-        raise argparse.ArgumentTypeError(f"{existing!r} is not writable, so {text!r} "
-                                         f"cannot be written")
+        raise argparse.ArgumentTypeError(
+            f"{existing!r} is not writable, so {text!r} cannot be written"
+        )
     return text
 
 
@@ -99,23 +98,37 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="trustregion", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     bench = commands.add_parser("bench", help="compare our methods with scipy's on a suite")
-    bench.add_argument("--suite", default="mgh",
-                       help="problem suite: mgh (default), cutest, bounds or hs")
-    bench.add_argument("--solvers", default=None,
-                       help="comma-separated; available: " + ", ".join(_bench.SOLVERS)
-                       + " (default: " + ", ".join(_bench.default_solvers("mgh"))
-                       + "; for bounds: " + ", ".join(_bench.default_solvers("bounds"))
-                       + "; for hs: " + ", ".join(_bench.default_solvers("hs")) + ")")
-    bench.add_argument("--n", type=positive_int, default=None,
-                       help="dimension for the suite's variable-dimension problems")
-    bench.add_argument("--maxiter", type=positive_int, default=1000,
-                       help="iterations per run")
-    bench.add_argument("--json", metavar="PATH", type=writable_file,
-                       help="write every run as JSON")
-    bench.add_argument("--profile", metavar="PATH", type=writable_file,
-                       default="performance_profile.png",
-                       help="write a Dolan-Moré performance profile (needs matplotlib; "
-                            "'' to skip)")
+    bench.add_argument(
+        "--suite", default="mgh", help="problem suite: mgh (default), cutest, bounds or hs"
+    )
+    bench.add_argument(
+        "--solvers",
+        default=None,
+        help="comma-separated; available: "
+        + ", ".join(_bench.SOLVERS)
+        + " (default: "
+        + ", ".join(_bench.default_solvers("mgh"))
+        + "; for bounds: "
+        + ", ".join(_bench.default_solvers("bounds"))
+        + "; for hs: "
+        + ", ".join(_bench.default_solvers("hs"))
+        + ")",
+    )
+    bench.add_argument(
+        "--n",
+        type=positive_int,
+        default=None,
+        help="dimension for the suite's variable-dimension problems",
+    )
+    bench.add_argument("--maxiter", type=positive_int, default=1000, help="iterations per run")
+    bench.add_argument("--json", metavar="PATH", type=writable_file, help="write every run as JSON")
+    bench.add_argument(
+        "--profile",
+        metavar="PATH",
+        type=writable_file,
+        default="performance_profile.png",
+        help="write a Dolan-Moré performance profile (needs matplotlib; '' to skip)",
+    )
     bench.add_argument("--quiet", action="store_true", help="no progress display")
     args = parser.parse_args(argv)
     solvers, suite = _bench_plan(args, bench)
@@ -126,12 +139,16 @@ def _bench_plan(args, parser):
     """(solvers, problems) of a bench run, or ``parser.error`` before any run."""
     from . import _bench, problems
 
-    solvers = [s.strip() for s in args.solvers.split(",") if s.strip()] if args.solvers \
+    solvers = (
+        [s.strip() for s in args.solvers.split(",") if s.strip()]
+        if args.solvers
         else list(_bench.default_solvers(args.suite))
+    )
     unknown = [s for s in solvers if s not in _bench.SOLVERS]
     if unknown:
-        parser.error(f"unknown solver(s): {', '.join(unknown)}; available: "
-                     f"{', '.join(_bench.SOLVERS)}")
+        parser.error(
+            f"unknown solver(s): {', '.join(unknown)}; available: {', '.join(_bench.SOLVERS)}"
+        )
     try:
         suite = problems.suite(args.suite, n=args.n)
     except ValueError as exc:
@@ -156,13 +173,16 @@ def _run_bench(args, solvers, suite) -> int:
         with open(args.json, "w") as handle:
             json.dump([asdict(r) for r in runs], handle, indent=1)
     if args.profile:
-        times = {s: [r.seconds if r.solved else math.inf for r in runs if r.solver == s]
-                 for s in solvers}
+        times = {
+            s: [r.seconds if r.solved else math.inf for r in runs if r.solver == s] for s in solvers
+        }
         if _bench.save_profile_plot(times, args.profile, f"{args.suite}: time"):
             print(f"performance profile written to {args.profile}")
         else:
-            print("matplotlib is not installed: no performance profile "
-                  "(pip install 'trustregion[bench]')")
+            print(
+                "matplotlib is not installed: no performance profile "
+                "(pip install 'trustregion[bench]')"
+            )
     return 0
 
 
@@ -176,8 +196,9 @@ def _progress(tasks, quiet):
     except ImportError:
         total = len(tasks)
         for i, task in enumerate(tasks, 1):
-            print(f"\r{i}/{total} {task[0].name} {task[1]:<14}", end="", file=sys.stderr,
-                  flush=True)
+            print(
+                f"\r{i}/{total} {task[0].name} {task[1]:<14}", end="", file=sys.stderr, flush=True
+            )
             yield task
         print(file=sys.stderr)
         return

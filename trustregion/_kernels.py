@@ -163,23 +163,30 @@ class GLTRState:
     def __init__(self):
         self.array = np.zeros(GLTR_STATE_SIZE)
 
-    iterations = _slot(L_ITER, int, "Completed Lanczos iterations k (T is k×k, k Lanczos "
-                       "vectors are stored).")
-    gradient_norm = _slot(L_GAMMA0, float, "γ₀ = ‖g‖_{M⁻¹}; 0 until the first Lanczos "
-                          "vector is formed.")
+    iterations = _slot(
+        L_ITER, int, "Completed Lanczos iterations k (T is k×k, k Lanczos vectors are stored)."
+    )
+    gradient_norm = _slot(
+        L_GAMMA0, float, "γ₀ = ‖g‖_{M⁻¹}; 0 until the first Lanczos vector is formed."
+    )
     multiplier = _slot(L_LAM, float, "λ of the last tridiagonal trust-region solve.")
-    residual_norm = _slot(L_RES, float, "‖(B + λM)s + g‖_{M⁻¹} = γ_{k+1}|h_k| after the "
-                          "last iteration.")
-    tridiagonal_code = _slot(L_TRIDIAG, int, "The ``TRIDIAG_*`` outcome of the last "
-                             "tridiagonal solve.")
+    residual_norm = _slot(
+        L_RES, float, "‖(B + λM)s + g‖_{M⁻¹} = γ_{k+1}|h_k| after the last iteration."
+    )
+    tridiagonal_code = _slot(
+        L_TRIDIAG, int, "The ``TRIDIAG_*`` outcome of the last tridiagonal solve."
+    )
 
 
 @njit(cache=_CACHE, fastmath=_FASTMATH)
 def explicit_matvec(kind, dense, data, indices, indptr, shift, v, out):
     """``out = (A + shift I) v`` for a dense or CSR matrix ``A``."""
     n = out.shape[0]
-    if v.shape[0] != n or (kind == DENSE and (dense.shape[0] != n or dense.shape[1] != n)) \
-            or (kind == CSR and indptr.shape[0] != n + 1):
+    if (
+        v.shape[0] != n
+        or (kind == DENSE and (dense.shape[0] != n or dense.shape[1] != n))
+        or (kind == CSR and indptr.shape[0] != n + 1)
+    ):
         raise ValueError("explicit_matvec: A, v and out do not have matching dimensions")
     if kind == DENSE:
         if n >= _BLAS_MIN_DIMENSION:
@@ -227,9 +234,28 @@ def boundary_fraction(xmx, xmp, pmp, radius_sq):
 # Truncated (Steihaug–Toint) conjugate gradients; plain CG is the case Δ = ∞
 # --------------------------------------------------------------------------------------
 
+
 @njit(cache=_CACHE, fastmath=_FASTMATH)
-def truncated_cg(kind, dense, data, indices, indptr, shift, inv_diag, precondition,
-                 b, x, work, state, radius_sq, rtol, atol, maxiter, check_inputs, resume):
+def truncated_cg(
+    kind,
+    dense,
+    data,
+    indices,
+    indptr,
+    shift,
+    inv_diag,
+    precondition,
+    b,
+    x,
+    work,
+    state,
+    radius_sq,
+    rtol,
+    atol,
+    maxiter,
+    check_inputs,
+    resume,
+):
     """Preconditioned CG on A x = b, truncated at the boundary ‖x‖_M = Δ.
 
     Plain CG (Nocedal & Wright 2006, Alg. 5.3) is the case ``radius_sq = inf``. With a
@@ -259,8 +285,13 @@ def truncated_cg(kind, dense, data, indices, indptr, shift, inv_diag, preconditi
     call unboxes one argument for them, not four.
     """
     n = x.shape[0]
-    if b.shape[0] != n or work.shape[0] < 4 or work.shape[1] != n \
-            or state.shape[0] < TCG_STATE_SIZE or (inv_diag.shape[0] != 0 and inv_diag.shape[0] != n):
+    if (
+        b.shape[0] != n
+        or work.shape[0] < 4
+        or work.shape[1] != n
+        or state.shape[0] < TCG_STATE_SIZE
+        or (inv_diag.shape[0] != 0 and inv_diag.shape[0] != n)
+    ):
         raise ValueError("truncated_cg: b, x, work, state and inv_diag do not match")
     r, z, p, Ap = work[0], work[1], work[2], work[3]
     phase = resume
@@ -326,16 +357,17 @@ def truncated_cg(kind, dense, data, indices, indptr, shift, inv_diag, preconditi
             if kappa <= 0.0 or (bounded and xmx >= radius_sq):
                 if kappa <= 0.0 and not bounded:
                     return NEGATIVE_CURVATURE
-                tau = boundary_fraction(state[S_XMX], state[S_XMP], state[S_PMP],
-                                        radius_sq)
+                tau = boundary_fraction(state[S_XMX], state[S_XMP], state[S_PMP], radius_sq)
                 if kappa <= 0.0 and tau > 0.0:
                     # Along negative curvature both boundary points are candidates (N&W
                     # Alg. 7.2): the other root is (‖x‖²_M - Δ²)/(‖p‖²_M τ) ≤ 0, and with
                     # r = b - Ax the model changes by -τ rᵀp + ½τ²κ; keep the lower.
                     tau_back = (state[S_XMX] - radius_sq) / (state[S_PMP] * tau)
                     rp = _dot(r, p)
-                    if -tau_back * rp + 0.5 * tau_back * tau_back * kappa \
-                            < -tau * rp + 0.5 * tau * tau * kappa:
+                    if (
+                        -tau_back * rp + 0.5 * tau_back * tau_back * kappa
+                        < -tau * rp + 0.5 * tau * tau * kappa
+                    ):
                         tau = tau_back
                 for i in range(n):
                     x[i] += tau * p[i]
@@ -380,10 +412,37 @@ def truncated_cg(kind, dense, data, indices, indptr, shift, inv_diag, preconditi
 # GLTR: Lanczos and the tridiagonal trust-region subproblem
 # --------------------------------------------------------------------------------------
 
+
 @njit(cache=_CACHE, fastmath=_FASTMATH)
-def gltr(kind, dense, data, indices, indptr, shift, inv_diag, precondition,
-         g, q, u, w, w_prev, r, z, diag, off, h, Q, W, reorthogonalize, s, lstate, radius,
-         rtol, maxiter, resume):
+def gltr(
+    kind,
+    dense,
+    data,
+    indices,
+    indptr,
+    shift,
+    inv_diag,
+    precondition,
+    g,
+    q,
+    u,
+    w,
+    w_prev,
+    r,
+    z,
+    diag,
+    off,
+    h,
+    Q,
+    W,
+    reorthogonalize,
+    s,
+    lstate,
+    radius,
+    rtol,
+    maxiter,
+    resume,
+):
     """GLTR (Gould, Lucidi, Roma & Toint 1999) in reverse communication.
 
     Preconditioned Lanczos keeps w_k (in the space of g) and q_k = M⁻¹w_k, with QᵀMQ = I
@@ -409,9 +468,15 @@ def gltr(kind, dense, data, indices, indptr, shift, inv_diag, precondition,
     for v in (q, u, w, w_prev, r, z, s):
         if v.shape[0] != n:
             raise ValueError("gltr: the work vectors must have the length of g")
-    if diag.shape[0] < maxiter or off.shape[0] < maxiter or h.shape[0] < maxiter \
-            or Q.shape[1] != n or (W.shape[0] > 0 and W.shape[1] != n) \
-            or lstate.shape[0] < GLTR_STATE_SIZE or (inv_diag.shape[0] != 0 and inv_diag.shape[0] != n):
+    if (
+        diag.shape[0] < maxiter
+        or off.shape[0] < maxiter
+        or h.shape[0] < maxiter
+        or Q.shape[1] != n
+        or (W.shape[0] > 0 and W.shape[1] != n)
+        or lstate.shape[0] < GLTR_STATE_SIZE
+        or (inv_diag.shape[0] != 0 and inv_diag.shape[0] != n)
+    ):
         raise ValueError("gltr: diag, off, h, Q, W, lstate or inv_diag do not match g")
     phase = resume
     code = CONTINUE
@@ -494,8 +559,9 @@ def gltr(kind, dense, data, indices, indptr, shift, inv_diag, precondition,
             gamma = 0.0
         rhs = np.zeros(k + 1)  # the Krylov space's gradient is γ₀e₁
         rhs[0] = lstate[L_GAMMA0]
-        lam, tcode, _ = tridiagonal_tr_solve(diag[:k + 1], off[:k], rhs, radius,
-                                             _TRIDIAG_RTOL, h[:k + 1])
+        lam, tcode, _ = tridiagonal_tr_solve(
+            diag[: k + 1], off[:k], rhs, radius, _TRIDIAG_RTOL, h[: k + 1]
+        )
         lstate[L_ITER] = k + 1
         lstate[L_LAM] = lam
         lstate[L_TRIDIAG] = tcode

@@ -41,8 +41,10 @@ def set_messages(enum: type, messages: dict) -> None:
     """
     missing, unknown = set(enum) - set(messages), set(messages) - set(enum)
     if missing or unknown:
-        raise TypeError(f"{enum.__name__} needs one message per member; missing "
-                        f"{sorted(map(str, missing))}, unknown {sorted(map(str, unknown))}")
+        raise TypeError(
+            f"{enum.__name__} needs one message per member; missing "
+            f"{sorted(map(str, missing))}, unknown {sorted(map(str, unknown))}"
+        )
     enum._messages = dict(messages)
 
 
@@ -56,18 +58,21 @@ class CGStatus(StatusEnum):
     PRECONDITIONER_NOT_POSITIVE_DEFINITE = K.BREAKDOWN
 
 
-set_messages(CGStatus, {
-    CGStatus.CONVERGED: "converged: the residual norm reached the tolerance",
-    CGStatus.MAX_ITER: "stopped at the iteration limit before reaching the tolerance; "
-    "raise maxiter, loosen rtol/atol, or use a preconditioner",
-    CGStatus.NEGATIVE_CURVATURE: "stopped on a direction p with pᵀAp <= 0: A is not positive "
-    "definite; x is the last iterate. For an indefinite A use solve_subproblem(method='steihaug' "
-    "or 'gltr') or add damping (DampedOperator)",
-    CGStatus.NONFINITE: "stopped because an operator product was not finite; x is the last "
-    "finite iterate. Check the operator (NaN or overflow in A @ v)",
-    CGStatus.PRECONDITIONER_NOT_POSITIVE_DEFINITE: "stopped because rᵀMr <= 0: the "
-    "preconditioner M is not positive definite; x is the last iterate",
-})
+set_messages(
+    CGStatus,
+    {
+        CGStatus.CONVERGED: "converged: the residual norm reached the tolerance",
+        CGStatus.MAX_ITER: "stopped at the iteration limit before reaching the tolerance; "
+        "raise maxiter, loosen rtol/atol, or use a preconditioner",
+        CGStatus.NEGATIVE_CURVATURE: "stopped on a direction p with pᵀAp <= 0: A is not positive "
+        "definite; x is the last iterate. For an indefinite A use solve_subproblem(method='steihaug' "
+        "or 'gltr') or add damping (DampedOperator)",
+        CGStatus.NONFINITE: "stopped because an operator product was not finite; x is the last "
+        "finite iterate. Check the operator (NaN or overflow in A @ v)",
+        CGStatus.PRECONDITIONER_NOT_POSITIVE_DEFINITE: "stopped because rᵀMr <= 0: the "
+        "preconditioner M is not positive definite; x is the last iterate",
+    },
+)
 
 
 class StepStatus(StatusEnum):
@@ -89,26 +94,36 @@ class StepStatus(StatusEnum):
         return self in _SOLVED
 
 
-_SOLVED = frozenset({StepStatus.INTERIOR, StepStatus.BOUNDARY, StepStatus.NEGATIVE_CURVATURE,
-                     StepStatus.HARD_CASE, StepStatus.ZERO_GRADIENT})
+_SOLVED = frozenset(
+    {
+        StepStatus.INTERIOR,
+        StepStatus.BOUNDARY,
+        StepStatus.NEGATIVE_CURVATURE,
+        StepStatus.HARD_CASE,
+        StepStatus.ZERO_GRADIENT,
+    }
+)
 
-set_messages(StepStatus, {
-    StepStatus.INTERIOR: "solved: the minimiser lies inside the trust region",
-    StepStatus.BOUNDARY: "solved: the step lies on the trust-region boundary",
-    StepStatus.NEGATIVE_CURVATURE: "a direction of negative curvature was followed to the "
-    "trust-region boundary",
-    StepStatus.HARD_CASE: "solved in the hard case: g is (numerically) orthogonal to the "
-    "eigenvectors of the smallest eigenvalue, so an eigenvector was added to reach the boundary",
-    StepStatus.ZERO_GRADIENT: "g = 0 and no direction of negative curvature is reachable from "
-    "it: the zero step is returned (use method='exact' to find negative curvature without g)",
-    StepStatus.MAX_ITER: "the iteration limit was reached before the tolerance; the step is "
-    "the best found so far. Raise maxiter or loosen rtol",
-    StepStatus.NONFINITE: "an operator product was not finite; the step is the last finite "
-    "iterate. Check the Hessian or Hessian-vector function",
-    StepStatus.NOT_POSITIVE_DEFINITE: "the method needs a positive definite matrix and this one "
-    "is not: see the method's documentation for the step returned; use method='steihaug', "
-    "'gltr' or 'exact' for indefinite models",
-})
+set_messages(
+    StepStatus,
+    {
+        StepStatus.INTERIOR: "solved: the minimiser lies inside the trust region",
+        StepStatus.BOUNDARY: "solved: the step lies on the trust-region boundary",
+        StepStatus.NEGATIVE_CURVATURE: "a direction of negative curvature was followed to the "
+        "trust-region boundary",
+        StepStatus.HARD_CASE: "solved in the hard case: g is (numerically) orthogonal to the "
+        "eigenvectors of the smallest eigenvalue, so an eigenvector was added to reach the boundary",
+        StepStatus.ZERO_GRADIENT: "g = 0 and no direction of negative curvature is reachable from "
+        "it: the zero step is returned (use method='exact' to find negative curvature without g)",
+        StepStatus.MAX_ITER: "the iteration limit was reached before the tolerance; the step is "
+        "the best found so far. Raise maxiter or loosen rtol",
+        StepStatus.NONFINITE: "an operator product was not finite; the step is the last finite "
+        "iterate. Check the Hessian or Hessian-vector function",
+        StepStatus.NOT_POSITIVE_DEFINITE: "the method needs a positive definite matrix and this one "
+        "is not: see the method's documentation for the step returned; use method='steihaug', "
+        "'gltr' or 'exact' for indefinite models",
+    },
+)
 
 
 def cg_status(code: int) -> CGStatus:
@@ -130,8 +145,12 @@ _STEP_STATUS = {
 }
 
 
-def step_status(code: int, *, converged: StepStatus = StepStatus.INTERIOR,
-                follows_negative_curvature: bool = True) -> StepStatus:
+def step_status(
+    code: int,
+    *,
+    converged: StepStatus = StepStatus.INTERIOR,
+    follows_negative_curvature: bool = True,
+) -> StepStatus:
     """The :class:`StepStatus` of a subproblem solver whose kernel stopped with ``code``.
 
     Parameters
@@ -151,6 +170,9 @@ def step_status(code: int, *, converged: StepStatus = StepStatus.INTERIOR,
     if code == K.CONVERGED:
         return converged
     if code == K.NEGATIVE_CURVATURE:
-        return (StepStatus.NEGATIVE_CURVATURE if follows_negative_curvature
-                else StepStatus.NOT_POSITIVE_DEFINITE)
+        return (
+            StepStatus.NEGATIVE_CURVATURE
+            if follows_negative_curvature
+            else StepStatus.NOT_POSITIVE_DEFINITE
+        )
     return _STEP_STATUS[code]

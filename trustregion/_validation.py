@@ -99,6 +99,7 @@ def max_abs(v: np.ndarray) -> float:
 # Shared by the configuration records of the RL agents and by both command lines (which
 # parse a string first), so that a parameter is refused in the same words everywhere.
 
+
 def check_positive_int(value, name):
     """``value`` as an int ≥ 1 (an iteration count, a batch size)."""
     return _check_integer(value, name, 1, "a positive integer")
@@ -113,8 +114,11 @@ def check_probability(value, name, *, allow_zero=True):
     """``value`` as a float in [0, 1], or in (0, 1] without ``allow_zero`` (a discount, a
     fraction of a batch, a backtracking factor)."""
     interval = "[0, 1]" if allow_zero else "(0, 1]"
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not (0.0 <= value <= 1.0 if allow_zero else 0.0 < value <= 1.0):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float, np.integer, np.floating))
+        or not (0.0 <= value <= 1.0 if allow_zero else 0.0 < value <= 1.0)
+    ):
         raise ValueError(f"{name} must lie in {interval}, got {value!r}")
     return float(value)
 

@@ -45,9 +45,11 @@ SCIPY_TO_OURS = {
     "trust-constr": "steihaug",
 }
 _SCIPY_MINIMIZE = scipy.optimize.minimize
-_SCIPY_MODULES = ("scipy.optimize.tests.test_trustregion",
-                  "scipy.optimize.tests.test_optimize",
-                  "scipy.optimize.tests.test_minimize_constrained")
+_SCIPY_MODULES = (
+    "scipy.optimize.tests.test_trustregion",
+    "scipy.optimize.tests.test_optimize",
+    "scipy.optimize.tests.test_minimize_constrained",
+)
 _EXACT_MODULE = "scipy.optimize.tests.test_trustregion_exact"
 _KRYLOV_MODULE = "scipy.optimize.tests.test_trustregion_krylov"
 # Names by which scipy's tests reach its subproblem solvers.
@@ -58,40 +60,73 @@ _SUBPROBLEM_CLASSES = ("IterativeSubproblem", "KrylovQP")
 # regular expression: only a failure whose report matches it is expected, and a pass is
 # a plain pass — for a tolerance that rounding decides case by case.
 CONVENTIONS = [
-    (r"test_callback_stopiteration\[.*trust-constr\]", True,
-     "status numbers: a callback's StopIteration is status 99 (MinimizeStatus.CALLBACK) "
-     "for every method, as in scipy's other methods; scipy's trust-constr alone uses 3"),
-    (r"test_finite_differences_hess\[", True,
-     "without hess or hessp our methods difference the gradient (trustregion.minimize's "
-     "hessp: N&W §8.1) where scipy's trust-ncg, trust-krylov, dogleg and trust-exact "
-     "raise ValueError"),
-    (r"test_gh20665_too_many_constraints\[", True,
-     "more equality constraints than variables are accepted: the augmented Lagrangian "
-     "factorises nothing, so a consistent degenerate system is solved; scipy's "
-     "trust-constr refuses it for its null-space factorisation"),
-    (r"test_issue_9044\[", True,
-     "a stationary x0 ends with nit = 0: the gradient test runs before the first "
-     "iteration (scipy's trust-ncg does the same; its trust-constr takes one step)"),
-    (r"test_args\[|test_list_of_problems\[.*-prob4\]", r"Invalid termination condition",
-     "scipy's MaratosTestArgs and MaratosGradInFunc give the constraint x0² + x1² the "
-     "Jacobian (4x0, 4x1), twice the true one; with derivatives that disagree the "
-     "augmented Lagrangian does not converge, and says so (MAXITER, success False)"),
-    (r"test_list_of_problems\[", r"assert_array_less\(result\.optimality, 1e-8\)",
-     "our gtol is relative: GTOL stops at a KKT residual of gtol·max(1, ‖∇f(x0)‖∞) "
-     "(TrustRegionOptions.gtol), which can exceed scipy's absolute optimality < 1e-8 "
-     "(Maratos: ‖∇f(x0)‖∞ = 3.5, IneqRosenbrock: 215); "
-     "test_scipy_problems_at_our_tolerance.py holds the same problems to our rule"),
-    (r"test_for_jac_equal_zero\[", False,
-     "with g = 0 and B indefinite the minimisers are ±Δ·v₁ (v₁ the eigenvector of the "
-     "least eigenvalue), equally good; which sign comes out depends on the eigensolver"),
-    (r"TestKrylovQuadraticSubproblem::test_disp\[", True,
-     "solve_subproblem has no disp option: scipy's trlib prints its iterations, ours "
-     "reports them in Step.iterations"),
+    (
+        r"test_callback_stopiteration\[.*trust-constr\]",
+        True,
+        "status numbers: a callback's StopIteration is status 99 (MinimizeStatus.CALLBACK) "
+        "for every method, as in scipy's other methods; scipy's trust-constr alone uses 3",
+    ),
+    (
+        r"test_finite_differences_hess\[",
+        True,
+        "without hess or hessp our methods difference the gradient (trustregion.minimize's "
+        "hessp: N&W §8.1) where scipy's trust-ncg, trust-krylov, dogleg and trust-exact "
+        "raise ValueError",
+    ),
+    (
+        r"test_gh20665_too_many_constraints\[",
+        True,
+        "more equality constraints than variables are accepted: the augmented Lagrangian "
+        "factorises nothing, so a consistent degenerate system is solved; scipy's "
+        "trust-constr refuses it for its null-space factorisation",
+    ),
+    (
+        r"test_issue_9044\[",
+        True,
+        "a stationary x0 ends with nit = 0: the gradient test runs before the first "
+        "iteration (scipy's trust-ncg does the same; its trust-constr takes one step)",
+    ),
+    (
+        r"test_args\[|test_list_of_problems\[.*-prob4\]",
+        r"Invalid termination condition",
+        "scipy's MaratosTestArgs and MaratosGradInFunc give the constraint x0² + x1² the "
+        "Jacobian (4x0, 4x1), twice the true one; with derivatives that disagree the "
+        "augmented Lagrangian does not converge, and says so (MAXITER, success False)",
+    ),
+    (
+        r"test_list_of_problems\[",
+        r"assert_array_less\(result\.optimality, 1e-8\)",
+        "our gtol is relative: GTOL stops at a KKT residual of gtol·max(1, ‖∇f(x0)‖∞) "
+        "(TrustRegionOptions.gtol), which can exceed scipy's absolute optimality < 1e-8 "
+        "(Maratos: ‖∇f(x0)‖∞ = 3.5, IneqRosenbrock: 215); "
+        "test_scipy_problems_at_our_tolerance.py holds the same problems to our rule",
+    ),
+    (
+        r"test_for_jac_equal_zero\[",
+        False,
+        "with g = 0 and B indefinite the minimisers are ±Δ·v₁ (v₁ the eigenvector of the "
+        "least eigenvalue), equally good; which sign comes out depends on the eigensolver",
+    ),
+    (
+        r"TestKrylovQuadraticSubproblem::test_disp\[",
+        True,
+        "solve_subproblem has no disp option: scipy's trlib prints its iterations, ours "
+        "reports them in Step.iterations",
+    ),
 ]
-_MARKERS = ("slow", "xslow", "xfail_on_32bit", "fail_slow(duration)", "thread_unsafe",
-            "parallel_threads_limit(n)", "iterations(n)", "timeout(seconds)",
-            "array_api_backends", "skip_xp_backends(backends)",
-            "xfail_xp_backends(backends)")
+_MARKERS = (
+    "slow",
+    "xslow",
+    "xfail_on_32bit",
+    "fail_slow(duration)",
+    "thread_unsafe",
+    "parallel_threads_limit(n)",
+    "iterations(n)",
+    "timeout(seconds)",
+    "array_api_backends",
+    "skip_xp_backends(backends)",
+    "xfail_xp_backends(backends)",
+)
 
 
 def pytest_configure(config):
@@ -121,8 +156,7 @@ class ExactSubproblem:
         self.lambda_current, self.niter = 0.0, 0
 
     def solve(self, trust_radius):
-        step = tr.solve_subproblem(self._g, self._B, trust_radius, method="exact",
-                                   rtol=self._rtol)
+        step = tr.solve_subproblem(self._g, self._B, trust_radius, method="exact", rtol=self._rtol)
         self.lambda_current, self.niter = step.multiplier, step.iterations
         return step.s, step.on_boundary
 
@@ -141,8 +175,7 @@ def krylov_subproblem(tol_rel_i=-2.0, tol_rel_b=-3.0, disp=False):
 
         def solve(self, trust_radius):
             rtol = min(abs(tol_rel_i), abs(tol_rel_b), 1e-8)
-            step = tr.solve_subproblem(self._g, self._B, trust_radius, method="gltr",
-                                       rtol=rtol)
+            step = tr.solve_subproblem(self._g, self._B, trust_radius, method="gltr", rtol=rtol)
             self.lam = step.multiplier
             return step.s, step.on_boundary
 
@@ -150,17 +183,44 @@ def krylov_subproblem(tol_rel_i=-2.0, tol_rel_b=-3.0, disp=False):
 
 
 def _router(route):
-    def minimize(fun, x0, args=(), method=None, jac=None, hess=None, hessp=None,
-                 bounds=None, constraints=(), tol=None, callback=None, options=None):
+    def minimize(
+        fun,
+        x0,
+        args=(),
+        method=None,
+        jac=None,
+        hess=None,
+        hessp=None,
+        bounds=None,
+        constraints=(),
+        tol=None,
+        callback=None,
+        options=None,
+    ):
         ours = SCIPY_TO_OURS.get(method.lower()) if isinstance(method, str) else None
         if ours is None:
-            return _SCIPY_MINIMIZE(fun, x0, args, method, jac, hess, hessp, bounds,
-                                   constraints, tol, callback, options)
+            return _SCIPY_MINIMIZE(
+                fun, x0, args, method, jac, hess, hessp, bounds, constraints, tol, callback, options
+            )
         if route == "scipy":
-            return _SCIPY_MINIMIZE(fun, x0, args, tr.scipy_method(ours), jac, hess, hessp,
-                                   bounds, constraints, tol, callback, options)
-        return tr.minimize(fun, x0, args, ours, jac, hess, hessp, bounds, constraints, tol,
-                           callback, options)
+            return _SCIPY_MINIMIZE(
+                fun,
+                x0,
+                args,
+                tr.scipy_method(ours),
+                jac,
+                hess,
+                hessp,
+                bounds,
+                constraints,
+                tol,
+                callback,
+                options,
+            )
+        return tr.minimize(
+            fun, x0, args, ours, jac, hess, hessp, bounds, constraints, tol, callback, options
+        )
+
     return minimize
 
 
@@ -193,8 +253,9 @@ def _names_a_trust_method(item):
         source = inspect.getsource(item.function)
     except (OSError, TypeError):
         return True
-    return any(name in source for name in
-               ("MINIMIZE_METHODS", *SCIPY_TO_OURS, *_SUBPROBLEM_CLASSES))
+    return any(
+        name in source for name in ("MINIMIZE_METHODS", *SCIPY_TO_OURS, *_SUBPROBLEM_CLASSES)
+    )
 
 
 _EXPECTED_FAILURE = pytest.StashKey()
@@ -206,8 +267,12 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     expected = item.stash.get(_EXPECTED_FAILURE, None)
-    if expected is not None and report.when == "call" and report.failed \
-            and re.search(expected[0], report.longreprtext):
+    if (
+        expected is not None
+        and report.when == "call"
+        and report.failed
+        and re.search(expected[0], report.longreprtext)
+    ):
         report.outcome = "skipped"
         report.wasxfail = expected[1]
 
@@ -216,9 +281,11 @@ def pytest_collection_modifyitems(config, items):
     here = str(config.rootpath / "tests" / "scipy_suite")
     keep, drop = [], []
     for item in items:
-        if not str(item.path).startswith(here) \
-                or not getattr(item, "function", None) \
-                or not item.function.__module__.startswith("scipy."):
+        if (
+            not str(item.path).startswith(here)
+            or not getattr(item, "function", None)
+            or not item.function.__module__.startswith("scipy.")
+        ):
             keep.append(item)
             continue
         if not _names_a_trust_method(item):

@@ -19,8 +19,11 @@ import trustregion as tr
 
 # Problems whose derivatives are consistent: scipy's MaratosGradInFunc gives its
 # constraint a Jacobian twice the true one (see conftest.py).
-PROBLEMS = [p for p in scipy_tests.TestTrustRegionConstr.list_of_problems
-            if type(p).__name__ != "MaratosGradInFunc"]
+PROBLEMS = [
+    p
+    for p in scipy_tests.TestTrustRegionConstr.list_of_problems
+    if type(p).__name__ != "MaratosGradInFunc"
+]
 
 
 @pytest.fixture(autouse=True)
@@ -34,8 +37,9 @@ def test_scipy_problem_within_our_tolerance(prob, hess):
     hess = prob.hess if hess == "prob.hess" else BFGS()
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "delta_grad == 0.0", UserWarning)
-        result = tr.minimize(prob.fun, prob.x0, jac=prob.grad, hess=hess,
-                             bounds=prob.bounds, constraints=prob.constr)
+        result = tr.minimize(
+            prob.fun, prob.x0, jac=prob.grad, hess=hess, bounds=prob.bounds, constraints=prob.constr
+        )
     assert result.success, result.message
     if prob.x_opt is not None:
         np.testing.assert_array_almost_equal(result.x, prob.x_opt, decimal=5)

@@ -4,5 +4,14 @@ from ._profile import performance_profile, save_profile_plot
 from ._report import problem_table, ratio_summary, solver_table
 from ._solvers import SOLVERS, Run, default_solvers, run
 
-__all__ = ["SOLVERS", "Run", "default_solvers", "performance_profile", "problem_table",
-           "ratio_summary", "run", "save_profile_plot", "solver_table"]
+__all__ = [
+    "SOLVERS",
+    "Run",
+    "default_solvers",
+    "performance_profile",
+    "problem_table",
+    "ratio_summary",
+    "run",
+    "save_profile_plot",
+    "solver_table",
+]

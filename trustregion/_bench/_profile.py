@@ -5,8 +5,9 @@ from typing import Dict, List, Sequence
 import numpy as np
 
 
-def performance_profile(times: Dict[str, Sequence[float]], taus: Sequence[float]) \
-        -> Dict[str, List[float]]:
+def performance_profile(
+    times: Dict[str, Sequence[float]], taus: Sequence[float]
+) -> Dict[str, List[float]]:
     """ρ_s(τ): the fraction of problems solver s solves within τ times the best time.
 
     ``times[s][p]`` is solver s's cost on problem p, ``inf`` when it failed (Dolan & Moré,
@@ -19,8 +20,10 @@ def performance_profile(times: Dict[str, Sequence[float]], taus: Sequence[float]
     with np.errstate(invalid="ignore", divide="ignore"):
         ratios = np.where(np.isfinite(best), table / best, np.inf)
     problems = table.shape[1]
-    return {s: [float(np.count_nonzero(ratios[i] <= tau)) / problems for tau in taus]
-            for i, s in enumerate(solvers)}
+    return {
+        s: [float(np.count_nonzero(ratios[i] <= tau)) / problems for tau in taus]
+        for i, s in enumerate(solvers)
+    }
 
 
 def save_profile_plot(times: Dict[str, Sequence[float]], path: str, title: str) -> bool:

@@ -7,14 +7,19 @@ from ._solvers import Run
 
 # Each of our methods beside the scipy solvers that do the same job (with bounds, our
 # steihaug is TRON's projected step and trust-constr scipy's bound-capable trust region).
-COUNTERPARTS = {"steihaug": ("trust-ncg", "trust-constr", "SLSQP"), "gltr": ("trust-krylov",),
-                "exact": ("trust-exact",)}
+COUNTERPARTS = {
+    "steihaug": ("trust-ncg", "trust-constr", "SLSQP"),
+    "gltr": ("trust-krylov",),
+    "exact": ("trust-exact",),
+}
 
 
 def solver_table(runs: Sequence[Run], solvers: Sequence[str]) -> str:
     """One line per solver: problems solved, median iterations, evaluations and time."""
-    lines = [f"{'solver':>13} {'solved':>8} {'med nit':>8} {'med nfev':>9} {'med nhev':>9} "
-             f"{'med time':>10} {'total time':>11}"]
+    lines = [
+        f"{'solver':>13} {'solved':>8} {'med nit':>8} {'med nfev':>9} {'med nhev':>9} "
+        f"{'med time':>10} {'total time':>11}"
+    ]
     for solver in solvers:
         mine = [r for r in runs if r.solver == solver]
         solved = [r for r in mine if r.solved]
@@ -25,10 +30,12 @@ def solver_table(runs: Sequence[Run], solvers: Sequence[str]) -> str:
             values = [getattr(r, field) for r in solved]
             return statistics.median(values) if values else float("nan")
 
-        lines.append(f"{solver:>13} {len(solved):>4}/{len(mine):<3} {median('nit'):>8.0f} "
-                     f"{median('nfev'):>9.0f} {median('nhev'):>9.0f} "
-                     f"{1e3 * median('seconds'):>8.2f}ms "
-                     f"{sum(r.seconds for r in mine):>10.2f}s")
+        lines.append(
+            f"{solver:>13} {len(solved):>4}/{len(mine):<3} {median('nit'):>8.0f} "
+            f"{median('nfev'):>9.0f} {median('nhev'):>9.0f} "
+            f"{1e3 * median('seconds'):>8.2f}ms "
+            f"{sum(r.seconds for r in mine):>10.2f}s"
+        )
     return "\n".join(lines)
 
 
@@ -38,14 +45,16 @@ def problem_table(runs: Sequence[Run], solvers: Sequence[str]) -> str:
     for r in runs:
         problems.setdefault(f"{r.problem} (n={r.n})", {})[r.solver] = r
     width = max(len(p) for p in problems) if problems else 10
-    lines = [f"{'problem':<{width}} " + " ".join(f"{s:>12}" for s in solvers)
-             + "   (iterations; - unsolved)"]
+    lines = [
+        f"{'problem':<{width}} "
+        + " ".join(f"{s:>12}" for s in solvers)
+        + "   (iterations; - unsolved)"
+    ]
     for name, by_solver in problems.items():
         cells = []
         for s in solvers:
             r = by_solver.get(s)
-            cells.append(f"{'':>12}" if r is None else
-                         f"{(str(r.nit) if r.solved else '-'):>12}")
+            cells.append(f"{'':>12}" if r is None else f"{(str(r.nit) if r.solved else '-'):>12}")
         lines.append(f"{name:<{width}} " + " ".join(cells))
     return "\n".join(lines)
 
@@ -61,12 +70,15 @@ def ratio_summary(runs: Sequence[Run]) -> List[str]:
             pairs = [(a, b) for a, b in pairs if b is not None]
             if not pairs:
                 continue
-            ratios = [b.seconds / a.seconds for a, b in pairs if a.solved and b.solved
-                      and a.seconds > 0]
+            ratios = [
+                b.seconds / a.seconds for a, b in pairs if a.solved and b.solved and a.seconds > 0
+            ]
             solved_ours = sum(a.solved for a, _ in pairs)
             solved_theirs = sum(b.solved for _, b in pairs)
             ratio = f"{statistics.median(ratios):.2f}x" if ratios else "n/a"
-            lines.append(f"{ours} vs {theirs}: solved {solved_ours}/{len(pairs)} vs "
-                         f"{solved_theirs}/{len(pairs)}; median time ratio {theirs}/{ours} = "
-                         f"{ratio} over {len(ratios)} problems both solve")
+            lines.append(
+                f"{ours} vs {theirs}: solved {solved_ours}/{len(pairs)} vs "
+                f"{solved_theirs}/{len(pairs)}; median time ratio {theirs}/{ours} = "
+                f"{ratio} over {len(ratios)} problems both solve"
+            )
     return lines

@@ -47,8 +47,16 @@ def _constraint_kwargs(problem):
 def _ours(method, model):
     def solve(problem, maxiter):
         kwargs = {"hess": problem.hess} if model == "hess" else {"hessp": problem.hessp}
-        return minimize(problem.fun, problem.x0, jac=problem.grad, method=method,
-                        options={"maxiter": maxiter}, **kwargs, **_constraint_kwargs(problem))
+        return minimize(
+            problem.fun,
+            problem.x0,
+            jac=problem.grad,
+            method=method,
+            options={"maxiter": maxiter},
+            **kwargs,
+            **_constraint_kwargs(problem),
+        )
+
     return solve
 
 
@@ -59,8 +67,15 @@ def _scipy(method, model):
             kwargs["hess"] = problem.hess
         elif model == "hessp":
             kwargs["hessp"] = problem.hessp
-        return so.minimize(problem.fun, problem.x0, jac=problem.grad, method=method,
-                           options={"maxiter": maxiter}, **kwargs)
+        return so.minimize(
+            problem.fun,
+            problem.x0,
+            jac=problem.grad,
+            method=method,
+            options={"maxiter": maxiter},
+            **kwargs,
+        )
+
     return solve
 
 
@@ -77,8 +92,15 @@ SOLVERS: Dict[str, Callable] = {
     "SLSQP": _scipy("SLSQP", None),
 }
 OURS = ("steihaug", "gltr", "exact", "dogleg")
-DEFAULT_SOLVERS = ("steihaug", "gltr", "exact", "trust-ncg", "trust-krylov", "trust-exact",
-                   "L-BFGS-B")
+DEFAULT_SOLVERS = (
+    "steihaug",
+    "gltr",
+    "exact",
+    "trust-ncg",
+    "trust-krylov",
+    "trust-exact",
+    "L-BFGS-B",
+)
 # With bounds or constraints our method is TRON's projected step (steihaug); scipy's
 # methods that take them.
 DEFAULT_BOUNDED_SOLVERS = ("steihaug", "L-BFGS-B", "trust-constr")
@@ -87,8 +109,9 @@ DEFAULT_CONSTRAINED_SOLVERS = ("steihaug", "SLSQP", "trust-constr")
 
 def default_solvers(suite: str):
     """The solvers ``trustregion bench --suite`` compares unless told otherwise."""
-    return {"bounds": DEFAULT_BOUNDED_SOLVERS,
-            "hs": DEFAULT_CONSTRAINED_SOLVERS}.get(suite, DEFAULT_SOLVERS)
+    return {"bounds": DEFAULT_BOUNDED_SOLVERS, "hs": DEFAULT_CONSTRAINED_SOLVERS}.get(
+        suite, DEFAULT_SOLVERS
+    )
 
 
 def _violation(problem, x):
@@ -117,16 +140,39 @@ def run(solver: str, problem, maxiter: int) -> Run:
         seconds = time.perf_counter() - start
         fun = float(result.fun)
         if hasattr(problem, "eq"):  # a published, feasible optimum reached to _RTOL
-            solved = bool(abs(fun - problem.f_star) <= _RTOL * max(1.0, abs(problem.f_star))
-                          and _violation(problem, np.asarray(result.x)) <= _RTOL)
+            solved = bool(
+                abs(fun - problem.f_star) <= _RTOL * max(1.0, abs(problem.f_star))
+                and _violation(problem, np.asarray(result.x)) <= _RTOL
+            )
         elif problem.f_star is not None:
             solved = bool(np.isfinite(fun) and f0 - fun >= (1 - _TAU) * (f0 - problem.f_star))
         else:
             solved = bool(result.success)
-        return Run(problem.name, problem.n, solver, solved, fun, int(result.get("nit", 0)),
-                   int(result.get("nfev", 0)), int(result.get("njev", 0)),
-                   int(result.get("nhev", 0)), seconds, str(result.message))
+        return Run(
+            problem.name,
+            problem.n,
+            solver,
+            solved,
+            fun,
+            int(result.get("nit", 0)),
+            int(result.get("nfev", 0)),
+            int(result.get("njev", 0)),
+            int(result.get("nhev", 0)),
+            seconds,
+            str(result.message),
+        )
     except Exception as exc:  # a solver's crash is a result too: unsolved, with the reason
         seconds = time.perf_counter() - start
-        return Run(problem.name, problem.n, solver, False, float("nan"), 0, 0, 0, 0, seconds,
-                   f"{type(exc).__name__}: {exc}")
+        return Run(
+            problem.name,
+            problem.n,
+            solver,
+            False,
+            float("nan"),
+            0,
+            0,
+            0,
+            0,
+            seconds,
+            f"{type(exc).__name__}: {exc}",
+        )

@@ -37,8 +37,10 @@ def as_box(bounds, n) -> Box:
     """A :class:`Box` from a ``scipy.optimize.Bounds`` or a sequence of ``(lo, hi)`` pairs
     (``None`` for no bound)."""
     # The messages are scipy's own, so that code checking them runs unchanged.
-    mismatch = (f"The number of bounds is not compatible with the length of `x0`: bounds "
-                f"must give one (lo, hi) per variable, {n} in all")
+    mismatch = (
+        f"The number of bounds is not compatible with the length of `x0`: bounds "
+        f"must give one (lo, hi) per variable, {n} in all"
+    )
     if isinstance(bounds, Bounds):
         try:
             lo = np.broadcast_to(np.asarray(bounds.lb, dtype=float), (n,)).copy()
@@ -54,8 +56,10 @@ def as_box(bounds, n) -> Box:
     if np.isnan(lo).any() or np.isnan(hi).any():
         raise ValueError("bounds must not be NaN")
     if (lo > hi).any():
-        raise ValueError("An upper bound is less than the corresponding lower bound: bounds "
-                         "must satisfy lo <= hi")
+        raise ValueError(
+            "An upper bound is less than the corresponding lower bound: bounds "
+            "must satisfy lo <= hi"
+        )
     return Box(lo, hi)
 
 
@@ -63,8 +67,9 @@ def feasible_start(x0, box: Box):
     """x₀ projected onto the box, with a warning when that moved it."""
     x = box.project(x0)
     if not np.array_equal(x, x0):
-        warnings.warn("x0 is outside the bounds; it was projected onto them",
-                      RuntimeWarning, stacklevel=3)
+        warnings.warn(
+            "x0 is outside the bounds; it was projected onto them", RuntimeWarning, stacklevel=3
+        )
     return x
 
 
@@ -109,6 +114,7 @@ def _generalised_cauchy_point(g, B, radius, x, box):
     """(s_c, q(s_c), Bs_c): step 1 of :func:`tron_step`, the largest α found by halving
     (then doubling, when the first trial passed) with q(s(α)) ≤ μ₀ gᵀs(α) and
     ‖s(α)‖ ≤ Δ along s(α) = P(x - αg) - x; or a zero BoxStep when there is none."""
+
     def path(alpha):
         return box.project(x - alpha * g) - x
 
@@ -159,8 +165,9 @@ def _subspace_passes(g, B, radius, x, box, rtol, s, q_s, Bs):
             first_norm = free_norm
         elif free_norm <= rtol * first_norm:
             break
-        cg = solve_subproblem(grad_s[free], _reduced_operator(B, free), radius,
-                              method="steihaug", rtol=rtol)
+        cg = solve_subproblem(
+            grad_s[free], _reduced_operator(B, free), radius, method="steihaug", rtol=rtol
+        )
         w = np.zeros_like(x)
         w[free] = cg.s
         beta = 1.0

@@ -20,17 +20,22 @@ def as_callback(callback):
         parameters = inspect.signature(callback).parameters
     except (TypeError, ValueError):  # a builtin without a signature: the plain form
         parameters = {}
-    required = [p for p in parameters.values()
-                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-                and p.default is p.empty]
+    required = [
+        p
+        for p in parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+    ]
     if set(parameters) == {"intermediate_result"}:
+
         def call(result):
             callback(intermediate_result=result)
             return False
     elif len(required) >= 2:
+
         def call(result):
             return callback(result.x.copy(), result) is True
     else:
+
         def call(result):
             callback(result.x.copy())
             return False

@@ -60,12 +60,14 @@ class ConstraintSet:
             value = np.atleast_1d(np.asarray(fun(x0), dtype=float))
             m = value.shape[0]
             if value.ndim != 1 or not np.isfinite(value).all():
-                raise ValueError(f"{name}: the constraint value at x0 must be a finite vector, "
-                                 f"got {value!r}")
+                raise ValueError(
+                    f"{name}: the constraint value at x0 must be a finite vector, got {value!r}"
+                )
             J = _dense(jac(x0))
             if J.shape != (m, n):
-                raise ValueError(f"{name}: its Jacobian at x0 has shape {J.shape}, expected "
-                                 f"({m}, {n})")
+                raise ValueError(
+                    f"{name}: its Jacobian at x0 has shape {J.shape}, expected ({m}, {n})"
+                )
             if not np.isfinite(J).all():
                 raise ValueError(f"{name}: its Jacobian at x0 is not finite")
             lb = np.broadcast_to(np.asarray(lb, dtype=float), (m,))
@@ -80,9 +82,11 @@ class ConstraintSet:
             source = len(self._sources)
             self._sources.append(_Source(fun, jac, hess, m))
             self._names.append(name)
-            for group, mask, bound, sign in ((self._equalities, eq, lb, 1.0),
-                                             (self._inequalities, low, lb, 1.0),
-                                             (self._inequalities, high, ub, -1.0)):
+            for group, mask, bound, sign in (
+                (self._equalities, eq, lb, 1.0),
+                (self._inequalities, low, lb, 1.0),
+                (self._inequalities, high, ub, -1.0),
+            ):
                 if mask.any():
                     group.append(_Rows(source, np.flatnonzero(mask), bound[mask], sign))
         self.m_eq = sum(r.rows.size for r in self._equalities)
@@ -92,19 +96,20 @@ class ConstraintSet:
 
     def values(self, x):
         """(c_E(x), c_I(x)), read-only."""
+
         def evaluate():
-            c = [np.atleast_1d(np.asarray(source.fun(x), dtype=float))
-                 for source in self._sources]
-            return self._stack(lambda r: r.sign * (c[r.source][r.rows] - r.offset),
-                               np.empty(0))
+            c = [np.atleast_1d(np.asarray(source.fun(x), dtype=float)) for source in self._sources]
+            return self._stack(lambda r: r.sign * (c[r.source][r.rows] - r.offset), np.empty(0))
+
         return self._at(x, "values", evaluate)
 
     def jacobians(self, x):
         """(J_E(x), J_I(x)), dense and read-only."""
+
         def evaluate():
             J = [_dense(source.jac(x)) for source in self._sources]
-            return self._stack(lambda r: r.sign * J[r.source][r.rows],
-                               np.empty((0, x.shape[0])))
+            return self._stack(lambda r: r.sign * J[r.source][r.rows], np.empty((0, x.shape[0])))
+
         return self._at(x, "jacobians", evaluate)
 
     def _at(self, x, what, evaluate):
@@ -122,8 +127,10 @@ class ConstraintSet:
 
     def _stack(self, rows_of, empty):
         """(equality rows, inequality rows), each group's blocks stacked in order."""
-        return tuple(np.concatenate([empty] + [rows_of(r) for r in group])
-                     for group in (self._equalities, self._inequalities))
+        return tuple(
+            np.concatenate([empty] + [rows_of(r) for r in group])
+            for group in (self._equalities, self._inequalities)
+        )
 
     def hessian(self, x, w_eq, w_ineq) -> SymmetricOperator:
         """Σ wᵢ ∇²cᵢ(x) over both groups (needs ``has_hessians``): one ``hess(x, weights)``
@@ -134,14 +141,15 @@ class ConstraintSet:
         for group, w in ((self._equalities, w_eq), (self._inequalities, w_ineq)):
             start = 0
             for r in group:
-                weights[r.source][r.rows] += r.sign * w[start:start + r.rows.size]
+                weights[r.source][r.rows] += r.sign * w[start : start + r.rows.size]
                 start += r.rows.size
-        operators = [as_operator(source.hess(x, weight), n, name=f"{name}.hess(x, v)")
-                     for source, weight, name in zip(self._sources, weights, self._names)]
+        operators = [
+            as_operator(source.hess(x, weight), n, name=f"{name}.hess(x, v)")
+            for source, weight, name in zip(self._sources, weights, self._names)
+        ]
         if len(operators) == 1:
             return operators[0]
-        return SymmetricOperator(n, lambda v: sum((op.apply(v) for op in operators),
-                                                  np.zeros(n)))
+        return SymmetricOperator(n, lambda v: sum((op.apply(v) for op in operators), np.zeros(n)))
 
 
 def _normalise(constraint, name, box):
@@ -150,9 +158,13 @@ def _normalise(constraint, name, box):
     if isinstance(constraint, LinearConstraint):
         # An np.matrix would make A @ x a 1×m matrix: work with a plain array.
         A = constraint.A if sp.issparse(constraint.A) else np.asarray(constraint.A, float)
-        return ((lambda x: A @ x), (lambda x: A),
-                (lambda x, v: sp.csr_matrix((x.shape[0], x.shape[0]))), constraint.lb,
-                constraint.ub)
+        return (
+            (lambda x: A @ x),
+            (lambda x: A),
+            (lambda x, v: sp.csr_matrix((x.shape[0], x.shape[0]))),
+            constraint.lb,
+            constraint.ub,
+        )
     if isinstance(constraint, NonlinearConstraint):
         user_fun, user_jac, user_hess = constraint.fun, constraint.jac, constraint.hess
 
@@ -165,8 +177,9 @@ def _normalise(constraint, name, box):
     if isinstance(constraint, dict):
         kind = constraint.get("type")
         if kind not in ("eq", "ineq") or not callable(constraint.get("fun")):
-            raise ValueError(f"{name}: a dict constraint needs 'type' ('eq' or 'ineq') and a "
-                             f"callable 'fun'")
+            raise ValueError(
+                f"{name}: a dict constraint needs 'type' ('eq' or 'ineq') and a callable 'fun'"
+            )
         args = constraint.get("args", ())
         args = args if isinstance(args, tuple) else (args,)
 
@@ -175,10 +188,11 @@ def _normalise(constraint, name, box):
 
         user_jac = constraint.get("jac")
         jac = (lambda x: user_jac(x.copy(), *args)) if callable(user_jac) else None
-        return (fun, _jacobian(fun, jac, name, box), None, 0.0,
-                (0.0 if kind == "eq" else np.inf))
-    raise ValueError(f"{name}: expected a NonlinearConstraint, LinearConstraint or dict, got "
-                     f"{type(constraint).__name__}")
+        return (fun, _jacobian(fun, jac, name, box), None, 0.0, (0.0 if kind == "eq" else np.inf))
+    raise ValueError(
+        f"{name}: expected a NonlinearConstraint, LinearConstraint or dict, got "
+        f"{type(constraint).__name__}"
+    )
 
 
 def _jacobian(fun, jac, name, box):
@@ -187,8 +201,10 @@ def _jacobian(fun, jac, name, box):
         return jac
     scheme = "2-point" if jac is None or jac is False else jac
     if scheme not in SCHEMES:
-        raise ValueError(f"{name}: jac must be a callable, None or one of "
-                         f"{', '.join(map(repr, SCHEMES))}; got {jac!r}")
+        raise ValueError(
+            f"{name}: jac must be a callable, None or one of "
+            f"{', '.join(map(repr, SCHEMES))}; got {jac!r}"
+        )
     lo, hi = (None, None) if box is None else (box.lo, box.hi)
 
     def jacobian(x):

@@ -35,13 +35,25 @@ _TIGHT_RTOL = 1e-10
 # u, f stops decreasing at a distance d with ½B·d² ≈ u|f|, where the gradient is B·d ≈
 # √(2uB|f|); relative to |f|/|x| that is √(2u·B|x|²/|f|), about u^(1/4) for a curvature
 # B|x|²/|f| as large as u^(-1/2). An inconsistent gradient (a wrong jac) is O(1) there.
-_ROUNDING_STATIONARITY = _EPS ** 0.25
+_ROUNDING_STATIONARITY = _EPS**0.25
 # The radius never grows past this: x + s must stay representable.
 _MAX_RADIUS = 1e300
 
 
-def minimize(fun, x0, args=(), method="steihaug", jac=None, hess=None, hessp=None,
-             bounds=None, constraints=(), tol=None, callback=None, options=None) -> Result:
+def minimize(
+    fun,
+    x0,
+    args=(),
+    method="steihaug",
+    jac=None,
+    hess=None,
+    hessp=None,
+    bounds=None,
+    constraints=(),
+    tol=None,
+    callback=None,
+    options=None,
+) -> Result:
     """Minimise f(x) by a trust-region method (Conn, Gould & Toint 2000, Alg. 6.1.1).
 
     Each iteration builds the model m(s) = f + gᵀs + ½ sᵀBs at the current point, solves
@@ -155,14 +167,19 @@ def minimize(fun, x0, args=(), method="steihaug", jac=None, hess=None, hessp=Non
         raise ValueError(f"jac(x0) must be a vector of shape ({n},), got shape {g.shape}")
     if not (math.isfinite(f) and np.isfinite(g).all()):
         # As scipy: a failed result, not an exception, since x0 itself is valid.
-        result = _result(_State(x, f, g, opts.initial_radius), objective, model,
-                         MinimizeStatus.NONFINITE_START, box)
+        result = _result(
+            _State(x, f, g, opts.initial_radius),
+            objective,
+            model,
+            MinimizeStatus.NONFINITE_START,
+            box,
+        )
     elif constrained:
-        result = _constrained(x, objective, hess, hessp, args, box, constraint_set, opts,
-                              stop)
+        result = _constrained(x, objective, hess, hessp, args, box, constraint_set, opts, stop)
     else:
-        result = _unconstrained(_State(x, f, g, opts.initial_radius), objective, model,
-                                solve, box, opts, log, stop)
+        result = _unconstrained(
+            _State(x, f, g, opts.initial_radius), objective, model, solve, box, opts, log, stop
+        )
     log.summary(result)
     return result
 
@@ -190,8 +207,9 @@ def _unconstrained(state, objective, model, solve, box, opts, log, stop):
             status = _iteration(state, solve, objective, model, box, opts)
         if status is not None:
             break
-        log.iteration(state.nit, state.f, _stationarity(state.x, state.g, box), state.radius,
-                      state.ratio)
+        log.iteration(
+            state.nit, state.f, _stationarity(state.x, state.g, box), state.radius, state.ratio
+        )
         if allvecs is not None:
             allvecs.append(state.x.copy())
         if stop is not None and stop(_result(state, objective, model, None, box)):
@@ -209,8 +227,10 @@ def _stopping_status(state, objective, box, opts, gtol_absolute):
     f_unbounded, the budgets, and the radius collapsing (success only where the gradient
     agrees, :func:`_at_rounding`)."""
     x, f, g = state.x, state.f, state.g
-    if _stationarity(x, g, box) <= gtol_absolute \
-            and _relative_stationarity(x, f, g, box) <= opts.gtol:
+    if (
+        _stationarity(x, g, box) <= gtol_absolute
+        and _relative_stationarity(x, f, g, box) <= opts.gtol
+    ):
         return MinimizeStatus.GTOL
     if f <= opts.f_unbounded:
         return MinimizeStatus.UNBOUNDED
@@ -269,8 +289,9 @@ def _trial(state, step, objective, model, box, opts):
     if not finite:
         state.nonfinite_trials += 1  # rejected, and the radius shrinks below
     state.ratio = ratio
-    state.radius = _updated_radius(state.radius, ratio, float(norm(step.s)),
-                                   bool(getattr(step, "on_boundary", False)), opts)
+    state.radius = _updated_radius(
+        state.radius, ratio, float(norm(step.s)), bool(getattr(step, "on_boundary", False)), opts
+    )
     return None
 
 
@@ -297,8 +318,7 @@ def _below_noise(state, step, objective, model, box, opts, noise):
         return None
     progress = _gradient_progress(state.x, state.f, state.g, step.s, box, objective, noise)
     if progress is None:
-        return _at_rounding(MinimizeStatus.NO_PREDICTED_DECREASE, state.x, state.f, state.g,
-                            box)
+        return _at_rounding(MinimizeStatus.NO_PREDICTED_DECREASE, state.x, state.f, state.g, box)
     model.accepted(progress[0] - state.x, progress[2] - state.g)
     state.x, state.f, state.g = progress
     return None
@@ -336,8 +356,10 @@ def _gradient_progress(x, f, g, s, box, objective, noise):
     large penalties end."""
     x_trial = x + s if box is None else box.project(x + s)
     g_trial = objective.gradient(x_trial)
-    if not (np.isfinite(g_trial).all() and _stationarity(x_trial, g_trial, box)
-            <= _GRADIENT_PROGRESS * _stationarity(x, g, box)):
+    if not (
+        np.isfinite(g_trial).all()
+        and _stationarity(x_trial, g_trial, box) <= _GRADIENT_PROGRESS * _stationarity(x, g, box)
+    ):
         return None
     f_trial = objective.value(x_trial)
     return (x_trial, f_trial, g_trial) if f_trial <= f + noise else None
@@ -365,10 +387,12 @@ def _subproblem_solver(method, *, bounded, constrained):
     if bounded or constrained:
         if method != "steihaug":
             what = "constraints" if constrained else "bounds"
-            raise ValueError(f"with {what} the only method available is 'steihaug' (TRON's "
-                             f"projected Steihaug-Toint step); got {method!r}. Without "
-                             f"bounds or constraints: {', '.join(map(repr, QUADRATIC_METHODS))}"
-                             f" or a callable")
+            raise ValueError(
+                f"with {what} the only method available is 'steihaug' (TRON's "
+                f"projected Steihaug-Toint step); got {method!r}. Without "
+                f"bounds or constraints: {', '.join(map(repr, QUADRATIC_METHODS))}"
+                f" or a callable"
+            )
     if callable(method):
         return lambda g, B, radius, tight: method(g, B, radius)
     if method not in QUADRATIC_METHODS:
@@ -402,13 +426,21 @@ def _forcing(gradient_norm):
 
 def _result(state, objective, model, status, box):
     """A Result of the current state; ``status`` None for an intermediate one."""
-    result = Result(x=state.x.copy(), fun=state.f, jac=state.g.copy(), nit=state.nit,
-                    niter=state.nit, nfev=objective.nfev, njev=objective.njev,
-                    nhev=model.hessian_evaluations,
-                    optimality=_stationarity(state.x, state.g, box),
-                    constr_violation=0.0,  # every iterate satisfies the bounds
-                    trust_radius=state.radius, tr_radius=state.radius,
-                    nonfinite_trials=state.nonfinite_trials)
+    result = Result(
+        x=state.x.copy(),
+        fun=state.f,
+        jac=state.g.copy(),
+        nit=state.nit,
+        niter=state.nit,
+        nfev=objective.nfev,
+        njev=objective.njev,
+        nhev=model.hessian_evaluations,
+        optimality=_stationarity(state.x, state.g, box),
+        constr_violation=0.0,  # every iterate satisfies the bounds
+        trust_radius=state.radius,
+        tr_radius=state.radius,
+        nonfinite_trials=state.nonfinite_trials,
+    )
     if status is not None:
         result.update(status=status, success=status.success, message=status.message)
     return result
@@ -425,23 +457,47 @@ def _constrained(x, objective, hess, hessp, args, box, constraints, opts, stop):
             nonlocal hessian_calls
             hessian_calls += 1
             return function(z.copy(), *(v.copy() for v in rest), *args)
+
         return call
 
     if callable(hessp):
+
         def objective_hessian(z):
             return HessianVectorProduct(counted(hessp), z)
     elif callable(hess):
+
         def objective_hessian(z):
             return as_operator(counted(hess)(z), z.shape[0], name="hess(x)")
     else:  # a quasi-Newton strategy, a difference scheme or nothing: differences
         objective_hessian = None
-    x, info = augmented_lagrangian(minimize, objective.value, objective.gradient,
-                                   objective_hessian, x, box, constraints, opts, stop)
+    x, info = augmented_lagrangian(
+        minimize,
+        objective.value,
+        objective.gradient,
+        objective_hessian,
+        x,
+        box,
+        constraints,
+        opts,
+        stop,
+    )
     status = info.pop("status")
     f = objective.value(x)
-    return Result(x=x, fun=f, jac=objective.gradient(x), nfev=objective.nfev,
-                  njev=objective.njev, nhev=hessian_calls, status=status,
-                  success=status.success, message=status.message, trust_radius=math.nan,
-                  tr_radius=math.nan, nonfinite_trials=0, niter=info["nit"],
-                  constr_violation=info["constraint_violation"],
-                  optimality=info["kkt_residual"], **info)
+    return Result(
+        x=x,
+        fun=f,
+        jac=objective.gradient(x),
+        nfev=objective.nfev,
+        njev=objective.njev,
+        nhev=hessian_calls,
+        status=status,
+        success=status.success,
+        message=status.message,
+        trust_radius=math.nan,
+        tr_radius=math.nan,
+        nonfinite_trials=0,
+        niter=info["nit"],
+        constr_violation=info["constraint_violation"],
+        optimality=info["kkt_residual"],
+        **info,
+    )

@@ -12,8 +12,7 @@ _EPS = np.finfo(np.float64).eps
 # with u/h, so h ∝ √u balances them for one-sided differences and h ∝ u^(1/3) for
 # central ones; the complex step has no rounding error to balance (Squire & Trapp 1998)
 # and takes scipy's √u.
-_DEFAULT_REL_STEP = {"2-point": _EPS ** 0.5, "3-point": _EPS ** (1.0 / 3.0),
-                     "cs": _EPS ** 0.5}
+_DEFAULT_REL_STEP = {"2-point": _EPS**0.5, "3-point": _EPS ** (1.0 / 3.0), "cs": _EPS**0.5}
 
 
 def approx_jacobian(fun, x, f0, scheme, *, rel_step=None, lo=None, hi=None):
@@ -60,8 +59,7 @@ def approx_jacobian(fun, x, f0, scheme, *, rel_step=None, lo=None, hi=None):
     lo = np.full(n, -np.inf) if lo is None else lo
     hi = np.full(n, np.inf) if hi is None else hi
     one_sided = scheme == "2-point"
-    h, central = _fit_steps(x, h, lo, hi, reach=1.0 if one_sided else 2.0,
-                            central=not one_sided)
+    h, central = _fit_steps(x, h, lo, hi, reach=1.0 if one_sided else 2.0, central=not one_sided)
 
     def at(j, step):
         point = x.copy()
@@ -94,12 +92,16 @@ def _fit_steps(x, h, lo, hi, *, reach, central):
     does not, the one-sided formula runs in the direction with room, with the step cut to
     that room if the full one does not fit."""
     room_up, room_down = hi - x, x - lo
-    fits_central = np.abs(h) <= np.minimum(room_up, room_down) if central \
-        else np.zeros(x.shape, dtype=bool)
+    fits_central = (
+        np.abs(h) <= np.minimum(room_up, room_down) if central else np.zeros(x.shape, dtype=bool)
+    )
     fits_ahead = np.where(h > 0, reach * h <= room_up, -reach * h <= room_down)
     fits_behind = np.where(h > 0, reach * h <= room_down, -reach * h <= room_up)
     wider = np.where(room_up >= room_down, 1.0, -1.0)
     widest_room = np.maximum(room_up, room_down) / reach
-    steps = np.where(fits_central | fits_ahead, h,
-                     np.where(fits_behind, -h, wider * np.minimum(np.abs(h), widest_room)))
+    steps = np.where(
+        fits_central | fits_ahead,
+        h,
+        np.where(fits_behind, -h, wider * np.minimum(np.abs(h), widest_room)),
+    )
     return steps, fits_central

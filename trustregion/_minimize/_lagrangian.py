@@ -42,19 +42,19 @@ class AugmentedLagrangian:
         self.has_hessian = hessian is not None and constraints.has_hessians
 
     def x(self, z):
-        return z[:self.n]
+        return z[: self.n]
 
     def residual(self, z):
         """h(z) = (c_E(x), c_I(x) - t)."""
-        c_eq, c_ineq = self.constraints.values(z[:self.n])
-        return np.concatenate([c_eq, c_ineq - z[self.n:]])
+        c_eq, c_ineq = self.constraints.values(z[: self.n])
+        return np.concatenate([c_eq, c_ineq - z[self.n :]])
 
     def value(self, z):
         h = self.residual(z)
-        return self.fun(z[:self.n]) - self.lam @ h + 0.5 * self.mu * (h @ h)
+        return self.fun(z[: self.n]) - self.lam @ h + 0.5 * self.mu * (h @ h)
 
     def gradient(self, z):
-        x, m_eq = z[:self.n], self.m_eq
+        x, m_eq = z[: self.n], self.m_eq
         J_eq, J_ineq = self.constraints.jacobians(x)
         w = self.lam - self.mu * self.residual(z)
         gx = self.grad(x) - J_eq.T @ w[:m_eq] - J_ineq.T @ w[m_eq:]
@@ -72,8 +72,11 @@ class AugmentedLagrangian:
         second = self.constraints.hessian(x, w[:m_eq], w[m_eq:])
         if n + m_ineq <= _DENSE_MAX:
             H = np.empty((n + m_ineq, n + m_ineq))
-            H[:n, :n] = (objective.to_dense(copy=False) - second.to_dense(copy=False)
-                         + mu * (J_eq.T @ J_eq + J_ineq.T @ J_ineq))
+            H[:n, :n] = (
+                objective.to_dense(copy=False)
+                - second.to_dense(copy=False)
+                + mu * (J_eq.T @ J_eq + J_ineq.T @ J_ineq)
+            )
             H[:n, n:] = -mu * J_ineq.T
             H[n:, :n] = -mu * J_ineq
             H[n:, n:] = mu * np.eye(m_ineq)
@@ -81,8 +84,11 @@ class AugmentedLagrangian:
 
         def product(v):
             Jv = np.concatenate([J_eq @ v[:n], J_ineq @ v[:n] - v[n:]])
-            top = (objective.apply(v[:n]) - second.apply(v[:n])
-                   + mu * (J_eq.T @ Jv[:m_eq] + J_ineq.T @ Jv[m_eq:]))
+            top = (
+                objective.apply(v[:n])
+                - second.apply(v[:n])
+                + mu * (J_eq.T @ Jv[:m_eq] + J_ineq.T @ Jv[m_eq:])
+            )
             return np.concatenate([top, -mu * Jv[m_eq:]])
 
         return SymmetricOperator(n + m_ineq, product)
@@ -93,7 +99,7 @@ class AugmentedLagrangian:
         where the subproblem's slack gradient was left at rounding level with the wrong
         sign."""
         self.lam = self.lam - self.mu * h
-        self.lam[self.m_eq:] = np.maximum(self.lam[self.m_eq:], 0.0)
+        self.lam[self.m_eq :] = np.maximum(self.lam[self.m_eq :], 0.0)
 
 
 @dataclass
@@ -101,22 +107,23 @@ class _Schedule:
     """LANCELOT's tolerances: the violation η that earns a multiplier update, and the
     subproblem's gtol ω (N&W Alg. 17.4), floored at ctol and gtol."""
 
-    eta: float = _MU0 ** -0.1
+    eta: float = _MU0**-0.1
     omega: float = 1.0 / _MU0
 
     def after_update(self, mu, opts):
         # The floors keep the schedule from asking for more than ctol and gtol, which
         # would otherwise drive μ up on a feasible point until the subproblems are too
         # ill-conditioned to solve (N&W Alg. 17.4 stops at η*, ω* instead).
-        self.eta = max(self.eta / mu ** 0.9, opts.ctol)
+        self.eta = max(self.eta / mu**0.9, opts.ctol)
         self.omega = max(self.omega / mu, opts.gtol)
 
     def after_penalty(self, mu, opts):
-        self.eta, self.omega = max(mu ** -0.1, opts.ctol), max(1.0 / mu, opts.gtol)
+        self.eta, self.omega = max(mu**-0.1, opts.ctol), max(1.0 / mu, opts.gtol)
 
 
-def augmented_lagrangian(minimize, fun, grad, hessian, x0, box, constraints: ConstraintSet,
-                         opts, stop=None):
+def augmented_lagrangian(
+    minimize, fun, grad, hessian, x0, box, constraints: ConstraintSet, opts, stop=None
+):
     """min f(x) s.t. c_E(x) = 0, c_I(x) ≥ 0, lo ≤ x ≤ hi.
 
     Inequalities get slacks t ≥ 0 (c_I(x) - t = 0), so every subproblem is the
@@ -132,8 +139,10 @@ def augmented_lagrangian(minimize, fun, grad, hessian, x0, box, constraints: Con
     """
     n, m_ineq = x0.shape[0], constraints.m_ineq
     merit = AugmentedLagrangian(fun, grad, hessian, constraints, n)
-    bounds = Bounds(np.concatenate([box.lo, np.zeros(m_ineq)]),
-                    np.concatenate([box.hi, np.full(m_ineq, np.inf)]))
+    bounds = Bounds(
+        np.concatenate([box.lo, np.zeros(m_ineq)]),
+        np.concatenate([box.hi, np.full(m_ineq, np.inf)]),
+    )
     x = np.clip(x0, box.lo, box.hi)
     z = np.concatenate([x, np.maximum(constraints.values(x)[1], 0.0)])
     schedule = _Schedule()
@@ -142,16 +151,23 @@ def augmented_lagrangian(minimize, fun, grad, hessian, x0, box, constraints: Con
     # The subproblems run with the caller's radius, ratio-test and difference options;
     # gtol, maxiter and max_nfev are set per subproblem below, ctol has no meaning there,
     # and what is displayed or kept is the outer loop's.
-    inner_options = {name: value for name, value in asdict(opts).items()
-                     if name not in ("gtol", "maxiter", "max_nfev", "ctol", "disp",
-                                     "return_all")}
+    inner_options = {
+        name: value
+        for name, value in asdict(opts).items()
+        if name not in ("gtol", "maxiter", "max_nfev", "ctol", "disp", "return_all")
+    }
     for outer in range(1, _MAX_OUTER + 1):
         budget = {"gtol": schedule.omega, "maxiter": max(1, opts.maxiter - inner_iterations)}
         if opts.max_nfev is not None:
             budget["max_nfev"] = max(1, opts.max_nfev - evaluations)
-        inner = minimize(merit.value, z, jac=merit.gradient,
-                         hess=merit.hessian if merit.has_hessian else None, bounds=bounds,
-                         options={**inner_options, **budget})
+        inner = minimize(
+            merit.value,
+            z,
+            jac=merit.gradient,
+            hess=merit.hessian if merit.has_hessian else None,
+            bounds=bounds,
+            options={**inner_options, **budget},
+        )
         inner_iterations += inner.nit
         evaluations += inner.nfev
         z = inner.x
@@ -160,21 +176,27 @@ def augmented_lagrangian(minimize, fun, grad, hessian, x0, box, constraints: Con
             status = MinimizeStatus.MAXITER
         if status is None and opts.max_nfev is not None and evaluations >= opts.max_nfev:
             status = MinimizeStatus.MAX_NFEV
-        if status is None and stop is not None \
-                and stop(_intermediate(merit, z, inner_iterations, outer)):
+        if (
+            status is None
+            and stop is not None
+            and stop(_intermediate(merit, z, inner_iterations, outer))
+        ):
             status = MinimizeStatus.CALLBACK
         if status is not None:
             break
     else:
         status = MinimizeStatus.MAXITER  # _MAX_OUTER outer iterations
     x = merit.x(z)
-    return x, {"nit": inner_iterations, "outer_iterations": outer,
-               "constraint_violation": _violation(constraints, x),
-               "eq_multipliers": merit.lam[:merit.m_eq].copy(),
-               "ineq_multipliers": merit.lam[merit.m_eq:].copy(),
-               "kkt_residual": _kkt_residual(x, grad, constraints, merit.lam, box,
-                                             merit.m_eq),
-               "penalty": merit.mu, "status": status}
+    return x, {
+        "nit": inner_iterations,
+        "outer_iterations": outer,
+        "constraint_violation": _violation(constraints, x),
+        "eq_multipliers": merit.lam[: merit.m_eq].copy(),
+        "ineq_multipliers": merit.lam[merit.m_eq :].copy(),
+        "kkt_residual": _kkt_residual(x, grad, constraints, merit.lam, box, merit.m_eq),
+        "penalty": merit.mu,
+        "status": status,
+    }
 
 
 def _outer_step(merit, schedule, z, inner_status, box, opts, kkt_tol):
@@ -188,8 +210,7 @@ def _outer_step(merit, schedule, z, inner_status, box, opts, kkt_tol):
         return MinimizeStatus.INFEASIBLE if merit.mu > _MU_MAX else None
     merit.update_multipliers(h)
     if violation <= opts.ctol:
-        kkt = _kkt_residual(merit.x(z), merit.grad, merit.constraints, merit.lam, box,
-                            merit.m_eq)
+        kkt = _kkt_residual(merit.x(z), merit.grad, merit.constraints, merit.lam, box, merit.m_eq)
         if kkt <= kkt_tol:
             return MinimizeStatus.GTOL
         # Feasible, and the subproblem already went as far as rounding lets it: more
@@ -204,9 +225,16 @@ def _intermediate(merit, z, inner_iterations, outer):
     """The Result a callback sees after an outer iteration."""
     x = merit.x(z).copy()
     violation = _max_abs(merit.residual(z))
-    return Result(x=x, fun=merit.fun(x), nit=inner_iterations, niter=inner_iterations,
-                  outer_iterations=outer, penalty=merit.mu, constraint_violation=violation,
-                  constr_violation=violation)
+    return Result(
+        x=x,
+        fun=merit.fun(x),
+        nit=inner_iterations,
+        niter=inner_iterations,
+        outer_iterations=outer,
+        penalty=merit.mu,
+        constraint_violation=violation,
+        constr_violation=violation,
+    )
 
 
 def _violation(constraints, x):

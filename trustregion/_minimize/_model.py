@@ -7,8 +7,12 @@ from scipy.linalg import norm  # BLAS nrm2 scales: np.linalg.norm overflows past
 import scipy.sparse as sp
 from scipy.optimize import BFGS, HessianUpdateStrategy
 
-from ..operators import (FiniteDifferenceHessian, HessianVectorProduct, SymmetricOperator,
-                         as_operator)
+from ..operators import (
+    FiniteDifferenceHessian,
+    HessianVectorProduct,
+    SymmetricOperator,
+    as_operator,
+)
 from ._finite_differences import SCHEMES, approx_jacobian
 
 _SQRT_EPS = np.sqrt(np.finfo(np.float64).eps)
@@ -39,13 +43,17 @@ class HessianModel:
             self._strategy.initialize(n, "hess")
         elif isinstance(hess, str):
             if hess not in SCHEMES:
-                raise ValueError(f"hess must be a callable, a HessianUpdateStrategy or one "
-                                 f"of {', '.join(map(repr, SCHEMES))}; got {hess!r}")
+                raise ValueError(
+                    f"hess must be a callable, a HessianUpdateStrategy or one "
+                    f"of {', '.join(map(repr, SCHEMES))}; got {hess!r}"
+                )
             self._scheme = hess
             self._differenced = objective.gradient_for_differencing(hess)
         elif hess is not None and not callable(hess):
-            raise ValueError("hess must be a callable, a scipy HessianUpdateStrategy or one "
-                             f"of {', '.join(map(repr, SCHEMES))}")
+            raise ValueError(
+                "hess must be a callable, a scipy HessianUpdateStrategy or one "
+                f"of {', '.join(map(repr, SCHEMES))}"
+            )
         if hessp is not None and not callable(hessp):
             raise ValueError("hessp must be a callable hessp(x, v, *args)")
         self.hessian_evaluations = 0
@@ -60,15 +68,16 @@ class HessianModel:
         if self._strategy is not None:
             return as_operator(self._strategy.get_matrix(), self.n, name="hess")
         if self._scheme is not None:
-            H = approx_jacobian(self._differenced, x, g, self._scheme, lo=self._lo,
-                                hi=self._hi)
+            H = approx_jacobian(self._differenced, x, g, self._scheme, lo=self._lo, hi=self._hi)
             return as_operator(0.5 * (H + H.T), self.n, name="hess")
         if self._hess is not None:
             self.hessian_evaluations += 1
             H = self._hess(x.copy(), *self._args)
             stored = H.data if sp.issparse(H) else H
-            if isinstance(stored, (np.ndarray, list, float, int)) \
-                    and not np.isfinite(np.asarray(stored, dtype=float)).all():
+            if (
+                isinstance(stored, (np.ndarray, list, float, int))
+                and not np.isfinite(np.asarray(stored, dtype=float)).all()
+            ):
                 return None
             return as_operator(H, self.n, name="hess(x)")
         if self._hessp is not None:

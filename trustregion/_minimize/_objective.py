@@ -40,8 +40,10 @@ class Objective:
         if jac is None or jac is False:
             jac = "2-point"
         if not (callable(jac) or jac is True or jac in SCHEMES):
-            raise ValueError(f"jac must be a callable, True, None or one of "
-                             f"{', '.join(map(repr, SCHEMES))}; got {jac!r}")
+            raise ValueError(
+                f"jac must be a callable, True, None or one of "
+                f"{', '.join(map(repr, SCHEMES))}; got {jac!r}"
+            )
         self._fun, self._jac, self._args = fun, jac, tuple(args)
         self._lo, self._hi, self._rel_step = lo, hi, rel_step
         self.nfev = self.njev = 0
@@ -73,8 +75,15 @@ class Objective:
         _, f, grad = self._last
         if grad is not None:
             return grad.copy()
-        return approx_jacobian(self._scalar_for(self._jac), x, f, self._jac,
-                               rel_step=self._rel_step, lo=self._lo, hi=self._hi)[0]
+        return approx_jacobian(
+            self._scalar_for(self._jac),
+            x,
+            f,
+            self._jac,
+            rel_step=self._rel_step,
+            lo=self._lo,
+            hi=self._hi,
+        )[0]
 
     def _scalar_for(self, scheme):
         if scheme != "cs":
@@ -86,11 +95,13 @@ class Objective:
         """∇f as a function to difference for a Hessian by ``scheme``; the complex step
         calls the user's gradient with complex x."""
         if self.estimated_gradient:
-            raise ValueError(f"hess={scheme!r}: Whenever the gradient is estimated via "
-                             f"finite-differences, we require the Hessian to be estimated "
-                             f"using one of the quasi-Newton strategies (scipy's rule: a "
-                             f"difference of a difference keeps a quarter of the digits); "
-                             f"pass jac, or hess=scipy.optimize.BFGS()")
+            raise ValueError(
+                f"hess={scheme!r}: Whenever the gradient is estimated via "
+                f"finite-differences, we require the Hessian to be estimated "
+                f"using one of the quasi-Newton strategies (scipy's rule: a "
+                f"difference of a difference keeps a quarter of the digits); "
+                f"pass jac, or hess=scipy.optimize.BFGS()"
+            )
         if scheme != "cs":
             return self.gradient
         if self._jac is True:
@@ -99,4 +110,5 @@ class Objective:
         def complex_gradient(z):
             self.njev += 1
             return np.asarray(self._jac(z.copy(), *self._args)).reshape(-1)
+
         return complex_gradient

@@ -18,11 +18,19 @@ SCIPY_ALIASES = {
 # ignored so that a scipy call runs unchanged: how hard trust-krylov and trust-exact solve
 # their subproblems (ours solve to the forcing tolerance), scipy's parallel finite
 # differences, and the tuning of trust-constr's barrier and SQP internals.
-SCIPY_IGNORED = frozenset({
-    "inexact", "subproblem_maxiter", "workers", "barrier_tol", "initial_barrier_parameter",
-    "initial_barrier_tolerance", "initial_constr_penalty", "factorization_method",
-    "sparse_jacobian",
-})
+SCIPY_IGNORED = frozenset(
+    {
+        "inexact",
+        "subproblem_maxiter",
+        "workers",
+        "barrier_tol",
+        "initial_barrier_parameter",
+        "initial_barrier_tolerance",
+        "initial_constr_penalty",
+        "factorization_method",
+        "sparse_jacobian",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -109,14 +117,16 @@ class TrustRegionOptions:
 
     def _check_radius_update(self):
         if not (self.initial_radius > 0 and math.isfinite(self.initial_radius)):
-            raise ValueError(f"initial_radius must be positive and finite, "
-                             f"got {self.initial_radius!r}")
+            raise ValueError(
+                f"initial_radius must be positive and finite, got {self.initial_radius!r}"
+            )
         if not self.max_radius >= self.initial_radius:
             raise ValueError("max_radius must be at least initial_radius")
-        if not (0.0 <= self.accept_threshold < self.shrink_threshold
-                < self.expand_threshold < 1.0):
-            raise ValueError("the thresholds must satisfy 0 <= accept_threshold < "
-                             "shrink_threshold < expand_threshold < 1")
+        if not (0.0 <= self.accept_threshold < self.shrink_threshold < self.expand_threshold < 1.0):
+            raise ValueError(
+                "the thresholds must satisfy 0 <= accept_threshold < "
+                "shrink_threshold < expand_threshold < 1"
+            )
         if not 0.0 < self.shrink_factor < 1.0:
             raise ValueError(f"shrink_factor must lie in (0, 1), got {self.shrink_factor!r}")
         if not self.expand_factor > 1.0:
@@ -128,14 +138,17 @@ class TrustRegionOptions:
                 raise ValueError(f"{name} must be non-negative, got {getattr(self, name)!r}")
         if math.isnan(self.f_unbounded):
             raise ValueError("f_unbounded must be a number, not NaN")
-        if self.finite_diff_rel_step is not None \
-                and not (0.0 < self.finite_diff_rel_step < 1.0):
-            raise ValueError(f"finite_diff_rel_step must lie in (0, 1), "
-                             f"got {self.finite_diff_rel_step!r}")
+        if self.finite_diff_rel_step is not None and not (0.0 < self.finite_diff_rel_step < 1.0):
+            raise ValueError(
+                f"finite_diff_rel_step must lie in (0, 1), got {self.finite_diff_rel_step!r}"
+            )
 
     def _check_budgets(self):
-        if isinstance(self.maxiter, bool) or not isinstance(self.maxiter, numbers.Real) \
-                or not self.maxiter >= 0:
+        if (
+            isinstance(self.maxiter, bool)
+            or not isinstance(self.maxiter, numbers.Real)
+            or not self.maxiter >= 0
+        ):
             raise ValueError(f"maxiter must be a non-negative number, got {self.maxiter!r}")
         if self.max_nfev is None:
             return
@@ -143,8 +156,9 @@ class TrustRegionOptions:
             if isinstance(self.max_nfev, bool) or operator.index(self.max_nfev) < 1:
                 raise TypeError
         except TypeError:
-            raise ValueError(f"max_nfev must be a positive integer, "
-                             f"got {self.max_nfev!r}") from None
+            raise ValueError(
+                f"max_nfev must be a positive integer, got {self.max_nfev!r}"
+            ) from None
 
     @classmethod
     def from_dict(cls, options):
@@ -156,8 +170,10 @@ class TrustRegionOptions:
             if value is None or key in SCIPY_IGNORED:
                 continue
             if name not in known:
-                raise ValueError(f"unknown option {key!r}; the options are: "
-                                 f"{', '.join(sorted(known | set(SCIPY_ALIASES)))}")
+                raise ValueError(
+                    f"unknown option {key!r}; the options are: "
+                    f"{', '.join(sorted(known | set(SCIPY_ALIASES)))}"
+                )
             if name in given:
                 raise ValueError(f"option {name!r} given twice (as {key!r} too)")
             given[name] = bool(value) if name in ("disp", "return_all") else value

@@ -31,8 +31,11 @@ class MinimizeStatus(StatusEnum):
 
     @property
     def success(self) -> bool:
-        return self in (MinimizeStatus.GTOL, MinimizeStatus.NO_PREDICTED_DECREASE,
-                        MinimizeStatus.XTOL)
+        return self in (
+            MinimizeStatus.GTOL,
+            MinimizeStatus.NO_PREDICTED_DECREASE,
+            MinimizeStatus.XTOL,
+        )
 
 
 _MESSAGES = {

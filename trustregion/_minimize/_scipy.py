@@ -16,10 +16,22 @@ def scipy_method(subproblem: str = "steihaug"):
     if not isinstance(subproblem, str):
         raise ValueError("subproblem must be the name of a subproblem method")
 
-    def method(fun, x0, args=(), jac=None, hess=None, hessp=None, bounds=None,
-               constraints=(), callback=None, tol=None, **options):
-        return minimize(fun, x0, args, subproblem, jac, hess, hessp, bounds, constraints,
-                        tol, callback, options)
+    def method(
+        fun,
+        x0,
+        args=(),
+        jac=None,
+        hess=None,
+        hessp=None,
+        bounds=None,
+        constraints=(),
+        callback=None,
+        tol=None,
+        **options,
+    ):
+        return minimize(
+            fun, x0, args, subproblem, jac, hess, hessp, bounds, constraints, tol, callback, options
+        )
 
     method.__name__ = f"trustregion_{subproblem}"
     return method

@@ -12,6 +12,7 @@ from ..operators._preconditioners import check_preconditioner
 from ..operators._symmetric import kernel_operand
 from ._truncated_cg import run_truncated_cg
 
+
 class CGResult(NamedTuple):
     """Outcome of :func:`cg`.
 
@@ -96,12 +97,22 @@ def cg(A, b, *, M=None, x0=None, rtol=1e-5, atol=0.0, maxiter=None, callback=Non
     if x0 is not None:
         x0 = as_float_vector(x0, "x0", size=n)
     inverse_diagonal, preconditioner = _preconditioner(M, n)
-    run = run_truncated_cg(operand, b, rtol=rtol, atol=atol, maxiter=maxiter,
-                           inverse_diagonal=inverse_diagonal, preconditioner=preconditioner,
-                           x0=x0, callback=callback, check_inputs=True)
+    run = run_truncated_cg(
+        operand,
+        b,
+        rtol=rtol,
+        atol=atol,
+        maxiter=maxiter,
+        inverse_diagonal=inverse_diagonal,
+        preconditioner=preconditioner,
+        x0=x0,
+        callback=callback,
+        check_inputs=True,
+    )
     # _make skips the NamedTuple's Python-level __new__, a measurable share of a small solve.
-    return CGResult._make((run.x, run.iterations, run.residual_norm, cg_status(run.code),
-                           run.operator_products))
+    return CGResult._make(
+        (run.x, run.iterations, run.residual_norm, cg_status(run.code), run.operator_products)
+    )
 
 
 def _preconditioner(M, n):

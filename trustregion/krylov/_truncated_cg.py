@@ -24,12 +24,20 @@ class TruncatedCGRun(NamedTuple):
     residual_norm: float
 
 
-def run_truncated_cg(operand, b: np.ndarray, *, rtol: float, maxiter: int,
-                     atol: float = 0.0, inverse_diagonal: Optional[np.ndarray] = None,
-                     preconditioner: Optional[Callable[[np.ndarray], np.ndarray]] = None,
-                     radius: float = math.inf, x0: Optional[np.ndarray] = None,
-                     callback: Optional[Callable[[np.ndarray], None]] = None,
-                     check_inputs: bool = False) -> TruncatedCGRun:
+def run_truncated_cg(
+    operand,
+    b: np.ndarray,
+    *,
+    rtol: float,
+    maxiter: int,
+    atol: float = 0.0,
+    inverse_diagonal: Optional[np.ndarray] = None,
+    preconditioner: Optional[Callable[[np.ndarray], np.ndarray]] = None,
+    radius: float = math.inf,
+    x0: Optional[np.ndarray] = None,
+    callback: Optional[Callable[[np.ndarray], None]] = None,
+    check_inputs: bool = False,
+) -> TruncatedCGRun:
     """Preconditioned CG on A x = b, truncated at ‖x‖_M = ``radius`` (Steihaug–Toint).
 
     Drives :func:`trustregion._kernels.truncated_cg`. ``operand`` is a
@@ -80,13 +88,37 @@ def run_truncated_cg(operand, b: np.ndarray, *, rtol: float, maxiter: int,
         work[1] = preconditioner(work[0] if x0 is not None else b)
     if callback is not None:
         kernel_args = MATRIX_FREE  # products in Python, so that the callback sees each iterate
-    code = K.truncated_cg(*kernel_args, inv, precondition_inside, b, x, work, state.array,
-                          radius * radius, rtol, atol, maxiter, check_inputs, start)
+    code = K.truncated_cg(
+        *kernel_args,
+        inv,
+        precondition_inside,
+        b,
+        x,
+        work,
+        state.array,
+        radius * radius,
+        rtol,
+        atol,
+        maxiter,
+        check_inputs,
+        start,
+    )
     if code == K.INVALID_RHS or code == K.INVALID_OPERATOR:
         _refuse_nonfinite(code)
     if code == K.NEEDS_PRODUCT or code == K.NEEDS_PRECONDITIONER:
-        args = kernel_args + (inv, precondition_inside, b, x, work, state.array,
-                              radius * radius, rtol, atol, maxiter, check_inputs)
+        args = kernel_args + (
+            inv,
+            precondition_inside,
+            b,
+            x,
+            work,
+            state.array,
+            radius * radius,
+            rtol,
+            atol,
+            maxiter,
+            check_inputs,
+        )
         code = _serve_requests(code, args, apply, preconditioner, callback, x, work, state)
     iterations = state.iterations
     if callback is not None and code == K.CONVERGED and iterations > 0:
@@ -108,17 +140,18 @@ def _check_shapes(kernel_args, b, inv, x0):
     n = b.shape[0]
     check_kernel_shapes(kernel_args, n, "A")
     if b.ndim != 1 or inv.shape not in ((0,), (n,)) or (x0 is not None and x0.shape != (n,)):
-        raise ValueError(f"b must be 1-D, and x0 and the inverse diagonal of M of its length "
-                         f"{n}; got b {b.shape}, M⁻¹ diagonal {inv.shape}, x0 "
-                         f"{None if x0 is None else x0.shape}")
+        raise ValueError(
+            f"b must be 1-D, and x0 and the inverse diagonal of M of its length "
+            f"{n}; got b {b.shape}, M⁻¹ diagonal {inv.shape}, x0 "
+            f"{None if x0 is None else x0.shape}"
+        )
 
 
 def _rescaled(b, radius, atol, x0, callback):
     """(σ, b/σ, Δ/σ, atol/σ, x0/σ, callback) for the solve of A(x/σ) = b/σ, σ the power of
     two of :func:`run_truncated_cg`; the callback is wrapped to see the caller's x."""
     bmax = K.max_abs(b)
-    sigma = power_of_two_scale(bmax, radius) if math.isfinite(radius) \
-        else power_of_two_scale(bmax)
+    sigma = power_of_two_scale(bmax, radius) if math.isfinite(radius) else power_of_two_scale(bmax)
     if sigma == 1.0:
         return sigma, b, radius, atol, x0, callback
     if callback is not None:
@@ -127,8 +160,14 @@ def _rescaled(b, radius, atol, x0, callback):
         def callback(xk):
             user_callback(sigma * xk)
 
-    return (sigma, b / sigma, radius / sigma, atol / sigma,
-            None if x0 is None else x0 / sigma, callback)
+    return (
+        sigma,
+        b / sigma,
+        radius / sigma,
+        atol / sigma,
+        None if x0 is None else x0 / sigma,
+        callback,
+    )
 
 
 def _refuse_nonfinite(code):

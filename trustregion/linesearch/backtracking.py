@@ -31,8 +31,9 @@ class BacktrackingLineSearch:
         self.shrink = open_unit(shrink, "shrink")
         self.max_backtracks = count(max_backtracks, "max_backtracks")
 
-    def search(self, fun: Callable, x, direction, f0: float, slope: float, *,
-               step: float = 1.0, args=()) -> LineSearchResult:
+    def search(
+        self, fun: Callable, x, direction, f0: float, slope: float, *, step: float = 1.0, args=()
+    ) -> LineSearchResult:
         """Search along ``direction`` from ``x``, where f(x) = ``f0`` and ∇f(x)ᵀd = ``slope``.
 
         Raises
@@ -82,15 +83,23 @@ class ConstraintAwareBacktracking:
         Required ratio of actual to predicted decrease, in (0, 1) (TRPO: 0.1).
     """
 
-    def __init__(self, *, shrink: float = 0.8, max_backtracks: int = 10,
-                 accept_ratio: float = 0.1):
+    def __init__(self, *, shrink: float = 0.8, max_backtracks: int = 10, accept_ratio: float = 0.1):
         self.shrink = open_unit(shrink, "shrink")
         self.max_backtracks = count(max_backtracks, "max_backtracks")
         self.accept_ratio = open_unit(accept_ratio, "accept_ratio")
 
-    def search(self, fun: Callable, x, step_vector, f0: float, predicted_reduction: float, *,
-               constraint: Optional[Callable] = None, max_constraint: float = math.inf,
-               args=()) -> LineSearchResult:
+    def search(
+        self,
+        fun: Callable,
+        x,
+        step_vector,
+        f0: float,
+        predicted_reduction: float,
+        *,
+        constraint: Optional[Callable] = None,
+        max_constraint: float = math.inf,
+        args=(),
+    ) -> LineSearchResult:
         """Search along the full step ``step_vector`` from ``x`` (f(x) = ``f0``).
 
         ``constraint(x_new, *args)`` returns the constrained quantity (e.g. a divergence
@@ -136,9 +145,30 @@ def _backtrack(fun, x, d, f0, alpha, shrink, max_backtracks, accept, args):
         steps.append(alpha)
         values.append(f)
         if math.isfinite(f) and accept(alpha, f):
-            return LineSearchResult(True, alpha, x_new, f, f0, backtracks, len(values), 0,
-                                    tuple(steps), tuple(values), LineSearchStatus.ACCEPTED)
+            return LineSearchResult(
+                True,
+                alpha,
+                x_new,
+                f,
+                f0,
+                backtracks,
+                len(values),
+                0,
+                tuple(steps),
+                tuple(values),
+                LineSearchStatus.ACCEPTED,
+            )
         alpha *= shrink
-    return LineSearchResult(False, 0.0, x.copy(), f0, f0, max_backtracks, len(values), 0,
-                            tuple(steps), tuple(values), LineSearchStatus.MAX_BACKTRACKS)
-
+    return LineSearchResult(
+        False,
+        0.0,
+        x.copy(),
+        f0,
+        f0,
+        max_backtracks,
+        len(values),
+        0,
+        tuple(steps),
+        tuple(values),
+        LineSearchStatus.MAX_BACKTRACKS,
+    )

@@ -43,13 +43,22 @@ class StrongWolfeLineSearch:
         Bounds on α.
     """
 
-    def __init__(self, *, c1: float = 1e-4, c2: float = 0.9, xtol: float = 1e-10,
-                 max_evaluations: int = 30, step_min: float = 0.0, step_max: float = 1e10):
+    def __init__(
+        self,
+        *,
+        c1: float = 1e-4,
+        c2: float = 0.9,
+        xtol: float = 1e-10,
+        max_evaluations: int = 30,
+        step_min: float = 0.0,
+        step_max: float = 1e10,
+    ):
         self.c1 = open_unit(c1, "c1")
         self.c2 = open_unit(c2, "c2")
         if not self.c1 <= self.c2:
-            raise ValueError(f"c2 must not be below c1 (0 < c1 <= c2 < 1), got c1={c1!r}, "
-                             f"c2={c2!r}")
+            raise ValueError(
+                f"c2 must not be below c1 (0 < c1 <= c2 < 1), got c1={c1!r}, c2={c2!r}"
+            )
         self.xtol = open_unit(xtol, "xtol")
         self.max_evaluations = max(count(max_evaluations, "max_evaluations"), 1)
         self.step_min = finite(step_min, "step_min")
@@ -57,8 +66,9 @@ class StrongWolfeLineSearch:
         if not 0.0 <= self.step_min < self.step_max:
             raise ValueError("step_min and step_max must satisfy 0 <= step_min < step_max")
 
-    def search(self, fun: Callable, jac, x, direction, *, f0=None, g0=None,
-               step: float = 1.0, args=()) -> LineSearchResult:
+    def search(
+        self, fun: Callable, jac, x, direction, *, f0=None, g0=None, step: float = 1.0, args=()
+    ) -> LineSearchResult:
         """Search along ``direction`` from ``x``.
 
         ``fun(x, *args)`` gives f; ``jac`` is a callable giving ∇f, or ``True`` when ``fun``
@@ -113,16 +123,28 @@ class StrongWolfeLineSearch:
                 break
             stp = self._next_trial(interval, stp, f, slope, ftest, gtest)
         step_out, f_out = best
-        return LineSearchResult(status is LineSearchStatus.ACCEPTED, step_out,
-                                x + step_out * d, f_out, f0, interval.updates, evaluations,
-                                evaluations, tuple(steps), tuple(values), status)
+        return LineSearchResult(
+            status is LineSearchStatus.ACCEPTED,
+            step_out,
+            x + step_out * d,
+            f_out,
+            f0,
+            interval.updates,
+            evaluations,
+            evaluations,
+            tuple(steps),
+            tuple(values),
+            status,
+        )
 
     def _exhausted(self, interval, stp, f, slope, ftest, gtest):
         """No better step can be found: the trial left the (bracketed) interval, the
         interval is narrower than xtol, or the step sits at a bound it cannot leave."""
-        return (interval.too_narrow(stp, self.xtol)
-                or (stp == self.step_max and f <= ftest and slope <= gtest)
-                or (stp == self.step_min and (f > ftest or slope >= gtest)))
+        return (
+            interval.too_narrow(stp, self.xtol)
+            or (stp == self.step_max and f <= ftest and slope <= gtest)
+            or (stp == self.step_min and (f > ftest or slope >= gtest))
+        )
 
     def _next_trial(self, interval, stp, f, slope, ftest, gtest):
         """The next trial step from Moré & Thuente's safeguarded step, within the range."""
@@ -154,8 +176,9 @@ class _Interval:
         return stp
 
     def too_narrow(self, stp, xtol):
-        return self.bracketed and (stp <= self.lo or stp >= self.hi
-                                   or self.hi - self.lo <= xtol * self.hi)
+        return self.bracketed and (
+            stp <= self.lo or stp >= self.hi or self.hi - self.lo <= xtol * self.hi
+        )
 
     def update(self, stp, f, slope, ftest, gtest):
         """Take the trial (stp, f, slope) into the interval by :func:`_cstep` and return
@@ -166,15 +189,38 @@ class _Interval:
         if self.stage_one and f <= self.fx and f > ftest:
             # Stage 1 works on ψ, whose values and slopes are shifted by the line α·gtest.
             stx, fxm, gxm, sty, fym, gym, stp_new, self.bracketed = _cstep(
-                self.stx, self.fx - self.stx * gtest, self.gx - gtest, self.sty,
-                self.fy - self.sty * gtest, self.gy - gtest, stp, f - stp * gtest,
-                slope - gtest, self.bracketed, self.lo, self.hi)
+                self.stx,
+                self.fx - self.stx * gtest,
+                self.gx - gtest,
+                self.sty,
+                self.fy - self.sty * gtest,
+                self.gy - gtest,
+                stp,
+                f - stp * gtest,
+                slope - gtest,
+                self.bracketed,
+                self.lo,
+                self.hi,
+            )
             self.stx, self.fx, self.gx = stx, fxm + stx * gtest, gxm + gtest
             self.sty, self.fy, self.gy = sty, fym + sty * gtest, gym + gtest
         else:
-            (self.stx, self.fx, self.gx, self.sty, self.fy, self.gy, stp_new,
-             self.bracketed) = _cstep(self.stx, self.fx, self.gx, self.sty, self.fy, self.gy,
-                                      stp, f, slope, self.bracketed, self.lo, self.hi)
+            (self.stx, self.fx, self.gx, self.sty, self.fy, self.gy, stp_new, self.bracketed) = (
+                _cstep(
+                    self.stx,
+                    self.fx,
+                    self.gx,
+                    self.sty,
+                    self.fy,
+                    self.gy,
+                    stp,
+                    f,
+                    slope,
+                    self.bracketed,
+                    self.lo,
+                    self.hi,
+                )
+            )
         self.updates += 1
         if self.bracketed:
             if abs(self.sty - self.stx) >= _SHRINK_REQUIRED * self.width_before:
@@ -189,10 +235,12 @@ class _Interval:
 
 def _evaluator(fun, jac, args):
     if jac is True:
+
         def evaluate(x):
             f, g = fun(x, *args)
             return float(f), np.asarray(g, dtype=np.float64)
     elif callable(jac):
+
         def evaluate(x):
             return float(fun(x, *args)), np.asarray(jac(x, *args), dtype=np.float64)
     else:

@@ -89,8 +89,12 @@ class FisherOperator(SymmetricOperator):
         if log_std.shape != (d,):
             raise ValueError(f"log_std must have shape ({d},), got {log_std.shape}")
         index = np.asarray(log_std_index, dtype=np.int64).reshape(-1)
-        if index.shape != (d,) or (index < 0).any() or (index >= P).any() \
-                or np.unique(index).size != d:
+        if (
+            index.shape != (d,)
+            or (index < 0).any()
+            or (index >= P).any()
+            or np.unique(index).size != d
+        ):
             raise ValueError(f"log_std_index must hold {d} distinct parameter indices in [0, {P})")
         mean_weight, log_std_weight = gaussian_fisher_diagonal(log_std)
         mean_part = _jtmj_product(J, lambda u: u * mean_weight)

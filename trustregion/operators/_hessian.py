@@ -66,8 +66,9 @@ class FiniteDifferenceHessian(SymmetricOperator):
         Gradients evaluated so far, the known one at x excluded.
     """
 
-    def __init__(self, jac: Callable, x, args: Sequence = (), *, scheme: str = "forward",
-                 gradient=None):
+    def __init__(
+        self, jac: Callable, x, args: Sequence = (), *, scheme: str = "forward", gradient=None
+    ):
         if scheme not in ("forward", "central"):
             raise ValueError(f"scheme must be 'forward' or 'central', got {scheme!r}")
         self.x = as_float_vector(x, "x")

@@ -29,11 +29,14 @@ def check_preconditioner(P: Preconditioner, n: int) -> None:
     if P.shape != (n, n):
         raise ValueError(f"M has shape {P.shape}, but the problem has dimension {n}")
     d = P.inverse_diagonal
-    if d is not None and (not isinstance(d, np.ndarray) or d.dtype != np.float64
-                          or d.shape != (n,)):
-        raise ValueError(f"M.inverse_diagonal must be a float64 array of shape ({n},), got "
-                         f"{getattr(d, 'dtype', type(d).__name__)} of shape "
-                         f"{getattr(d, 'shape', None)}")
+    if d is not None and (
+        not isinstance(d, np.ndarray) or d.dtype != np.float64 or d.shape != (n,)
+    ):
+        raise ValueError(
+            f"M.inverse_diagonal must be a float64 array of shape ({n},), got "
+            f"{getattr(d, 'dtype', type(d).__name__)} of shape "
+            f"{getattr(d, 'shape', None)}"
+        )
 
 
 class JacobiPreconditioner(Preconditioner):
@@ -59,18 +62,20 @@ class JacobiPreconditioner(Preconditioner):
             if e is not None and e.kind == K.DENSE:
                 diag = np.diagonal(e.dense) + e.shift
             elif e is not None:
-                diag = sp.csr_matrix((e.data, e.indices, e.indptr), shape=op.shape).diagonal() \
+                diag = (
+                    sp.csr_matrix((e.data, e.indices, e.indptr), shape=op.shape).diagonal()
                     + e.shift
+                )
             else:
                 eye = np.eye(op.n)
                 diag = np.array([op.apply(eye[:, j])[j] for j in range(op.n)])
         if not (np.isfinite(diag).all() and (diag > 0).all()):
-            raise ValueError("the diagonal of A must be positive and finite for a Jacobi "
-                             "preconditioner")
+            raise ValueError(
+                "the diagonal of A must be positive and finite for a Jacobi preconditioner"
+            )
         self.diagonal_values = diag
         self.inverse_diagonal = 1.0 / diag
         super().__init__(diag.shape[0], lambda v: diag * v, positive_semidefinite=True)
 
     def solve(self, r):
         return self.inverse_diagonal * r
-

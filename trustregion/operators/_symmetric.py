@@ -74,9 +74,14 @@ class SymmetricOperator(LinearOperator):
         # it, and skipping that check keeps building an operator cheap next to a small solve.
         return object.__new__(cls)
 
-    def __init__(self, n: int, product: Callable[[np.ndarray], np.ndarray], *,
-                 positive_semidefinite: bool = False,
-                 explicit: Optional[ExplicitMatrix] = None):
+    def __init__(
+        self,
+        n: int,
+        product: Callable[[np.ndarray], np.ndarray],
+        *,
+        positive_semidefinite: bool = False,
+        explicit: Optional[ExplicitMatrix] = None,
+    ):
         # LinearOperator.__init__ only normalises these two attributes; setting them
         # directly keeps the construction of an operator off the per-solve budget.
         self.dtype = _FLOAT64
@@ -97,15 +102,17 @@ class SymmetricOperator(LinearOperator):
         """A v for a 1-D float64 ``v`` of length n; checks the shapes of ``v`` (before the
         product, which may be a kernel that trusts it) and of what the product returned."""
         if v.shape != (self.shape[0],):
-            raise ValueError(f"v must be a 1-D array of length {self.shape[0]}, got shape "
-                             f"{v.shape}")
+            raise ValueError(
+                f"v must be a 1-D array of length {self.shape[0]}, got shape {v.shape}"
+            )
         out = np.asarray(self._product(v), dtype=np.float64)
         if out.shape != (self.shape[0],):
             out = out.reshape(-1) if out.size == self.shape[0] else out
             if out.shape != (self.shape[0],):
                 raise ValueError(
                     f"the operator returned an array of shape {out.shape} for a vector of "
-                    f"length {self.shape[0]}; it must return shape ({self.shape[0]},)")
+                    f"length {self.shape[0]}; it must return shape ({self.shape[0]},)"
+                )
         return out
 
     def to_dense(self, copy: bool = True) -> np.ndarray:
@@ -139,12 +146,15 @@ class SymmetricOperator(LinearOperator):
 
     def __repr__(self):
         kind = "explicit" if self.explicit is not None else "matrix-free"
-        return (f"<{type(self).__name__} {self.shape[0]}x{self.shape[1]} {kind}"
-                f"{', PSD' if self.positive_semidefinite else ''}>")
+        return (
+            f"<{type(self).__name__} {self.shape[0]}x{self.shape[1]} {kind}"
+            f"{', PSD' if self.positive_semidefinite else ''}>"
+        )
 
 
-def as_operator(A, n: Optional[int] = None, *, positive_semidefinite: bool = False,
-                name: str = "A") -> SymmetricOperator:
+def as_operator(
+    A, n: Optional[int] = None, *, positive_semidefinite: bool = False, name: str = "A"
+) -> SymmetricOperator:
     """Convert ``A`` into a :class:`SymmetricOperator`.
 
     Parameters
@@ -167,8 +177,7 @@ def as_operator(A, n: Optional[int] = None, *, positive_semidefinite: bool = Fal
         If ``A`` is not square, does not have dimension ``n``, holds non-finite values, or
         is a callable without ``n``.
     """
-    if type(A) is np.ndarray and A.dtype == _FLOAT64 and A.ndim == 2 \
-            and A.flags.c_contiguous:
+    if type(A) is np.ndarray and A.dtype == _FLOAT64 and A.ndim == 2 and A.flags.c_contiguous:
         return _dense_operator(A, n, name, positive_semidefinite)
     if isinstance(A, SymmetricOperator):
         _check_dimension(A.shape, n, name)
@@ -186,14 +195,15 @@ def as_operator(A, n: Optional[int] = None, *, positive_semidefinite: bool = Fal
         data = np.asarray(csr.data, dtype=np.float64)
         if not all_finite(data):
             raise ValueError(f"{name} contains non-finite values (NaN or infinity)")
-        explicit = ExplicitMatrix(K.CSR, _EMPTY_2D, data, csr.indices.astype(_INDEX),
-                                  csr.indptr.astype(_POINTER))
-        return SymmetricOperator(csr.shape[0], csr.dot, explicit=explicit,
-                                 positive_semidefinite=positive_semidefinite)
+        explicit = ExplicitMatrix(
+            K.CSR, _EMPTY_2D, data, csr.indices.astype(_INDEX), csr.indptr.astype(_POINTER)
+        )
+        return SymmetricOperator(
+            csr.shape[0], csr.dot, explicit=explicit, positive_semidefinite=positive_semidefinite
+        )
     if isinstance(A, LinearOperator):
         _check_dimension(A.shape, n, name)
-        return SymmetricOperator(A.shape[0], A.matvec,
-                                 positive_semidefinite=positive_semidefinite)
+        return SymmetricOperator(A.shape[0], A.matvec, positive_semidefinite=positive_semidefinite)
     if callable(A):
         if n is None:
             raise ValueError(f"{name} is a callable, so its dimension n must be given")
@@ -201,16 +211,22 @@ def as_operator(A, n: Optional[int] = None, *, positive_semidefinite: bool = Fal
     try:
         dense = np.ascontiguousarray(A, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be an array, a sparse matrix, a LinearOperator or a "
-                         f"callable; got {type(A).__name__} ({exc})") from None
+        raise ValueError(
+            f"{name} must be an array, a sparse matrix, a LinearOperator or a "
+            f"callable; got {type(A).__name__} ({exc})"
+        ) from None
     if dense.ndim != 2:
         raise ValueError(f"{name} must be a 2-D square matrix, got shape {dense.shape}")
     return _dense_operator(dense, n, name, positive_semidefinite)
 
 
 def _dense_operator(dense, n, name, positive_semidefinite):
-    return SymmetricOperator(dense.shape[0], dense.dot, explicit=_dense_explicit(dense, n, name),
-                             positive_semidefinite=positive_semidefinite)
+    return SymmetricOperator(
+        dense.shape[0],
+        dense.dot,
+        explicit=_dense_explicit(dense, n, name),
+        positive_semidefinite=positive_semidefinite,
+    )
 
 
 def _dense_explicit(dense, n, name, check_finite=True):
@@ -231,8 +247,7 @@ def kernel_operand(A, n: int, name: str = "A"):
     a plain float64 array, whose finiteness the kernel checks when it starts: solvers that
     only multiply (``cg``) keep the cost of a call on a small system down to the work.
     """
-    if type(A) is np.ndarray and A.dtype == _FLOAT64 and A.ndim == 2 \
-            and A.flags.c_contiguous:
+    if type(A) is np.ndarray and A.dtype == _FLOAT64 and A.ndim == 2 and A.flags.c_contiguous:
         return _dense_explicit(A, n, name, check_finite=False), A.dot
     op = as_operator(A, n, name=name)
     return op.kernel_args, op.apply
@@ -269,8 +284,9 @@ def scaled_stored(op: SymmetricOperator, factor: float) -> SymmetricOperator:
         def product(v):
             return unshifted(v) + shift * v
 
-    return SymmetricOperator(op.n, product, explicit=explicit,
-                             positive_semidefinite=op.positive_semidefinite)
+    return SymmetricOperator(
+        op.n, product, explicit=explicit, positive_semidefinite=op.positive_semidefinite
+    )
 
 
 def check_kernel_shapes(kernel_args: ExplicitMatrix, n: int, name: str) -> None:
@@ -280,8 +296,9 @@ def check_kernel_shapes(kernel_args: ExplicitMatrix, n: int, name: str) -> None:
     if e.kind == K.DENSE and e.dense.shape != (n, n):
         raise ValueError(f"{name} has shape {e.dense.shape}, but the vectors have length {n}")
     if e.kind == K.CSR and e.indptr.shape != (n + 1,):
-        raise ValueError(f"{name} has {e.indptr.shape[0] - 1} rows, but the vectors have "
-                         f"length {n}")
+        raise ValueError(
+            f"{name} has {e.indptr.shape[0] - 1} rows, but the vectors have length {n}"
+        )
 
 
 def _check_dimension(shape, n, name):
@@ -319,5 +336,9 @@ class DampedOperator(SymmetricOperator):
         def product(v):
             return base.apply(v) + lam * v
 
-        super().__init__(base.n, product, explicit=explicit,
-                         positive_semidefinite=base.positive_semidefinite and lam >= 0.0)
+        super().__init__(
+            base.n,
+            product,
+            explicit=explicit,
+            positive_semidefinite=base.positive_semidefinite and lam >= 0.0,
+        )

@@ -37,13 +37,29 @@ from .scalable import CUTEST as _CUTEST
 from .scalable import ScalableProblem
 from .hs import HS, ConstrainedProblem
 
-__all__ = ["BoundedProblem", "ConstrainedProblem", "HS", "Problem", "ScalableProblem", "get",
-           "names", "suite"]
+__all__ = [
+    "BoundedProblem",
+    "ConstrainedProblem",
+    "HS",
+    "Problem",
+    "ScalableProblem",
+    "get",
+    "names",
+    "suite",
+]
 
-_SCALABLE_MGH = ("extended_rosenbrock", "extended_powell", "discrete_boundary_value",
-                 "broyden_tridiagonal")
-_SUITES = {"mgh": tuple(_MGH), "cutest": _SCALABLE_MGH + tuple(_CUTEST),
-           "bounds": tuple(_BOUNDED), "hs": tuple(HS)}
+_SCALABLE_MGH = (
+    "extended_rosenbrock",
+    "extended_powell",
+    "discrete_boundary_value",
+    "broyden_tridiagonal",
+)
+_SUITES = {
+    "mgh": tuple(_MGH),
+    "cutest": _SCALABLE_MGH + tuple(_CUTEST),
+    "bounds": tuple(_BOUNDED),
+    "hs": tuple(HS),
+}
 _DEFAULT_SCALABLE_N = 1000
 
 
@@ -98,8 +114,9 @@ def get(name: str, n: int | None = None) -> Problem:
     try:
         builder, default_n, rule = _MGH[name]
     except (KeyError, TypeError):
-        raise ValueError(f"unknown problem {name!r}; known problems: "
-                         f"{', '.join(names())}") from None
+        raise ValueError(
+            f"unknown problem {name!r}; known problems: {', '.join(names())}"
+        ) from None
     if default_n is None:
         problem = builder()
         if n is not None and n != problem.n:

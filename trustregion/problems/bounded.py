@@ -54,8 +54,13 @@ class BoundedProblem:
 
 def rosenbrock_box(get):
     """Rosenbrock with x₁ ≤ 0.8: the minimum moves to (0.8, 0.64), f = (1 - 0.8)² = 0.04."""
-    return BoundedProblem(get("rosenbrock"), Bounds([-2.0, -2.0], [0.8, 2.0]), 0.04,
-                          np.array([0.8, 0.64]), "x1 <= 0.8")
+    return BoundedProblem(
+        get("rosenbrock"),
+        Bounds([-2.0, -2.0], [0.8, 2.0]),
+        0.04,
+        np.array([0.8, 0.64]),
+        "x1 <= 0.8",
+    )
 
 
 def extended_rosenbrock_box(get, n=10):
@@ -64,16 +69,22 @@ def extended_rosenbrock_box(get, n=10):
     base = get("extended_rosenbrock", n)
     hi = np.full(n, np.inf)
     hi[0::2] = 0.8
-    return BoundedProblem(base, Bounds(np.full(n, -np.inf), hi), 0.02 * n,
-                          np.tile([0.8, 0.64], n // 2), "x_odd <= 0.8")
+    return BoundedProblem(
+        base,
+        Bounds(np.full(n, -np.inf), hi),
+        0.02 * n,
+        np.tile([0.8, 0.64], n // 2),
+        "x_odd <= 0.8",
+    )
 
 
 def dqdrtic_box(get, n=100):
     """DQDRTIC, a separable convex quadratic Σ wᵢxᵢ², with x ≥ 1: the minimum is at the
     lower bounds, f = Σ wᵢ."""
     base = get("dqdrtic", n)
-    return BoundedProblem(base, Bounds(np.ones(n), np.full(n, np.inf)),
-                          base.fun(np.ones(n)), np.ones(n), "x >= 1")
+    return BoundedProblem(
+        base, Bounds(np.ones(n), np.full(n, np.inf)), base.fun(np.ones(n)), np.ones(n), "x >= 1"
+    )
 
 
 def quartc_box(get, n=100):
@@ -81,22 +92,25 @@ def quartc_box(get, n=100):
     f = Σ (i/2)⁴."""
     base = get("quartc", n)
     hi = np.arange(1, n + 1) / 2.0
-    return BoundedProblem(base, Bounds(np.full(n, -np.inf), hi), float(np.sum(hi ** 4)),
-                          hi.copy(), "x_i <= i/2")
+    return BoundedProblem(
+        base, Bounds(np.full(n, -np.inf), hi), float(np.sum(hi**4)), hi.copy(), "x_i <= i/2"
+    )
 
 
 def beale_box(get):
     """Beale (minimum 0 at (3, 0.5)) with x₁ ≤ 2.5: f* not in closed form."""
-    return BoundedProblem(get("beale"), Bounds([-4.5, -4.5], [2.5, 4.5]), None, None,
-                          "x1 <= 2.5")
+    return BoundedProblem(get("beale"), Bounds([-4.5, -4.5], [2.5, 4.5]), None, None, "x1 <= 2.5")
 
 
 def wood_box(get):
     """Wood (minimum 0 at (1, 1, 1, 1)) with x ≤ 0.9: f* not in closed form, and more than
     one local minimum (from x₀ the trust-region path and L-BFGS-B's reach different ones)."""
-    return BoundedProblem(get("wood"), Bounds(np.full(4, -10.0), np.full(4, 0.9)), None,
-                          None, "x <= 0.9")
+    return BoundedProblem(
+        get("wood"), Bounds(np.full(4, -10.0), np.full(4, 0.9)), None, None, "x <= 0.9"
+    )
 
 
-BOUNDED = {f.__name__: f for f in (rosenbrock_box, extended_rosenbrock_box, dqdrtic_box,
-                                   quartc_box, beale_box, wood_box)}
+BOUNDED = {
+    f.__name__: f
+    for f in (rosenbrock_box, extended_rosenbrock_box, dqdrtic_box, quartc_box, beale_box, wood_box)
+}

@@ -32,8 +32,10 @@ from scipy.optimize import Bounds, NonlinearConstraint
 
 __all__ = ["ConstrainedProblem", "HS"]
 
-_REFERENCE = ("W. Hock, K. Schittkowski, Test Examples for Nonlinear Programming Codes, "
-              "Lecture Notes in Economics and Mathematical Systems 187, Springer, 1981")
+_REFERENCE = (
+    "W. Hock, K. Schittkowski, Test Examples for Nonlinear Programming Codes, "
+    "Lecture Notes in Economics and Mathematical Systems 187, Springer, 1981"
+)
 
 
 # --------------------------------------------------------------------------------------
@@ -91,17 +93,17 @@ class _Jet:
 
     def __truediv__(self, o):
         if isinstance(o, _Jet):
-            return self * o ** -1
+            return self * o**-1
         return self * (1.0 / o)
 
     def __rtruediv__(self, o):
-        return o * self ** -1
+        return o * self**-1
 
     def __pow__(self, p):
         v = self.v
         d1 = 0.0 if p == 0 else p * v ** (p - 1)
         d2 = 0.0 if p in (0, 1) else p * (p - 1) * v ** (p - 2)
-        return self._chain(v ** p, d1, d2)
+        return self._chain(v**p, d1, d2)
 
 
 def _sin(a):
@@ -127,7 +129,7 @@ def _exp(a):
 
 def _log(a):
     if isinstance(a, _Jet):
-        return a._chain(math.log(a.v), 1.0 / a.v, -1.0 / a.v ** 2)
+        return a._chain(math.log(a.v), 1.0 / a.v, -1.0 / a.v**2)
     return math.log(a)
 
 
@@ -287,17 +289,40 @@ class ConstrainedProblem:
         """
         out = []
         if self.m_eq:
-            out.append(NonlinearConstraint(self.eq, np.zeros(self.m_eq), np.zeros(self.m_eq),
-                                           jac=self.eq_jac, hess=self.eq_hessp))
+            out.append(
+                NonlinearConstraint(
+                    self.eq,
+                    np.zeros(self.m_eq),
+                    np.zeros(self.m_eq),
+                    jac=self.eq_jac,
+                    hess=self.eq_hessp,
+                )
+            )
         if self.m_ineq:
-            out.append(NonlinearConstraint(self.ineq, np.zeros(self.m_ineq),
-                                           np.full(self.m_ineq, np.inf),
-                                           jac=self.ineq_jac, hess=self.ineq_hessp))
+            out.append(
+                NonlinearConstraint(
+                    self.ineq,
+                    np.zeros(self.m_ineq),
+                    np.full(self.m_ineq, np.inf),
+                    jac=self.ineq_jac,
+                    hess=self.ineq_hessp,
+                )
+            )
         return out
 
 
-def _make(number, x0, f_star, x_star, objective, equalities=_none, inequalities=_none,
-          lb=None, ub=None, note=""):
+def _make(
+    number,
+    x0,
+    f_star,
+    x_star,
+    objective,
+    equalities=_none,
+    inequalities=_none,
+    lb=None,
+    ub=None,
+    note="",
+):
     x0 = np.asarray(x0, dtype=float)
     n = x0.size
     bounds = None
@@ -307,10 +332,18 @@ def _make(number, x0, f_star, x_star, objective, equalities=_none, inequalities=
         bounds = Bounds(lo, hi)
     ref = f"{_REFERENCE}, problem {number}" + (f"; {note}" if note else "")
     return ConstrainedProblem(
-        name=f"hs{number:03d}", number=number, n=n, x0=x0, f_star=float(f_star),
+        name=f"hs{number:03d}",
+        number=number,
+        n=n,
+        x0=x0,
+        f_star=float(f_star),
         x_star=None if x_star is None else np.asarray(x_star, dtype=float),
-        reference=ref, bounds=bounds, objective=objective, equalities=equalities,
-        inequalities=inequalities)
+        reference=ref,
+        bounds=bounds,
+        objective=objective,
+        equalities=equalities,
+        inequalities=inequalities,
+    )
 
 
 _INF = np.inf
@@ -333,58 +366,89 @@ def hs001():
 def hs002():
     """HS 2: Rosenbrock with x₂ ≥ 1.5, active at the solution; f* = 0.0504261879."""
     a = math.sqrt(598 / 1200)
-    x1 = 2 * a * math.cos(math.acos(1 / (400 * a ** 3)) / 3)
-    return _make(2, [-2, 1], 0.0504261879, [x1, 1.5], _rosenbrock, lb=[-_INF, 1.5],
-                 note="x*₁ = 2a cos(arccos(1/(400a³))/3), a = (598/1200)^½")
+    x1 = 2 * a * math.cos(math.acos(1 / (400 * a**3)) / 3)
+    return _make(
+        2,
+        [-2, 1],
+        0.0504261879,
+        [x1, 1.5],
+        _rosenbrock,
+        lb=[-_INF, 1.5],
+        note="x*₁ = 2a cos(arccos(1/(400a³))/3), a = (598/1200)^½",
+    )
 
 
 def hs003():
     """HS 3: x₂ + 10⁻⁵(x₂ - x₁)² with x₂ ≥ 0; f* = 0 at (0, 0)."""
-    return _make(3, [10, 1], 0.0, [0, 0], lambda x: x[1] + 1e-5 * (x[1] - x[0]) ** 2,
-                 lb=[-_INF, 0])
+    return _make(3, [10, 1], 0.0, [0, 0], lambda x: x[1] + 1e-5 * (x[1] - x[0]) ** 2, lb=[-_INF, 0])
 
 
 def hs004():
     """HS 4: (x₁ + 1)³/3 + x₂ with x₁ ≥ 1, x₂ ≥ 0; f* = 8/3 at (1, 0)."""
-    return _make(4, [1.125, 0.125], 8 / 3, [1, 0], lambda x: (x[0] + 1) ** 3 / 3 + x[1],
-                 lb=[1, 0])
+    return _make(4, [1.125, 0.125], 8 / 3, [1, 0], lambda x: (x[0] + 1) ** 3 / 3 + x[1], lb=[1, 0])
 
 
 def hs005():
     """HS 5: sin(x₁ + x₂) + (x₁ - x₂)² - 1.5x₁ + 2.5x₂ + 1 in a box;
     f* = -√3/2 - π/3."""
-    return _make(5, [0, 0], -math.sqrt(3) / 2 - math.pi / 3,
-                 [-math.pi / 3 + 0.5, -math.pi / 3 - 0.5],
-                 lambda x: (_sin(x[0] + x[1]) + (x[0] - x[1]) ** 2 - 1.5 * x[0]
-                            + 2.5 * x[1] + 1),
-                 lb=[-1.5, -3], ub=[4, 3])
+    return _make(
+        5,
+        [0, 0],
+        -math.sqrt(3) / 2 - math.pi / 3,
+        [-math.pi / 3 + 0.5, -math.pi / 3 - 0.5],
+        lambda x: _sin(x[0] + x[1]) + (x[0] - x[1]) ** 2 - 1.5 * x[0] + 2.5 * x[1] + 1,
+        lb=[-1.5, -3],
+        ub=[4, 3],
+    )
 
 
 def hs006():
     """HS 6: (1 - x₁)² subject to 10(x₂ - x₁²) = 0; f* = 0 at (1, 1)."""
-    return _make(6, [-1.2, 1], 0.0, [1, 1], lambda x: (1 - x[0]) ** 2,
-                 equalities=lambda x: (10 * (x[1] - x[0] ** 2),))
+    return _make(
+        6,
+        [-1.2, 1],
+        0.0,
+        [1, 1],
+        lambda x: (1 - x[0]) ** 2,
+        equalities=lambda x: (10 * (x[1] - x[0] ** 2),),
+    )
 
 
 def hs007():
     """HS 7: ln(1 + x₁²) - x₂ subject to (1 + x₁²)² + x₂² = 4; f* = -√3 at (0, √3)."""
-    return _make(7, [2, 2], -math.sqrt(3), [0, math.sqrt(3)],
-                 lambda x: _log(1 + x[0] ** 2) - x[1],
-                 equalities=lambda x: ((1 + x[0] ** 2) ** 2 + x[1] ** 2 - 4,))
+    return _make(
+        7,
+        [2, 2],
+        -math.sqrt(3),
+        [0, math.sqrt(3)],
+        lambda x: _log(1 + x[0] ** 2) - x[1],
+        equalities=lambda x: ((1 + x[0] ** 2) ** 2 + x[1] ** 2 - 4,),
+    )
 
 
 def hs009():
     """HS 9: sin(πx₁/12)cos(πx₂/16) subject to 4x₁ - 3x₂ = 0; f* = -1/2 at
     (12k - 3, 16k - 4), here k = 0."""
-    return _make(9, [0, 0], -0.5, [-3, -4],
-                 lambda x: _sin(math.pi * x[0] / 12) * _cos(math.pi * x[1] / 16),
-                 equalities=lambda x: (4 * x[0] - 3 * x[1],))
+    return _make(
+        9,
+        [0, 0],
+        -0.5,
+        [-3, -4],
+        lambda x: _sin(math.pi * x[0] / 12) * _cos(math.pi * x[1] / 16),
+        equalities=lambda x: (4 * x[0] - 3 * x[1],),
+    )
 
 
 def hs010():
     """HS 10: x₁ - x₂ subject to -3x₁² + 2x₁x₂ - x₂² + 1 ≥ 0; f* = -1 at (0, 1)."""
-    return _make(10, [-10, 10], -1.0, [0, 1], lambda x: x[0] - x[1],
-                 inequalities=lambda x: (-3 * x[0] ** 2 + 2 * x[0] * x[1] - x[1] ** 2 + 1,))
+    return _make(
+        10,
+        [-10, 10],
+        -1.0,
+        [0, 1],
+        lambda x: x[0] - x[1],
+        inequalities=lambda x: (-3 * x[0] ** 2 + 2 * x[0] * x[1] - x[1] ** 2 + 1,),
+    )
 
 
 def hs011():
@@ -392,67 +456,115 @@ def hs011():
     x₁* = (a - 1/a)/√6, a = (7.5√6 + √338.5)^(1/3), x₂* = x₁*²."""
     a = (7.5 * math.sqrt(6) + math.sqrt(338.5)) ** (1 / 3)
     x1 = (a - 1 / a) / math.sqrt(6)
-    return _make(11, [4.9, 0.1], -8.498464223, [x1, x1 ** 2],
-                 lambda x: (x[0] - 5) ** 2 + x[1] ** 2 - 25,
-                 inequalities=lambda x: (-x[0] ** 2 + x[1],))
+    return _make(
+        11,
+        [4.9, 0.1],
+        -8.498464223,
+        [x1, x1**2],
+        lambda x: (x[0] - 5) ** 2 + x[1] ** 2 - 25,
+        inequalities=lambda x: (-(x[0] ** 2) + x[1],),
+    )
 
 
 def hs012():
     """HS 12: x₁²/2 + x₂² - x₁x₂ - 7x₁ - 7x₂ subject to 25 - 4x₁² - x₂² ≥ 0;
     f* = -30 at (2, 3)."""
-    return _make(12, [0, 0], -30.0, [2, 3],
-                 lambda x: 0.5 * x[0] ** 2 + x[1] ** 2 - x[0] * x[1] - 7 * x[0] - 7 * x[1],
-                 inequalities=lambda x: (25 - 4 * x[0] ** 2 - x[1] ** 2,))
+    return _make(
+        12,
+        [0, 0],
+        -30.0,
+        [2, 3],
+        lambda x: 0.5 * x[0] ** 2 + x[1] ** 2 - x[0] * x[1] - 7 * x[0] - 7 * x[1],
+        inequalities=lambda x: (25 - 4 * x[0] ** 2 - x[1] ** 2,),
+    )
 
 
 def hs013():
     """HS 13: (x₁ - 2)² + x₂² subject to (1 - x₁)³ - x₂ ≥ 0, x ≥ 0; f* = 1 at (1, 0),
     where the constraint qualification fails (no KKT multipliers)."""
-    return _make(13, [-2, -2], 1.0, [1, 0], lambda x: (x[0] - 2) ** 2 + x[1] ** 2,
-                 inequalities=lambda x: ((1 - x[0]) ** 3 - x[1],), lb=[0, 0])
+    return _make(
+        13,
+        [-2, -2],
+        1.0,
+        [1, 0],
+        lambda x: (x[0] - 2) ** 2 + x[1] ** 2,
+        inequalities=lambda x: ((1 - x[0]) ** 3 - x[1],),
+        lb=[0, 0],
+    )
 
 
 def hs014():
     """HS 14: (x₁ - 2)² + (x₂ - 1)² subject to x₁ - 2x₂ + 1 = 0 and
     1 - x₁²/4 - x₂² ≥ 0; f* = 9 - 23√7/8."""
     r7 = math.sqrt(7)
-    return _make(14, [2, 2], 9 - 23 * r7 / 8, [(r7 - 1) / 2, (r7 + 1) / 4],
-                 lambda x: (x[0] - 2) ** 2 + (x[1] - 1) ** 2,
-                 equalities=lambda x: (x[0] - 2 * x[1] + 1,),
-                 inequalities=lambda x: (-x[0] ** 2 / 4 - x[1] ** 2 + 1,))
+    return _make(
+        14,
+        [2, 2],
+        9 - 23 * r7 / 8,
+        [(r7 - 1) / 2, (r7 + 1) / 4],
+        lambda x: (x[0] - 2) ** 2 + (x[1] - 1) ** 2,
+        equalities=lambda x: (x[0] - 2 * x[1] + 1,),
+        inequalities=lambda x: (-(x[0] ** 2) / 4 - x[1] ** 2 + 1,),
+    )
 
 
 def hs015():
     """HS 15: Rosenbrock subject to x₁x₂ ≥ 1, x₁ + x₂² ≥ 0, x₁ ≤ 1/2;
     f* = 306.5 at (0.5, 2)."""
-    return _make(15, [-2, 1], 306.5, [0.5, 2], _rosenbrock,
-                 inequalities=lambda x: (x[0] * x[1] - 1, x[0] + x[1] ** 2),
-                 ub=[0.5, _INF])
+    return _make(
+        15,
+        [-2, 1],
+        306.5,
+        [0.5, 2],
+        _rosenbrock,
+        inequalities=lambda x: (x[0] * x[1] - 1, x[0] + x[1] ** 2),
+        ub=[0.5, _INF],
+    )
 
 
 def hs016():
     """HS 16: Rosenbrock subject to x₁ + x₂² ≥ 0, x₁² + x₂ ≥ 0, -1/2 ≤ x₁ ≤ 1/2,
     x₂ ≤ 1; f* = 0.25 at (0.5, 0.25)."""
-    return _make(16, [-2, 1], 0.25, [0.5, 0.25], _rosenbrock,
-                 inequalities=lambda x: (x[0] + x[1] ** 2, x[0] ** 2 + x[1]),
-                 lb=[-0.5, -_INF], ub=[0.5, 1])
+    return _make(
+        16,
+        [-2, 1],
+        0.25,
+        [0.5, 0.25],
+        _rosenbrock,
+        inequalities=lambda x: (x[0] + x[1] ** 2, x[0] ** 2 + x[1]),
+        lb=[-0.5, -_INF],
+        ub=[0.5, 1],
+    )
 
 
 def hs017():
     """HS 17: Rosenbrock subject to x₂² - x₁ ≥ 0, x₁² - x₂ ≥ 0, -1/2 ≤ x₁ ≤ 1/2,
     x₂ ≤ 1; f* = 1 at (0, 0)."""
-    return _make(17, [-2, 1], 1.0, [0, 0], _rosenbrock,
-                 inequalities=lambda x: (x[1] ** 2 - x[0], x[0] ** 2 - x[1]),
-                 lb=[-0.5, -_INF], ub=[0.5, 1])
+    return _make(
+        17,
+        [-2, 1],
+        1.0,
+        [0, 0],
+        _rosenbrock,
+        inequalities=lambda x: (x[1] ** 2 - x[0], x[0] ** 2 - x[1]),
+        lb=[-0.5, -_INF],
+        ub=[0.5, 1],
+    )
 
 
 def hs018():
     """HS 18: x₁²/100 + x₂² subject to x₁x₂ ≥ 25, x₁² + x₂² ≥ 25, 2 ≤ x₁ ≤ 50,
     0 ≤ x₂ ≤ 50; f* = 5 at (√250, √2.5)."""
-    return _make(18, [2, 2], 5.0, [math.sqrt(250), math.sqrt(2.5)],
-                 lambda x: 0.01 * x[0] ** 2 + x[1] ** 2,
-                 inequalities=lambda x: (x[0] * x[1] - 25, x[0] ** 2 + x[1] ** 2 - 25),
-                 lb=[2, 0], ub=[50, 50])
+    return _make(
+        18,
+        [2, 2],
+        5.0,
+        [math.sqrt(250), math.sqrt(2.5)],
+        lambda x: 0.01 * x[0] ** 2 + x[1] ** 2,
+        inequalities=lambda x: (x[0] * x[1] - 25, x[0] ** 2 + x[1] ** 2 - 25),
+        lb=[2, 0],
+        ub=[50, 50],
+    )
 
 
 def hs019():
@@ -460,189 +572,316 @@ def hs019():
     f* = -6961.81381."""
     x1 = 14.095
     x2 = 5 - math.sqrt(82.81 - (x1 - 6) ** 2)
-    return _make(19, [20.1, 5.84], -6961.81381, [x1, x2],
-                 lambda x: (x[0] - 10) ** 3 + (x[1] - 20) ** 3,
-                 inequalities=lambda x: ((x[0] - 5) ** 2 + (x[1] - 5) ** 2 - 100,
-                                         -(x[1] - 5) ** 2 - (x[0] - 6) ** 2 + 82.81),
-                 lb=[13, 0], ub=[100, 100],
-                 note="x* = (14.095, 5 - (82.81 - 8.095²)^½) = (14.095, 0.84296079)")
+    return _make(
+        19,
+        [20.1, 5.84],
+        -6961.81381,
+        [x1, x2],
+        lambda x: (x[0] - 10) ** 3 + (x[1] - 20) ** 3,
+        inequalities=lambda x: (
+            (x[0] - 5) ** 2 + (x[1] - 5) ** 2 - 100,
+            -((x[1] - 5) ** 2) - (x[0] - 6) ** 2 + 82.81,
+        ),
+        lb=[13, 0],
+        ub=[100, 100],
+        note="x* = (14.095, 5 - (82.81 - 8.095²)^½) = (14.095, 0.84296079)",
+    )
 
 
 def hs021():
     """HS 21: x₁²/100 + x₂² - 100 subject to 10x₁ - x₂ - 10 ≥ 0, 2 ≤ x₁ ≤ 50,
     -50 ≤ x₂ ≤ 50; f* = -99.96 at (2, 0)."""
-    return _make(21, [-1, -1], -99.96, [2, 0], lambda x: 0.01 * x[0] ** 2 + x[1] ** 2 - 100,
-                 inequalities=lambda x: (10 * x[0] - x[1] - 10,), lb=[2, -50], ub=[50, 50])
+    return _make(
+        21,
+        [-1, -1],
+        -99.96,
+        [2, 0],
+        lambda x: 0.01 * x[0] ** 2 + x[1] ** 2 - 100,
+        inequalities=lambda x: (10 * x[0] - x[1] - 10,),
+        lb=[2, -50],
+        ub=[50, 50],
+    )
 
 
 def hs022():
     """HS 22: (x₁ - 2)² + (x₂ - 1)² subject to 2 - x₁ - x₂ ≥ 0, x₂ - x₁² ≥ 0;
     f* = 1 at (1, 1)."""
-    return _make(22, [2, 2], 1.0, [1, 1], lambda x: (x[0] - 2) ** 2 + (x[1] - 1) ** 2,
-                 inequalities=lambda x: (-x[0] - x[1] + 2, -x[0] ** 2 + x[1]))
+    return _make(
+        22,
+        [2, 2],
+        1.0,
+        [1, 1],
+        lambda x: (x[0] - 2) ** 2 + (x[1] - 1) ** 2,
+        inequalities=lambda x: (-x[0] - x[1] + 2, -(x[0] ** 2) + x[1]),
+    )
 
 
 def hs026():
     """HS 26: (x₁ - x₂)² + (x₂ - x₃)⁴ subject to (1 + x₂²)x₁ + x₃⁴ - 3 = 0;
     f* = 0 at (1, 1, 1)."""
-    return _make(26, [-2.6, 2, 2], 0.0, [1, 1, 1],
-                 lambda x: (x[0] - x[1]) ** 2 + (x[1] - x[2]) ** 4,
-                 equalities=lambda x: ((1 + x[1] ** 2) * x[0] + x[2] ** 4 - 3,))
+    return _make(
+        26,
+        [-2.6, 2, 2],
+        0.0,
+        [1, 1, 1],
+        lambda x: (x[0] - x[1]) ** 2 + (x[1] - x[2]) ** 4,
+        equalities=lambda x: ((1 + x[1] ** 2) * x[0] + x[2] ** 4 - 3,),
+    )
 
 
 def hs027():
     """HS 27: (x₁ - 1)²/100 + (x₂ - x₁²)² subject to x₁ + x₃² + 1 = 0;
     f* = 0.04 at (-1, 1, 0)."""
-    return _make(27, [2, 2, 2], 0.04, [-1, 1, 0],
-                 lambda x: 0.01 * (x[0] - 1) ** 2 + (x[1] - x[0] ** 2) ** 2,
-                 equalities=lambda x: (x[0] + x[2] ** 2 + 1,))
+    return _make(
+        27,
+        [2, 2, 2],
+        0.04,
+        [-1, 1, 0],
+        lambda x: 0.01 * (x[0] - 1) ** 2 + (x[1] - x[0] ** 2) ** 2,
+        equalities=lambda x: (x[0] + x[2] ** 2 + 1,),
+    )
 
 
 def hs028():
     """HS 28: (x₁ + x₂)² + (x₂ + x₃)² subject to x₁ + 2x₂ + 3x₃ - 1 = 0;
     f* = 0 at (1/2, -1/2, 1/2)."""
-    return _make(28, [-4, 1, 1], 0.0, [0.5, -0.5, 0.5],
-                 lambda x: (x[0] + x[1]) ** 2 + (x[1] + x[2]) ** 2,
-                 equalities=lambda x: (x[0] + 2 * x[1] + 3 * x[2] - 1,))
+    return _make(
+        28,
+        [-4, 1, 1],
+        0.0,
+        [0.5, -0.5, 0.5],
+        lambda x: (x[0] + x[1]) ** 2 + (x[1] + x[2]) ** 2,
+        equalities=lambda x: (x[0] + 2 * x[1] + 3 * x[2] - 1,),
+    )
 
 
 def hs029():
     """HS 29: -x₁x₂x₃ subject to 48 - x₁² - 2x₂² - 4x₃² ≥ 0; f* = -16√2 at
     (4, 2√2, 2)."""
-    return _make(29, [1, 1, 1], -16 * _S2, [4, 2 * _S2, 2],
-                 lambda x: -x[0] * x[1] * x[2],
-                 inequalities=lambda x: (-x[0] ** 2 - 2 * x[1] ** 2 - 4 * x[2] ** 2 + 48,))
+    return _make(
+        29,
+        [1, 1, 1],
+        -16 * _S2,
+        [4, 2 * _S2, 2],
+        lambda x: -x[0] * x[1] * x[2],
+        inequalities=lambda x: (-(x[0] ** 2) - 2 * x[1] ** 2 - 4 * x[2] ** 2 + 48,),
+    )
 
 
 def hs032():
     """HS 32: (x₁ + 3x₂ + x₃)² + 4(x₁ - x₂)² subject to 1 - x₁ - x₂ - x₃ = 0,
     6x₂ + 4x₃ - x₁³ - 3 ≥ 0, x ≥ 0; f* = 1 at (0, 0, 1)."""
-    return _make(32, [0.1, 0.7, 0.2], 1.0, [0, 0, 1],
-                 lambda x: (x[0] + 3 * x[1] + x[2]) ** 2 + 4 * (x[0] - x[1]) ** 2,
-                 equalities=lambda x: (1 - x[0] - x[1] - x[2],),
-                 inequalities=lambda x: (6 * x[1] + 4 * x[2] - x[0] ** 3 - 3,),
-                 lb=[0, 0, 0])
+    return _make(
+        32,
+        [0.1, 0.7, 0.2],
+        1.0,
+        [0, 0, 1],
+        lambda x: (x[0] + 3 * x[1] + x[2]) ** 2 + 4 * (x[0] - x[1]) ** 2,
+        equalities=lambda x: (1 - x[0] - x[1] - x[2],),
+        inequalities=lambda x: (6 * x[1] + 4 * x[2] - x[0] ** 3 - 3,),
+        lb=[0, 0, 0],
+    )
 
 
 def hs035():
     """HS 35 (Beale): a convex quadratic subject to 3 - x₁ - x₂ - 2x₃ ≥ 0, x ≥ 0;
     f* = 1/9 at (4/3, 7/9, 4/9)."""
-    return _make(35, [0.5, 0.5, 0.5], 1 / 9, [4 / 3, 7 / 9, 4 / 9],
-                 lambda x: (9 - 8 * x[0] - 6 * x[1] - 4 * x[2] + 2 * x[0] ** 2 + 2 * x[1] ** 2
-                            + x[2] ** 2 + 2 * x[0] * x[1] + 2 * x[0] * x[2]),
-                 inequalities=lambda x: (3 - x[0] - x[1] - 2 * x[2],), lb=[0, 0, 0])
+    return _make(
+        35,
+        [0.5, 0.5, 0.5],
+        1 / 9,
+        [4 / 3, 7 / 9, 4 / 9],
+        lambda x: (
+            9
+            - 8 * x[0]
+            - 6 * x[1]
+            - 4 * x[2]
+            + 2 * x[0] ** 2
+            + 2 * x[1] ** 2
+            + x[2] ** 2
+            + 2 * x[0] * x[1]
+            + 2 * x[0] * x[2]
+        ),
+        inequalities=lambda x: (3 - x[0] - x[1] - 2 * x[2],),
+        lb=[0, 0, 0],
+    )
 
 
 def hs038():
     """HS 38 (Colville): the four-variable Wood function in the box -10 ≤ x ≤ 10;
     f* = 0 at (1, 1, 1, 1)."""
-    return _make(38, [-3, -1, -3, -1], 0.0, [1, 1, 1, 1],
-                 lambda x: (100 * (x[1] - x[0] ** 2) ** 2 + (1 - x[0]) ** 2
-                            + 90 * (x[3] - x[2] ** 2) ** 2 + (1 - x[2]) ** 2
-                            + 10.1 * ((x[1] - 1) ** 2 + (x[3] - 1) ** 2)
-                            + 19.8 * (x[1] - 1) * (x[3] - 1)),
-                 lb=[-10] * 4, ub=[10] * 4)
+    return _make(
+        38,
+        [-3, -1, -3, -1],
+        0.0,
+        [1, 1, 1, 1],
+        lambda x: (
+            100 * (x[1] - x[0] ** 2) ** 2
+            + (1 - x[0]) ** 2
+            + 90 * (x[3] - x[2] ** 2) ** 2
+            + (1 - x[2]) ** 2
+            + 10.1 * ((x[1] - 1) ** 2 + (x[3] - 1) ** 2)
+            + 19.8 * (x[1] - 1) * (x[3] - 1)
+        ),
+        lb=[-10] * 4,
+        ub=[10] * 4,
+    )
 
 
 def hs039():
     """HS 39: -x₁ subject to x₂ - x₁³ - x₃² = 0, x₁² - x₂ - x₄² = 0;
     f* = -1 at (1, 1, 0, 0)."""
-    return _make(39, [2, 2, 2, 2], -1.0, [1, 1, 0, 0], lambda x: -x[0],
-                 equalities=lambda x: (x[1] - x[0] ** 3 - x[2] ** 2,
-                                       x[0] ** 2 - x[1] - x[3] ** 2))
+    return _make(
+        39,
+        [2, 2, 2, 2],
+        -1.0,
+        [1, 1, 0, 0],
+        lambda x: -x[0],
+        equalities=lambda x: (x[1] - x[0] ** 3 - x[2] ** 2, x[0] ** 2 - x[1] - x[3] ** 2),
+    )
 
 
 def hs040():
     """HS 40: -x₁x₂x₃x₄ subject to three equalities; f* = -1/4 at
     (2^(-1/3), 2^(-1/2), 2^(-11/12), 2^(-1/4))."""
-    return _make(40, [0.8] * 4, -0.25, [2 ** (-1 / 3), 2 ** (-1 / 2), 2 ** (-11 / 12),
-                                        2 ** (-1 / 4)],
-                 lambda x: -x[0] * x[1] * x[2] * x[3],
-                 equalities=lambda x: (x[0] ** 3 + x[1] ** 2 - 1,
-                                       x[0] ** 2 * x[3] - x[2],
-                                       x[3] ** 2 - x[1]))
+    return _make(
+        40,
+        [0.8] * 4,
+        -0.25,
+        [2 ** (-1 / 3), 2 ** (-1 / 2), 2 ** (-11 / 12), 2 ** (-1 / 4)],
+        lambda x: -x[0] * x[1] * x[2] * x[3],
+        equalities=lambda x: (x[0] ** 3 + x[1] ** 2 - 1, x[0] ** 2 * x[3] - x[2], x[3] ** 2 - x[1]),
+    )
 
 
 def hs041():
     """HS 41: 2 - x₁x₂x₃ subject to x₁ + 2x₂ + 2x₃ - x₄ = 0, 0 ≤ x₁,₂,₃ ≤ 1,
     0 ≤ x₄ ≤ 2; f* = 52/27 at (2/3, 1/3, 1/3, 2)."""
-    return _make(41, [2, 2, 2, 2], 52 / 27, [2 / 3, 1 / 3, 1 / 3, 2],
-                 lambda x: 2 - x[0] * x[1] * x[2],
-                 equalities=lambda x: (x[0] + 2 * x[1] + 2 * x[2] - x[3],),
-                 lb=[0, 0, 0, 0], ub=[1, 1, 1, 2])
+    return _make(
+        41,
+        [2, 2, 2, 2],
+        52 / 27,
+        [2 / 3, 1 / 3, 1 / 3, 2],
+        lambda x: 2 - x[0] * x[1] * x[2],
+        equalities=lambda x: (x[0] + 2 * x[1] + 2 * x[2] - x[3],),
+        lb=[0, 0, 0, 0],
+        ub=[1, 1, 1, 2],
+    )
 
 
 def hs042():
     """HS 42: Σ (xᵢ - i)² subject to x₁ - 2 = 0, x₃² + x₄² - 2 = 0;
     f* = 28 - 10√2 at (2, 2, 0.6√2, 0.8√2)."""
-    return _make(42, [1, 1, 1, 1], 28 - 10 * _S2, [2, 2, 0.6 * _S2, 0.8 * _S2],
-                 lambda x: ((x[0] - 1) ** 2 + (x[1] - 2) ** 2 + (x[2] - 3) ** 2
-                            + (x[3] - 4) ** 2),
-                 equalities=lambda x: (x[0] - 2, x[2] ** 2 + x[3] ** 2 - 2))
+    return _make(
+        42,
+        [1, 1, 1, 1],
+        28 - 10 * _S2,
+        [2, 2, 0.6 * _S2, 0.8 * _S2],
+        lambda x: (x[0] - 1) ** 2 + (x[1] - 2) ** 2 + (x[2] - 3) ** 2 + (x[3] - 4) ** 2,
+        equalities=lambda x: (x[0] - 2, x[2] ** 2 + x[3] ** 2 - 2),
+    )
 
 
 def hs043():
     """HS 43 (Rosen–Suzuki): a convex quadratic subject to three convex quadratic
     inequalities; f* = -44 at (0, 1, 2, -1)."""
-    return _make(43, [0, 0, 0, 0], -44.0, [0, 1, 2, -1],
-                 lambda x: (x[0] ** 2 + x[1] ** 2 + 2 * x[2] ** 2 + x[3] ** 2
-                            - 5 * x[0] - 5 * x[1] - 21 * x[2] + 7 * x[3]),
-                 inequalities=lambda x: (
-                     8 - x[0] ** 2 - x[1] ** 2 - x[2] ** 2 - x[3] ** 2
-                     - x[0] + x[1] - x[2] + x[3],
-                     10 - x[0] ** 2 - 2 * x[1] ** 2 - x[2] ** 2 - 2 * x[3] ** 2 + x[0] + x[3],
-                     5 - 2 * x[0] ** 2 - x[1] ** 2 - x[2] ** 2 - 2 * x[0] + x[1] + x[3]))
+    return _make(
+        43,
+        [0, 0, 0, 0],
+        -44.0,
+        [0, 1, 2, -1],
+        lambda x: (
+            x[0] ** 2
+            + x[1] ** 2
+            + 2 * x[2] ** 2
+            + x[3] ** 2
+            - 5 * x[0]
+            - 5 * x[1]
+            - 21 * x[2]
+            + 7 * x[3]
+        ),
+        inequalities=lambda x: (
+            8 - x[0] ** 2 - x[1] ** 2 - x[2] ** 2 - x[3] ** 2 - x[0] + x[1] - x[2] + x[3],
+            10 - x[0] ** 2 - 2 * x[1] ** 2 - x[2] ** 2 - 2 * x[3] ** 2 + x[0] + x[3],
+            5 - 2 * x[0] ** 2 - x[1] ** 2 - x[2] ** 2 - 2 * x[0] + x[1] + x[3],
+        ),
+    )
 
 
 def hs046():
     """HS 46: (x₁ - x₂)² + (x₃ - 1)² + (x₄ - 1)⁴ + (x₅ - 1)⁶ subject to
     x₁²x₄ + sin(x₄ - x₅) - 1 = 0, x₂ + x₃⁴x₄² - 2 = 0; f* = 0 at (1, 1, 1, 1, 1)."""
-    return _make(46, [_S2 / 2, 1.75, 0.5, 2, 2], 0.0, [1] * 5,
-                 lambda x: ((x[0] - x[1]) ** 2 + (x[2] - 1) ** 2 + (x[3] - 1) ** 4
-                            + (x[4] - 1) ** 6),
-                 equalities=lambda x: (x[0] ** 2 * x[3] + _sin(x[3] - x[4]) - 1,
-                                       x[1] + x[2] ** 4 * x[3] ** 2 - 2))
+    return _make(
+        46,
+        [_S2 / 2, 1.75, 0.5, 2, 2],
+        0.0,
+        [1] * 5,
+        lambda x: (x[0] - x[1]) ** 2 + (x[2] - 1) ** 2 + (x[3] - 1) ** 4 + (x[4] - 1) ** 6,
+        equalities=lambda x: (
+            x[0] ** 2 * x[3] + _sin(x[3] - x[4]) - 1,
+            x[1] + x[2] ** 4 * x[3] ** 2 - 2,
+        ),
+    )
 
 
 def hs047():
     """HS 47: (x₁ - x₂)² + (x₂ - x₃)³ + (x₃ - x₄)⁴ + (x₄ - x₅)⁴ subject to three
     equalities; f* = 0 at (1, 1, 1, 1, 1)."""
-    return _make(47, [2, _S2, -1, 2 - _S2, 0.5], 0.0, [1] * 5,
-                 lambda x: ((x[0] - x[1]) ** 2 + (x[1] - x[2]) ** 3 + (x[2] - x[3]) ** 4
-                            + (x[3] - x[4]) ** 4),
-                 equalities=lambda x: (x[0] + x[1] ** 2 + x[2] ** 3 - 3,
-                                       x[1] - x[2] ** 2 + x[3] - 1,
-                                       x[0] * x[4] - 1))
+    return _make(
+        47,
+        [2, _S2, -1, 2 - _S2, 0.5],
+        0.0,
+        [1] * 5,
+        lambda x: (x[0] - x[1]) ** 2 + (x[1] - x[2]) ** 3 + (x[2] - x[3]) ** 4 + (x[3] - x[4]) ** 4,
+        equalities=lambda x: (
+            x[0] + x[1] ** 2 + x[2] ** 3 - 3,
+            x[1] - x[2] ** 2 + x[3] - 1,
+            x[0] * x[4] - 1,
+        ),
+    )
 
 
 def hs048():
     """HS 48: (x₁ - 1)² + (x₂ - x₃)² + (x₄ - x₅)² subject to Σxᵢ - 5 = 0,
     x₃ - 2(x₄ + x₅) + 3 = 0; f* = 0 at (1, 1, 1, 1, 1)."""
-    return _make(48, [3, 5, -3, 2, -2], 0.0, [1] * 5,
-                 lambda x: (x[0] - 1) ** 2 + (x[1] - x[2]) ** 2 + (x[3] - x[4]) ** 2,
-                 equalities=lambda x: (x[0] + x[1] + x[2] + x[3] + x[4] - 5,
-                                       x[2] - 2 * (x[3] + x[4]) + 3))
+    return _make(
+        48,
+        [3, 5, -3, 2, -2],
+        0.0,
+        [1] * 5,
+        lambda x: (x[0] - 1) ** 2 + (x[1] - x[2]) ** 2 + (x[3] - x[4]) ** 2,
+        equalities=lambda x: (x[0] + x[1] + x[2] + x[3] + x[4] - 5, x[2] - 2 * (x[3] + x[4]) + 3),
+    )
 
 
 def hs049():
     """HS 49: (x₁ - x₂)² + (x₃ - 1)² + (x₄ - 1)⁴ + (x₅ - 1)⁶ subject to two linear
     equalities; f* = 0 at (1, 1, 1, 1, 1)."""
-    return _make(49, [10, 7, 2, -3, 0.8], 0.0, [1] * 5,
-                 lambda x: ((x[0] - x[1]) ** 2 + (x[2] - 1) ** 2 + (x[3] - 1) ** 4
-                            + (x[4] - 1) ** 6),
-                 equalities=lambda x: (x[0] + x[1] + x[2] + 4 * x[3] - 7,
-                                       x[2] + 5 * x[4] - 6))
+    return _make(
+        49,
+        [10, 7, 2, -3, 0.8],
+        0.0,
+        [1] * 5,
+        lambda x: (x[0] - x[1]) ** 2 + (x[2] - 1) ** 2 + (x[3] - 1) ** 4 + (x[4] - 1) ** 6,
+        equalities=lambda x: (x[0] + x[1] + x[2] + 4 * x[3] - 7, x[2] + 5 * x[4] - 6),
+    )
 
 
 def hs050():
     """HS 50: (x₁ - x₂)² + (x₂ - x₃)² + (x₃ - x₄)⁴ + (x₄ - x₅)² subject to three
     linear equalities; f* = 0 at (1, 1, 1, 1, 1)."""
-    return _make(50, [35, -31, 11, 5, -5], 0.0, [1] * 5,
-                 lambda x: ((x[0] - x[1]) ** 2 + (x[1] - x[2]) ** 2 + (x[2] - x[3]) ** 4
-                            + (x[3] - x[4]) ** 2),
-                 equalities=lambda x: (x[0] + 2 * x[1] + 3 * x[2] - 6,
-                                       x[1] + 2 * x[2] + 3 * x[3] - 6,
-                                       x[2] + 2 * x[3] + 3 * x[4] - 6))
+    return _make(
+        50,
+        [35, -31, 11, 5, -5],
+        0.0,
+        [1] * 5,
+        lambda x: (x[0] - x[1]) ** 2 + (x[1] - x[2]) ** 2 + (x[2] - x[3]) ** 4 + (x[3] - x[4]) ** 2,
+        equalities=lambda x: (
+            x[0] + 2 * x[1] + 3 * x[2] - 6,
+            x[1] + 2 * x[2] + 3 * x[3] - 6,
+            x[2] + 2 * x[3] + 3 * x[4] - 6,
+        ),
+    )
 
 
 def _hs51_objective(x):
@@ -652,9 +891,14 @@ def _hs51_objective(x):
 def hs051():
     """HS 51: (x₁ - x₂)² + (x₂ + x₃ - 2)² + (x₄ - 1)² + (x₅ - 1)² subject to three
     linear equalities; f* = 0 at (1, 1, 1, 1, 1)."""
-    return _make(51, [2.5, 0.5, 2, -1, 0.5], 0.0, [1] * 5, _hs51_objective,
-                 equalities=lambda x: (x[0] + 3 * x[1] - 4, x[2] + x[3] - 2 * x[4],
-                                       x[1] - x[4]))
+    return _make(
+        51,
+        [2.5, 0.5, 2, -1, 0.5],
+        0.0,
+        [1] * 5,
+        _hs51_objective,
+        equalities=lambda x: (x[0] + 3 * x[1] - 4, x[2] + x[3] - 2 * x[4], x[1] - x[4]),
+    )
 
 
 def _hs52_objective(x):
@@ -668,24 +912,44 @@ def _hs52_equalities(x):
 def hs052():
     """HS 52: (4x₁ - x₂)² + (x₂ + x₃ - 2)² + (x₄ - 1)² + (x₅ - 1)² subject to three
     linear equalities; f* = 1859/349 at (-33, 11, 180, -158, 11)/349."""
-    return _make(52, [2] * 5, 1859 / 349, np.array([-33, 11, 180, -158, 11]) / 349,
-                 _hs52_objective, equalities=_hs52_equalities)
+    return _make(
+        52,
+        [2] * 5,
+        1859 / 349,
+        np.array([-33, 11, 180, -158, 11]) / 349,
+        _hs52_objective,
+        equalities=_hs52_equalities,
+    )
 
 
 def hs053():
     """HS 53: the objective of HS 51 with the constraints of HS 52 and the box
     -10 ≤ x ≤ 10; f* = 176/43 at (-33, 11, 27, -5, 11)/43."""
-    return _make(53, [2] * 5, 176 / 43, np.array([-33, 11, 27, -5, 11]) / 43,
-                 _hs51_objective, equalities=_hs52_equalities, lb=[-10] * 5, ub=[10] * 5)
+    return _make(
+        53,
+        [2] * 5,
+        176 / 43,
+        np.array([-33, 11, 27, -5, 11]) / 43,
+        _hs51_objective,
+        equalities=_hs52_equalities,
+        lb=[-10] * 5,
+        ub=[10] * 5,
+    )
 
 
 def hs060():
     """HS 60: (x₁ - 1)² + (x₁ - x₂)² + (x₂ - x₃)⁴ subject to
     x₁(1 + x₂²) + x₃⁴ - 4 - 3√2 = 0, -10 ≤ x ≤ 10; f* = 0.0325682002."""
-    return _make(60, [2, 2, 2], 0.0325682002, [1.104859024, 1.196674194, 1.535262257],
-                 lambda x: (x[0] - 1) ** 2 + (x[0] - x[1]) ** 2 + (x[1] - x[2]) ** 4,
-                 equalities=lambda x: (x[0] * (1 + x[1] ** 2) + x[2] ** 4 - 4 - 3 * _S2,),
-                 lb=[-10] * 3, ub=[10] * 3)
+    return _make(
+        60,
+        [2, 2, 2],
+        0.0325682002,
+        [1.104859024, 1.196674194, 1.535262257],
+        lambda x: (x[0] - 1) ** 2 + (x[0] - x[1]) ** 2 + (x[1] - x[2]) ** 4,
+        equalities=lambda x: (x[0] * (1 + x[1] ** 2) + x[2] ** 4 - 4 - 3 * _S2,),
+        lb=[-10] * 3,
+        ub=[10] * 3,
+    )
 
 
 def hs065():
@@ -693,103 +957,229 @@ def hs065():
     48 - Σxᵢ² ≥ 0 and bounds; f* = 0.9535288567 at x₁* = x₂* = 3.650461821 and
     x₃* = (48 - 2x₁*²)^½ = 4.620417404 (the constraint is active)."""
     x1 = 3.650461821
-    return _make(65, [-5, 5, 0], 0.9535288567, [x1, x1, math.sqrt(48 - 2 * x1 ** 2)],
-                 lambda x: (x[0] - x[1]) ** 2 + (x[0] + x[1] - 10) ** 2 / 9 + (x[2] - 5) ** 2,
-                 inequalities=lambda x: (48 - x[0] ** 2 - x[1] ** 2 - x[2] ** 2,),
-                 lb=[-4.5, -4.5, -5], ub=[4.5, 4.5, 5],
-                 note="x*₃ recomputed from the active constraint")
+    return _make(
+        65,
+        [-5, 5, 0],
+        0.9535288567,
+        [x1, x1, math.sqrt(48 - 2 * x1**2)],
+        lambda x: (x[0] - x[1]) ** 2 + (x[0] + x[1] - 10) ** 2 / 9 + (x[2] - 5) ** 2,
+        inequalities=lambda x: (48 - x[0] ** 2 - x[1] ** 2 - x[2] ** 2,),
+        lb=[-4.5, -4.5, -5],
+        ub=[4.5, 4.5, 5],
+        note="x*₃ recomputed from the active constraint",
+    )
 
 
 def hs071():
     """HS 71: x₁x₄(x₁ + x₂ + x₃) + x₃ subject to x₁x₂x₃x₄ - 25 ≥ 0,
     Σxᵢ² - 40 = 0, 1 ≤ x ≤ 5; f* = 17.0140173."""
-    return _make(71, [1, 5, 5, 1], 17.0140173, [1, 4.7429994, 3.8211503, 1.3794082],
-                 lambda x: x[0] * x[3] * (x[0] + x[1] + x[2]) + x[2],
-                 equalities=lambda x: (x[0] ** 2 + x[1] ** 2 + x[2] ** 2 + x[3] ** 2 - 40,),
-                 inequalities=lambda x: (x[0] * x[1] * x[2] * x[3] - 25,),
-                 lb=[1] * 4, ub=[5] * 4)
+    return _make(
+        71,
+        [1, 5, 5, 1],
+        17.0140173,
+        [1, 4.7429994, 3.8211503, 1.3794082],
+        lambda x: x[0] * x[3] * (x[0] + x[1] + x[2]) + x[2],
+        equalities=lambda x: (x[0] ** 2 + x[1] ** 2 + x[2] ** 2 + x[3] ** 2 - 40,),
+        inequalities=lambda x: (x[0] * x[1] * x[2] * x[3] - 25,),
+        lb=[1] * 4,
+        ub=[5] * 4,
+    )
 
 
 def hs076():
     """HS 76: a convex quadratic subject to three linear inequalities and x ≥ 0;
     f* = -4.681818181 (= -103/22) at (3/11, 23/11, 0, 6/11)."""
-    return _make(76, [0.5] * 4, -4.681818181, [0.2727273, 2.090909, 0, 0.5454545],
-                 lambda x: (x[0] ** 2 + 0.5 * x[1] ** 2 + x[2] ** 2 + 0.5 * x[3] ** 2
-                            - x[0] * x[2] + x[2] * x[3] - x[0] - 3 * x[1] + x[2] - x[3]),
-                 inequalities=lambda x: (5 - x[0] - 2 * x[1] - x[2] - x[3],
-                                         4 - 3 * x[0] - x[1] - 2 * x[2] + x[3],
-                                         x[1] + 4 * x[2] - 1.5),
-                 lb=[0] * 4)
+    return _make(
+        76,
+        [0.5] * 4,
+        -4.681818181,
+        [0.2727273, 2.090909, 0, 0.5454545],
+        lambda x: (
+            x[0] ** 2
+            + 0.5 * x[1] ** 2
+            + x[2] ** 2
+            + 0.5 * x[3] ** 2
+            - x[0] * x[2]
+            + x[2] * x[3]
+            - x[0]
+            - 3 * x[1]
+            + x[2]
+            - x[3]
+        ),
+        inequalities=lambda x: (
+            5 - x[0] - 2 * x[1] - x[2] - x[3],
+            4 - 3 * x[0] - x[1] - 2 * x[2] + x[3],
+            x[1] + 4 * x[2] - 1.5,
+        ),
+        lb=[0] * 4,
+    )
 
 
 def hs077():
     """HS 77: (x₁ - 1)² + (x₁ - x₂)² + (x₃ - 1)² + (x₄ - 1)⁴ + (x₅ - 1)⁶ subject to
     two nonlinear equalities; f* = 0.24150513 (x* refined, see ``reference``)."""
-    return _make(77, [2] * 5, 0.24150513,
-                 [1.1661721897, 1.1821113888, 1.3802570431, 1.5060362736, 0.6109201960],
-                 lambda x: ((x[0] - 1) ** 2 + (x[0] - x[1]) ** 2 + (x[2] - 1) ** 2
-                            + (x[3] - 1) ** 4 + (x[4] - 1) ** 6),
-                 equalities=lambda x: (x[0] ** 2 * x[3] + _sin(x[3] - x[4]) - 2 * _S2,
-                                       x[1] + x[2] ** 4 * x[3] ** 2 - 8 - _S2),
-                 note="x* is published to seven digits, (1.166172, 1.182111, 1.380257, "
-                      "1.506036, 0.6109203), at which f is 1e-6 (relative) below f*; it is "
-                      "stored refined to ten digits, which round to the published ones "
-                      "but for x*5 (0.6109202)")
+    return _make(
+        77,
+        [2] * 5,
+        0.24150513,
+        [1.1661721897, 1.1821113888, 1.3802570431, 1.5060362736, 0.6109201960],
+        lambda x: (
+            (x[0] - 1) ** 2
+            + (x[0] - x[1]) ** 2
+            + (x[2] - 1) ** 2
+            + (x[3] - 1) ** 4
+            + (x[4] - 1) ** 6
+        ),
+        equalities=lambda x: (
+            x[0] ** 2 * x[3] + _sin(x[3] - x[4]) - 2 * _S2,
+            x[1] + x[2] ** 4 * x[3] ** 2 - 8 - _S2,
+        ),
+        note="x* is published to seven digits, (1.166172, 1.182111, 1.380257, "
+        "1.506036, 0.6109203), at which f is 1e-6 (relative) below f*; it is "
+        "stored refined to ten digits, which round to the published ones "
+        "but for x*5 (0.6109202)",
+    )
 
 
 def _hs78_equalities(x):
-    return (x[0] ** 2 + x[1] ** 2 + x[2] ** 2 + x[3] ** 2 + x[4] ** 2 - 10,
-            x[1] * x[2] - 5 * x[3] * x[4],
-            x[0] ** 3 + x[1] ** 3 + 1)
+    return (
+        x[0] ** 2 + x[1] ** 2 + x[2] ** 2 + x[3] ** 2 + x[4] ** 2 - 10,
+        x[1] * x[2] - 5 * x[3] * x[4],
+        x[0] ** 3 + x[1] ** 3 + 1,
+    )
 
 
 def hs078():
     """HS 78: x₁x₂x₃x₄x₅ subject to three nonlinear equalities; f* = -2.91970041."""
-    return _make(78, [-2, 1.5, 2, -1, -1], -2.91970041,
-                 [-1.717142, 1.595708, 1.827248, -0.7636429, -0.7636435],
-                 lambda x: x[0] * x[1] * x[2] * x[3] * x[4], equalities=_hs78_equalities)
+    return _make(
+        78,
+        [-2, 1.5, 2, -1, -1],
+        -2.91970041,
+        [-1.717142, 1.595708, 1.827248, -0.7636429, -0.7636435],
+        lambda x: x[0] * x[1] * x[2] * x[3] * x[4],
+        equalities=_hs78_equalities,
+    )
 
 
 def hs079():
     """HS 79: (x₁ - 1)² + (x₁ - x₂)² + (x₂ - x₃)² + (x₃ - x₄)⁴ + (x₄ - x₅)⁴ subject to
     three nonlinear equalities; f* = 0.0787768209."""
-    return _make(79, [2] * 5, 0.0787768209, [1.191127, 1.362603, 1.472818, 1.635017, 1.679081],
-                 lambda x: ((x[0] - 1) ** 2 + (x[0] - x[1]) ** 2 + (x[1] - x[2]) ** 2
-                            + (x[2] - x[3]) ** 4 + (x[3] - x[4]) ** 4),
-                 equalities=lambda x: (x[0] + x[1] ** 2 + x[2] ** 3 - 2 - 3 * _S2,
-                                       x[1] - x[2] ** 2 + x[3] + 2 - 2 * _S2,
-                                       x[0] * x[4] - 2))
+    return _make(
+        79,
+        [2] * 5,
+        0.0787768209,
+        [1.191127, 1.362603, 1.472818, 1.635017, 1.679081],
+        lambda x: (
+            (x[0] - 1) ** 2
+            + (x[0] - x[1]) ** 2
+            + (x[1] - x[2]) ** 2
+            + (x[2] - x[3]) ** 4
+            + (x[3] - x[4]) ** 4
+        ),
+        equalities=lambda x: (
+            x[0] + x[1] ** 2 + x[2] ** 3 - 2 - 3 * _S2,
+            x[1] - x[2] ** 2 + x[3] + 2 - 2 * _S2,
+            x[0] * x[4] - 2,
+        ),
+    )
 
 
 def hs080():
     """HS 80: exp(x₁x₂x₃x₄x₅) subject to the equalities of HS 78 and bounds;
     f* = 0.0539498478."""
-    return _make(80, [-2, 2, 2, -1, -1], 0.0539498478,
-                 [-1.717143, 1.595709, 1.827247, -0.7636413, -0.7636450],
-                 lambda x: _exp(x[0] * x[1] * x[2] * x[3] * x[4]), equalities=_hs78_equalities,
-                 lb=[-2.3, -2.3, -3.2, -3.2, -3.2], ub=[2.3, 2.3, 3.2, 3.2, 3.2])
+    return _make(
+        80,
+        [-2, 2, 2, -1, -1],
+        0.0539498478,
+        [-1.717143, 1.595709, 1.827247, -0.7636413, -0.7636450],
+        lambda x: _exp(x[0] * x[1] * x[2] * x[3] * x[4]),
+        equalities=_hs78_equalities,
+        lb=[-2.3, -2.3, -3.2, -3.2, -3.2],
+        ub=[2.3, 2.3, 3.2, 3.2, 3.2],
+    )
 
 
 def hs100():
     """HS 100: a seven-variable polynomial subject to four nonlinear inequalities;
     f* = 680.6300573."""
-    return _make(100, [1, 2, 0, 4, 0, 1, 1], 680.6300573,
-                 [2.330499, 1.951372, -0.4775414, 4.365726, -0.6244870, 1.038131, 1.594227],
-                 lambda x: ((x[0] - 10) ** 2 + 5 * (x[1] - 12) ** 2 + x[2] ** 4
-                            + 3 * (x[3] - 11) ** 2 + 10 * x[4] ** 6 + 7 * x[5] ** 2 + x[6] ** 4
-                            - 4 * x[5] * x[6] - 10 * x[5] - 8 * x[6]),
-                 inequalities=lambda x: (
-                     127 - 2 * x[0] ** 2 - 3 * x[1] ** 4 - x[2] - 4 * x[3] ** 2 - 5 * x[4],
-                     282 - 7 * x[0] - 3 * x[1] - 10 * x[2] ** 2 - x[3] + x[4],
-                     196 - 23 * x[0] - x[1] ** 2 - 6 * x[5] ** 2 + 8 * x[6],
-                     -4 * x[0] ** 2 - x[1] ** 2 + 3 * x[0] * x[1] - 2 * x[2] ** 2 - 5 * x[5]
-                     + 11 * x[6]))
+    return _make(
+        100,
+        [1, 2, 0, 4, 0, 1, 1],
+        680.6300573,
+        [2.330499, 1.951372, -0.4775414, 4.365726, -0.6244870, 1.038131, 1.594227],
+        lambda x: (
+            (x[0] - 10) ** 2
+            + 5 * (x[1] - 12) ** 2
+            + x[2] ** 4
+            + 3 * (x[3] - 11) ** 2
+            + 10 * x[4] ** 6
+            + 7 * x[5] ** 2
+            + x[6] ** 4
+            - 4 * x[5] * x[6]
+            - 10 * x[5]
+            - 8 * x[6]
+        ),
+        inequalities=lambda x: (
+            127 - 2 * x[0] ** 2 - 3 * x[1] ** 4 - x[2] - 4 * x[3] ** 2 - 5 * x[4],
+            282 - 7 * x[0] - 3 * x[1] - 10 * x[2] ** 2 - x[3] + x[4],
+            196 - 23 * x[0] - x[1] ** 2 - 6 * x[5] ** 2 + 8 * x[6],
+            -4 * x[0] ** 2 - x[1] ** 2 + 3 * x[0] * x[1] - 2 * x[2] ** 2 - 5 * x[5] + 11 * x[6],
+        ),
+    )
 
 
-HS = {b.__name__: b for b in (
-    hs001, hs002, hs003, hs004, hs005, hs006, hs007, hs009, hs010, hs011, hs012, hs013,
-    hs014, hs015, hs016, hs017, hs018, hs019, hs021, hs022, hs026, hs027, hs028, hs029,
-    hs032, hs035, hs038, hs039, hs040, hs041, hs042, hs043, hs046, hs047, hs048, hs049,
-    hs050, hs051, hs052, hs053, hs060, hs065, hs071, hs076, hs077, hs078, hs079, hs080,
-    hs100)}
+HS = {
+    b.__name__: b
+    for b in (
+        hs001,
+        hs002,
+        hs003,
+        hs004,
+        hs005,
+        hs006,
+        hs007,
+        hs009,
+        hs010,
+        hs011,
+        hs012,
+        hs013,
+        hs014,
+        hs015,
+        hs016,
+        hs017,
+        hs018,
+        hs019,
+        hs021,
+        hs022,
+        hs026,
+        hs027,
+        hs028,
+        hs029,
+        hs032,
+        hs035,
+        hs038,
+        hs039,
+        hs040,
+        hs041,
+        hs042,
+        hs043,
+        hs046,
+        hs047,
+        hs048,
+        hs049,
+        hs050,
+        hs051,
+        hs052,
+        hs053,
+        hs060,
+        hs065,
+        hs071,
+        hs076,
+        hs077,
+        hs078,
+        hs079,
+        hs080,
+        hs100,
+    )
+}
 """Builders of the Hock–Schittkowski problems, by name, in HS order."""

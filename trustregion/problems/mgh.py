@@ -104,9 +104,7 @@ def powell_badly_scaled() -> Problem:
         return np.array([[1e4 * x[1], 1e4 * x[0]], [-np.exp(-x[0]), -np.exp(-x[1])]])
 
     def shess(x, w):
-        return np.array(
-            [[w[1] * np.exp(-x[0]), 1e4 * w[0]], [1e4 * w[0], w[1] * np.exp(-x[1])]]
-        )
+        return np.array([[w[1] * np.exp(-x[0]), 1e4 * w[0]], [1e4 * w[0], w[1] * np.exp(-x[1])]])
 
     return _problem("powell_badly_scaled", 3, [0.0, 1.0], 2, res, jac, shess, 0.0)
 
@@ -367,7 +365,15 @@ def gulf(m: int = 99) -> Problem:
         return np.einsum("i,ijk->jk", w, hess_r)
 
     return _problem(
-        "gulf", 11, [5.0, 2.5, 0.15], m, res, jac, shess, 0.0, np.array([50.0, 25.0, 1.5]),
+        "gulf",
+        11,
+        [5.0, 2.5, 0.15],
+        m,
+        res,
+        jac,
+        shess,
+        0.0,
+        np.array([50.0, 25.0, 1.5]),
         note=f"m = {m}",
     )
 
@@ -587,9 +593,7 @@ def osborne1() -> Problem:
         h[4, 4] = -x[2] * (w @ (t * t * e2))
         return h
 
-    return _problem(
-        "osborne1", 17, [0.5, 1.5, -1.0, 0.01, 0.02], 33, res, jac, shess, 5.46489e-5
-    )
+    return _problem("osborne1", 17, [0.5, 1.5, -1.0, 0.01, 0.02], 33, res, jac, shess, 5.46489e-5)
 
 
 # ---------------------------------------------------------------------------- 18
@@ -602,9 +606,7 @@ def biggs_exp6(m: int = 13) -> Problem:
     y = np.exp(-t) - 5.0 * np.exp(-10.0 * t) + 3.0 * np.exp(-4.0 * t)
 
     def res(x):
-        return (
-            x[2] * np.exp(-t * x[0]) - x[3] * np.exp(-t * x[1]) + x[5] * np.exp(-t * x[4]) - y
-        )
+        return x[2] * np.exp(-t * x[0]) - x[3] * np.exp(-t * x[1]) + x[5] * np.exp(-t * x[4]) - y
 
     def jac(x):
         e0, e1, e4 = np.exp(-t * x[0]), np.exp(-t * x[1]), np.exp(-t * x[4])
@@ -622,7 +624,14 @@ def biggs_exp6(m: int = 13) -> Problem:
         return h
 
     return _problem(
-        "biggs_exp6", 18, [1.0, 2.0, 1.0, 1.0, 1.0, 1.0], m, res, jac, shess, 0.0,
+        "biggs_exp6",
+        18,
+        [1.0, 2.0, 1.0, 1.0, 1.0, 1.0],
+        m,
+        res,
+        jac,
+        shess,
+        0.0,
         np.array([1.0, 10.0, 1.0, 5.0, 4.0, 3.0]),
     )
 
@@ -742,9 +751,13 @@ def extended_rosenbrock(n: int = 10) -> Problem:
         return r
 
     def jac(x):
-        return _sparse(np.concatenate([k, k, k + 1]), np.concatenate([k, k + 1, k]),
-                       np.concatenate([-20.0 * x[0::2], np.full(k.size, 10.0),
-                                       -np.ones(k.size)]), n, n)
+        return _sparse(
+            np.concatenate([k, k, k + 1]),
+            np.concatenate([k, k + 1, k]),
+            np.concatenate([-20.0 * x[0::2], np.full(k.size, 10.0), -np.ones(k.size)]),
+            n,
+            n,
+        )
 
     def shess(x, w):
         d = np.zeros(n)
@@ -775,9 +788,7 @@ def penalty1(n: int = 10) -> Problem:
     def shess(x, w):
         return 2.0 * w[n] * np.eye(n)
 
-    return _problem(
-        "penalty1", 23, np.arange(1.0, n + 1.0), n + 1, res, jac, shess, _PEN1_F.get(n)
-    )
+    return _problem("penalty1", 23, np.arange(1.0, n + 1.0), n + 1, res, jac, shess, _PEN1_F.get(n))
 
 
 # ---------------------------------------------------------------------------- 24
@@ -872,6 +883,7 @@ def brown_almost_linear(n: int = 10) -> Problem:
     ``f_i = x_i + sum_j x_j - (n + 1)`` (i < n), ``f_n = prod_j x_j - 1``;
     ``x0 = (1/2, ..., 1/2)``; ``f = 0`` at ``(1, ..., 1)`` (and at
     ``(alpha, ..., alpha, alpha^(1-n))``); ``f = 1`` at ``(0, ..., 0, n + 1)``."""
+
     def prod_without_one(x):
         """``q_k = prod_{j != k} x_j`` from exclusive prefix and suffix products."""
         before = np.concatenate([[1.0], np.cumprod(x[:-1])])
@@ -905,9 +917,7 @@ def brown_almost_linear(n: int = 10) -> Problem:
     def shess(x, w):
         return w[-1] * prod_without_two(x)
 
-    return _problem(
-        "brown_almost_linear", 27, np.full(n, 0.5), n, res, jac, shess, 0.0, np.ones(n)
-    )
+    return _problem("brown_almost_linear", 27, np.full(n, 0.5), n, res, jac, shess, 0.0, np.ones(n))
 
 
 # ------------------------------------------------------------------------ 28, 29
@@ -929,8 +939,9 @@ def discrete_boundary_value(n: int = 10) -> Problem:
 
     def jac(x):
         off = -np.ones(n - 1)
-        return sp.diags([off, 2.0 + 1.5 * h * h * (x + t + 1.0) ** 2, off], [-1, 0, 1],
-                        format="csr")
+        return sp.diags(
+            [off, 2.0 + 1.5 * h * h * (x + t + 1.0) ** 2, off], [-1, 0, 1], format="csr"
+        )
 
     def shess(x, w):
         return sp.diags(3.0 * h * h * w * (x + t + 1.0), format="csr")
@@ -970,8 +981,9 @@ def broyden_tridiagonal(n: int = 10) -> Problem:
         return (3.0 - 2.0 * x) * x - xp[:-2] - 2.0 * xp[2:] + 1.0
 
     def jac(x):
-        return sp.diags([-np.ones(n - 1), 3.0 - 4.0 * x, -2.0 * np.ones(n - 1)], [-1, 0, 1],
-                        format="csr")
+        return sp.diags(
+            [-np.ones(n - 1), 3.0 - 4.0 * x, -2.0 * np.ones(n - 1)], [-1, 0, 1], format="csr"
+        )
 
     def shess(x, w):
         return sp.diags(-4.0 * w, format="csr")

@@ -55,9 +55,11 @@ def _tridiagonal(lower, main, upper=None):
 
 # ---- CUTEst-style sums --------------------------------------------------------------------
 
+
 def generalized_rosenbrock(n=1000):
     """GENROSE: f = 1 + Σᵢ₌₂ⁿ 100(xᵢ - xᵢ₋₁²)² + (xᵢ - 1)²; f* = 1 at x = 1;
     x⁰ᵢ = i/(n+1) (CUTEst)."""
+
     def fun(x):
         u, v = x[:-1], x[1:]
         return 1.0 + np.sum(100.0 * (v - u * u) ** 2 + (v - 1.0) ** 2)
@@ -77,13 +79,23 @@ def generalized_rosenbrock(n=1000):
         main[:-1] += 1200.0 * u * u - 400.0 * v
         return _tridiagonal(-400.0 * u, main)
 
-    return ScalableProblem("generalized_rosenbrock", n, np.arange(1, n + 1) / (n + 1), 1.0,
-                           np.ones(n), "CUTEst GENROSE", fun, grad, hess)
+    return ScalableProblem(
+        "generalized_rosenbrock",
+        n,
+        np.arange(1, n + 1) / (n + 1),
+        1.0,
+        np.ones(n),
+        "CUTEst GENROSE",
+        fun,
+        grad,
+        hess,
+    )
 
 
 def arwhead(n=1000):
     """ARWHEAD: f = Σᵢ₌₁ⁿ⁻¹ (xᵢ² + xₙ²)² - 4xᵢ + 3, an arrowhead Hessian; f* = 0 at
     x = (1, …, 1, 0); x⁰ = 1 (CUTEst)."""
+
     def fun(x):
         s = x[:-1] ** 2 + x[-1] ** 2
         return np.sum(s * s - 4.0 * x[:-1] + 3.0)
@@ -108,8 +120,7 @@ def arwhead(n=1000):
 
     x_star = np.ones(n)
     x_star[-1] = 0.0
-    return ScalableProblem("arwhead", n, np.ones(n), 0.0, x_star, "CUTEst ARWHEAD",
-                           fun, grad, hess)
+    return ScalableProblem("arwhead", n, np.ones(n), 0.0, x_star, "CUTEst ARWHEAD", fun, grad, hess)
 
 
 def tridia(n=1000):
@@ -135,8 +146,9 @@ def tridia(n=1000):
         main[:-1] += 2.0 * i
         return _tridiagonal(-4.0 * i, main)
 
-    return ScalableProblem("tridia", n, np.ones(n), 0.0, 2.0 ** -np.arange(n),
-                           "CUTEst TRIDIA", fun, grad, hess)
+    return ScalableProblem(
+        "tridia", n, np.ones(n), 0.0, 2.0 ** -np.arange(n), "CUTEst TRIDIA", fun, grad, hess
+    )
 
 
 def dqdrtic(n=1000):
@@ -145,13 +157,22 @@ def dqdrtic(n=1000):
     weights[:-2] += 1.0
     weights[1:-1] += 100.0
     weights[2:] += 100.0
-    return ScalableProblem("dqdrtic", n, np.full(n, 3.0), 0.0, np.zeros(n), "CUTEst DQDRTIC",
-                           lambda x: np.sum(weights * x * x), lambda x: 2.0 * weights * x,
-                           lambda x: sp.diags(2.0 * weights, format="csr"))
+    return ScalableProblem(
+        "dqdrtic",
+        n,
+        np.full(n, 3.0),
+        0.0,
+        np.zeros(n),
+        "CUTEst DQDRTIC",
+        lambda x: np.sum(weights * x * x),
+        lambda x: 2.0 * weights * x,
+        lambda x: sp.diags(2.0 * weights, format="csr"),
+    )
 
 
 def liarwhd(n=1000):
     """LIARWHD: f = Σ 4(xᵢ² - x₁)² + (xᵢ - 1)²; f* = 0 at x = 1; x⁰ = 4 (CUTEst)."""
+
     def fun(x):
         return np.sum(4.0 * (x * x - x[0]) ** 2 + (x - 1.0) ** 2)
 
@@ -171,24 +192,33 @@ def liarwhd(n=1000):
         others = np.arange(1, n)
         rows = np.concatenate([np.arange(n), np.zeros(n - 1, dtype=int), others])
         cols = np.concatenate([np.arange(n), others, np.zeros(n - 1, dtype=int)])
-        return sp.csr_matrix((np.concatenate([diag, cross, cross]), (rows, cols)),
-                             shape=(n, n))
+        return sp.csr_matrix((np.concatenate([diag, cross, cross]), (rows, cols)), shape=(n, n))
 
-    return ScalableProblem("liarwhd", n, np.full(n, 4.0), 0.0, np.ones(n), "CUTEst LIARWHD",
-                           fun, grad, hess)
+    return ScalableProblem(
+        "liarwhd", n, np.full(n, 4.0), 0.0, np.ones(n), "CUTEst LIARWHD", fun, grad, hess
+    )
 
 
 def quartc(n=1000):
     """QUARTC: f = Σ (xᵢ - i)⁴; f* = 0 at xᵢ = i, where the Hessian vanishes; x⁰ = 2
     (CUTEst)."""
     i = np.arange(1, n + 1, dtype=float)
-    return ScalableProblem("quartc", n, np.full(n, 2.0), 0.0, i.copy(), "CUTEst QUARTC",
-                           lambda x: np.sum((x - i) ** 4), lambda x: 4.0 * (x - i) ** 3,
-                           lambda x: sp.diags(12.0 * (x - i) ** 2, format="csr"))
+    return ScalableProblem(
+        "quartc",
+        n,
+        np.full(n, 2.0),
+        0.0,
+        i.copy(),
+        "CUTEst QUARTC",
+        lambda x: np.sum((x - i) ** 4),
+        lambda x: 4.0 * (x - i) ** 3,
+        lambda x: sp.diags(12.0 * (x - i) ** 2, format="csr"),
+    )
 
 
 def engval1(n=1000):
     """ENGVAL1: f = Σᵢ₌₁ⁿ⁻¹ (xᵢ² + xᵢ₊₁²)² - 4xᵢ + 3; x⁰ = 2 (CUTEst). f* depends on n."""
+
     def fun(x):
         s = x[:-1] ** 2 + x[1:] ** 2
         return np.sum(s * s - 4.0 * x[:-1] + 3.0)
@@ -208,9 +238,12 @@ def engval1(n=1000):
         main[1:] += 4.0 * s + 8.0 * v * v
         return _tridiagonal(8.0 * u * v, main)
 
-    return ScalableProblem("engval1", n, np.full(n, 2.0), None, None, "CUTEst ENGVAL1",
-                           fun, grad, hess)
+    return ScalableProblem(
+        "engval1", n, np.full(n, 2.0), None, None, "CUTEst ENGVAL1", fun, grad, hess
+    )
 
 
-CUTEST = {f.__name__: f for f in (generalized_rosenbrock, arwhead, tridia, dqdrtic, liarwhd,
-                                  quartc, engval1)}
+CUTEST = {
+    f.__name__: f
+    for f in (generalized_rosenbrock, arwhead, tridia, dqdrtic, liarwhd, quartc, engval1)
+}

@@ -51,11 +51,22 @@ class ConstrainedStep:
     line_search: Optional[LineSearchResult]
 
 
-def constrained_step(fun: Callable, x, gradient, divergence: Callable, metric,
-                     max_divergence: float, *, maximize: bool = False, f0=None,
-                     cg_maxiter: Optional[int] = None, cg_rtol: float = 1e-10,
-                     shrink: float = 0.5, max_backtracks: int = 30,
-                     accept_ratio: float = 1e-4) -> ConstrainedStep:
+def constrained_step(
+    fun: Callable,
+    x,
+    gradient,
+    divergence: Callable,
+    metric,
+    max_divergence: float,
+    *,
+    maximize: bool = False,
+    f0=None,
+    cg_maxiter: Optional[int] = None,
+    cg_rtol: float = 1e-10,
+    shrink: float = 0.5,
+    max_backtracks: int = 30,
+    accept_ratio: float = 1e-4,
+) -> ConstrainedStep:
     """Improve f from x subject to D(x') ≤ δ, where D(x) = 0 and ∇D(x) = 0.
 
     The linear model of f and the quadratic model ½ sᵀMs of D (M = ∇²D(x), given as an
@@ -98,22 +109,54 @@ def constrained_step(fun: Callable, x, gradient, divergence: Callable, metric,
         sb3-contrib; the reference uses 0.5): :func:`rl_adapters.trpo_update` passes them.
     """
     x = as_float_vector(x, "x")
-    full = natural_step(gradient, metric, max_divergence=max_divergence, maximize=maximize,
-                        cg_maxiter=cg_maxiter, cg_rtol=cg_rtol)
+    full = natural_step(
+        gradient,
+        metric,
+        max_divergence=max_divergence,
+        maximize=maximize,
+        cg_maxiter=cg_maxiter,
+        cg_rtol=cg_rtol,
+    )
     sign = -1.0 if maximize else 1.0  # the line search minimises sign·f
     f0 = float(fun(x)) if f0 is None else float(f0)
-    search = ConstraintAwareBacktracking(shrink=shrink, max_backtracks=max_backtracks,
-                                         accept_ratio=accept_ratio)
+    search = ConstraintAwareBacktracking(
+        shrink=shrink, max_backtracks=max_backtracks, accept_ratio=accept_ratio
+    )
     if not full.predicted_improvement > 0.0:
         # CG gave no usable direction (status NONFINITE or NOT_POSITIVE_DEFINITE): stay.
         return ConstrainedStep(x.copy(), False, 0.0, f0, 0.0, 0.0, None, 0, full, None)
-    result = search.search(lambda z: sign * float(fun(z)), x, full.step, sign * f0,
-                           full.predicted_improvement, constraint=divergence,
-                           max_constraint=max_divergence)
+    result = search.search(
+        lambda z: sign * float(fun(z)),
+        x,
+        full.step,
+        sign * f0,
+        full.predicted_improvement,
+        constraint=divergence,
+        max_constraint=max_divergence,
+    )
     if not result.accepted:
-        return ConstrainedStep(x.copy(), False, 0.0, f0, full.predicted_improvement, 0.0,
-                               None, result.backtracks, full, result)
+        return ConstrainedStep(
+            x.copy(),
+            False,
+            0.0,
+            f0,
+            full.predicted_improvement,
+            0.0,
+            None,
+            result.backtracks,
+            full,
+            result,
+        )
     fraction = result.step
-    return ConstrainedStep(result.x, True, fraction, sign * result.f,
-                           fraction * full.predicted_improvement, sign * f0 - result.f,
-                           result.constraint, result.backtracks, full, result)
+    return ConstrainedStep(
+        result.x,
+        True,
+        fraction,
+        sign * result.f,
+        fraction * full.predicted_improvement,
+        sign * f0 - result.f,
+        result.constraint,
+        result.backtracks,
+        full,
+        result,
+    )

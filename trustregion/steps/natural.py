@@ -7,8 +7,12 @@ from typing import Optional
 import numpy as np
 
 from .._status import StepStatus
-from .._validation import as_float_vector, check_maxiter, check_nonnegative_scalar, \
-    check_positive_scalar
+from .._validation import (
+    as_float_vector,
+    check_maxiter,
+    check_nonnegative_scalar,
+    check_positive_scalar,
+)
 from ..subproblems import solve_subproblem
 
 
@@ -47,9 +51,16 @@ class NaturalStep:
     status: StepStatus
 
 
-def natural_step(gradient, metric, *, step_size: Optional[float] = None,
-                 max_divergence: Optional[float] = None, maximize: bool = False,
-                 cg_maxiter: Optional[int] = None, cg_rtol: float = 1e-10) -> NaturalStep:
+def natural_step(
+    gradient,
+    metric,
+    *,
+    step_size: Optional[float] = None,
+    max_divergence: Optional[float] = None,
+    maximize: bool = False,
+    cg_maxiter: Optional[int] = None,
+    cg_rtol: float = 1e-10,
+) -> NaturalStep:
     """The natural-gradient step for an objective with gradient g, in the metric M.
 
     x ≈ M⁻¹g is the natural gradient (Amari 1998; Kakade 2001, the natural policy
@@ -96,17 +107,25 @@ def natural_step(gradient, metric, *, step_size: Optional[float] = None,
         radius = 1.0
     else:
         # √2·√δ: 2δ itself overflows for δ near the largest float.
-        radius = math.sqrt(2.0) * math.sqrt(check_positive_scalar(max_divergence,
-                                                                   "max_divergence"))
+        radius = math.sqrt(2.0) * math.sqrt(check_positive_scalar(max_divergence, "max_divergence"))
     cg_maxiter = check_maxiter(cg_maxiter, "cg_maxiter", 10 * g.shape[0])
     cg_rtol = check_nonnegative_scalar(cg_rtol, "cg_rtol")
     h = -g if maximize else g  # the step minimises hᵀs
-    sub = solve_subproblem(h, None, radius, method="natural", M=metric, rtol=cg_rtol,
-                           maxiter=cg_maxiter)
+    sub = solve_subproblem(
+        h, None, radius, method="natural", M=metric, rtol=cg_rtol, maxiter=cg_maxiter
+    )
     if not sub.on_boundary:
         # g = 0, or CG gave no usable direction (status NONFINITE or NOT_POSITIVE_DEFINITE).
-        return NaturalStep(np.zeros_like(g), np.zeros_like(g), 0.0, 0.0, 0.0, sub.iterations,
-                           sub.residual_norm, sub.status)
+        return NaturalStep(
+            np.zeros_like(g),
+            np.zeros_like(g),
+            0.0,
+            0.0,
+            0.0,
+            sub.iterations,
+            sub.residual_norm,
+            sub.status,
+        )
     d = sub.natural_gradient  # M⁻¹h
     x_norm = sub.multiplier * radius  # λ = ‖d‖_M/Δ
     if step_size is None:
@@ -114,5 +133,13 @@ def natural_step(gradient, metric, *, step_size: Optional[float] = None,
     else:
         step = -alpha * d
     g_dual = sub.g_dual_norm_sq  # hᵀM⁻¹h = gᵀM⁻¹g
-    return NaturalStep(step, -d if maximize else d, g_dual, 0.5 * (alpha * x_norm) ** 2,
-                       alpha * g_dual, sub.iterations, sub.residual_norm, sub.status)
+    return NaturalStep(
+        step,
+        -d if maximize else d,
+        g_dual,
+        0.5 * (alpha * x_norm) ** 2,
+        alpha * g_dual,
+        sub.iterations,
+        sub.residual_norm,
+        sub.status,
+    )

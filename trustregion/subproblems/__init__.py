@@ -17,6 +17,7 @@ from .exact import more_sorensen
 from .gltr import gltr
 from .steihaug import steihaug_cg
 
+
 @dataclass(frozen=True)
 class _Method:
     """A registered method: its solver, what its ``residual_norm`` measures (for
@@ -47,8 +48,11 @@ QUADRATIC_METHODS = tuple(name for name, m in _REGISTRY.items() if not m.linear_
 INEXACT_METHODS = frozenset(name for name, m in _REGISTRY.items() if m.inexact)
 
 _OPTIONS = {
-    name: tuple(p.name for p in inspect.signature(fn).parameters.values()
-                if p.kind is inspect.Parameter.KEYWORD_ONLY)
+    name: tuple(
+        p.name
+        for p in inspect.signature(fn).parameters.values()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY
+    )
     for name, fn in METHODS.items()
 }
 
@@ -102,8 +106,10 @@ def solve_subproblem(g, B, radius, *, method, M=None, **options) -> Step:
     unknown = set(options) - set(_OPTIONS[method])
     if unknown:
         allowed = ", ".join(_OPTIONS[method]) or "none"
-        raise ValueError(f"unknown option(s) {', '.join(sorted(unknown))} for method "
-                         f"{method!r}; its options are: {allowed}")
+        raise ValueError(
+            f"unknown option(s) {', '.join(sorted(unknown))} for method "
+            f"{method!r}; its options are: {allowed}"
+        )
     g = as_float_vector(g, "g")
     n = g.shape[0]
     if n == 0:
@@ -111,8 +117,10 @@ def solve_subproblem(g, B, radius, *, method, M=None, **options) -> Step:
     radius = check_positive_scalar(radius, "radius")
     if method == "natural":
         if B is not None:
-            raise ValueError("B must be None for method='natural': its model is linear, and "
-                             "the quadratic term lives in the metric M")
+            raise ValueError(
+                "B must be None for method='natural': its model is linear, and "
+                "the quadratic term lives in the metric M"
+            )
         op = None
     else:
         if B is None:
@@ -138,6 +146,17 @@ def solve_subproblem(g, B, radius, *, method, M=None, **options) -> Step:
     return step.rescaled(tau, beta, mu, _REGISTRY[method].residual)
 
 
-__all__ = ["INEXACT_METHODS", "METHODS", "Metric", "QUADRATIC_METHODS", "Step", "as_metric",
-           "cauchy_point", "dogleg", "gltr", "more_sorensen", "solve_subproblem",
-           "steihaug_cg"]
+__all__ = [
+    "INEXACT_METHODS",
+    "METHODS",
+    "Metric",
+    "QUADRATIC_METHODS",
+    "Step",
+    "as_metric",
+    "cauchy_point",
+    "dogleg",
+    "gltr",
+    "more_sorensen",
+    "solve_subproblem",
+    "steihaug_cg",
+]

@@ -24,8 +24,15 @@ class Metric:
     solves with M by CG. Factorisations are made once, on first use.
     """
 
-    def __init__(self, n: int, *, inverse_diagonal: Optional[np.ndarray] = None,
-                 operator: Optional[SymmetricOperator] = None, solver=None, dense=None):
+    def __init__(
+        self,
+        n: int,
+        *,
+        inverse_diagonal: Optional[np.ndarray] = None,
+        operator: Optional[SymmetricOperator] = None,
+        solver=None,
+        dense=None,
+    ):
         self.n = n
         self.inverse_diagonal = inverse_diagonal
         self.operator = operator
@@ -80,8 +87,9 @@ class Metric:
         def solve(r):
             res = cg(op, r, rtol=1e-13, maxiter=10 * self.n)
             if res.status not in (res.status.CONVERGED, res.status.MAX_ITER):
-                raise ValueError(f"M is not positive definite: CG on M stopped with "
-                                 f"'{res.status.name}'")
+                raise ValueError(
+                    f"M is not positive definite: CG on M stopped with '{res.status.name}'"
+                )
             return res.x
 
         return solve
@@ -106,8 +114,9 @@ def as_metric(M, n: int) -> Metric:
     if isinstance(M, np.ndarray) and M.ndim == 1:
         d = as_float_vector(M, "M", size=n)
         if not (d > 0.0).all():
-            raise ValueError("M (given as a diagonal) must have positive entries: M must be "
-                             "positive definite")
+            raise ValueError(
+                "M (given as a diagonal) must have positive entries: M must be positive definite"
+            )
         return Metric(n, inverse_diagonal=1.0 / d)
     if sp.issparse(M) and M.shape == (n, n) and M.nnz == np.count_nonzero(M.diagonal()):
         return as_metric(np.asarray(M.diagonal(), dtype=np.float64), n)
@@ -131,8 +140,6 @@ def scaled_norm(v: np.ndarray, matvec=None) -> float:
     scale = power_of_two_scale(max_abs(v))
     w = v / scale
     return scale * math.sqrt(max(np.dot(w, w if matvec is None else matvec(w)), 0.0))
-
-
 
 
 def metric_scale(M) -> float:
@@ -161,8 +168,12 @@ def _sparse_spd_solver(matrix):
     M is positive definite exactly when every pivot Uᵢᵢ is positive.
     """
     try:
-        lu = splu(matrix.tocsc(), permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
-                  options={"SymmetricMode": True})
+        lu = splu(
+            matrix.tocsc(),
+            permc_spec="MMD_AT_PLUS_A",
+            diag_pivot_thresh=0.0,
+            options={"SymmetricMode": True},
+        )
     except RuntimeError:  # SuperLU's "Factor is exactly singular"
         raise ValueError("M is not positive definite (it is singular)") from None
     if not np.array_equal(lu.perm_r, lu.perm_c) or not (lu.U.diagonal() > 0.0).all():

@@ -11,8 +11,9 @@ from ._metric import Metric
 from ._step import Step
 
 
-def linear_model_step(g: np.ndarray, B, radius: float, metric: Metric, *,
-                      rtol: float = 1e-10, maxiter=None) -> Step:
+def linear_model_step(
+    g: np.ndarray, B, radius: float, metric: Metric, *, rtol: float = 1e-10, maxiter=None
+) -> Step:
     """min gᵀs subject to ‖s‖_M ≤ Δ: s = -Δ x / ‖x‖_M with x = M⁻¹g.
 
     The linear model's minimiser over the ellipsoid lies on its boundary along the
@@ -49,8 +50,9 @@ def linear_model_step(g: np.ndarray, B, radius: float, metric: Metric, *,
     rtol = check_nonnegative_scalar(rtol, "rtol")
     maxiter = check_maxiter(maxiter, "maxiter", 10 * n)
     if not g.any():
-        return Step(np.zeros(n), 0.0, False, StepStatus.ZERO_GRADIENT, g_dual_norm_sq=0.0,
-                    residual_norm=0.0)
+        return Step(
+            np.zeros(n), 0.0, False, StepStatus.ZERO_GRADIENT, g_dual_norm_sq=0.0, residual_norm=0.0
+        )
     if metric.has_direct_solve:
         x = metric.solve(g)
         x_norm_sq = float(np.dot(g, x))
@@ -62,16 +64,33 @@ def linear_model_step(g: np.ndarray, B, radius: float, metric: Metric, *,
         x_norm_sq = float(np.dot(x, g - run.r))
         # x, once scaled, is a boundary step; CG on M stops on non-positive curvature only
         # where M is not positive definite.
-        status = step_status(run.code, converged=StepStatus.BOUNDARY,
-                             follows_negative_curvature=False)
+        status = step_status(
+            run.code, converged=StepStatus.BOUNDARY, follows_negative_curvature=False
+        )
     g_dual = float(np.dot(g, x))
     if not (x_norm_sq > 0.0 and g_dual > 0.0 and math.isfinite(x_norm_sq + g_dual)):
         if status is not StepStatus.NONFINITE:
             status = StepStatus.NOT_POSITIVE_DEFINITE
-        return Step(np.zeros(n), 0.0, False, status, iterations=iterations,
-                    operator_products=products, residual_norm=residual)
+        return Step(
+            np.zeros(n),
+            0.0,
+            False,
+            status,
+            iterations=iterations,
+            operator_products=products,
+            residual_norm=residual,
+        )
     x_norm = math.sqrt(x_norm_sq)
     s = (-radius / x_norm) * x
-    return Step(s, radius * g_dual / x_norm, True, status, multiplier=x_norm / radius,
-                iterations=iterations, operator_products=products, residual_norm=residual,
-                g_dual_norm_sq=g_dual, natural_gradient=x)
+    return Step(
+        s,
+        radius * g_dual / x_norm,
+        True,
+        status,
+        multiplier=x_norm / radius,
+        iterations=iterations,
+        operator_products=products,
+        residual_norm=residual,
+        g_dual_norm_sq=g_dual,
+        natural_gradient=x,
+    )

@@ -62,8 +62,9 @@ class Step:
     def message(self) -> str:
         return self.status.message
 
-    def rescaled(self, tau: float, beta: float = 1.0, mu: float = 1.0,
-                 residual: str = "gradient") -> "Step":
+    def rescaled(
+        self, tau: float, beta: float = 1.0, mu: float = 1.0, residual: str = "gradient"
+    ) -> "Step":
         """This step of the problem (g/τ, B/β, βΔ/(τ√μ), M/μ) as the step of (g, B, Δ, M).
 
         Substituting s = (τ/β)u and dividing the model by τ²/β turns the second problem
@@ -75,13 +76,18 @@ class Step:
         (``"length"``).
         """
         length, value = tau / beta, tau * (tau / beta)
-        res = {"gradient": tau, "dual": tau / math.sqrt(mu),
-               "length": length * math.sqrt(mu)}[residual]
+        res = {"gradient": tau, "dual": tau / math.sqrt(mu), "length": length * math.sqrt(mu)}[
+            residual
+        ]
         dual = None if self.g_dual_norm_sq is None else self.g_dual_norm_sq * (tau * tau / mu)
         multiplier = None if self.multiplier is None else self.multiplier * (beta / mu)
-        natural = None if self.natural_gradient is None \
-            else self.natural_gradient * (tau / mu)
+        natural = None if self.natural_gradient is None else self.natural_gradient * (tau / mu)
         return dataclasses.replace(
-            self, s=self.s * length, predicted_reduction=self.predicted_reduction * value,
-            residual_norm=self.residual_norm * res, g_dual_norm_sq=dual, multiplier=multiplier,
-            natural_gradient=natural)
+            self,
+            s=self.s * length,
+            predicted_reduction=self.predicted_reduction * value,
+            residual_norm=self.residual_norm * res,
+            g_dual_norm_sq=dual,
+            multiplier=multiplier,
+            natural_gradient=natural,
+        )

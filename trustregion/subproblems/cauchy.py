@@ -42,11 +42,23 @@ def cauchy_step(sd: SteepestDescent, radius: float) -> Step:
     """The Cauchy point from an already computed steepest-descent direction."""
     n = sd.d.shape[0]
     if sd.gamma_sq <= 0.0:
-        return Step(np.zeros(n), 0.0, False, StepStatus.ZERO_GRADIENT, operator_products=1,
-                    g_dual_norm_sq=sd.gamma_sq)
+        return Step(
+            np.zeros(n),
+            0.0,
+            False,
+            StepStatus.ZERO_GRADIENT,
+            operator_products=1,
+            g_dual_norm_sq=sd.gamma_sq,
+        )
     if not math.isfinite(sd.kappa):
-        return Step(np.zeros(n), 0.0, False, StepStatus.NONFINITE, operator_products=1,
-                    g_dual_norm_sq=sd.gamma_sq)
+        return Step(
+            np.zeros(n),
+            0.0,
+            False,
+            StepStatus.NONFINITE,
+            operator_products=1,
+            g_dual_norm_sq=sd.gamma_sq,
+        )
     t_boundary = radius / math.sqrt(sd.gamma_sq)
     if sd.kappa <= 0.0:
         t, status = t_boundary, StepStatus.NEGATIVE_CURVATURE
@@ -55,5 +67,12 @@ def cauchy_step(sd: SteepestDescent, radius: float) -> Step:
     else:
         t, status = t_boundary, StepStatus.BOUNDARY
     model = t * (0.5 * t * sd.kappa - sd.gamma_sq)  # t² alone may overflow: t·(½tκ - γ²)
-    return Step(t * sd.d, -model, status is not StepStatus.INTERIOR, status, iterations=1,
-                operator_products=1, g_dual_norm_sq=sd.gamma_sq)
+    return Step(
+        t * sd.d,
+        -model,
+        status is not StepStatus.INTERIOR,
+        status,
+        iterations=1,
+        operator_products=1,
+        g_dual_norm_sq=sd.gamma_sq,
+    )

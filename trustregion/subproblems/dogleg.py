@@ -8,8 +8,7 @@ from scipy.linalg import lapack
 
 from .. import _kernels as K
 from .._status import StepStatus, step_status
-from .._validation import check_maxiter, check_nonnegative_scalar, max_abs, \
-    power_of_two_scale
+from .._validation import check_maxiter, check_nonnegative_scalar, max_abs, power_of_two_scale
 from ..krylov import run_truncated_cg
 from ..operators import SymmetricOperator
 from ._metric import Metric
@@ -17,8 +16,15 @@ from ._step import Step
 from .cauchy import cauchy_step, steepest_descent
 
 
-def dogleg(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *,
-           rtol: float = 1e-10, maxiter=None) -> Step:
+def dogleg(
+    g: np.ndarray,
+    B: SymmetricOperator,
+    radius: float,
+    metric: Metric,
+    *,
+    rtol: float = 1e-10,
+    maxiter=None,
+) -> Step:
     """Powell's dogleg step for positive definite B, in the M-norm.
 
     The path runs from 0 to the unconstrained minimiser along the steepest-descent direction
@@ -64,16 +70,23 @@ def dogleg(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *
         diff = p_b - c * sd.d
         scale = power_of_two_scale(max_abs(diff))
         diff /= scale
-        tau = K.boundary_fraction((c * gamma) ** 2, -c * np.dot(g, diff),
-                                  np.dot(diff, metric.matvec(diff)), radius * radius)
+        tau = K.boundary_fraction(
+            (c * gamma) ** 2,
+            -c * np.dot(g, diff),
+            np.dot(diff, metric.matvec(diff)),
+            radius * radius,
+        )
         s = c * sd.d + tau * diff
         # m(p_U + τ diff) = m(p_U) + τ ∇m(p_U)ᵀdiff + ½τ² diffᵀB diff with m(p_U) = -½cγ²,
         # B diff from a product of its own: as B p_B - c Bd it is the difference of two
         # nearly equal vectors when p_U ≈ p_B, and τ, large then, amplified the rounding.
         Bdiff = B.apply(diff)
         products += 1
-        model = -0.5 * c * sd.gamma_sq + tau * np.dot(g + c * sd.Bd, diff) \
+        model = (
+            -0.5 * c * sd.gamma_sq
+            + tau * np.dot(g + c * sd.Bd, diff)
             + 0.5 * tau * (tau * np.dot(diff, Bdiff))
+        )
     return Step(s, -model, True, StepStatus.BOUNDARY, operator_products=products)
 
 

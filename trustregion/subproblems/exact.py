@@ -19,8 +19,9 @@ from ._step import Step
 _SYMMETRY_RTOL = 1e-8
 
 
-def more_sorensen(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *,
-                  rtol: float = 1e-12) -> Step:
+def more_sorensen(
+    g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *, rtol: float = 1e-12
+) -> Step:
     """Global minimiser of gᵀs + ½ sᵀBs subject to ‖s‖_M ≤ Δ, B dense and possibly indefinite.
 
     s solves the subproblem if and only if, for some λ ≥ 0, (B + λM)s = -g, B + λM ⪰ 0 and
@@ -57,8 +58,9 @@ def more_sorensen(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Me
     products = 0 if B.explicit is not None else B.n
     H = B.to_dense(copy=False)
     if not all_finite(H):  # only products can be: stored matrices were checked
-        return Step(np.zeros(g.shape[0]), 0.0, False, StepStatus.NONFINITE,
-                    operator_products=products)
+        return Step(
+            np.zeros(g.shape[0]), 0.0, False, StepStatus.NONFINITE, operator_products=products
+        )
     _check_symmetric(H)
     L = metric.cholesky()
     if L is not None:
@@ -67,16 +69,24 @@ def more_sorensen(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Me
         H = sla.solve_triangular(L, sla.solve_triangular(L, H, lower=True).T, lower=True)
         H = 0.5 * (H + H.T)
         if not all_finite(H):  # overflow in L⁻¹BL⁻ᵀ for an extremely ill-conditioned M
-            return Step(np.zeros(g.shape[0]), 0.0, False, StepStatus.NONFINITE,
-                        operator_products=products)
+            return Step(
+                np.zeros(g.shape[0]), 0.0, False, StepStatus.NONFINITE, operator_products=products
+            )
     y, lam, status, factorisations = _euclidean(g, H, radius, rtol)
     s = y if L is None else sla.solve_triangular(L, y, lower=True, trans="T")
     model = np.dot(g, y) + 0.5 * np.dot(y, H @ y)
     ynorm = math.sqrt(np.dot(y, y))
     on_boundary = status is not StepStatus.INTERIOR
-    return Step(s, -model, on_boundary, status, multiplier=lam, iterations=factorisations,
-                operator_products=products,
-                residual_norm=abs(ynorm - radius) if on_boundary else 0.0)
+    return Step(
+        s,
+        -model,
+        on_boundary,
+        status,
+        multiplier=lam,
+        iterations=factorisations,
+        operator_products=products,
+        residual_norm=abs(ynorm - radius) if on_boundary else 0.0,
+    )
 
 
 def _euclidean(g, H, radius, rtol):

@@ -17,8 +17,16 @@ _INITIAL_VECTORS = 16  # rows of the Lanczos-vector store before it first double
 _REORTHOGONALIZE_MAX_N = 2000
 
 
-def gltr(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *,
-         rtol: float = 1e-8, maxiter=None, reorthogonalize=None) -> Step:
+def gltr(
+    g: np.ndarray,
+    B: SymmetricOperator,
+    radius: float,
+    metric: Metric,
+    *,
+    rtol: float = 1e-8,
+    maxiter=None,
+    reorthogonalize=None,
+) -> Step:
     """GLTR: the global minimiser of gᵀs + ½ sᵀBs, ‖s‖_M ≤ Δ, over growing Krylov spaces.
 
     Preconditioned Lanczos builds an M-orthonormal basis Q_k of the Krylov space
@@ -59,12 +67,11 @@ def gltr(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *,
         reorthogonalize = n <= _REORTHOGONALIZE_MAX_N
     if not g.any():
         return Step(np.zeros(n), 0.0, False, StepStatus.ZERO_GRADIENT, residual_norm=0.0)
-    s, h, diag, off, state, code = _lanczos(g, B, radius, metric, rtol, maxiter,
-                                            reorthogonalize)
+    s, h, diag, off, state, code = _lanczos(g, B, radius, metric, rtol, maxiter, reorthogonalize)
     k = state.iterations
     # One product per completed iteration, plus one if a non-finite product ended the run.
     products = k + (1 if code == K.NONFINITE and state.gradient_norm > 0 else 0)
-    krylov_model = _tridiagonal_model(state.gradient_norm, diag[:k], off[:k - 1], h[:k])
+    krylov_model = _tridiagonal_model(state.gradient_norm, diag[:k], off[: k - 1], h[:k])
     if reorthogonalize:
         # The Lanczos vectors are M-orthonormal to working precision, so m(s) is the
         # tridiagonal model value and ‖s‖_M = ‖h‖: no further product is needed.
@@ -74,9 +81,16 @@ def gltr(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *,
         model, snorm = _measured_model(g, B, s, metric, radius, krylov_model)
     # Converged, the step is what the last tridiagonal solve made of it.
     status = step_status(state.tridiagonal_code if code == K.CONVERGED else code)
-    return Step(s, -model, snorm >= radius * (1.0 - 1e-10), status,
-                multiplier=state.multiplier, iterations=k, operator_products=products,
-                residual_norm=state.residual_norm)
+    return Step(
+        s,
+        -model,
+        snorm >= radius * (1.0 - 1e-10),
+        status,
+        multiplier=state.multiplier,
+        iterations=k,
+        operator_products=products,
+        residual_norm=state.residual_norm,
+    )
 
 
 def _lanczos(g, B, radius, metric, rtol, maxiter, reorthogonalize):
@@ -96,9 +110,30 @@ def _lanczos(g, B, radius, metric, rtol, maxiter, reorthogonalize):
     store["W"] = np.empty((rows if reorthogonalize and not diagonal_metric else 0, n))
 
     def call(resume):
-        return K.gltr(*B.kernel_args, metric.inverse_diagonal if diagonal_metric else _EMPTY,
-                      diagonal_metric, g, q, u, w, w_prev, r, z, diag, off, h, store["Q"],
-                      store["W"], reorthogonalize, s, state.array, radius, rtol, maxiter, resume)
+        return K.gltr(
+            *B.kernel_args,
+            metric.inverse_diagonal if diagonal_metric else _EMPTY,
+            diagonal_metric,
+            g,
+            q,
+            u,
+            w,
+            w_prev,
+            r,
+            z,
+            diag,
+            off,
+            h,
+            store["Q"],
+            store["W"],
+            reorthogonalize,
+            s,
+            state.array,
+            radius,
+            rtol,
+            maxiter,
+            resume,
+        )
 
     code = call(K.START)
     while code in (K.NEEDS_PRODUCT, K.NEEDS_PRECONDITIONER, K.NEEDS_STORAGE):

@@ -1,6 +1,5 @@
 """Steihaug–Toint truncated conjugate gradients."""
 
-
 import numpy as np
 
 from .._status import StepStatus, step_status
@@ -10,8 +9,16 @@ from ..operators import SymmetricOperator
 from ._metric import Metric
 from ._step import Step
 
-def steihaug_cg(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metric, *,
-                rtol: float = 1e-8, maxiter=None) -> Step:
+
+def steihaug_cg(
+    g: np.ndarray,
+    B: SymmetricOperator,
+    radius: float,
+    metric: Metric,
+    *,
+    rtol: float = 1e-8,
+    maxiter=None,
+) -> Step:
     """Steihaug–Toint truncated CG for min gᵀs + ½ sᵀBs, ‖s‖_M ≤ Δ.
 
     CG on Bs = -g preconditioned by M, from s = 0, stopped at the first of: ‖r‖₂ ≤
@@ -36,13 +43,25 @@ def steihaug_cg(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Metr
     if not g.any():
         return Step(np.zeros(n), 0.0, False, StepStatus.ZERO_GRADIENT, residual_norm=0.0)
     use_diagonal = metric.inverse_diagonal is not None
-    run = run_truncated_cg(B, -g, rtol=rtol, maxiter=maxiter, radius=radius,
-                           inverse_diagonal=metric.inverse_diagonal if use_diagonal else None,
-                           preconditioner=None if use_diagonal else metric.solve)
+    run = run_truncated_cg(
+        B,
+        -g,
+        rtol=rtol,
+        maxiter=maxiter,
+        radius=radius,
+        inverse_diagonal=metric.inverse_diagonal if use_diagonal else None,
+        preconditioner=None if use_diagonal else metric.solve,
+    )
     s, r = run.x, run.r
     # r = -g - Bs, so m(s) = gᵀs + ½sᵀBs = ½(gᵀs - sᵀr): no extra product.
     model = 0.5 * (np.dot(g, s) - np.dot(s, r))
     status = step_status(run.code)
-    return Step(s, -model, status in (StepStatus.BOUNDARY, StepStatus.NEGATIVE_CURVATURE), status,
-                iterations=run.iterations, operator_products=run.operator_products,
-                residual_norm=run.residual_norm)
+    return Step(
+        s,
+        -model,
+        status in (StepStatus.BOUNDARY, StepStatus.NEGATIVE_CURVATURE),
+        status,
+        iterations=run.iterations,
+        operator_products=run.operator_products,
+        residual_norm=run.residual_norm,
+    )
