@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import scipy.sparse as sp
@@ -13,7 +13,7 @@ def _orthogonal(n: int, rng: np.random.Generator) -> np.ndarray:
     return q * np.sign(np.diag(r))
 
 
-@lru_cache(maxsize=None)
+@cache
 def dense_sym(n: int, lo: float, hi: float, seed: int = 0) -> np.ndarray:
     """Q diag(linspace(lo, hi, n)) Q^T (read-only)."""
     rng = np.random.default_rng(seed + n)
@@ -24,7 +24,7 @@ def dense_sym(n: int, lo: float, hi: float, seed: int = 0) -> np.ndarray:
     return a
 
 
-@lru_cache(maxsize=None)
+@cache
 def sparse_tridiag(n: int, lo: float, hi: float, seed: int = 0) -> sp.csr_matrix:
     """Tridiagonal CSR, diagonal a permutation of linspace(lo, hi, n), off-diagonals -0.5.
 
@@ -35,7 +35,7 @@ def sparse_tridiag(n: int, lo: float, hi: float, seed: int = 0) -> sp.csr_matrix
     return sp.diags([off, d, off], [-1, 0, 1], format="csr")
 
 
-@lru_cache(maxsize=None)
+@cache
 def vector(n: int, seed: int = 0) -> np.ndarray:
     v = np.random.default_rng(seed + 7 * n + 3).standard_normal(n)
     v.setflags(write=False)

@@ -235,7 +235,8 @@ def check_targets(targets: list[Target], title: str = "Targets") -> int:
     missed = [t for t in targets if not t.met]
     for t in missed:
         print(
-            f"MISSED TARGET: {t.what}: measured {t.text(t.measured)}, target {t.op} {t.text(t.bound)}"
+            f"MISSED TARGET: {t.what}: measured {t.text(t.measured)}, target {t.op} "
+            f"{t.text(t.bound)}"
         )
     sys.stdout.flush()
     return 1 if missed else 0
@@ -313,7 +314,7 @@ def environment_line(**extra: str) -> str:
     return "  ".join(parts)
 
 
-# ----------------------------------------------------------------------------- child processes and output
+# ------------------------------------------------------------------ child processes and output
 
 
 class ChildFailed(RuntimeError):

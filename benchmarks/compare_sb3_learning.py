@@ -213,7 +213,8 @@ def report(runs: list[LearningRun], envs: list[str], timesteps: int) -> list[Tar
             Target(f"{env_id}: wall time sb3-contrib / ours", ratio, ">=", TIME_RATIO_TARGET),
         ]
     print_table(
-        f"{timesteps} steps per run; evaluation: mean return of {EVAL_EPISODES} deterministic episodes",
+        f"{timesteps} steps per run; evaluation: mean return of {EVAL_EPISODES} deterministic "
+        "episodes",
         ["env", "method", "eval return per seed", "mean", "median time"],
         rows,
     )

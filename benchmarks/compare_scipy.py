@@ -5,7 +5,8 @@ Run from the repository root::
     python benchmarks/compare_scipy.py            # full run (a few minutes)
     python benchmarks/compare_scipy.py --quick    # short run
     python benchmarks/compare_scipy.py --json out.json
-    python benchmarks/compare_scipy.py --only cg,subproblem   # sections: cg, sparse, callable, subproblem, compile
+    # sections: cg, sparse, callable, subproblem, compile
+    python benchmarks/compare_scipy.py --only cg,subproblem
     python benchmarks/compare_scipy.py --blas-threads 0       # leave OpenBLAS threading alone
 
 BLAS threads are pinned to 1 by default (OPENBLAS/OMP/MKL_NUM_THREADS set before NumPy
@@ -306,7 +307,8 @@ def bench_cg(kind, sizes, repeats, min_batch) -> tuple[list[CGComparison], list[
         )
         records.append(r)
         print(
-            f"  {what}: scipy {fmt_time(r.scipy.median)}  ours {fmt_time(r.ours.median)}  ratio {r.ratio:.2f}x"
+            f"  {what}: scipy {fmt_time(r.scipy.median)}  ours {fmt_time(r.ours.median)}  "
+            f"ratio {r.ratio:.2f}x"
         )
         sys.stdout.flush()
     if kind == "dense":
@@ -377,7 +379,8 @@ def bench_cg_callable(sizes, repeats, min_batch) -> tuple[list[CGComparison], li
         checks, nums = cg_checks(A, b, xs, it_s, res)
         if res.operator_products != prod_o:
             checks.append(
-                f"res.operator_products={res.operator_products} but the callable was called {prod_o} times"
+                f"res.operator_products={res.operator_products} but the callable was called "
+                f"{prod_o} times"
             )
         t = compare(
             {
@@ -403,11 +406,13 @@ def bench_cg_callable(sizes, repeats, min_batch) -> tuple[list[CGComparison], li
         )
         records.append(r)
         print(
-            f"  {what}: scipy {fmt_time(r.scipy.median)}  ours {fmt_time(r.ours.median)}  ratio {r.ratio:.2f}x"
+            f"  {what}: scipy {fmt_time(r.scipy.median)}  ours {fmt_time(r.ours.median)}  "
+            f"ratio {r.ratio:.2f}x"
         )
         sys.stdout.flush()
     print_table(
-        "b. cg, Python callable operator (ours: lambda v: A @ v; scipy: LinearOperator)  [no target]",
+        "b. cg, Python callable operator (ours: lambda v: A @ v; scipy: LinearOperator)  [no "
+        "target]",
         [
             "n",
             "scipy",
@@ -440,7 +445,8 @@ def bench_cg_callable(sizes, repeats, min_batch) -> tuple[list[CGComparison], li
             for r in records
         ],
         note=(
-            "overhead/it = (median time - products * t(A@v)) / iterations; t(A@v) is timed in isolation, so at "
+            "overhead/it = (median time - products * t(A@v)) / iterations; t(A@v) is timed in "
+            "isolation, so at "
             "large n the overhead is a small difference of noisy numbers (it can come out negative)"
         ),
     )
@@ -585,7 +591,8 @@ def bench_subproblems(
     steihaug = [r for r in records if r.method == "steihaug"]
     exact = [r for r in records if r.method == "exact"]
     print_table(
-        "c1. Steihaug-CG: scipy CGSteihaugSubproblem (construct+solve) vs solve_subproblem(method='steihaug', "
+        "c1. Steihaug-CG: scipy CGSteihaugSubproblem (construct+solve) vs "
+        "solve_subproblem(method='steihaug', "
         "rtol=min(0.5, sqrt(|g|)))  [no target]",
         [
             "n",
@@ -617,12 +624,14 @@ def bench_subproblems(
             for r in steihaug
         ],
         note=(
-            "scipy's hard-wired forcing tolerance min(0.5, sqrt(|g|)) * |g| (= 0.5 |g| for these g) stops CG after "
+            "scipy's hard-wired forcing tolerance min(0.5, sqrt(|g|)) * |g| (= 0.5 |g| for "
+            "these g) stops CG after "
             "a few iterations, so the radius rarely binds; both solvers follow the same iterates"
         ),
     )
     print_table(
-        "c2. exact: scipy IterativeSubproblem (construct+solve) vs solve_subproblem(method='exact')",
+        "c2. exact: scipy IterativeSubproblem (construct+solve) vs "
+        "solve_subproblem(method='exact')",
         [
             "n",
             "case",
@@ -665,7 +674,8 @@ def bench_subproblems(
             for r in exact
         ],
         note=(
-            "ratio and the n=100 target use our defaults (boundary rtol 1e-12); '@tol' columns: ours with "
+            "ratio and the n=100 target use our defaults (boundary rtol 1e-12); '@tol' "
+            "columns: ours with "
             "scipy's boundary tolerance (rtol=k_easy=0.1), informational"
         ),
     )

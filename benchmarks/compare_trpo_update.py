@@ -136,7 +136,7 @@ def _sequential(policy, dtype):
 
     sizes = policy.net.sizes
     layers = []
-    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=False)):
         layers += [nn.Linear(fan_in, fan_out)] + ([nn.Tanh()] if i < len(sizes) - 2 else [])
 
     def torch_order(theta):
@@ -157,6 +157,26 @@ def torch_policy(policy, theta0, obs, actions, advantages, fisher):
     module, torch_order = _sequential(policy, torch.float64)
     wrapped = TorchPolicy(module, policy.action_space, fisher=fisher)
     return ours(wrapped, torch_order(theta0), obs, actions, advantages)
+
+
+def _torch_conjugate_gradients(Avp, b, nsteps, residual_tol=1e-10):
+    """pytorch-trpo's CG, as it is: a fixed number of steps or a squared-residual floor."""
+    import torch
+
+    xk = torch.zeros_like(b)
+    r, p = b.clone(), b.clone()
+    rdotr = r @ r
+    for _ in range(nsteps):
+        Ap = Avp(p)
+        alpha = rdotr / (p @ Ap)
+        xk += alpha * p
+        r -= alpha * Ap
+        new_rdotr = r @ r
+        p = r + (new_rdotr / rdotr) * p
+        rdotr = new_rdotr
+        if rdotr < residual_tol:
+            break
+    return xk
 
 
 def pytorch(policy, theta0, obs, actions, advantages, dtype):
@@ -188,22 +208,6 @@ def pytorch(policy, theta0, obs, actions, advantages, dtype):
     def log_prob(mean, ls):
         return (-0.5 * ((a - mean) / ls.exp()) ** 2 - ls - 0.5 * np.log(2 * np.pi)).sum(1)
 
-    def conjugate_gradients(Avp, b, nsteps, residual_tol=1e-10):
-        xk = torch.zeros_like(b)
-        r, p = b.clone(), b.clone()
-        rdotr = r @ r
-        for _ in range(nsteps):
-            Ap = Avp(p)
-            alpha = rdotr / (p @ Ap)
-            xk += alpha * p
-            r -= alpha * Ap
-            new_rdotr = r @ r
-            p = r + (new_rdotr / rdotr) * p
-            rdotr = new_rdotr
-            if rdotr < residual_tol:
-                break
-        return xk
-
     def run():
         set_flat(theta0)
         with torch.no_grad():
@@ -231,7 +235,7 @@ def pytorch(policy, theta0, obs, actions, advantages, dtype):
             second = torch.autograd.grad(flat @ v, params)
             return torch.cat([g.reshape(-1) for g in second]) + DAMPING * v
 
-        stepdir = conjugate_gradients(Fvp, -loss_grad, CG_ITERS)
+        stepdir = _torch_conjugate_gradients(Fvp, -loss_grad, CG_ITERS)
         shs = 0.5 * (stepdir @ Fvp(stepdir))
         fullstep = stepdir / torch.sqrt(shs / MAX_KL)
         expected = -(loss_grad @ fullstep)
@@ -390,7 +394,8 @@ def main(argv=None):
         ],
     )
     print_table(
-        "The same update (trpo_update) on a TorchPolicy wrapping an nn.Sequential with the same weights, float64",
+        "The same update (trpo_update) on a TorchPolicy wrapping an nn.Sequential with the "
+        "same weights, float64",
         ["obs", "act", "batch", "JᵀMJ", "double-bw", "double/JᵀMJ", "JᵀMJ/built-in"],
         [
             [

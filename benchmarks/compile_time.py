@@ -279,7 +279,8 @@ def report(colds: list[ProbeRun], warms: list[ProbeRun]) -> list[Target]:
             ]
         )
     print_table(
-        "d. kernel compile time (subprocess, fresh NUMBA_CACHE_DIR; metric = import trustregion + first calls)",
+        "d. kernel compile time (subprocess, fresh NUMBA_CACHE_DIR; metric = import "
+        "trustregion + first calls)",
         [
             "run",
             "#",

@@ -232,15 +232,18 @@ def report(r: MemoryRun) -> list[Target]:
     ]
     print_table(
         (
-            f"GLTR peak memory, n={n}, B = tridiag(1, U[-1, {r.diag_max:g}], 1) CSR indefinite (nnz={r.nnz}), "
+            f"GLTR peak memory, n={n}, B = tridiag(1, U[-1, {r.diag_max:g}], 1) CSR indefinite "
+            f"(nnz={r.nnz}), "
             f"radius={r.radius:g}" + (f", options {r.options}" if r.options else "")
         ),
         ["what", "bytes", "in n-vectors"],
         rows,
         note=(
-            f"solve: {r.solve_wall_s:.3f} s, {r.iterations} iterations, {r.operator_products} products, "
+            f"solve: {r.solve_wall_s:.3f} s, {r.iterations} iterations, {r.operator_products} "
+            "products, "
             f"status {r.status}, on_boundary={r.on_boundary}, |s|={r.step_norm:.6g}, "
-            f"lambda={r.multiplier}, m(s)={r.model:.8g}, predicted_reduction={r.predicted_reduction:.8g}"
+            f"lambda={r.multiplier}, m(s)={r.model:.8g}, "
+            f"predicted_reduction={r.predicted_reduction:.8g}"
         ),
     )
     print(

@@ -61,7 +61,8 @@ def main(argv=None) -> int:
     for seed in (int(s) for s in args.seeds.split(",")):
         runs.append(run(seed, args.timesteps))
         print(
-            f"seed {seed}: evaluation return {runs[-1].eval_mean:.1f} ± {runs[-1].eval_std:.1f} after "
+            f"seed {seed}: evaluation return {runs[-1].eval_mean:.1f} ± "
+            f"{runs[-1].eval_std:.1f} after "
             f"{args.timesteps} steps ({runs[-1].seconds:.1f} s)",
             flush=True,
         )

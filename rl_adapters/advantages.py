@@ -33,7 +33,9 @@ def gae(
     shape = rewards.shape
     arrays = [np.ascontiguousarray(a, dtype=np.float64) for a in (values, next_values)]
     flags = [np.ascontiguousarray(a, dtype=np.bool_) for a in (terminated, truncated)]
-    for name, a in zip(("values", "next_values", "terminated", "truncated"), arrays + flags):
+    for name, a in zip(
+        ("values", "next_values", "terminated", "truncated"), arrays + flags, strict=False
+    ):
         if a.shape != shape or len(shape) != 2:
             raise ValueError(
                 f"{name} must have the shape of rewards, (T, E) = {shape}; got {a.shape}"

@@ -8,7 +8,7 @@ import dataclasses
 import inspect
 import math
 import os
-from typing import Callable, Optional
+from collections.abc import Callable
 
 import numpy as np
 
@@ -40,13 +40,13 @@ def _agent_signature(config: type[OnPolicyConfig]) -> inspect.Signature:
                 "policy",
                 inspect.Parameter.POSITIONAL_OR_KEYWORD,
                 default=None,
-                annotation=Optional[Policy],
+                annotation=Policy | None,
             ),
             *(
                 inspect.Parameter(f.name, keyword, default=f.default, annotation=f.type)
                 for f in dataclasses.fields(config)
             ),
-            inspect.Parameter("log_path", keyword, default=None, annotation=Optional[str]),
+            inspect.Parameter("log_path", keyword, default=None, annotation=str | None),
             inspect.Parameter("verbose", keyword, default=0, annotation=int),
         ]
     )
@@ -78,9 +78,9 @@ class OnPolicyAgent:
     def __init__(
         self,
         env,
-        policy: Optional[Policy] = None,
+        policy: Policy | None = None,
         *,
-        log_path: Optional[str] = None,
+        log_path: str | None = None,
         verbose: int = 0,
         **hyperparameters,
     ):
@@ -128,7 +128,7 @@ class OnPolicyAgent:
     def learn(
         self,
         total_timesteps: int,
-        callback: Optional[Callable] = None,
+        callback: Callable | None = None,
         progress_bar: bool = True,
         reset_num_timesteps: bool = True,
     ):
@@ -231,7 +231,7 @@ class OnPolicyAgent:
     update: Callable[..., UpdateStats]
 
     def policy_update(
-        self, obs, actions, advantages, timer: Optional[PhaseTimer] = None
+        self, obs, actions, advantages, timer: PhaseTimer | None = None
     ) -> UpdateStats:
         """One policy update on a batch by the algorithm's ``update`` (see
         :func:`rl_adapters.updates.trpo_update` and :func:`~rl_adapters.updates.npg_update`),
@@ -320,7 +320,7 @@ class OnPolicyAgent:
 
     @classmethod
     def load(
-        cls, path: str, env=None, policy=None, *, log_path: Optional[str] = None, verbose: int = 0
+        cls, path: str, env=None, policy=None, *, log_path: str | None = None, verbose: int = 0
     ) -> "OnPolicyAgent":
         """The agent saved at ``path``.
 

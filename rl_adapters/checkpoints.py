@@ -12,14 +12,14 @@ import contextlib
 import json
 import os
 import zipfile
-from typing import Dict, Sequence, Tuple
+from collections.abc import Sequence
 
 import numpy as np
 
 META = "meta"
 
 
-def read_checkpoint(path, arrays: Sequence[str]) -> Tuple[dict, Dict[str, np.ndarray]]:
+def read_checkpoint(path, arrays: Sequence[str]) -> tuple[dict, dict[str, np.ndarray]]:
     """(metadata, {name: float64 array}) of the checkpoint at ``path``, which must hold
     ``meta`` (a JSON object) and every array in ``arrays``, each numeric and finite.
 
@@ -38,7 +38,7 @@ def read_checkpoint(path, arrays: Sequence[str]) -> Tuple[dict, Dict[str, np.nda
     return _metadata(raw.pop(META), name), {k: _finite(k, v, name) for k, v in raw.items()}
 
 
-def _entries(handle, keys, name) -> Dict[str, np.ndarray]:
+def _entries(handle, keys, name) -> dict[str, np.ndarray]:
     try:
         data = np.load(handle, allow_pickle=False)
     except (ValueError, EOFError, zipfile.BadZipFile) as exc:  # an OSError is the disk's
@@ -91,7 +91,7 @@ def _finite(key, array, name) -> np.ndarray:
     return array
 
 
-def write_checkpoint(path, meta: dict, arrays: Dict[str, np.ndarray]) -> None:
+def write_checkpoint(path, meta: dict, arrays: dict[str, np.ndarray]) -> None:
     """Write ``meta`` (as JSON) and ``arrays`` to ``path`` atomically: to a new file in the
     same folder (created if missing), flushed to disk, then renamed over ``path``. A
     failure leaves ``path`` as it was and no temporary file behind.

@@ -8,7 +8,6 @@ the defaults, the checks and the checkpoint's keys have one source. Every check 
 """
 
 from dataclasses import asdict, dataclass, fields
-from typing import Optional
 
 from trustregion._validation import (
     check_nonnegative_int,
@@ -69,7 +68,7 @@ class OnPolicyConfig:
     gamma: float = 0.99
     gae_lambda: float = 0.97
     n_steps: int = 512
-    n_envs: Optional[int] = None
+    n_envs: int | None = None
     hidden_sizes: tuple[int, ...] = (64, 64)
     activation: str = "tanh"
     vf_iters: int = 1
@@ -77,7 +76,7 @@ class OnPolicyConfig:
     vf_max_change: float = 0.2
     normalize_obs: bool = True
     obs_clip: float = 10.0
-    seed: Optional[int] = None
+    seed: int | None = None
 
     def __post_init__(self):
         if not isinstance(self.hidden_sizes, (list, tuple)):
@@ -173,8 +172,8 @@ class NPGConfig(OnPolicyConfig):
         neither this nor ``step_size`` is given. At most one of the two.
     """
 
-    step_size: Optional[float] = None
-    target_kl: Optional[float] = None
+    step_size: float | None = None
+    target_kl: float | None = None
 
     def __post_init__(self):
         super().__post_init__()

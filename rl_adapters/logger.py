@@ -5,7 +5,6 @@ import math
 import os
 import time
 from contextlib import contextmanager
-from typing import Optional
 
 COLUMNS = (
     "iteration",
@@ -74,7 +73,7 @@ class IterationLogger:
     flushed each row so that a run can be watched; with ``append``, after the rows an
     earlier logger wrote there) and prints a short line when ``console``."""
 
-    def __init__(self, path: Optional[str] = None, console: bool = False, append: bool = False):
+    def __init__(self, path: str | None = None, console: bool = False, append: bool = False):
         self.console = console
         self._file, self._writer = None, None
         if path is not None:

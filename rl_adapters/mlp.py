@@ -9,7 +9,8 @@ arrays, so that each is a few matrix products per layer (BLAS does the work) and
 N×P Jacobian is ever formed.
 """
 
-from typing import NamedTuple, Sequence, Tuple
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -42,8 +43,8 @@ class Pass(NamedTuple):
     activation l at its pre-activation.
     """
 
-    inputs: Tuple[np.ndarray, ...]
-    slopes: Tuple[np.ndarray, ...]
+    inputs: tuple[np.ndarray, ...]
+    slopes: tuple[np.ndarray, ...]
     output: np.ndarray
 
 
@@ -73,7 +74,7 @@ class MLP:
         self.activation = check_activation(activation)
         self._blocks = []  # (start, fan_in, fan_out) of each layer's [W; b]
         start = 0
-        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=False):
             self._blocks.append((start, fan_in, fan_out))
             start += (fan_in + 1) * fan_out
         self.size = start
@@ -175,7 +176,7 @@ class MLP:
         the forward-mode products [h, 1]·[Ẇ; ḃ] and [h, 1, ḣ]·[Ẇ; ḃ; W]."""
         blocks, tangents = self.blocks(theta), self.blocks(np.asarray(v, dtype=np.float64))
         return [tangents[0]] + [
-            np.concatenate([t, b[:-1]]) for t, b in zip(tangents[1:], blocks[1:])
+            np.concatenate([t, b[:-1]]) for t, b in zip(tangents[1:], blocks[1:], strict=False)
         ]
 
     @staticmethod

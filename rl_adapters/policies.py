@@ -7,7 +7,8 @@ numpy, no PyTorch needed.
 ``evaluate`` returns; :func:`check_policy` names what an object lacks.
 """
 
-from typing import Any, Optional, Protocol, Sequence
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -126,7 +127,7 @@ class MLPPolicy:
         hidden_sizes: Sequence[int] = (64, 64),
         activation: str = "tanh",
         log_std_init: float = 0.0,
-        seed: Optional[int] = None,
+        seed: int | None = None,
     ):
         self.obs_dim, self.action_dim, self.continuous = check_spaces(
             observation_space, action_space

@@ -2,7 +2,7 @@
 episode statistics."""
 
 from collections import deque
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 import numpy as np
 
@@ -82,7 +82,7 @@ class RolloutCollector:
     (undiscounted return and length) are kept for the last 100 episodes.
     """
 
-    def __init__(self, vector_env, policy, normalizer: Optional[RunningNormalizer], seed=None):
+    def __init__(self, vector_env, policy, normalizer: RunningNormalizer | None, seed=None):
         self.env = vector_env
         self.policy = policy
         self.normalizer = normalizer

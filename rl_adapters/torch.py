@@ -8,8 +8,8 @@ did not write: the forward pass, the reverse-mode product Jᵀu (``torch.func.vj
 the surrogate gradient and the forward-mode product Jv (``torch.func.jvp``) for the
 Fisher product Jᵀ M J v, whose M is the core's closed form applied to tensors
 (:func:`trustregion.operators.categorical_fisher_product`,
-:func:`~trustregion.operators.gaussian_fisher_diagonal`). The double back-propagation through the mean KL of PyTorch TRPO
-codes is available as ``fisher="double_backward"``.
+:func:`~trustregion.operators.gaussian_fisher_diagonal`). The double back-propagation
+through the mean KL of PyTorch TRPO codes is available as ``fisher="double_backward"``.
 """
 
 import numpy as np
@@ -155,7 +155,7 @@ class TorchPolicy:
     def set_parameters(self, theta) -> None:
         flat = self._tensor(checked_parameters(theta, self.num_parameters))
         with torch.no_grad():
-            for p, value in zip(self.module.parameters(), self._split(flat)):
+            for p, value in zip(self.module.parameters(), self._split(flat), strict=False):
                 p.copy_(value)
             if self.log_std is not None:
                 self.log_std.copy_(flat[self.net_size :])
@@ -191,11 +191,13 @@ class TorchPolicy:
     def _split(self, flat):
         return [
             part.view(shape)
-            for part, shape in zip(torch.split(flat[: self.net_size], self._numels), self._shapes)
+            for part, shape in zip(
+                torch.split(flat[: self.net_size], self._numels), self._shapes, strict=False
+            )
         ]
 
     def _params(self, flat):
-        return dict(zip(self._names, self._split(flat)))
+        return dict(zip(self._names, self._split(flat), strict=False))
 
 
 class TorchEvaluation(BatchDistribution):

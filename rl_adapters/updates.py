@@ -20,7 +20,6 @@ update: its ``skipped`` says why, and the policy stays as it was.
 import math
 from dataclasses import asdict, dataclass
 from functools import cached_property
-from typing import Optional
 
 import numpy as np
 
@@ -117,7 +116,7 @@ class _Problem:
         advantages,
         cg_damping: float,
         fisher_subsample: float,
-        rng: Optional[np.random.Generator],
+        rng: np.random.Generator | None,
         timer: PhaseTimer,
     ):
         obs, advantages = np.asarray(obs, np.float64), np.asarray(advantages, np.float64)
@@ -203,8 +202,8 @@ def trpo_update(
     backtrack_coeff: float = TRPOConfig.backtrack_coeff,
     max_backtracks: int = TRPOConfig.max_backtracks,
     fisher_subsample: float = TRPOConfig.fisher_subsample,
-    rng: Optional[np.random.Generator] = None,
-    timer: Optional[PhaseTimer] = None,
+    rng: np.random.Generator | None = None,
+    timer: PhaseTimer | None = None,
 ) -> UpdateStats:
     """One TRPO update of ``policy`` on a batch; returns what it did (KL after the step,
     predicted and actual improvement of L, backtracks, CG statistics, entropy).
@@ -260,13 +259,13 @@ def npg_update(
     actions,
     advantages,
     *,
-    step_size: Optional[float] = None,
-    target_kl: Optional[float] = None,
+    step_size: float | None = None,
+    target_kl: float | None = None,
     cg_iters: int = NPGConfig.cg_iters,
     cg_damping: float = NPGConfig.cg_damping,
     fisher_subsample: float = NPGConfig.fisher_subsample,
-    rng: Optional[np.random.Generator] = None,
-    timer: Optional[PhaseTimer] = None,
+    rng: np.random.Generator | None = None,
+    timer: PhaseTimer | None = None,
 ) -> UpdateStats:
     """One natural-gradient update of ``policy`` on a batch, with exactly one of
     ``step_size`` and ``target_kl``; returns the same record as

@@ -1,7 +1,8 @@
 """The state-value function V(s): an MLP fitted by trust-region Gauss–Newton steps."""
 
 import math
-from typing import NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -130,7 +131,7 @@ class ValueFunction:
                 )
             gauss_newton = SymmetricOperator(
                 net.size,
-                lambda v: net.jtmj(phi, cache, v, lambda Jv, rows: Jv / n),
+                lambda v: net.jtmj(phi, cache, v, lambda Jv, rows: Jv / n),  # noqa: B023 (this pass only)
                 positive_semidefinite=True,
             )
             step = trustregion.natural_step(

@@ -11,9 +11,9 @@ import os
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from reference import global_tr_solution
 
 import trustregion as tr
-from reference import global_tr_solution
 
 TR_METHODS = ("steihaug", "gltr", "exact", "dogleg", "cauchy")
 
@@ -333,11 +333,11 @@ def test_import_works_when_no_numba_cache_directory_is_writable(tmp_path):
     env["HOME"] = str(blocker / "home")
     code = (
         "import numpy as np, trustregion as tr, rl_adapters._kernels as rk; "
-        "assert tr.__file__.startswith(%r), tr.__file__; "
-        "assert rk.__file__.startswith(%r), rk.__file__; "
+        f"assert tr.__file__.startswith({str(site)!r}), tr.__file__; "
+        f"assert rk.__file__.startswith({str(site)!r}), rk.__file__; "
         "assert tr._kernels.all_finite(np.ones(3)); "
         "h = np.empty((2, 2)); d = np.empty((2, 2)); rk.tanh_and_slope(np.zeros((2, 2)), h, d); "
-        "assert (d == 1).all(); print('ok')" % (str(site), str(site))
+        "assert (d == 1).all(); print('ok')"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=site, env=env, capture_output=True, text=True, timeout=120

@@ -52,7 +52,7 @@ def test_registry():
     assert len(HS) >= 25
     numbers = [HS[name]().number for name in NAMES]
     assert numbers == sorted(numbers)
-    for name, number in zip(NAMES, numbers):
+    for name, number in zip(NAMES, numbers, strict=False):
         assert name == f"hs{number:03d}"
 
 
@@ -121,7 +121,7 @@ def test_constraint_hessians(problem, group):
     _close(H, _fd_jac(lambda y: v @ jac(y), x))
     for i in range(m):  # each constraint Hessian on its own
         e = np.eye(m)[i]
-        _close(hessp(x, e), _fd_jac(lambda y: jac(y)[i], x))
+        _close(hessp(x, e), _fd_jac(lambda y: jac(y)[i], x))  # noqa: B023 (called at once)
 
 
 def test_published_value(problem):

@@ -34,7 +34,7 @@ def test_armijo_accepts_the_first_sufficient_decrease():
     assert res.accepted and res.status is LineSearchStatus.ACCEPTED
     assert res.f <= fun(x) + 0.5 * res.step * (g @ d)
     # every earlier trial failed the test, and the trials halve
-    for alpha, f in zip(res.trial_steps[:-1], res.trial_values[:-1]):
+    for alpha, f in zip(res.trial_steps[:-1], res.trial_values[:-1], strict=False):
         assert f > fun(x) + 0.5 * alpha * (g @ d)
     np.testing.assert_allclose(res.trial_steps, 8.0 * 0.5 ** np.arange(len(res.trial_steps)))
     assert res.backtracks == len(res.trial_steps) - 1 == res.evaluations - 1

@@ -8,8 +8,7 @@ import scipy.optimize as so
 from scipy.optimize import BFGS, SR1, rosen, rosen_der, rosen_hess, rosen_hess_prod
 
 import trustregion as tr
-from trustregion import problems
-from trustregion import MinimizeStatus, minimize, scipy_method
+from trustregion import MinimizeStatus, minimize, problems, scipy_method
 
 X0 = np.array([-1.2, 1.0])  # Rosenbrock's standard start (MGH #1)
 
@@ -256,7 +255,7 @@ def test_box_constrained_quadratic_matches_enumeration(seed):
         np.zeros(n),
         jac=lambda x: A @ x - b,
         hess=lambda x: A,
-        bounds=list(zip(lo, hi)),
+        bounds=list(zip(lo, hi, strict=False)),
     )
     assert res.success, res.message
     np.testing.assert_allclose(res.x, box_qp_by_enumeration(A, b, lo, hi), atol=1e-6)
@@ -271,7 +270,7 @@ def test_box_constrained_quadratic_matches_enumeration(seed):
     ],
 )
 def test_bounded_rosenbrock_agrees_with_l_bfgs_b_and_stays_feasible(bounds):
-    box = bounds if isinstance(bounds, so.Bounds) else so.Bounds(*zip(*bounds))
+    box = bounds if isinstance(bounds, so.Bounds) else so.Bounds(*zip(*bounds, strict=False))
     x0 = np.clip(X0, box.lb, box.ub)
     iterates = []
     res = minimize(

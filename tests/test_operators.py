@@ -262,8 +262,8 @@ def test_gaussian_fisher_is_the_expected_score_outer_product():
     weights = weights / weights.sum()
     expected = np.zeros((P, P))
     for i in range(N):
-        for z0, w0 in zip(nodes, weights):
-            for z1, w1 in zip(nodes, weights):
+        for z0, w0 in zip(nodes, weights, strict=False):
+            for z1, w1 in zip(nodes, weights, strict=False):
                 z = np.array([z0, z1])  # a = μ + σz
                 score = J[i].T @ (z / sigma)  # ∇θ through the mean
                 score[log_std_index] += z * z - 1.0  # ∂/∂log σ of log N(a; μ, σ²)

@@ -12,8 +12,8 @@ import dataclasses
 import zlib
 
 import numpy as np
-import scipy.sparse as sp
 import pytest
+import scipy.sparse as sp
 from scipy.optimize import least_squares
 
 from trustregion import problems

@@ -80,7 +80,7 @@ def test_gae_from_rollouts_bootstraps_on_truncation_not_termination():
     }
     V = lambda s: 10.0 * s + 1.0  # noqa: E731
     for e, trajectory in steps.items():
-        s, s_next, term, trunc = map(np.array, zip(*trajectory))
+        s, s_next, term, trunc = map(np.array, zip(*trajectory, strict=False))
         np.testing.assert_array_equal(batch.terminated[:, e], term.astype(bool))
         np.testing.assert_array_equal(batch.truncated[:, e], trunc.astype(bool))
         np.testing.assert_array_equal(batch.values[:, e], V(s))

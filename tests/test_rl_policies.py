@@ -129,7 +129,7 @@ def _explicit_fisher(policy, obs, theta):
         ev = policy.evaluate(s[None], theta)
         if policy.continuous:
             size = policy.net.size
-            J = _central_gradient(lambda t: policy.evaluate(s[None], t).output[0], theta).T
+            J = _central_gradient(lambda t: policy.evaluate(s[None], t).output[0], theta).T  # noqa: B023
             F[:, :] += J.T @ np.diag(np.exp(-2 * ev.log_std)) @ J
             F[size:, size:] += 2.0 * np.eye(n - size)
         else:
@@ -152,7 +152,10 @@ def test_fisher_product_matches_explicit_fisher_and_kl_hessian(head):
     # and F is the Hessian of θ' ↦ mean KL(π_θ ‖ π_θ') at θ' = θ
     v = rng.standard_normal(theta.size)
     h = 1e-4
-    grad_kl = lambda t: _central_gradient(lambda u: policy.evaluate(obs, u).kl_from(ev), t, h)
+
+    def grad_kl(t):
+        return _central_gradient(lambda u: policy.evaluate(obs, u).kl_from(ev), t, h)
+
     hessian_v = (grad_kl(theta + h * v) - grad_kl(theta - h * v)) / (2 * h)
     np.testing.assert_allclose(ev.fisher_product(v), hessian_v, rtol=1e-4, atol=1e-6)
 

@@ -31,11 +31,10 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-
-import trustregion as tr
-
 from reference import global_tr_solution, m_norm, model_scale, model_value
 from strategies import spd_systems, subproblems
+
+import trustregion as tr
 
 FUZZ = settings(
     max_examples=25,

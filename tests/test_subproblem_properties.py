@@ -24,9 +24,6 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from scipy.sparse.linalg import aslinearoperator
-
-import trustregion as tr
 
 # tests/ is not a package: pytest puts it on sys.path, beside this module.
 from reference import (
@@ -38,7 +35,10 @@ from reference import (
     model_value,
     natural_step,
 )
+from scipy.sparse.linalg import aslinearoperator
 from strategies import HARD_KINDS, KINDS, PD_KINDS, Subproblem, spd_systems, subproblems
+
+import trustregion as tr
 
 pytestmark = pytest.mark.filterwarnings("error")
 

@@ -8,8 +8,8 @@ driver that composes them, :func:`minimize` (unconstrained, bound-constrained, a
 general constraints by an augmented Lagrangian).
 """
 
-from ._status import CGStatus, StepStatus
 from ._minimize import MinimizeStatus, Result, TrustRegionOptions, minimize, scipy_method
+from ._status import CGStatus, StepStatus
 from .krylov import CGResult, cg
 from .linesearch import (
     BacktrackingLineSearch,

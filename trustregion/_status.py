@@ -65,7 +65,8 @@ set_messages(
         CGStatus.MAX_ITER: "stopped at the iteration limit before reaching the tolerance; "
         "raise maxiter, loosen rtol/atol, or use a preconditioner",
         CGStatus.NEGATIVE_CURVATURE: "stopped on a direction p with pᵀAp <= 0: A is not positive "
-        "definite; x is the last iterate. For an indefinite A use solve_subproblem(method='steihaug' "
+        "definite; x is the last iterate. For an indefinite A use "
+        "solve_subproblem(method='steihaug' "
         "or 'gltr') or add damping (DampedOperator)",
         CGStatus.NONFINITE: "stopped because an operator product was not finite; x is the last "
         "finite iterate. Check the operator (NaN or overflow in A @ v)",
@@ -112,15 +113,16 @@ set_messages(
         StepStatus.NEGATIVE_CURVATURE: "a direction of negative curvature was followed to the "
         "trust-region boundary",
         StepStatus.HARD_CASE: "solved in the hard case: g is (numerically) orthogonal to the "
-        "eigenvectors of the smallest eigenvalue, so an eigenvector was added to reach the boundary",
+        "eigenvectors of the smallest eigenvalue, so an eigenvector was added to reach the "
+        "boundary",
         StepStatus.ZERO_GRADIENT: "g = 0 and no direction of negative curvature is reachable from "
         "it: the zero step is returned (use method='exact' to find negative curvature without g)",
         StepStatus.MAX_ITER: "the iteration limit was reached before the tolerance; the step is "
         "the best found so far. Raise maxiter or loosen rtol",
         StepStatus.NONFINITE: "an operator product was not finite; the step is the last finite "
         "iterate. Check the Hessian or Hessian-vector function",
-        StepStatus.NOT_POSITIVE_DEFINITE: "the method needs a positive definite matrix and this one "
-        "is not: see the method's documentation for the step returned; use method='steihaug', "
+        StepStatus.NOT_POSITIVE_DEFINITE: "the method needs a positive definite matrix and this "
+        "one is not: see the method's documentation for the step returned; use method='steihaug', "
         "'gltr' or 'exact' for indefinite models",
     },
 )

@@ -1,13 +1,13 @@
 """Dolan–Moré performance profiles."""
 
-from typing import Dict, List, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 
 def performance_profile(
-    times: Dict[str, Sequence[float]], taus: Sequence[float]
-) -> Dict[str, List[float]]:
+    times: dict[str, Sequence[float]], taus: Sequence[float]
+) -> dict[str, list[float]]:
     """ρ_s(τ): the fraction of problems solver s solves within τ times the best time.
 
     ``times[s][p]`` is solver s's cost on problem p, ``inf`` when it failed (Dolan & Moré,
@@ -26,7 +26,7 @@ def performance_profile(
     }
 
 
-def save_profile_plot(times: Dict[str, Sequence[float]], path: str, title: str) -> bool:
+def save_profile_plot(times: dict[str, Sequence[float]], path: str, title: str) -> bool:
     """Write the profile as a PNG; False (and nothing written) without matplotlib."""
     try:
         import matplotlib

@@ -1,7 +1,7 @@
 """Tables and summaries of benchmark runs."""
 
 import statistics
-from typing import Dict, List, Sequence
+from collections.abc import Sequence
 
 from ._solvers import Run
 
@@ -12,6 +12,11 @@ COUNTERPARTS = {
     "gltr": ("trust-krylov",),
     "exact": ("trust-exact",),
 }
+
+
+def _median(runs: Sequence[Run], field: str) -> float:
+    values = [getattr(r, field) for r in runs]
+    return statistics.median(values) if values else float("nan")
 
 
 def solver_table(runs: Sequence[Run], solvers: Sequence[str]) -> str:
@@ -25,15 +30,10 @@ def solver_table(runs: Sequence[Run], solvers: Sequence[str]) -> str:
         solved = [r for r in mine if r.solved]
         if not mine:
             continue
-
-        def median(field):
-            values = [getattr(r, field) for r in solved]
-            return statistics.median(values) if values else float("nan")
-
         lines.append(
-            f"{solver:>13} {len(solved):>4}/{len(mine):<3} {median('nit'):>8.0f} "
-            f"{median('nfev'):>9.0f} {median('nhev'):>9.0f} "
-            f"{1e3 * median('seconds'):>8.2f}ms "
+            f"{solver:>13} {len(solved):>4}/{len(mine):<3} {_median(solved, 'nit'):>8.0f} "
+            f"{_median(solved, 'nfev'):>9.0f} {_median(solved, 'nhev'):>9.0f} "
+            f"{1e3 * _median(solved, 'seconds'):>8.2f}ms "
             f"{sum(r.seconds for r in mine):>10.2f}s"
         )
     return "\n".join(lines)
@@ -41,7 +41,7 @@ def solver_table(runs: Sequence[Run], solvers: Sequence[str]) -> str:
 
 def problem_table(runs: Sequence[Run], solvers: Sequence[str]) -> str:
     """One line per problem: iterations per solver, '-' where the solver failed."""
-    problems: Dict[str, Dict[str, Run]] = {}
+    problems: dict[str, dict[str, Run]] = {}
     for r in runs:
         problems.setdefault(f"{r.problem} (n={r.n})", {})[r.solver] = r
     width = max(len(p) for p in problems) if problems else 10
@@ -59,7 +59,7 @@ def problem_table(runs: Sequence[Run], solvers: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def ratio_summary(runs: Sequence[Run]) -> List[str]:
+def ratio_summary(runs: Sequence[Run]) -> list[str]:
     """For each of our methods and its scipy counterpart: solved counts and the median, over
     problems both solve, of scipy's time over ours."""
     by = {(r.solver, r.problem, r.n): r for r in runs}

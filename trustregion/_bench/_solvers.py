@@ -2,8 +2,8 @@
 
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Dict
 
 import numpy as np
 import scipy.optimize as so
@@ -79,7 +79,7 @@ def _scipy(method, model):
     return solve
 
 
-SOLVERS: Dict[str, Callable] = {
+SOLVERS: dict[str, Callable] = {
     "steihaug": _ours("steihaug", "hessp"),
     "gltr": _ours("gltr", "hessp"),
     "exact": _ours("exact", "hess"),

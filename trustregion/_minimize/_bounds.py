@@ -1,15 +1,15 @@
 """Bound constraints: the projected trust-region step of TRON (Lin & Moré 1999)."""
 
 import warnings
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 import numpy as np
-from scipy.linalg import norm  # BLAS nrm2 scales: np.linalg.norm overflows past 1e154
 import scipy.sparse as sp
+from scipy.linalg import norm  # BLAS nrm2 scales: np.linalg.norm overflows past 1e154
 from scipy.optimize import Bounds
 
-from .._status import StepStatus
 from .. import _kernels as K
+from .._status import StepStatus
 from ..operators import SymmetricOperator, as_operator
 from ..subproblems import solve_subproblem
 
@@ -77,7 +77,7 @@ class BoxStep(NamedTuple):
     s: np.ndarray
     predicted_reduction: float
     on_boundary: bool
-    status: Optional[StepStatus] = None  # NONFINITE when the model could not be evaluated
+    status: StepStatus | None = None  # NONFINITE when the model could not be evaluated
 
 
 def tron_step(g, B, radius, x, box: Box, rtol) -> BoxStep:
@@ -126,7 +126,7 @@ def _generalised_cauchy_point(g, B, radius, x, box):
     curvature = float(g @ B.apply(g))
     if curvature > 0.0:
         alpha = min(alpha, gnorm * gnorm / curvature)
-    for halvings in range(_MAX_SEARCH):  # halve until sufficient decrease
+    for halvings in range(_MAX_SEARCH):  # noqa: B007 (read after the loop): halve to decrease
         s = path(alpha)
         value, Bs = _model(g, B, s)
         if not np.isfinite(value):

@@ -1,7 +1,7 @@
 """General constraints in one form: c_E(x) = 0 and c_I(x) ≥ 0, from scipy's kinds."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, List, Optional
 
 import numpy as np
 import scipy.sparse as sp
@@ -17,7 +17,7 @@ class _Source:
 
     fun: Callable
     jac: Callable
-    hess: Optional[Callable]  # hess(x, v) = Σ vᵢ ∇²cᵢ(x), or None
+    hess: Callable | None  # hess(x, v) = Σ vᵢ ∇²cᵢ(x), or None
     size: int
 
 
@@ -49,10 +49,10 @@ class ConstraintSet:
     def __init__(self, constraints, x0, box=None):
         if isinstance(constraints, (dict, NonlinearConstraint, LinearConstraint)):
             constraints = [constraints]
-        self._sources: List[_Source] = []
-        self._names: List[str] = []
-        self._equalities: List[_Rows] = []
-        self._inequalities: List[_Rows] = []
+        self._sources: list[_Source] = []
+        self._names: list[str] = []
+        self._equalities: list[_Rows] = []
+        self._inequalities: list[_Rows] = []
         n = x0.shape[0]
         for index, constraint in enumerate(constraints):
             name = f"constraints[{index}]"
@@ -145,7 +145,7 @@ class ConstraintSet:
                 start += r.rows.size
         operators = [
             as_operator(source.hess(x, weight), n, name=f"{name}.hess(x, v)")
-            for source, weight, name in zip(self._sources, weights, self._names)
+            for source, weight, name in zip(self._sources, weights, self._names, strict=False)
         ]
         if len(operators) == 1:
             return operators[0]

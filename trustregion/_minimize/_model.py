@@ -3,8 +3,8 @@
 import copy
 
 import numpy as np
-from scipy.linalg import norm  # BLAS nrm2 scales: np.linalg.norm overflows past 1e154
 import scipy.sparse as sp
+from scipy.linalg import norm  # BLAS nrm2 scales: np.linalg.norm overflows past 1e154
 from scipy.optimize import BFGS, HessianUpdateStrategy
 
 from ..operators import (

@@ -4,7 +4,6 @@ import math
 import numbers
 import operator
 from dataclasses import dataclass, fields
-from typing import Optional
 
 # scipy's spellings of our options (trust-ncg & co., and trust-constr's).
 SCIPY_ALIASES = {
@@ -103,10 +102,10 @@ class TrustRegionOptions:
     gtol: float = 1e-8
     xtol: float = 1e-14
     maxiter: float = 1000
-    max_nfev: Optional[int] = None
+    max_nfev: int | None = None
     ctol: float = 1e-8
     f_unbounded: float = -1e300
-    finite_diff_rel_step: Optional[float] = None
+    finite_diff_rel_step: float | None = None
     disp: bool = False
     return_all: bool = False
 

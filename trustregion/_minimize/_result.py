@@ -76,6 +76,7 @@ class Result(OptimizeResult):
     the projected gradient's, with constraints the KKT residual), ``constr_violation``
     (0 without general constraints: every iterate satisfies the bounds),
     ``nonfinite_trials`` (trial points where f was not finite, each rejected with a
-    smaller radius), and ``allvecs`` with ``return_all``. Constrained runs add their own fields, each also under scipy's
-    trust-constr name where it has one (see :func:`trustregion.minimize`).
+    smaller radius), and ``allvecs`` with ``return_all``. Constrained runs add their own
+    fields, each also under scipy's trust-constr name where it has one (see
+    :func:`trustregion.minimize`).
     """

@@ -1,4 +1,5 @@
-"""``trustregion.cg``: preconditioned conjugate gradients for symmetric positive definite systems."""
+"""``trustregion.cg``: preconditioned conjugate gradients for symmetric positive definite
+systems."""
 
 from typing import NamedTuple
 

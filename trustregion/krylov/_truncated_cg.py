@@ -1,7 +1,8 @@
 """The one conjugate-gradient driver behind ``cg`` and the Steihaug–Toint subproblem solver."""
 
 import math
-from typing import Callable, NamedTuple, Optional
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -31,11 +32,11 @@ def run_truncated_cg(
     rtol: float,
     maxiter: int,
     atol: float = 0.0,
-    inverse_diagonal: Optional[np.ndarray] = None,
-    preconditioner: Optional[Callable[[np.ndarray], np.ndarray]] = None,
+    inverse_diagonal: np.ndarray | None = None,
+    preconditioner: Callable[[np.ndarray], np.ndarray] | None = None,
     radius: float = math.inf,
-    x0: Optional[np.ndarray] = None,
-    callback: Optional[Callable[[np.ndarray], None]] = None,
+    x0: np.ndarray | None = None,
+    callback: Callable[[np.ndarray], None] | None = None,
     check_inputs: bool = False,
 ) -> TruncatedCGRun:
     """Preconditioned CG on A x = b, truncated at ‖x‖_M = ``radius`` (Steihaug–Toint).

@@ -1,7 +1,6 @@
 """The record every line search returns."""
 
 from dataclasses import dataclass
-from typing import Optional, Tuple
 
 import numpy as np
 
@@ -68,10 +67,10 @@ class LineSearchResult:
     backtracks: int
     evaluations: int
     gradient_evaluations: int
-    trial_steps: Tuple[float, ...]
-    trial_values: Tuple[float, ...]
+    trial_steps: tuple[float, ...]
+    trial_values: tuple[float, ...]
     status: LineSearchStatus
-    constraint: Optional[float] = None
+    constraint: float | None = None
 
     @property
     def message(self) -> str:

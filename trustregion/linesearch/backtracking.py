@@ -1,8 +1,8 @@
 """Backtracking searches: Armijo, and the constraint-aware variant TRPO uses."""
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Callable, Optional
 
 from .._validation import as_float_vector
 from ._checks import count, finite, open_unit
@@ -96,7 +96,7 @@ class ConstraintAwareBacktracking:
         f0: float,
         predicted_reduction: float,
         *,
-        constraint: Optional[Callable] = None,
+        constraint: Callable | None = None,
         max_constraint: float = math.inf,
         args=(),
     ) -> LineSearchResult:

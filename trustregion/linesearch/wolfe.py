@@ -1,7 +1,7 @@
 """Strong Wolfe line search: the algorithm of Moré & Thuente (1994)."""
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

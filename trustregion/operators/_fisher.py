@@ -9,7 +9,7 @@ tensors in :mod:`rl_adapters.torch`: one formula for every Fisher product.
 """
 
 import sys
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 

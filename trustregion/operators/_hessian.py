@@ -1,6 +1,6 @@
 """Hessian and Gauss–Newton operators built from a user's functions."""
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import scipy.sparse as sp

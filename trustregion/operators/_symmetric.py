@@ -1,7 +1,8 @@
 """The symmetric-operator type every solver works with, and conversions into it."""
 
 import math
-from typing import Callable, NamedTuple, Optional
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -80,7 +81,7 @@ class SymmetricOperator(LinearOperator):
         product: Callable[[np.ndarray], np.ndarray],
         *,
         positive_semidefinite: bool = False,
-        explicit: Optional[ExplicitMatrix] = None,
+        explicit: ExplicitMatrix | None = None,
     ):
         # LinearOperator.__init__ only normalises these two attributes; setting them
         # directly keeps the construction of an operator off the per-solve budget.
@@ -153,7 +154,7 @@ class SymmetricOperator(LinearOperator):
 
 
 def as_operator(
-    A, n: Optional[int] = None, *, positive_semidefinite: bool = False, name: str = "A"
+    A, n: int | None = None, *, positive_semidefinite: bool = False, name: str = "A"
 ) -> SymmetricOperator:
     """Convert ``A`` into a :class:`SymmetricOperator`.
 
@@ -322,7 +323,7 @@ class DampedOperator(SymmetricOperator):
         λ, finite. The result is declared positive semidefinite when ``A`` is and λ ≥ 0.
     """
 
-    def __init__(self, A, damping: float, n: Optional[int] = None):
+    def __init__(self, A, damping: float, n: int | None = None):
         base = as_operator(A, n)
         lam = float(damping)
         if not np.isfinite(lam):

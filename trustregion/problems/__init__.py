@@ -30,12 +30,12 @@ from __future__ import annotations
 import numbers
 
 from ._base import Problem
-from .mgh import BUILDERS as _MGH
 from .bounded import BOUNDED as _BOUNDED
 from .bounded import BoundedProblem
+from .hs import HS, ConstrainedProblem
+from .mgh import BUILDERS as _MGH
 from .scalable import CUTEST as _CUTEST
 from .scalable import ScalableProblem
-from .hs import HS, ConstrainedProblem
 
 __all__ = [
     "BoundedProblem",
@@ -98,14 +98,10 @@ def get(name: str, n: int | None = None) -> Problem:
     """
     if n is not None and (isinstance(n, bool) or not isinstance(n, numbers.Integral)):
         raise ValueError(f"problem {name!r}: n must be an integer, got {n!r}")
-    if name in _BOUNDED:
+    if name in _BOUNDED or name in HS:
         if n is not None:
             raise ValueError(f"problem {name!r} has a fixed dimension; n is not accepted")
-        return _BOUNDED[name](get)
-    if name in HS:
-        if n is not None:
-            raise ValueError(f"problem {name!r} has a fixed dimension; n is not accepted")
-        return HS[name]()
+        return _BOUNDED[name](get) if name in _BOUNDED else HS[name]()
     if name in _CUTEST:
         n = _DEFAULT_SCALABLE_N if n is None else int(n)
         if n < 3:

@@ -2,7 +2,7 @@
 their unconstrained minimiser, with the minimal value where it follows in closed form."""
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 from scipy.optimize import Bounds
@@ -19,8 +19,8 @@ class BoundedProblem:
 
     base: Any
     bounds: Bounds
-    f_star: Optional[float]
-    x_star: Optional[np.ndarray]
+    f_star: float | None
+    x_star: np.ndarray | None
     description: str
 
     @property

@@ -24,8 +24,8 @@ True
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Optional
 
 import numpy as np
 from scipy.optimize import Bounds, NonlinearConstraint
@@ -192,9 +192,9 @@ class ConstrainedProblem:
     n: int
     x0: np.ndarray
     f_star: float
-    x_star: Optional[np.ndarray]
+    x_star: np.ndarray | None
     reference: str
-    bounds: Optional[Bounds]
+    bounds: Bounds | None
     objective: Callable = field(repr=False)
     equalities: Callable = field(default=_none, repr=False)
     inequalities: Callable = field(default=_none, repr=False)
@@ -220,7 +220,7 @@ class ConstrainedProblem:
         if v.shape != (len(jets),):
             raise ValueError(f"v must have shape ({len(jets)},), got {v.shape}")
         out = np.zeros((self.n, self.n))
-        for vi, j in zip(v, jets):
+        for vi, j in zip(v, jets, strict=False):
             out += vi * j.h
         return out
 

@@ -7,8 +7,8 @@ problems (extended Rosenbrock, extended Powell singular, discrete boundary value
 tridiagonal), which are written sparsely in :mod:`.mgh`, they form the "cutest" suite.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Optional
 
 import numpy as np
 import scipy.sparse as sp
@@ -27,8 +27,8 @@ class ScalableProblem:
     name: str
     n: int
     x0: np.ndarray
-    f_star: Optional[float]
-    x_star: Optional[np.ndarray]
+    f_star: float | None
+    x_star: np.ndarray | None
     reference: str
     objective: Callable = field(repr=False)
     gradient: Callable = field(repr=False)

@@ -1,7 +1,7 @@
 """Improve an objective within a divergence bound: the generic TRPO step."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
 
 import numpy as np
 
@@ -45,10 +45,10 @@ class ConstrainedStep:
     f: float
     predicted_improvement: float
     actual_improvement: float
-    divergence: Optional[float]
+    divergence: float | None
     backtracks: int
     natural: NaturalStep
-    line_search: Optional[LineSearchResult]
+    line_search: LineSearchResult | None
 
 
 def constrained_step(
@@ -61,7 +61,7 @@ def constrained_step(
     *,
     maximize: bool = False,
     f0=None,
-    cg_maxiter: Optional[int] = None,
+    cg_maxiter: int | None = None,
     cg_rtol: float = 1e-10,
     shrink: float = 0.5,
     max_backtracks: int = 30,

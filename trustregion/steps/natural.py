@@ -2,7 +2,6 @@
 
 import math
 from dataclasses import dataclass
-from typing import Optional
 
 import numpy as np
 
@@ -55,10 +54,10 @@ def natural_step(
     gradient,
     metric,
     *,
-    step_size: Optional[float] = None,
-    max_divergence: Optional[float] = None,
+    step_size: float | None = None,
+    max_divergence: float | None = None,
     maximize: bool = False,
-    cg_maxiter: Optional[int] = None,
+    cg_maxiter: int | None = None,
     cg_rtol: float = 1e-10,
 ) -> NaturalStep:
     """The natural-gradient step for an objective with gradient g, in the metric M.

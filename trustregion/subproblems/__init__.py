@@ -2,8 +2,8 @@
 
 import inspect
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from .._validation import as_float_vector, check_positive_scalar, max_abs, power_of_two_scale
 from ..operators import as_operator

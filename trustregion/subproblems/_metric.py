@@ -1,17 +1,16 @@
 """The trust-region norm ‖s‖_M = √(sᵀMs): what the solvers need of M."""
 
 import math
-from typing import Optional
 
 import numpy as np
 import scipy.linalg as sla
 import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
+from .. import _kernels as K
 from .._validation import as_float_vector, max_abs, power_of_two_scale
 from ..operators import Preconditioner, SymmetricOperator, as_operator
 from ..operators._preconditioners import check_preconditioner
-from .. import _kernels as K
 
 _IDENTITY = np.empty(0)
 
@@ -28,8 +27,8 @@ class Metric:
         self,
         n: int,
         *,
-        inverse_diagonal: Optional[np.ndarray] = None,
-        operator: Optional[SymmetricOperator] = None,
+        inverse_diagonal: np.ndarray | None = None,
+        operator: SymmetricOperator | None = None,
         solver=None,
         dense=None,
     ):
@@ -65,7 +64,7 @@ class Metric:
         """‖v‖_M (see :func:`scaled_norm`)."""
         return scaled_norm(v, self.matvec)
 
-    def cholesky(self) -> Optional[np.ndarray]:
+    def cholesky(self) -> np.ndarray | None:
         """Lower-triangular L with M = LLᵀ (dense), or None for M = I."""
         if self.is_identity:
             return None

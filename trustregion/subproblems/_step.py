@@ -3,7 +3,6 @@
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Optional
 
 import numpy as np
 
@@ -47,12 +46,12 @@ class Step:
     predicted_reduction: float
     on_boundary: bool
     status: StepStatus
-    multiplier: Optional[float] = None
+    multiplier: float | None = None
     iterations: int = 0
     operator_products: int = 0
     residual_norm: float = math.nan
-    g_dual_norm_sq: Optional[float] = None
-    natural_gradient: Optional[np.ndarray] = None
+    g_dual_norm_sq: float | None = None
+    natural_gradient: np.ndarray | None = None
 
     @property
     def success(self) -> bool:
