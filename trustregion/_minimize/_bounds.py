@@ -4,11 +4,9 @@ import warnings
 from typing import NamedTuple
 
 import numpy as np
-import scipy.sparse as sp
 from scipy.linalg import norm  # BLAS nrm2 scales: np.linalg.norm overflows past 1e154
 from scipy.optimize import Bounds
 
-from .. import _kernels as K
 from .._status import StepStatus
 from ..operators import SymmetricOperator, as_operator
 from ..subproblems import solve_subproblem
@@ -194,12 +192,11 @@ def _reduced_operator(B, free):
     in one kernel call), otherwise v ↦ (B v̂)_F with v̂ zero off F."""
     if B.explicit is not None:
         e = B.explicit
-        if e.kind == K.DENSE:
+        if e.is_dense:
             reduced = e.dense[np.ix_(free, free)]  # a copy
             reduced[np.diag_indices_from(reduced)] += e.shift
         else:
-            A = sp.csr_matrix((e.data, e.indices, e.indptr), shape=B.shape)[free][:, free]
-            reduced = A + e.shift * sp.eye(A.shape[0], format="csr") if e.shift else A
+            reduced = e.matrix()[free][:, free]
         return as_operator(reduced)
     n = free.shape[0]
 

@@ -73,17 +73,23 @@ class ConstraintAwareBacktracking:
     written generically so that any "improve within a bound" step can use it. The
     constraint is evaluated only for fractions that pass the decrease tests.
 
+    The defaults are those of :class:`BacktrackingLineSearch`, with Armijo's c₁ = 1e-4 as
+    the ratio; TRPO's own (ρ = 0.8, 10 reductions, ratio 0.1) are
+    :class:`rl_adapters.TRPOConfig`'s, which passes them.
+
     Parameters
     ----------
     shrink : float
-        ρ in (0, 1) (TRPO codes use 0.5 or 0.8).
+        ρ in (0, 1).
     max_backtracks : int
         Reductions allowed (``max_backtracks + 1`` fractions are tried).
     accept_ratio : float
-        Required ratio of actual to predicted decrease, in (0, 1) (TRPO: 0.1).
+        Required ratio of actual to predicted decrease, in (0, 1).
     """
 
-    def __init__(self, *, shrink: float = 0.8, max_backtracks: int = 10, accept_ratio: float = 0.1):
+    def __init__(
+        self, *, shrink: float = 0.5, max_backtracks: int = 30, accept_ratio: float = 1e-4
+    ):
         self.shrink = open_unit(shrink, "shrink")
         self.max_backtracks = count(max_backtracks, "max_backtracks")
         self.accept_ratio = open_unit(accept_ratio, "accept_ratio")

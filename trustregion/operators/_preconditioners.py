@@ -1,9 +1,7 @@
 """Preconditioners: operators that also apply their inverse cheaply."""
 
 import numpy as np
-import scipy.sparse as sp
 
-from .. import _kernels as K
 from ._symmetric import SymmetricOperator, as_operator
 
 
@@ -59,13 +57,8 @@ class JacobiPreconditioner(Preconditioner):
         else:
             op = as_operator(A, n)
             e = op.explicit
-            if e is not None and e.kind == K.DENSE:
-                diag = np.diagonal(e.dense) + e.shift
-            elif e is not None:
-                diag = (
-                    sp.csr_matrix((e.data, e.indices, e.indptr), shape=op.shape).diagonal()
-                    + e.shift
-                )
+            if e is not None:
+                diag = e.matrix(shifted=False).diagonal() + e.shift
             else:
                 eye = np.eye(op.n)
                 diag = np.array([op.apply(eye[:, j])[j] for j in range(op.n)])

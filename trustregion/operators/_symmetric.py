@@ -38,6 +38,22 @@ class ExplicitMatrix(NamedTuple):
     indptr: np.ndarray
     shift: float = 0.0
 
+    @property
+    def is_dense(self) -> bool:
+        """Whether A is stored as a dense array (else as CSR)."""
+        return self.kind == K.DENSE
+
+    def matrix(self, shifted: bool = True):
+        """``A + shift·I`` (or A alone, with ``shifted=False``) as what it is stored as: an
+        ndarray or a ``scipy.sparse`` CSR matrix. Without a shift to add, a dense A is the
+        stored array itself, not a copy."""
+        if self.is_dense:
+            A = self.dense
+            return A + self.shift * np.eye(A.shape[0]) if shifted and self.shift else A
+        n = self.indptr.shape[0] - 1
+        A = sp.csr_matrix((self.data, self.indices, self.indptr), shape=(n, n))
+        return A + self.shift * sp.identity(n, format="csr") if shifted and self.shift else A
+
 
 # What a kernel is given for a matrix-free operator: it then asks for each product.
 MATRIX_FREE = ExplicitMatrix(K.EXTERNAL, _EMPTY_2D, _EMPTY_1D, _EMPTY_INDEX, _EMPTY_POINTER)
@@ -123,15 +139,10 @@ class SymmetricOperator(LinearOperator):
         callers that only read it.
         """
         if self.explicit is not None:
-            e = self.explicit
-            if e.kind == K.DENSE and not copy and e.shift == 0.0:
-                return e.dense
-            if e.kind == K.DENSE:
-                dense = e.dense.copy()
-            else:
-                dense = sp.csr_matrix((e.data, e.indices, e.indptr), shape=self.shape).toarray()
-            dense[np.diag_indices_from(dense)] += e.shift
-            return dense
+            A = self.explicit.matrix()
+            if sp.issparse(A):
+                return A.toarray()
+            return A.copy() if copy and A is self.explicit.dense else A
         eye = np.eye(self.shape[0])
         cols = np.column_stack([self.apply(eye[:, j]) for j in range(self.shape[0])])
         return 0.5 * (cols + cols.T)
@@ -262,7 +273,7 @@ def operator_scale(op: SymmetricOperator) -> float:
     e = op.explicit
     if e is None:
         return 1.0
-    largest = max(max_abs(e.dense if e.kind == K.DENSE else e.data), abs(e.shift))
+    largest = max(max_abs(e.dense if e.is_dense else e.data), abs(e.shift))
     root = power_of_two_scale(math.sqrt(largest))
     return root * root
 
@@ -271,7 +282,7 @@ def scaled_stored(op: SymmetricOperator, factor: float) -> SymmetricOperator:
     """factor·A for an operator with a stored matrix A, stored again (scaled), so that the
     kernels still run the whole loop."""
     e = op.explicit
-    if e.kind == K.DENSE:
+    if e.is_dense:
         dense = factor * e.dense
         explicit = e._replace(dense=dense, shift=factor * e.shift)
         product = dense.dot

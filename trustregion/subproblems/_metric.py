@@ -7,7 +7,6 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
-from .. import _kernels as K
 from .._validation import as_float_vector, max_abs, power_of_two_scale
 from ..operators import Preconditioner, SymmetricOperator, as_operator
 from ..operators._preconditioners import check_preconditioner
@@ -121,14 +120,13 @@ def as_metric(M, n: int) -> Metric:
         return as_metric(np.asarray(M.diagonal(), dtype=np.float64), n)
     op = as_operator(M, n, name="M")
     e = op.explicit
-    if e is not None and e.kind == K.DENSE:
-        dense = e.dense + e.shift * np.eye(n) if e.shift else e.dense
+    if e is not None and e.is_dense:
+        dense = e.matrix()
         if not np.allclose(dense, dense.T, rtol=1e-10, atol=1e-12 * np.abs(dense).max()):
             raise ValueError("M must be symmetric")
         return Metric(n, operator=op, dense=dense)
-    if e is not None and e.kind == K.CSR:
-        matrix = sp.csr_matrix((e.data, e.indices, e.indptr), shape=op.shape)
-        return Metric(n, operator=op, solver=_sparse_spd_solver(matrix + e.shift * sp.identity(n)))
+    if e is not None:
+        return Metric(n, operator=op, solver=_sparse_spd_solver(e.matrix()))
     return Metric(n, operator=op)
 
 

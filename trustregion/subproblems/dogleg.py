@@ -94,8 +94,8 @@ def _newton_step(g, B, rtol, maxiter):
     """(p_B, B p_B, products, failure) with B p_B = -g; p_B is None when B is not positive
     definite (or a product was not finite), and ``failure`` then says which."""
     e = B.explicit
-    if e is not None and e.kind == K.DENSE:
-        H = e.dense + e.shift * np.eye(g.shape[0]) if e.shift else e.dense
+    if e is not None and e.is_dense:
+        H = e.matrix()
         factor, info = lapack.dpotrf(H, lower=True, clean=False, overwrite_a=False)
         if info != 0:
             return None, None, 0, StepStatus.NOT_POSITIVE_DEFINITE
