@@ -14,8 +14,11 @@ is stated for ``log y``, ``r(b) = f(x; b) - log y``), its analytic Jacobian, the
 accuracy measure, the log relative error of the worst parameter (:meth:`NISTProblem.lre`).
 
 Datasets that share a model share one model function here (one per formula): Misra1a and
-BoxBOD; Chwirut1 and Chwirut2; the Lanczos sets; Kirby2 and Thurber (rational functions
-with constant denominator term 1).
+BoxBOD; Chwirut1 and Chwirut2; the Lanczos sets; the Gauss sets; Kirby2, Hahn1 and Thurber
+(rational functions with constant denominator term 1). Model functions are also given
+for the datasets whose files are not shipped (Bennett5, ENSO, Gauss2, Gauss3, Hahn1,
+Lanczos1), so that adding such a file registers it; :data:`NIST` lists only the shipped
+ones.
 """
 
 from __future__ import annotations
@@ -179,6 +182,27 @@ def _rat43(b, x):
     return f, np.column_stack([f / b[0], -g, g * x, f * np.log(t) / b[3] ** 2])
 
 
+def _bennett5(b, x):
+    """``f = b1 (b2 + x)^(-1/b3)`` (Bennett5)."""
+    s = b[1] + x
+    f = b[0] * s ** (-1.0 / b[2])
+    return f, np.column_stack([f / b[0], -f / (b[2] * s), f * np.log(s) / b[2] ** 2])
+
+
+def _enso(b, x):
+    """``f = b1 + b2 cos(2 pi x/12) + b3 sin(2 pi x/12) + b5 cos(2 pi x/b4)
+    + b6 sin(2 pi x/b4) + b8 cos(2 pi x/b7) + b9 sin(2 pi x/b7)`` (ENSO)."""
+    t = 2.0 * math.pi * x
+    f = b[0] + b[1] * np.cos(t / 12.0) + b[2] * np.sin(t / 12.0)
+    cols = [np.ones_like(f), np.cos(t / 12.0), np.sin(t / 12.0)]
+    for period, a_cos, a_sin in (b[3:6], b[6:9]):
+        c, s = np.cos(t / period), np.sin(t / period)
+        f = f + a_cos * c + a_sin * s
+        # d/dP of cos(t/P) is sin(t/P) t/P^2, of sin(t/P) is -cos(t/P) t/P^2.
+        cols += [(a_cos * s - a_sin * c) * t / period**2, c, s]
+    return f, np.column_stack(cols)
+
+
 def _roszman1(b, x):
     """``f = b1 - b2 x - arctan(b3 / (x - b4)) / pi`` (Roszman1)."""
     d = x - b[3]
@@ -189,14 +213,17 @@ def _roszman1(b, x):
 
 
 _MODELS: dict[str, _Model] = {
+    "Bennett5": _bennett5,
     "BoxBOD": _exp_rise,
     "Chwirut1": _chwirut,
     "Chwirut2": _chwirut,
     "DanWood": _danwood,
+    "ENSO": _enso,
     "Eckerle4": _eckerle4,
     "Gauss1": _gauss,
     "Gauss2": _gauss,
     "Gauss3": _gauss,
+    "Hahn1": _rational(3),
     "Kirby2": _rational(2),
     "Lanczos1": _exp_sum,
     "Lanczos2": _exp_sum,
