@@ -5,9 +5,11 @@ This package provides the pieces: symmetric operators (:mod:`trustregion.operato
 conjugate gradients (:func:`cg`), the trust-region subproblem solvers
 (:func:`solve_subproblem`) and line searches (:mod:`trustregion.linesearch`), and the
 driver that composes them, :func:`minimize` (unconstrained, bound-constrained, and with
-general constraints by an augmented Lagrangian).
+general constraints by an augmented Lagrangian), and :func:`least_squares`, the same
+trust-region method on the Gauss–Newton model of a sum of squares.
 """
 
+from ._least_squares import LeastSquaresStatus, least_squares
 from ._minimize import MinimizeStatus, Result, TrustRegionOptions, minimize, scipy_method
 from ._status import CGStatus, StepStatus
 from .krylov import CGResult, cg
@@ -46,6 +48,7 @@ __all__ = [
     "GaussNewtonOperator",
     "HessianVectorProduct",
     "JacobiPreconditioner",
+    "LeastSquaresStatus",
     "LineSearchResult",
     "LineSearchStatus",
     "MinimizeStatus",
@@ -60,6 +63,7 @@ __all__ = [
     "as_operator",
     "cg",
     "constrained_step",
+    "least_squares",
     "minimize",
     "natural_step",
     "scipy_method",

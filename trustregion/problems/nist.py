@@ -301,7 +301,10 @@ class NISTProblem:
         b = np.asarray(b, dtype=np.float64)
         if b.shape != (self.n,):
             raise ValueError(f"b must have shape ({self.n},) for {self.name}, not {b.shape}.")
-        return _MODELS[self.name](b, self.x)
+        # Far from the certified values the models overflow (exp of a large argument): the
+        # value is then inf or NaN, which a solver rejects, and no warning is raised.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return _MODELS[self.name](b, self.x)
 
     def _target(self):
         return np.log(self.y) if self.name in _LOG_RESPONSE else self.y

@@ -1,0 +1,356 @@
+"""``trustregion.least_squares`` against mathematics and against references nobody here wrote:
+the NIST StRD certified values, the linear least-squares solution, first-order
+conditions, and scipy's ``least_squares`` where it converges."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.optimize as so
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.sparse.linalg import aslinearoperator
+
+from trustregion import LeastSquaresStatus, least_squares
+from trustregion.problems import mgh
+from trustregion.problems.nist import NIST, nist_problem
+
+
+def norm(v):
+    return float(np.linalg.norm(v))
+
+
+# ---- NIST StRD: the certified values, from both published starts, default settings ----
+
+
+@pytest.mark.parametrize("start", [0, 1])
+@pytest.mark.parametrize("name", sorted(NIST))
+def test_nist_certified_values_from_both_starts(name, start):
+    p = nist_problem(name)
+    res = least_squares(p.residual, p.starts[start], jac=p.jacobian)
+    assert res.success, res.message
+    assert p.lre(res.x) >= 6.0, (p.lre(res.x), res.x, p.certified)
+    np.testing.assert_allclose(2.0 * res.cost, p.certified_rss, rtol=1e-9, atol=1e-25)
+
+
+def test_nist_result_fields_are_scipys():
+    p = nist_problem("Misra1a")
+    res = least_squares(p.residual, p.starts[0], jac=p.jacobian)
+    np.testing.assert_allclose(res.fun, p.residual(res.x))
+    np.testing.assert_allclose(res.jac, p.jacobian(res.x))
+    np.testing.assert_allclose(res.grad, res.jac.T @ res.fun)
+    assert res.optimality == pytest.approx(np.abs(res.grad).max())
+    np.testing.assert_array_equal(res.active_mask, 0)
+    assert res.status in (1, 2, 3, 4) and res.success == (res.status > 0)
+    assert res.nfev >= res.njev >= 1
+
+
+# ---- linear least squares: one Gauss-Newton step is exact ----------------------------
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    m=st.integers(1, 12),
+    n=st.integers(1, 6),
+    seed=st.integers(0, 2**31 - 1),
+    log_cond=st.floats(0.0, 8.0),
+    rank_drop=st.integers(0, 2),
+)
+def test_linear_problems_reach_the_minimum_norm_residual(m, n, seed, log_cond, rank_drop):
+    rng = np.random.default_rng(seed)
+    U, _ = np.linalg.qr(rng.standard_normal((m, m)))
+    V, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    k = min(m, n)
+    sigma = np.logspace(0.0, -log_cond, k)
+    drop = min(rank_drop, k - 1)
+    if drop:
+        sigma[k - drop :] = 0.0  # rank-deficient: the minimum is not unique
+    A = U[:, :k] @ np.diag(sigma) @ V[:, :k].T
+    b = rng.standard_normal(m)
+    res = least_squares(lambda x: A @ x - b, np.zeros(n), jac=lambda x: A)
+    best = np.linalg.lstsq(A, b, rcond=None)[0]
+    optimum = 0.5 * float(np.sum((A @ best - b) ** 2))
+    assert res.success, res.message
+    assert res.cost <= optimum + 1e-10 * max(1.0, float(b @ b))
+    # first-order condition: Aᵀ(Ax - b) = 0, relative to the sizes involved
+    assert np.abs(A.T @ (A @ res.x - b)).max() <= 1e-8 * max(1.0, np.abs(A).max() * norm(b))
+
+
+# ---- agreement with scipy on the Moré-Garbow-Hillstrom problems ----------------------
+
+_MGH = [
+    "rosenbrock",
+    "freudenstein_roth",
+    "powell_badly_scaled",
+    "brown_badly_scaled",
+    "beale",
+    "jennrich_sampson",
+    "helical_valley",
+    "bard",
+    "gaussian",
+    "meyer",
+    "box_3d",
+    "powell_singular",
+    "wood",
+    "kowalik_osborne",
+    "brown_dennis",
+    "osborne1",
+    "biggs_exp6",
+    "osborne2",
+    "watson",
+]
+
+
+@pytest.mark.parametrize("name", _MGH)
+def test_mgh_problems_match_or_beat_scipy(name):
+    p = getattr(mgh, name)()
+    res = least_squares(p.residual_fn, p.x0, jac=p.jacobian_fn)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ref = so.least_squares(
+            p.residual_fn, p.x0, jac=p.jacobian_fn, ftol=1e-15, xtol=1e-15, gtol=1e-15
+        )
+    if ref.success:
+        assert res.cost <= ref.cost * (1 + 1e-8) + 1e-20
+    assert res.success, res.message
+    # first order: Jᵀr = 0 relative to the sizes of J and r, or r = 0 to rounding (several
+    # of these problems have local minimisers, so f* is not the test)
+    scale = np.abs(res.jac).max() * norm(res.fun)
+    assert np.abs(res.grad).max() <= 1e-6 * scale or res.cost <= 1e-20
+
+
+# ---- robust losses: scipy's definition of the cost, and the same minimiser -----------
+
+
+def _outlier_fit():
+    rng = np.random.default_rng(3)
+    t = np.linspace(0.0, 10.0, 120)
+    y = 3.0 * np.exp(-0.4 * t) + 0.5 + 0.05 * rng.standard_normal(t.size)
+    y[::11] += 4.0 * rng.standard_normal(y[::11].size)
+
+    def fun(b):
+        return b[0] * np.exp(-b[1] * t) + b[2] - y
+
+    def jac(b):
+        e = np.exp(-b[1] * t)
+        return np.column_stack([e, -b[0] * t * e, np.ones_like(t)])
+
+    return fun, jac
+
+
+@pytest.mark.parametrize("loss", ["linear", "soft_l1", "huber", "cauchy", "arctan"])
+def test_robust_losses_agree_with_scipy(loss):
+    fun, jac = _outlier_fit()
+    ours = least_squares(fun, [1.0, 1.0, 0.0], jac=jac, loss=loss, f_scale=0.1)
+    ref = so.least_squares(
+        fun, [1.0, 1.0, 0.0], jac=jac, loss=loss, f_scale=0.1, ftol=1e-15, xtol=1e-15, gtol=1e-15
+    )
+    assert ours.success, ours.message
+    np.testing.assert_allclose(ours.x, ref.x, rtol=1e-6, atol=1e-8)
+    assert ours.cost <= ref.cost * (1 + 1e-12)
+    # scipy's cost for the same x: ½ C² Σ ρ(f²/C²)
+    assert least_squares(fun, ours.x, jac=jac, loss=loss, f_scale=0.1, max_nfev=1).cost == (
+        pytest.approx(ours.cost, rel=1e-12)
+    )
+
+
+def test_robust_loss_resists_outliers_that_pull_linear_least_squares():
+    fun, jac = _outlier_fit()
+    truth = np.array([3.0, 0.4, 0.5])
+    plain = least_squares(fun, [1.0, 1.0, 0.0], jac=jac)
+    robust = least_squares(fun, [1.0, 1.0, 0.0], jac=jac, loss="soft_l1", f_scale=0.1)
+    assert np.abs(robust.x - truth).max() < 0.5 * np.abs(plain.x - truth).max()
+
+
+def test_callable_loss_is_used_as_given():
+    fun, jac = _outlier_fit()
+
+    def cauchy(z):
+        return np.vstack([np.log1p(z), 1.0 / (1.0 + z), -1.0 / (1.0 + z) ** 2])
+
+    named = least_squares(fun, [1.0, 1.0, 0.0], jac=jac, loss="cauchy", f_scale=0.2)
+    given_ = least_squares(fun, [1.0, 1.0, 0.0], jac=jac, loss=cauchy, f_scale=0.2)
+    np.testing.assert_allclose(given_.x, named.x, rtol=1e-12)
+
+
+# ---- bounds: KKT at the answer -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "lb, ub, x0",
+    [
+        ([0.0, 0.5, -1.0], [10.0, 10.0, 0.3], [3.0, 0.6, 0.0]),
+        ([2.5, 0.0, 0.0], [np.inf, 0.35, 1.0], [3.0, 0.3, 0.5]),
+        ([-np.inf, 0.0, -np.inf], [np.inf, np.inf, np.inf], [1.0, 1.0, 0.0]),
+    ],
+)
+def test_bounds_kkt_and_agreement_with_scipy(lb, ub, x0):
+    fun, jac = _outlier_fit()
+    res = least_squares(fun, x0, jac=jac, bounds=(lb, ub))
+    assert res.success, res.message
+    lb, ub = np.asarray(lb), np.asarray(ub)
+    assert np.all(res.x >= lb) and np.all(res.x <= ub)
+    g = res.grad
+    scale = np.abs(jac(res.x)).sum(axis=0) * np.abs(res.fun).max()
+    free = res.active_mask == 0
+    assert np.all(np.abs(g[free]) <= 1e-8 * scale[free])
+    assert np.all(g[res.active_mask == -1] >= -1e-8 * scale[res.active_mask == -1])
+    assert np.all(g[res.active_mask == 1] <= 1e-8 * scale[res.active_mask == 1])
+    ref = so.least_squares(fun, x0, jac=jac, bounds=(lb, ub), ftol=1e-15, xtol=1e-15, gtol=1e-15)
+    assert res.cost <= ref.cost * (1 + 1e-10)
+    np.testing.assert_array_equal(res.active_mask, ref.active_mask)
+
+
+# ---- large sparse and matrix-free Jacobians ------------------------------------------
+
+
+def _broyden_tridiagonal(n):
+    def fun(x):
+        return (3.0 - 2.0 * x) * x - np.r_[0.0, x[:-1]] - 2.0 * np.r_[x[1:], 0.0] + 1.0
+
+    def jac(x):
+        off = np.ones(n - 1)
+        return sp.diags([-off, 3.0 - 4.0 * x, -2.0 * off], [-1, 0, 1], format="csr")
+
+    return fun, jac
+
+
+@pytest.mark.parametrize("form", ["sparse", "operator", "sparsity"])
+def test_sparse_zero_residual_problem(form):
+    n = 3000
+    fun, jac = _broyden_tridiagonal(n)
+    if form == "sparse":
+        res = least_squares(fun, -np.ones(n), jac=jac)
+    elif form == "operator":
+        res = least_squares(fun, -np.ones(n), jac=lambda x: aslinearoperator(jac(x)))
+    else:
+        pattern = (jac(np.ones(n)) != 0).astype(float)
+        res = least_squares(fun, -np.ones(n), jac_sparsity=pattern)
+        assert sp.issparse(res.jac)
+    assert res.success, res.message
+    assert res.cost < 1e-20
+    assert res.nfev < 30
+
+
+# ---- faults during the run: rejected, never leaked -----------------------------------
+
+
+def test_nan_residual_at_a_trial_point_rejects_the_step():
+    p = nist_problem("Misra1a")
+    calls = {"nan": 0}
+
+    def fun(b):
+        if b[0] < 100.0:  # an early trial step lands here; the answer (238.9) does not
+            calls["nan"] += 1
+            return np.full(p.m, np.nan)
+        return p.residual(b)
+
+    res = least_squares(fun, p.starts[0], jac=p.jacobian)
+    assert calls["nan"] >= 1
+    assert res.success and p.lre(res.x) >= 6.0
+    assert np.isfinite(res.fun).all() and np.isfinite(res.x).all()
+
+
+def test_residuals_nan_everywhere_but_x0_fail_with_a_status():
+    x0 = np.array([1.0, 2.0])
+
+    def fun(x):
+        return x - 3.0 if np.array_equal(x, x0) else np.full(2, np.nan)
+
+    res = least_squares(fun, x0, jac=lambda x: np.eye(2))
+    assert not res.success
+    assert res.status == LeastSquaresStatus.NONFINITE
+    np.testing.assert_array_equal(res.x, x0)
+    assert "finite" in res.message
+
+
+def test_inputs_are_not_modified():
+    p = nist_problem("DanWood")
+    x0 = p.starts[0].copy()
+    x0.setflags(write=True)
+    before = x0.copy()
+
+    def fun(b):
+        r = p.residual(b)
+        b[:] = 1e9  # a user function that writes into its argument
+        return r
+
+    res = least_squares(fun, x0, jac=p.jacobian)
+    np.testing.assert_array_equal(x0, before)
+    assert p.lre(res.x) >= 6.0
+
+
+def test_callback_can_stop_the_run():
+    p = nist_problem("Misra1a")
+    seen = []
+
+    def callback(intermediate_result):
+        seen.append(intermediate_result.x.copy())
+        if len(seen) == 2:
+            raise StopIteration
+
+    res = least_squares(p.residual, p.starts[0], jac=p.jacobian, callback=callback)
+    assert res.status == -2 and not res.success
+    assert len(seen) == 2
+
+
+# ---- bad input: a clear ValueError naming the argument, before any evaluation --------
+
+
+def _never_called(x):
+    raise AssertionError("evaluated before the arguments were checked")
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"method": "newton"}, "method"),
+        ({"tr_solver": "qr"}, "tr_solver"),
+        ({"loss": "l1"}, "loss"),
+        ({"loss": 3}, "loss"),
+        ({"f_scale": 0.0}, "f_scale"),
+        ({"ftol": -1.0}, "ftol"),
+        ({"ftol": None, "xtol": None, "gtol": None}, "at least one"),
+        ({"x_scale": [1.0, -1.0]}, "x_scale"),
+        ({"bounds": ([0.0, 0.0], [1.0])}, "bounds"),
+        ({"bounds": ([2.0, 0.0], [1.0, 1.0])}, "lower bound"),
+        ({"bounds": ([5.0, 5.0], [6.0, 6.0])}, "infeasible"),
+        ({"max_nfev": 0}, "max_nfev"),
+        ({"verbose": 3}, "verbose"),
+        ({"tr_options": {"atol": 1.0}}, "tr_options"),
+        ({"method": "lm", "bounds": (0.0, 10.0)}, "bounds"),
+        ({"callback": 3}, "callback"),
+        ({"jac": "4-point"}, "jac"),
+    ],
+)
+def test_bad_arguments_raise_before_any_evaluation(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        least_squares(_never_called, np.array([1.0, 2.0]), **kwargs)
+
+
+@pytest.mark.parametrize(
+    "x0, match", [([np.nan, 1.0], "x0"), ([[1.0, 2.0]], "x0"), ([1j, 2.0], "x0")]
+)
+def test_bad_x0(x0, match):
+    with pytest.raises(ValueError, match=match):
+        least_squares(_never_called, x0)
+
+
+@pytest.mark.parametrize(
+    "fun, jac, kwargs, match",
+    [
+        (lambda x: np.ones((2, 2)), "2-point", {}, "1-D"),
+        (lambda x: np.array([np.nan, 1.0]), "2-point", {}, "non-finite"),
+        (lambda x: x, lambda x: np.ones((3, 2)), {}, "shape"),
+        (lambda x: x, lambda x: np.full((2, 2), np.inf), {}, "Jacobian is not finite"),
+        (lambda x: x[:1], lambda x: np.ones((1, 2)), {"method": "lm"}, "residuals"),
+        (lambda x: x, lambda x: sp.eye(2, format="csr"), {"method": "lm"}, "dense"),
+        (lambda x: x, lambda x: sp.eye(2, format="csr"), {"tr_solver": "exact"}, "dense"),
+        (lambda x: x, lambda x: aslinearoperator(np.eye(2)), {"x_scale": "jac"}, "x_scale"),
+        (lambda x: x, "2-point", {"jac_sparsity": np.ones((3, 2))}, "sparsity"),
+    ],
+)
+def test_bad_functions_raise_at_x0(fun, jac, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        least_squares(fun, np.array([1.0, 2.0]), jac=jac, **kwargs)

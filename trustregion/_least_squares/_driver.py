@@ -1,0 +1,437 @@
+"""``trustregion.least_squares``: scipy's ``least_squares`` as a trust-region method on the
+Gauss–Newton model."""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.linalg import norm
+from scipy.optimize import OptimizeResult
+
+from ._arguments import (
+    check_jacobian_kind,
+    column_norms,
+    initial_point,
+    settings,
+)
+from ._residuals import Residuals
+from ._result import LeastSquaresStatus as Status
+from ._steps import ExactGaussNewton, GaussNewtonStep, bounded_step, krylov_step
+
+_EPS = np.finfo(np.float64).eps
+# A step is taken when it achieves this share of its predicted reduction (MINPACK).
+_ACCEPT = 1e-4
+# MINPACK's initial region: Δ₀ = 100·‖Dx₀‖ (``factor``), or 100 at x₀ = 0.
+_FACTOR = 1.0
+# An xtol or ftol stop counts as success only where x is first-order critical to this
+# relative level (√√u), or the cost has fallen to rounding of its starting value (a
+# zero-residual problem, whose gradient measure does not vanish).
+_CRITICAL = _EPS**0.25
+
+
+def least_squares(
+    fun,
+    x0,
+    jac="2-point",
+    bounds=(-np.inf, np.inf),
+    method="trf",
+    ftol=1e-15,
+    xtol=1e-12,
+    gtol=1e-12,
+    x_scale=None,
+    loss="linear",
+    f_scale=1.0,
+    diff_step=None,
+    tr_solver=None,
+    tr_options=None,
+    jac_sparsity=None,
+    max_nfev=None,
+    verbose=0,
+    args=(),
+    kwargs=None,
+    callback=None,
+) -> OptimizeResult:
+    """Solve min_x F(x) = ½ Σᵢ ρ(fᵢ(x)²), lo ≤ x ≤ hi, by a trust-region method on the
+    Gauss–Newton model.
+
+    The signature, result and status codes are those of ``scipy.optimize.least_squares``,
+    so that code written for scipy runs with an import change. Each iteration minimises
+    the Gauss–Newton model ½‖f + Jp‖² (of the rescaled residuals, for a robust loss) in
+    the scaled region ‖Dp‖ ≤ Δ, D the column norms of J (Moré 1978; ``x_scale``), and takes
+    the step when the actual reduction is at least 10⁻⁴ of the predicted one; Δ and the
+    Levenberg–Marquardt parameter λ follow MINPACK's ``lmder``. The subproblem solver
+    depends on the problem:
+
+    * dense J, no bounds: the exact Levenberg–Marquardt step from one SVD of JD⁻¹ per
+      Jacobian, λ by Moré's safeguarded Newton iteration;
+    * sparse or LinearOperator J (or ``tr_solver="lsmr"``/``"steihaug"``/``"gltr"``):
+      Steihaug–Toint CG or GLTR on JᵀJ applied as Jᵀ(Jv), preconditioned by D²;
+    * bounds: TRON's projected step (Lin & Moré 1999) on the same model.
+
+    ``method`` accepts scipy's names, all mapped to this one algorithm: ``"trf"`` and
+    ``"dogbox"`` are the method above; ``"lm"`` is it too, with MINPACK's restrictions
+    (dense J, no bounds, at least as many residuals as variables), which it enforces as
+    scipy does.
+
+    Parameters
+    ----------
+    fun : callable
+        ``fun(x, *args, **kwargs) -> array (m,)``, the residuals.
+    x0 : array_like, shape (n,) or float
+        Starting point; must lie within the bounds.
+    jac : {"2-point", "3-point", "cs"} or callable
+        The Jacobian (m, n): a callable returning an array, a sparse matrix or a
+        ``LinearOperator`` (with ``rmatvec``); or finite differences that stay inside the
+        bounds.
+    bounds : 2-tuple of array_like or scipy.optimize.Bounds
+        Lower and upper bounds (±inf for none), each lower strictly below its upper.
+    method : {"trf", "dogbox", "lm"}
+        See above.
+    ftol, xtol, gtol : float or None
+        Termination tolerances (None disables one):
+
+        * ftol: the actual and predicted reductions of a step are both ≤ ftol·F and ρ ≤ 2;
+        * xtol: Δ ≤ xtol·(xtol + ‖Dx‖);
+        * gtol: maxⱼ \\|gⱼ\\| / (‖J_:j‖·‖f‖) ≤ gtol, the cosine between f and each column of J
+          (MINPACK's scale-invariant test), over the variables free to move.
+
+        The defaults (1e-12) are tighter than scipy's (1e-8) so that the answer is
+        accurate, not merely stopped: scipy's defaults stop short of the NIST certified
+        values on several of the StRD problems.
+    x_scale : None, "jac" or array_like
+        D: None and "jac" update D to the running maximum of J's column norms (Moré's
+        scaling, which makes the method invariant to the scaling of the variables; for a
+        LinearOperator J, whose column norms are not known, None means 1); an array fixes
+        D = 1/x_scale.
+    loss : {"linear", "soft_l1", "huber", "cauchy", "arctan"} or callable
+        ρ, applied to z = (f/f_scale)², as in scipy; a callable returns ρ, ρ', ρ'' as an
+        array (3, m).
+    f_scale : float
+        The residual scale C of a robust loss; F = ½ C² Σ ρ(fᵢ²/C²).
+    diff_step : float, optional
+        Relative finite-difference step.
+    tr_solver : {None, "exact", "lsmr", "steihaug", "gltr"}
+        The subproblem solver; None chooses by J as above. "lsmr" runs "steihaug".
+    tr_options : dict, optional
+        For the iterative solvers: ``rtol`` and ``maxiter`` of the CG.
+    jac_sparsity : array_like or sparse matrix, shape (m, n), optional
+        The nonzero pattern of J, for finite differences: columns that share no row are
+        perturbed together (Curtis, Powell & Reid 1974), so a banded J costs a few
+        evaluations whatever n; J is then sparse. Ignored for a callable ``jac``.
+    max_nfev : int, optional
+        Residual evaluations allowed (finite-difference ones not counted, as in scipy's
+        'trf'); default 100·n.
+    verbose : {0, 1, 2}
+        1 prints the outcome, 2 also a line per iteration.
+    args, kwargs
+        Extra arguments of ``fun`` and ``jac``.
+    callback : callable, optional
+        Called after each iteration as scipy does (``callback(intermediate_result)`` or
+        ``callback(x)``); returning True or raising StopIteration stops with status -2.
+
+    Returns
+    -------
+    OptimizeResult
+        scipy's fields: ``x``, ``cost`` (F), ``fun`` (f), ``jac`` (J, rescaled for a
+        robust loss as scipy's is), ``grad`` (∇F), ``optimality`` (the infinity norm of ∇F,
+        projected onto the box with bounds), ``active_mask`` (-1 at a lower bound, 1 at an
+        upper, 0 free), ``nfev``, ``njev``, ``status`` (a
+        :class:`~trustregion.LeastSquaresStatus`, equal to scipy's integers),
+        ``message``, ``success`` (status > 0); and ``nit``.
+
+    Raises
+    ------
+    ValueError
+        Before any iteration: for an unknown method, solver or loss, a bad tolerance,
+        scale, bound or option, an infeasible or non-finite x0, residuals that are not
+        1-D or not finite at x0, a Jacobian of the wrong shape or not finite at x0, and
+        the combinations scipy refuses ('lm' with bounds, a sparse J or fewer residuals
+        than variables).
+
+    References
+    ----------
+    J. J. Moré, "The Levenberg–Marquardt algorithm: implementation and theory", Lecture
+    Notes in Mathematics 630, Springer, 1978. J. J. Moré, B. S. Garbow, K. E. Hillstrom,
+    *User guide for MINPACK-1*, Argonne ANL-80-74, 1980. B. Triggs et al., "Bundle
+    adjustment — a modern synthesis", 2000 (robust losses).
+    """
+    x = initial_point(x0)
+    opts = settings(
+        x,
+        method=method,
+        tr_solver=tr_solver,
+        tr_options=tr_options,
+        ftol=ftol,
+        xtol=xtol,
+        gtol=gtol,
+        x_scale=x_scale,
+        loss=loss,
+        f_scale=f_scale,
+        bounds=bounds,
+        max_nfev=max_nfev,
+        verbose=verbose,
+        callback=callback,
+    )
+    if jac_sparsity is not None and (method == "lm" or tr_solver == "exact"):
+        raise ValueError("jac_sparsity needs an iterative solver: method='trf', tr_solver='lsmr'")
+    box = opts.box
+    residuals = Residuals(
+        fun,
+        jac,
+        args,
+        {} if kwargs is None else kwargs,
+        lo=None if box is None else box.lo,
+        hi=None if box is None else box.hi,
+        diff_step=diff_step,
+        sparsity=jac_sparsity if isinstance(jac, str) else None,
+    )
+    f = residuals.initial(x)
+    J = residuals.jacobian(x, f)
+    if J is None:
+        raise ValueError("the Jacobian is not finite at x0 (NaN or infinity)")
+    check_jacobian_kind(J, f.shape[0], x.shape[0], opts)
+    state = _State.start(x, f, J, opts)
+    status = _run(state, residuals, opts)
+    result = _result(state, residuals, status, opts)
+    if opts.verbose:
+        print(result.message)
+        print(
+            f"Function evaluations {result.nfev}, initial cost {state.initial_cost:.4e}, "
+            f"final cost {result.cost:.4e}, first-order optimality {result.optimality:.2e}."
+        )
+    return result
+
+
+@dataclass
+class _State:
+    """The iterate (x, f, its cost and its model's J and g) and the region."""
+
+    x: np.ndarray
+    f: np.ndarray  # the user's residuals
+    cost: float
+    J: object  # the model's Jacobian: the user's, rescaled for a robust loss
+    model_f: np.ndarray  # the model's residuals (the same rescaling)
+    g: np.ndarray  # ∇F = Jᵀ(model f)
+    angle_scale: np.ndarray  # ‖J_:j‖·‖ρ'f‖ (user's J), for the gtol test
+    d: np.ndarray  # the scaling D
+    radius: float
+    initial_cost: float
+    lam: float = 0.0
+    nit: int = 0
+    nonfinite_trials: int = 0
+
+    @classmethod
+    def start(cls, x, f, J, opts):
+        cost, model_f, model_J, g, angle_scale = _model(f, J, opts)
+        norms = column_norms(model_J)
+        if isinstance(opts.x_scale, np.ndarray):
+            d = 1.0 / opts.x_scale
+        else:
+            d = np.ones_like(x) if norms is None else np.where(norms > 0.0, norms, 1.0)
+        scaled = float(norm(d * x))
+        radius = _FACTOR * scaled if scaled > 0.0 else _FACTOR
+        return cls(x, f, cost, model_J, model_f, g, angle_scale, d, radius, cost)
+
+    def move(self, x, f, J, opts):
+        self.cost, self.model_f, self.J, self.g, self.angle_scale = _model(f, J, opts)
+        self.x, self.f = x, f
+        norms = column_norms(self.J)
+        if not isinstance(opts.x_scale, np.ndarray) and norms is not None:
+            self.d = np.maximum(self.d, norms)  # MINPACK's mode 1: D never shrinks
+
+
+def _model(f, J, opts):
+    """(F, model residuals f̃, model Jacobian J̃, ∇F = J̃ᵀf̃, ‖J_:j‖·‖ρ'f‖) at f and J.
+
+    The last is the gtol test's denominator, from the user's J and the influence ρ'f
+    (∇F = Jᵀ(ρ'f)): J̃ and f̃ cannot serve there, since the rescaling that clamps a
+    weight to machine epsilon divides f̃ by it."""
+    if opts.loss is None:
+        cost, model_f, model_J, influence = 0.5 * float(f @ f), f, J, f
+    else:
+        cost = opts.loss.cost(f)
+        model_f, model_J = opts.loss.scaled(f, J)
+        influence = opts.loss.influence(f)
+    norms = column_norms(J)
+    scale = (1.0 if norms is None else norms) * float(norm(influence))
+    return cost, model_f, model_J, _gradient(model_J, model_f), scale
+
+
+def _cost(f, opts):
+    return 0.5 * float(f @ f) if opts.loss is None else opts.loss.cost(f)
+
+
+def _gradient(J, f):
+    return np.asarray(J.T @ f, dtype=np.float64).ravel()
+
+
+def _run(state, residuals, opts):
+    """Iterate until a termination test holds; returns the status."""
+    while True:
+        status = Status.GTOL if _gradient_measure(state, opts) <= opts.gtol else None
+        if status is None:
+            status = _iteration(state, residuals, opts)
+        if opts.verbose == 2:
+            print(
+                f"{state.nit:9d} {residuals.nfev:11d} {state.cost:14.4e} "
+                f"{state.radius:11.2e} {_optimality(state, opts):11.2e}"
+            )
+        if status is None and opts.stop is not None:
+            if opts.stop(_intermediate(state, residuals)):
+                status = Status.CALLBACK
+        if status is not None:
+            return _confirmed(status, state, opts)
+
+
+def _iteration(state, residuals, opts):
+    """One outer iteration of lmder: steps from this x and J until one is taken or a
+    termination test holds."""
+    solve = _step_solver(state, opts)
+    state.nit += 1
+    while True:
+        if residuals.nfev >= opts.max_nfev:
+            return Status.MAX_NFEV
+        step = solve(state.radius, state.lam)
+        status, taken = _trial(state, step, residuals, opts)
+        if taken or status is not None:
+            return status
+
+
+def _step_solver(state, opts):
+    """``solve(radius, λ) -> GaussNewtonStep`` for the model at this iterate."""
+    J, f, d = state.J, state.model_f, state.d
+    if opts.box is not None:
+        x, box = state.x, opts.box
+        return lambda radius, lam: bounded_step(J, f, d, radius, x, box)
+    iterative = opts.tr_solver in ("steihaug", "gltr")
+    if isinstance(J, np.ndarray) and not iterative:
+        return ExactGaussNewton(J, f, d).step
+    method = opts.tr_solver if iterative else "steihaug"
+    return lambda radius, lam: krylov_step(J, f, d, radius, method, opts.tr_options)
+
+
+def _trial(state, step: GaussNewtonStep, residuals, opts):
+    """Evaluate x + p; take it if ρ ≥ 10⁻⁴; update Δ and λ; test ftol and xtol.
+    Returns (status or None, whether the step was taken)."""
+    x = state.x + step.p
+    if opts.box is not None:
+        x = opts.box.project(x)
+    p = x - state.x
+    step_norm = float(norm(state.d * p))
+    if state.nit == 1 and state.nonfinite_trials == 0:
+        state.radius = min(state.radius, step_norm)  # lmder: the first step sets Δ
+    f = residuals(x) if np.isfinite(x).all() else None
+    cost = _cost(f, opts) if f is not None else math.inf
+    actual = state.cost - cost
+    predicted = step.predicted_reduction
+    ratio = actual / predicted if predicted > 0.0 and math.isfinite(cost) else -math.inf
+    J = residuals.jacobian(x, f) if ratio >= _ACCEPT else None
+    if f is None or (ratio >= _ACCEPT and J is None):
+        # Not finite: rejected (a point without a finite J cannot be the next iterate),
+        # and the region shrinks tenfold below.
+        state.nonfinite_trials += 1
+        ratio, actual = -math.inf, -math.inf
+    slope = float(state.g @ p)
+    state.radius, state.lam = _updated_region(
+        state.radius, state.lam, ratio, actual, slope, step_norm, cost / max(state.cost, 1e-300)
+    )
+    status = _termination(actual, predicted, ratio, state, opts)
+    if ratio >= _ACCEPT:
+        state.move(x, f, J, opts)
+        return status, True
+    return status, False
+
+
+def _updated_region(radius, lam, ratio, actual, slope, step_norm, cost_ratio):
+    """Δ and λ after a trial (MINPACK's lmder, Moré 1978 §4): shrink to
+    μ·min(Δ, 10‖Dp‖) when ρ ≤ ¼, with μ the minimiser of the quadratic that interpolates
+    F along p clipped to [0.1, ½]; double to 2‖Dp‖ when ρ ≥ ¾ or λ = 0."""
+    if ratio <= 0.25:
+        if actual >= 0.0:
+            mu = 0.5
+        elif math.isfinite(actual) and cost_ratio < 100.0 and slope + actual < 0.0:
+            mu = min(0.5, max(0.1, 0.5 * slope / (slope + actual)))
+        else:
+            mu = 0.1  # F grew a hundredfold, or could not be evaluated
+        return mu * min(radius, 10.0 * step_norm), lam / mu
+    if lam == 0.0 or ratio >= 0.75:
+        return 2.0 * step_norm, 0.5 * lam
+    return radius, lam
+
+
+def _termination(actual, predicted, ratio, state, opts):
+    """MINPACK's ftol and xtol tests after a trial, or None."""
+    scale = state.cost
+    ftol = math.isfinite(actual) and (
+        abs(actual) <= opts.ftol * scale and predicted <= opts.ftol * scale and ratio <= 2.0
+    )
+    xtol = state.radius <= opts.xtol * (opts.xtol + float(norm(state.d * state.x)))
+    if ftol and xtol:
+        return Status.FTOL_AND_XTOL
+    if ftol:
+        return Status.FTOL
+    return Status.XTOL if xtol else None
+
+
+def _gradient_measure(state, opts):
+    """maxⱼ \\|gⱼ\\| / (‖J_:j‖ ‖ρ'f‖) over the variables free to move: MINPACK's gtol test,
+    the cosine of the angle between ρ'f and each column of J (0 for a zero column or
+    ρ'f = 0). For a LinearOperator J, whose column norms are not known, \\|gⱼ\\| / ‖ρ'f‖."""
+    g = _free_gradient(state, opts)
+    scale = np.broadcast_to(state.angle_scale, g.shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cosines = np.where(scale > 0.0, np.abs(g) / scale, 0.0)
+    return float(cosines.max(initial=0.0))
+
+
+def _free_gradient(state, opts):
+    """g with the components that push against an active bound set to zero."""
+    if opts.box is None:
+        return state.g
+    return -opts.box.projected_gradient(state.x, state.g)
+
+
+def _optimality(state, opts):
+    return float(np.abs(_free_gradient(state, opts)).max(initial=0.0))
+
+
+def _confirmed(status, state, opts):
+    """ftol and xtol stop on small changes; report success only where the gradient
+    agrees (or the residuals have vanished), else say why the iteration could not go on."""
+    if status not in (Status.FTOL, Status.XTOL, Status.FTOL_AND_XTOL):
+        return status
+    if _gradient_measure(state, opts) <= _CRITICAL or state.cost <= _EPS * state.initial_cost:
+        return status
+    return Status.NONFINITE if state.nonfinite_trials else Status.NO_PROGRESS
+
+
+def _active_mask(state, opts):
+    if opts.box is None:
+        return np.zeros(state.x.shape[0], dtype=int)
+    lo, hi = opts.box
+    tol = 1e-10 * np.maximum(1.0, np.abs(state.x))
+    return np.where(state.x - lo <= tol, -1, np.where(hi - state.x <= tol, 1, 0))
+
+
+def _intermediate(state, residuals):
+    return OptimizeResult(
+        x=state.x.copy(), fun=state.f.copy(), cost=state.cost, nit=state.nit, nfev=residuals.nfev
+    )
+
+
+def _result(state, residuals, status, opts):
+    return OptimizeResult(
+        x=state.x,
+        cost=state.cost,
+        fun=state.f,
+        jac=state.J,
+        grad=state.g,
+        optimality=_optimality(state, opts),
+        active_mask=_active_mask(state, opts),
+        nfev=residuals.nfev,
+        njev=residuals.njev,
+        nit=state.nit,
+        status=status,
+        message=status.message,
+        success=status > 0,
+    )
