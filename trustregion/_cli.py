@@ -99,7 +99,10 @@ def main(argv=None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     bench = commands.add_parser("bench", help="compare our methods with scipy's on a suite")
     bench.add_argument(
-        "--suite", default="mgh", help="problem suite: mgh (default), cutest, bounds or hs"
+        "--suite",
+        default="mgh",
+        help="problem suite: mgh (default), cutest, bounds, hs, or nls (least squares: NIST "
+        "StRD from both starts and MGH, against scipy's least_squares)",
     )
     bench.add_argument(
         "--solvers",
@@ -112,6 +115,8 @@ def main(argv=None) -> int:
         + ", ".join(_bench.default_solvers("bounds"))
         + "; for hs: "
         + ", ".join(_bench.default_solvers("hs"))
+        + "; for nls: "
+        + ", ".join(_bench.NLS_SOLVERS)
         + ")",
     )
     bench.add_argument(
@@ -121,6 +126,12 @@ def main(argv=None) -> int:
         help="dimension for the suite's variable-dimension problems",
     )
     bench.add_argument("--maxiter", type=positive_int, default=1000, help="iterations per run")
+    bench.add_argument(
+        "--repeat",
+        type=positive_int,
+        default=3,
+        help="nls suite: time each run as the median of this many (default 3)",
+    )
     bench.add_argument("--json", metavar="PATH", type=writable_file, help="write every run as JSON")
     bench.add_argument(
         "--profile",
@@ -139,16 +150,20 @@ def _bench_plan(args, parser):
     """(solvers, problems) of a bench run, or ``parser.error`` before any run."""
     from . import _bench, problems
 
+    nls = args.suite == "nls"
+    available = _bench.NLS_SOLVERS if nls else _bench.SOLVERS
     solvers = (
         [s.strip() for s in args.solvers.split(",") if s.strip()]
         if args.solvers
-        else list(_bench.default_solvers(args.suite))
+        else list(available if nls else _bench.default_solvers(args.suite))
     )
-    unknown = [s for s in solvers if s not in _bench.SOLVERS]
+    unknown = [s for s in solvers if s not in available]
     if unknown:
-        parser.error(
-            f"unknown solver(s): {', '.join(unknown)}; available: {', '.join(_bench.SOLVERS)}"
-        )
+        parser.error(f"unknown solver(s): {', '.join(unknown)}; available: {', '.join(available)}")
+    if nls:
+        if args.n is not None:
+            parser.error("the 'nls' suite has fixed dimensions; --n is for 'cutest'")
+        return solvers, _bench.cases()
     try:
         suite = problems.suite(args.suite, n=args.n)
     except ValueError as exc:
@@ -159,15 +174,19 @@ def _bench_plan(args, parser):
 def _run_bench(args, solvers, suite) -> int:
     from . import _bench
 
+    nls = args.suite == "nls"
     tasks = [(p, s) for p in suite for s in solvers]
     runs = []
     for problem, solver in _progress(tasks, args.quiet):
-        runs.append(_bench.run(solver, problem, args.maxiter))
-    print(_bench.problem_table(runs, solvers))
+        if nls:
+            runs.append(_bench.run_nls(solver, problem, args.repeat))
+        else:
+            runs.append(_bench.run(solver, problem, args.maxiter))
+    print(_bench.problem_table(runs, solvers, field="nfev" if nls else "nit"))
     print()
     print(_bench.solver_table(runs, solvers))
     print()
-    for line in _bench.ratio_summary(runs):
+    for line in _bench.lre_summary(runs, solvers) + _bench.ratio_summary(runs):
         print(line)
     if args.json:
         with open(args.json, "w") as handle:

@@ -90,6 +90,17 @@ def power_of_two_scale(*magnitudes: float) -> float:
     return 1.0 if abs(exponent) <= _RESCALE_FREE_EXPONENT else math.ldexp(1.0, exponent)
 
 
+def vector_norm(v: np.ndarray) -> float:
+    """‖v‖₂ of a 1-D float array: √(v·v), a microsecond, where that neither overflows nor
+    underflows; otherwise BLAS nrm2, which scales (np.linalg.norm overflows past 1e154)."""
+    square = float(v @ v)
+    if 1e-290 < square < 1e300:
+        return math.sqrt(square)
+    from scipy.linalg import norm
+
+    return float(norm(v))
+
+
 def max_abs(v: np.ndarray) -> float:
     """max|vᵢ| of a float64 array of any shape (a kernel; no temporary array)."""
     return K.max_abs(v.ravel())

@@ -1,10 +1,15 @@
 """``trustregion bench``: our methods and scipy's on a problem suite, side by side."""
 
+from ._nls import NLS_SOLVERS, cases, run_nls
 from ._profile import performance_profile, save_profile_plot
-from ._report import problem_table, ratio_summary, solver_table
+from ._report import lre_summary, problem_table, ratio_summary, solver_table
 from ._solvers import SOLVERS, Run, default_solvers, run
 
 __all__ = [
+    "NLS_SOLVERS",
+    "cases",
+    "lre_summary",
+    "run_nls",
     "SOLVERS",
     "Run",
     "default_solvers",

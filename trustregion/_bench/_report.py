@@ -11,6 +11,7 @@ COUNTERPARTS = {
     "steihaug": ("trust-ncg", "trust-constr", "SLSQP"),
     "gltr": ("trust-krylov",),
     "exact": ("trust-exact",),
+    "least_squares": ("trf", "dogbox", "lm"),
 }
 
 
@@ -39,8 +40,9 @@ def solver_table(runs: Sequence[Run], solvers: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def problem_table(runs: Sequence[Run], solvers: Sequence[str]) -> str:
-    """One line per problem: iterations per solver, '-' where the solver failed."""
+def problem_table(runs: Sequence[Run], solvers: Sequence[str], field: str = "nit") -> str:
+    """One line per problem: ``field`` (iterations, or another count) per solver, '-' where
+    the solver failed."""
     problems: dict[str, dict[str, Run]] = {}
     for r in runs:
         problems.setdefault(f"{r.problem} (n={r.n})", {})[r.solver] = r
@@ -48,15 +50,31 @@ def problem_table(runs: Sequence[Run], solvers: Sequence[str]) -> str:
     lines = [
         f"{'problem':<{width}} "
         + " ".join(f"{s:>12}" for s in solvers)
-        + "   (iterations; - unsolved)"
+        + f"   ({field}; - unsolved)"
     ]
     for name, by_solver in problems.items():
         cells = []
         for s in solvers:
             r = by_solver.get(s)
-            cells.append(f"{'':>12}" if r is None else f"{(str(r.nit) if r.solved else '-'):>12}")
+            value = "" if r is None else str(getattr(r, field)) if r.solved else "-"
+            cells.append(f"{value:>12}")
         lines.append(f"{name:<{width}} " + " ".join(cells))
     return "\n".join(lines)
+
+
+def lre_summary(runs: Sequence[Run], solvers: Sequence[str]) -> list[str]:
+    """For the runs with a certified answer (NIST): per solver, how many reach LRE ≥ 6 and
+    ≥ 4, and the median and smallest LRE."""
+    lines = []
+    for solver in solvers:
+        lre = [r.lre for r in runs if r.solver == solver and r.lre == r.lre]  # not NaN
+        if lre:
+            lines.append(
+                f"{solver}: LRE >= 6 on {sum(v >= 6 for v in lre)}/{len(lre)}, >= 4 on "
+                f"{sum(v >= 4 for v in lre)}/{len(lre)}; median LRE {statistics.median(lre):.1f}, "
+                f"smallest {min(lre):.1f}"
+            )
+    return lines
 
 
 def ratio_summary(runs: Sequence[Run]) -> list[str]:

@@ -1,5 +1,6 @@
 """The solvers ``trustregion bench`` compares: ours and scipy's, behind one signature."""
 
+import math
 import time
 import warnings
 from collections.abc import Callable
@@ -32,6 +33,7 @@ class Run:
     nhev: int
     seconds: float
     message: str
+    lre: float = math.nan  # NIST's log relative error of the solution, where certified
 
 
 def _constraint_kwargs(problem):

@@ -5,9 +5,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import norm
 from scipy.optimize import OptimizeResult
 
+from .._validation import vector_norm
 from ._arguments import (
     check_jacobian_kind,
     column_norms,
@@ -222,30 +222,29 @@ class _State:
 
     @classmethod
     def start(cls, x, f, J, opts):
-        cost, model_f, model_J, g, angle_scale = _model(f, J, opts)
-        norms = column_norms(model_J)
+        cost, model_f, model_J, g, angle_scale, norms = _model(f, J, opts)
         if isinstance(opts.x_scale, np.ndarray):
             d = 1.0 / opts.x_scale
         else:
             d = np.ones_like(x) if norms is None else np.where(norms > 0.0, norms, 1.0)
-        scaled = float(norm(d * x))
+        scaled = float(vector_norm(d * x))
         radius = _FACTOR * scaled if scaled > 0.0 else _FACTOR
         return cls(x, f, cost, model_J, model_f, g, angle_scale, d, radius, cost)
 
     def move(self, x, f, J, opts):
-        self.cost, self.model_f, self.J, self.g, self.angle_scale = _model(f, J, opts)
+        self.cost, self.model_f, self.J, self.g, self.angle_scale, norms = _model(f, J, opts)
         self.x, self.f = x, f
-        norms = column_norms(self.J)
         if not isinstance(opts.x_scale, np.ndarray) and norms is not None:
             self.d = np.maximum(self.d, norms)  # MINPACK's mode 1: D never shrinks
 
 
 def _model(f, J, opts):
-    """(F, model residuals f̃, model Jacobian J̃, ∇F = J̃ᵀf̃, ‖J_:j‖·‖ρ'f‖) at f and J.
+    """(F, model residuals f̃, model Jacobian J̃, ∇F = J̃ᵀf̃, ‖J_:j‖·‖ρ'f‖, ‖J̃_:j‖) at f and J.
 
-    The last is the gtol test's denominator, from the user's J and the influence ρ'f
+    The fifth is the gtol test's denominator, from the user's J and the influence ρ'f
     (∇F = Jᵀ(ρ'f)): J̃ and f̃ cannot serve there, since the rescaling that clamps a
-    weight to machine epsilon divides f̃ by it."""
+    weight to machine epsilon divides f̃ by it. The last, None for a LinearOperator, is
+    what D follows."""
     if opts.loss is None:
         cost, model_f, model_J, influence = 0.5 * float(f @ f), f, J, f
     else:
@@ -253,8 +252,9 @@ def _model(f, J, opts):
         model_f, model_J = opts.loss.scaled(f, J)
         influence = opts.loss.influence(f)
     norms = column_norms(J)
-    scale = (1.0 if norms is None else norms) * float(norm(influence))
-    return cost, model_f, model_J, _gradient(model_J, model_f), scale
+    scale = (1.0 if norms is None else norms) * float(vector_norm(influence))
+    model_norms = norms if model_J is J else column_norms(model_J)
+    return cost, model_f, model_J, _gradient(model_J, model_f), scale, model_norms
 
 
 def _cost(f, opts):
@@ -317,7 +317,7 @@ def _trial(state, step: GaussNewtonStep, residuals, opts):
     if opts.box is not None:
         x = opts.box.project(x)
     p = x - state.x
-    step_norm = float(norm(state.d * p))
+    step_norm = float(vector_norm(state.d * p))
     if state.nit == 1 and state.nonfinite_trials == 0:
         state.radius = min(state.radius, step_norm)  # lmder: the first step sets Δ
     f = residuals(x) if np.isfinite(x).all() else None
@@ -365,7 +365,7 @@ def _termination(actual, predicted, ratio, state, opts):
     ftol = math.isfinite(actual) and (
         abs(actual) <= opts.ftol * scale and predicted <= opts.ftol * scale and ratio <= 2.0
     )
-    xtol = state.radius <= opts.xtol * (opts.xtol + float(norm(state.d * state.x)))
+    xtol = state.radius <= opts.xtol * (opts.xtol + float(vector_norm(state.d * state.x)))
     if ftol and xtol:
         return Status.FTOL_AND_XTOL
     if ftol:
@@ -377,11 +377,12 @@ def _gradient_measure(state, opts):
     """maxⱼ \\|gⱼ\\| / (‖J_:j‖ ‖ρ'f‖) over the variables free to move: MINPACK's gtol test,
     the cosine of the angle between ρ'f and each column of J (0 for a zero column or
     ρ'f = 0). For a LinearOperator J, whose column norms are not known, \\|gⱼ\\| / ‖ρ'f‖."""
-    g = _free_gradient(state, opts)
-    scale = np.broadcast_to(state.angle_scale, g.shape)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cosines = np.where(scale > 0.0, np.abs(g) / scale, 0.0)
-    return float(cosines.max(initial=0.0))
+    g = np.abs(_free_gradient(state, opts))
+    scale = state.angle_scale
+    if np.isscalar(scale):  # a LinearOperator's J
+        return float(g.max(initial=0.0)) / scale if scale > 0.0 else 0.0
+    g[scale == 0.0] = 0.0  # a zero column, or ρ'f = 0: nothing to measure
+    return float((g / np.where(scale > 0.0, scale, 1.0)).max(initial=0.0))
 
 
 def _free_gradient(state, opts):

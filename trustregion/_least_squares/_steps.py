@@ -32,10 +32,10 @@ from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.linalg import norm
 from scipy.sparse.linalg import LinearOperator
 
 from .._minimize._bounds import Box, tron_step
+from .._validation import vector_norm
 from ..operators import GaussNewtonOperator
 from ..subproblems import solve_subproblem
 from ._loss import row_scaled
@@ -79,7 +79,7 @@ class ExactGaussNewton:
         self.sigma, self.Vt = sigma, Vt
         self.c = U.T @ f
         self.a = sigma * self.c  # D⁻¹Jᵀf = V a: the scaled gradient
-        self.gradient_norm = float(norm(self.a))
+        self.gradient_norm = float(vector_norm(self.a))
         cutoff = sigma[0] * max(J.shape) * _EPS if sigma.size else 0.0
         self.rank = int(np.count_nonzero(sigma > cutoff))
 
@@ -92,9 +92,9 @@ class ExactGaussNewton:
         k = self.rank
         z = np.zeros_like(self.c)
         z[:k] = -self.c[:k] / self.sigma[:k]  # the Gauss–Newton step, minimum norm
-        if norm(z) <= (1.0 + _RADIUS_RTOL) * radius:
+        if vector_norm(z) <= (1.0 + _RADIUS_RTOL) * radius:
             return self._step(z, 0.5 * float(self.c[:k] @ self.c[:k]), 0.0)
-        lam = self._multiplier(radius, multiplier, float(norm(z)))
+        lam = self._multiplier(radius, multiplier, float(vector_norm(z)))
         denominator = self.sigma**2 + lam
         z = -self.a / denominator
         predicted = 0.5 * float(np.sum(self.a**2 * (self.sigma**2 + 2.0 * lam) / denominator**2))
