@@ -92,7 +92,7 @@ def least_squares(
 
         * ftol: the actual and predicted reductions of a step are both ≤ ftol·F and ρ ≤ 2;
         * xtol: Δ ≤ xtol·(xtol + ‖Dx‖);
-        * gtol: maxⱼ \\|gⱼ\\| / (‖J_:j‖·‖f‖) ≤ gtol, the cosine between f and each column of J
+        * gtol: maxⱼ \\|gⱼ\\| / (‖J[:, j]‖·‖f‖) ≤ gtol, the cosine between f and each column of J
           (MINPACK's scale-invariant test), over the variables free to move.
 
         The defaults (1e-12) are tighter than scipy's (1e-8) so that the answer is
