@@ -171,6 +171,16 @@ def test_maxfev_is_max_nfev_and_failure_is_a_runtime_error():
         curve_fit(_decay, x, y, p0=[10, 10, 10], method="trf", max_nfev=2)
 
 
+def test_leastsq_keywords_are_translated():
+    # maxfev -> max_nfev, epsfcn -> diff_step = √epsfcn, diag -> x_scale = 1/diag.
+    x, y, _ = _data(13)
+    plain = curve_fit(_decay, x, y)
+    for kw in ({"epsfcn": 1e-14}, {"diag": [1.0, 2.0, 4.0]}, {"maxfev": 500, "col_deriv": 0}):
+        popt, pcov = curve_fit(_decay, x, y, **kw)
+        np.testing.assert_allclose(popt, plain[0], rtol=1e-6)
+        np.testing.assert_allclose(pcov, plain[1], rtol=1e-4)
+
+
 def test_xdata_forms():
     # A tuple of equal-length arrays becomes a (k, m) array, as in scipy; anything that
     # does not convert (a ragged tuple, a dict) reaches f unchanged.
@@ -360,6 +370,9 @@ _Y = np.ones(10)
         ((_X, _Y), {"bounds": (0, 1, 2)}, "bounds must be a pair"),
         ((_X, _Y), {"args": (1,)}, "'args' is not a supported keyword"),
         ((_X, _Y), {"epsfcn": -1.0}, "epsfcn must be a positive number"),
+        ((_X, _Y), {"diag": [1.0, 0.0, 1.0]}, "diag must hold positive numbers"),
+        ((_X, _Y), {"factor": 100.0}, "'factor' is not a supported keyword"),
+        ((_X, _Y), {"col_deriv": True}, "col_deriv=True is not supported"),
         ((_X, _Y), {"p0": [5.0, 1.0, 1.0], "bounds": (0, 2)}, "x0 is infeasible"),
         ((_X, _Y), {"ftol": -1.0}, "ftol"),
     ],

@@ -17,8 +17,9 @@ _EPS = np.finfo(np.float64).eps
 _UNDETERMINED = np.sqrt(_EPS)
 _METHODS = (None, "lm", "trf", "dogbox")
 _NAN_POLICIES = (None, "raise", "omit")
-# leastsq's keywords that have a least_squares counterpart, and those that have none.
-_UNSUPPORTED = ("args", "kwargs", "factor", "col_deriv", "full_output")
+# Keywords of leastsq or least_squares that curve_fit cannot pass on
+# (f takes no extra arguments; ``factor`` and column-major Jacobians have no counterpart.)
+_UNSUPPORTED = ("args", "kwargs", "factor")
 _NOT_ESTIMATED = "Covariance of the parameters could not be estimated"
 
 
@@ -366,6 +367,8 @@ def _least_squares_kwargs(kwargs):
     for name in _UNSUPPORTED:
         if name in kwargs:
             raise ValueError(f"{name!r} is not a supported keyword argument of curve_fit")
+    if kwargs.pop("col_deriv", False):
+        raise ValueError("col_deriv=True is not supported: jac returns an (m, n) array")
     if "maxfev" in kwargs:
         maxfev = kwargs.pop("maxfev")
         kwargs.setdefault("max_nfev", maxfev)
