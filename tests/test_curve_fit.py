@@ -18,8 +18,9 @@ TIGHT = {"ftol": 1e-15, "xtol": 1e-15, "gtol": 1e-15}
 # ---- NIST StRD: certified parameters and certified standard deviations ----
 
 
-def _nist_fit(name, start):
-    """(problem, popt, pcov) for NIST's dataset ``name``, the model as f(x, *b)."""
+def _nist_fit(name, start, analytic=True):
+    """(problem, popt, pcov) for NIST's dataset ``name``, the model as f(x, *b), with its
+    analytic Jacobian or (``analytic=False``) curve_fit's default '2-point' one."""
     p = nist.nist_problem(name)
     model = nist._MODELS[name]  # one model function per formula, analytic Jacobian
     ydata = np.log(p.y) if name == "Nelson" else p.y  # Nelson's model is of log y
@@ -31,7 +32,7 @@ def _nist_fit(name, start):
         return model(np.asarray(b), x)[1]
 
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        popt, pcov = curve_fit(f, p.x, ydata, p0=p.starts[start], jac=jac)
+        popt, pcov = curve_fit(f, p.x, ydata, p0=p.starts[start], jac=jac if analytic else None)
     return p, popt, pcov
 
 
@@ -47,12 +48,17 @@ def test_nist_certified_values_and_standard_deviations(name, start):
     np.testing.assert_allclose(pcov, pcov.T, rtol=1e-12, atol=0.0)
 
 
-def test_nist_standard_deviations_with_finite_differences():
-    # jac=None: the default '2-point' Jacobian still gives the certified standard
-    # deviations to about √u of accuracy on a well-conditioned problem.
-    p = nist.nist_problem("Misra1a")
-    popt, pcov = curve_fit(lambda x, b1, b2: b1 * (1 - np.exp(-b2 * x)), p.x, p.y, p0=p.starts[1])
-    assert p.lre(popt) >= 6.0
+# The '2-point' steps are √u·max(1, |bⱼ|) (scipy's least_squares rule): for Kirby2's
+# small parameters (|b3|..|b5| ≪ 1) they are far larger than relative steps, and the
+# stationary point of the differenced model is off by 1e-5; MINPACK's relative steps
+# (scipy's default 'lm') reach LRE 8 there. From start 1 Lanczos3 also stops at LRE 5.9.
+# Strict: when the rule improves, this passes and the mark is to go.
+@pytest.mark.parametrize("name", sorted(nist.NIST))
+def test_nist_with_finite_differences_from_start_2(name, request):
+    if name == "Kirby2":
+        request.applymarker(pytest.mark.xfail(strict=True, reason="'2-point' step size"))
+    p, popt, pcov = _nist_fit(name, 1, analytic=False)
+    assert p.lre(popt) >= 6.0, (p.lre(popt), popt, p.certified)
     np.testing.assert_allclose(np.sqrt(np.diag(pcov)), p.certified_std, rtol=1e-4)
 
 
