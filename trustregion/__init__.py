@@ -9,7 +9,7 @@ general constraints by an augmented Lagrangian), and :func:`least_squares`, the 
 trust-region method on the Gauss–Newton model of a sum of squares.
 """
 
-from ._least_squares import LeastSquaresStatus, least_squares
+from ._least_squares import LeastSquaresStatus, curve_fit, least_squares
 from ._minimize import MinimizeStatus, Result, TrustRegionOptions, minimize, scipy_method
 from ._status import CGStatus, StepStatus
 from .krylov import CGResult, cg
@@ -63,6 +63,7 @@ __all__ = [
     "as_operator",
     "cg",
     "constrained_step",
+    "curve_fit",
     "least_squares",
     "minimize",
     "natural_step",
