@@ -34,6 +34,20 @@ def test_nist_certified_values_from_both_starts(name, start):
     np.testing.assert_allclose(2.0 * res.cost, p.certified_rss, rtol=1e-9, atol=1e-25)
 
 
+@pytest.mark.parametrize("scheme", ["2-point", "3-point"])
+@pytest.mark.parametrize("name", sorted(NIST))
+def test_nist_with_finite_differences(name, scheme, request):
+    if name == "Lanczos3" and scheme == "2-point":
+        # One-sided differences are accurate to about √u, and Lanczos3's stationary point
+        # moves by more than 1e-6 for that (LRE 5.9 and 5.5); strict, so that it is seen
+        # if it starts passing.
+        request.applymarker(pytest.mark.xfail(strict=True, reason="'2-point' accuracy"))
+    p = nist_problem(name)
+    for start in p.starts:
+        res = least_squares(p.residual, start, jac=scheme)
+        assert res.success and p.lre(res.x) >= 6.0, (p.lre(res.x), res.message)
+
+
 def test_nist_result_fields_are_scipys():
     p = nist_problem("Misra1a")
     res = least_squares(p.residual, p.starts[0], jac=p.jacobian)

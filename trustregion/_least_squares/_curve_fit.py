@@ -110,8 +110,7 @@ def curve_fit(
         ``max_nfev``, ``loss``, ``f_scale``, ``x_scale``, ``diff_step``, ...). leastsq's
         ``maxfev``, ``epsfcn`` and ``diag`` are translated to ``max_nfev``,
         ``diff_step = √epsfcn`` and ``x_scale = 1/diag``, as scipy translates ``maxfev``
-        (the difference steps are then √epsfcn·max(1, ``|p|``), where MINPACK's are
-        √epsfcn·``|p|``).
+        (the difference steps are then √epsfcn·``|p|``, MINPACK's).
 
     Returns
     -------

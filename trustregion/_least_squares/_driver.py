@@ -82,7 +82,8 @@ def least_squares(
     jac : {"2-point", "3-point", "cs"} or callable
         The Jacobian (m, n): a callable returning an array, a sparse matrix or a
         ``LinearOperator`` (with ``rmatvec``); or finite differences that stay inside the
-        bounds.
+        bounds, with MINPACK's steps in proportion to each variable (hⱼ = √u·\\|xⱼ\\| for
+        "2-point", u^(1/3)·\\|xⱼ\\| for "3-point"; ``diff_step`` replaces √u).
     bounds : 2-tuple of array_like or scipy.optimize.Bounds
         Lower and upper bounds (±inf for none), each lower strictly below its upper.
     method : {"trf", "dogbox", "lm"}
@@ -245,10 +246,10 @@ def _model(f, J, opts):
     (∇F = Jᵀ(ρ'f)): J̃ and f̃ cannot serve there, since the rescaling that clamps a
     weight to machine epsilon divides f̃ by it. The last, None for a LinearOperator, is
     what D follows."""
+    cost = _cost(f, opts)
     if opts.loss is None:
-        cost, model_f, model_J, influence = 0.5 * float(f @ f), f, J, f
+        model_f, model_J, influence = f, J, f
     else:
-        cost = opts.loss.cost(f)
         model_f, model_J = opts.loss.scaled(f, J)
         influence = opts.loss.influence(f)
     norms = column_norms(J)
@@ -258,7 +259,10 @@ def _model(f, J, opts):
 
 
 def _cost(f, opts):
-    return 0.5 * float(f @ f) if opts.loss is None else opts.loss.cost(f)
+    """F at residuals f; inf (rejected by the ratio test, without a warning) where the
+    sum of squares overflows."""
+    with np.errstate(over="ignore"):
+        return 0.5 * float(f @ f) if opts.loss is None else opts.loss.cost(f)
 
 
 def _gradient(J, f):

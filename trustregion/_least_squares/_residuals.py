@@ -99,6 +99,7 @@ class Residuals:
                 lo=self._lo,
                 hi=self._hi,
                 sparsity=self._sparsity,
+                relative=True,
             )
         else:
             J = self._jac(x.copy(), *self._args, **self._kwargs)

@@ -48,12 +48,24 @@ def column_groups(sparsity) -> np.ndarray:
 
 
 def approx_jacobian(
-    fun, x, f0, scheme, *, rel_step=None, lo=None, hi=None, sparsity=None, groups=None
+    fun,
+    x,
+    f0,
+    scheme,
+    *,
+    rel_step=None,
+    lo=None,
+    hi=None,
+    sparsity=None,
+    groups=None,
+    relative=False,
 ):
     """The Jacobian ∂f/∂x of ``fun: Rⁿ → Rᵐ`` at x by finite differences, shape (m, n).
 
     Column j uses the step hⱼ = ``rel_step``·max(1, |xⱼ|) (signed like xⱼ, as scipy's
-    ``approx_derivative``), and for
+    ``approx_derivative``), or with ``relative`` hⱼ = ``rel_step``·|xⱼ| (``rel_step`` at
+    xⱼ = 0), MINPACK's ``fdjac2`` rule, which keeps the step in proportion to a small
+    parameter; and for
 
     * ``"2-point"``: (f(x + hⱼeⱼ) - f(x)) / hⱼ, error O(h);
     * ``"3-point"``: (f(x + hⱼeⱼ) - f(x - hⱼeⱼ)) / 2hⱼ, error O(h²), or near a bound the
@@ -95,6 +107,8 @@ def approx_jacobian(
         Structurally orthogonal column groups of ``sparsity`` (non-negative integers; the
         numbers need not be consecutive), for instance :func:`column_groups` computed once
         for many calls; by default computed from ``sparsity``. Only with ``sparsity``.
+    relative : bool
+        Steps proportional to ``|xⱼ|`` rather than to ``max(1, |xⱼ|)``.
 
     Returns
     -------
@@ -106,7 +120,8 @@ def approx_jacobian(
     m = f0.shape[0]
     pattern, groups = _check_structure(sparsity, groups, m, n)
     rel = _DEFAULT_REL_STEP[scheme] if rel_step is None else float(rel_step)
-    h = rel * np.where(x >= 0, 1.0, -1.0) * np.maximum(1.0, np.abs(x))
+    size = np.where(x != 0.0, np.abs(x), 1.0) if relative else np.maximum(1.0, np.abs(x))
+    h = rel * np.where(x >= 0, 1.0, -1.0) * size
     if scheme == "cs":
         central = np.zeros(n, dtype=bool)
     else:
