@@ -56,12 +56,13 @@ CONVENTIONS = [
     (
         r"::Test(TRF|Dogbox)::test_options$",
         r"assert_allclose\(res\.x, 0, atol=1e-15\)",
-        "BUG: fun_trivial (f = x² + 5, x0 = 2, jac '2-point') with loss='soft_l1' stops "
-        "with status -4 (NO_PROGRESS, success False) at x = -2e-8, its minimiser to "
-        "rounding: the ftol/xtol stop is not confirmed because the cosine test is 1 for "
-        "m = n = 1 whatever x; scipy succeeds at x = 0 (huber, cauchy and arctan end GTOL "
-        "at 1.8e-15, 1.6e-14 and 1.3e-12, where the 2-point J rounds to 0; scipy's first "
-        "step lands on 0 exactly)",
+        "BUG: fun_trivial (f = x² + 5, x0 = 2) with loss='soft_l1' stops with status -4 "
+        "(NO_PROGRESS, success False) at x = -2e-8, its minimiser to rounding: the "
+        "ftol/xtol stop is confirmed by the cosine |J_jᵀf|/(‖J_j‖‖f‖), which stays near 1 "
+        "where a column of J vanishes at a nonzero-residual minimiser; scipy succeeds at "
+        "x = 0. (huber, cauchy and arctan end GTOL at 1.8e-15, 1.6e-14 and 1.3e-12, where "
+        "the 2-point J rounds to 0, against atol 1e-15: scipy's first step lands on 0 "
+        "exactly; that part is rounding, not a bug)",
     ),
     (
         r"::Test(TRF|Dogbox)::test_robustness$",
