@@ -263,18 +263,19 @@ _EXPECTED_FAILURE = pytest.StashKey()
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    """Report as xfailed a failure that a CONVENTIONS pattern expects, by its text."""
+    """Report as xfailed a failure that a CONVENTIONS pattern expects, by its text; and,
+    for an entry of a test file's own table, a pass as a failure (a strict xfail)."""
     outcome = yield
     report = outcome.get_result()
     expected = item.stash.get(_EXPECTED_FAILURE, None)
-    if (
-        expected is not None
-        and report.when == "call"
-        and report.failed
-        and re.search(expected[0], report.longreprtext)
-    ):
+    if expected is None or report.when != "call":
+        return
+    if report.failed and re.search(expected[0], report.longreprtext):
         report.outcome = "skipped"
         report.wasxfail = expected[1]
+    elif report.passed and expected[2]:  # strict: a pass means the table is out of date
+        report.outcome = "failed"
+        report.longrepr = f"[XPASS(strict)] {expected[1]}"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -288,13 +289,17 @@ def pytest_collection_modifyitems(config, items):
         ):
             keep.append(item)
             continue
-        if not _names_a_trust_method(item):
+        # A test file may hold its own table (test_scipy_least_squares.py): then all of
+        # its scipy tests run, each matched against that table alone.
+        own = getattr(item.module, "CONVENTIONS", None)
+        if own is None and not _names_a_trust_method(item):
             drop.append(item)
             continue
-        for pattern, expected, reason in CONVENTIONS:
+        for pattern, expected, reason in CONVENTIONS if own is None else own:
             if re.search(pattern, item.nodeid):
                 if isinstance(expected, str):
-                    item.stash[_EXPECTED_FAILURE] = (expected, reason)
+                    # In a file's own table a matched failure is also strict.
+                    item.stash[_EXPECTED_FAILURE] = (expected, reason, own is not None)
                 else:
                     item.add_marker(pytest.mark.xfail(reason=reason, strict=expected))
                 break
