@@ -368,3 +368,49 @@ def test_bad_x0(x0, match):
 def test_bad_functions_raise_at_x0(fun, jac, kwargs, match):
     with pytest.raises(ValueError, match=match):
         least_squares(fun, np.array([1.0, 2.0]), jac=jac, **kwargs)
+
+
+# ---- regressions found by scipy's own tests ------------------------------------------
+
+
+def _vanishing_column(x):
+    # a column of J vanishes at the minimiser x = (0, 1), where the residuals do not
+    return np.array([x[0] ** 2 + 5.0, x[0] ** 2 + 3.0, x[1] - 1.0])
+
+
+def _vanishing_column_jac(x):
+    return np.array([[2.0 * x[0], 0.0], [2.0 * x[0], 0.0], [0.0, 1.0]])
+
+
+@pytest.mark.parametrize("loss", ["linear", "soft_l1", "huber", "cauchy", "arctan"])
+def test_minimiser_where_a_column_of_j_vanishes_is_a_success(loss):
+    # the gtol cosine stays 1 there; the relative gradient confirms the stop
+    res = least_squares(_vanishing_column, [2.0, 0.0], jac=_vanishing_column_jac, loss=loss)
+    ref = so.least_squares(
+        _vanishing_column, [2.0, 0.0], jac=_vanishing_column_jac, loss=loss, ftol=1e-15
+    )
+    assert res.success, res.message
+    assert res.cost <= ref.cost * (1 + 1e-9)
+    np.testing.assert_allclose(res.x, [0.0, 1.0], atol=1e-4)
+    assert res.nfev < 100
+
+
+def test_float32_residuals_are_differenced_at_their_precision():
+    rng = np.random.default_rng(1978)
+    t = np.linspace(0, 1, 100, dtype=np.float32)
+    y = rng.random(size=100, dtype=np.float32)
+
+    def fun(p):
+        return ((p[0] + p[1] * t).astype(np.float32) - y).astype(np.float32)
+
+    res = least_squares(fun, [-1.0, -1.0])
+    best = np.linalg.lstsq(np.column_stack([np.ones(100), t]), y, rcond=None)[0]
+    assert res.success, res.message
+    np.testing.assert_allclose(res.x, best, atol=1e-3)
+
+
+def test_lm_refuses_a_robust_loss_and_bounds_must_match_n():
+    with pytest.raises(ValueError, match="loss"):
+        least_squares(_never_called, [1.0, 2.0], method="lm", loss="huber")
+    with pytest.raises(ValueError, match="bounds"):
+        least_squares(_never_called, [1.0, 2.0], bounds=([0.0], [3.0, 4.0]))

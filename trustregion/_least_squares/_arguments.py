@@ -61,6 +61,8 @@ def settings(
     box = _box(bounds, x)
     if method == "lm" and box is not None:
         raise ValueError("method='lm' does not support bounds; use method='trf'")
+    if method == "lm" and not (isinstance(loss, str) and loss == "linear"):
+        raise ValueError("method='lm' does not support a robust loss; use method='trf'")
     ftol, xtol, gtol = (_tolerance(v, name, method) for v, name in _named(ftol, xtol, gtol))
     if max(ftol, xtol, gtol) < _EPS:
         raise ValueError(f"at least one of ftol, xtol, gtol must be at least {_EPS:.2e}")
@@ -132,13 +134,13 @@ def _box(bounds, x) -> Box | None:
             lb, ub = bounds
         except (TypeError, ValueError):
             raise ValueError("bounds must be a pair (lb, ub) or a scipy.optimize.Bounds") from None
-    try:
-        lo = np.broadcast_to(np.asarray(lb, dtype=np.float64), (n,)).copy()
-        hi = np.broadcast_to(np.asarray(ub, dtype=np.float64), (n,)).copy()
-    except ValueError:
+    lo, hi = np.asarray(lb, dtype=np.float64), np.asarray(ub, dtype=np.float64)
+    if any(side.ndim > 1 or (side.ndim == 1 and side.shape != (n,)) for side in (lo, hi)):
         raise ValueError(
-            f"bounds must be scalars or arrays of length n = {n}, the length of x0"
-        ) from None
+            f"bounds must be scalars or arrays of length n = {n}, the length of x0; got "
+            f"shapes {lo.shape} and {hi.shape}"
+        )
+    lo, hi = np.broadcast_to(lo, (n,)).copy(), np.broadcast_to(hi, (n,)).copy()
     if np.isnan(lo).any() or np.isnan(hi).any():
         raise ValueError("bounds must not be NaN")
     if not (lo < hi).all():

@@ -21,12 +21,11 @@ from ._steps import ExactGaussNewton, GaussNewtonStep, bounded_step, krylov_step
 _EPS = np.finfo(np.float64).eps
 # A step is taken when it achieves this share of its predicted reduction (MINPACK).
 _ACCEPT = 1e-4
-# MINPACK's initial region: Δ₀ = 100·‖Dx₀‖ (``factor``), or 100 at x₀ = 0.
+# The initial region: Δ₀ = ‖Dx₀‖, or 1 at x₀ = 0. MINPACK's default is 100‖Dx₀‖; on the
+# NIST starts 1‖Dx₀‖ solves more (BoxBOD and MGH09 from start 1 run off to plateaus
+# after a first step that long).
 _FACTOR = 1.0
-# An xtol or ftol stop counts as success only where x is first-order critical to this
-# relative level (√√u), or the cost has fallen to rounding of its starting value (a
-# zero-residual problem, whose gradient measure does not vanish).
-_CRITICAL = _EPS**0.25
+_TINY = np.finfo(np.float64).tiny
 
 
 def least_squares(
@@ -121,7 +120,8 @@ def least_squares(
         evaluations whatever n; J is then sparse. Ignored for a callable ``jac``.
     max_nfev : int, optional
         Residual evaluations allowed (finite-difference ones not counted, as in scipy's
-        'trf'); default 100·n.
+        'trf'); default 1000·n, generous because the tolerances, not the budget, are meant
+        to stop a run (MGH17 from NIST's first start takes about 700).
     verbose : {0, 1, 2}
         1 prints the outcome, 2 also a line per iteration.
     args, kwargs
@@ -240,12 +240,14 @@ class _State:
 
 
 def _model(f, J, opts):
-    """(F, model residuals f̃, model Jacobian J̃, ∇F = J̃ᵀf̃, ‖J_:j‖·‖ρ'f‖, ‖J̃_:j‖) at f and J.
+    """(F, model residuals f̃, model Jacobian J̃, ∇F = J̃ᵀf̃, ‖J_:j‖·‖ρ'f‖, ‖J_:j‖) at f and J.
 
     The fifth is the gtol test's denominator, from the user's J and the influence ρ'f
     (∇F = Jᵀ(ρ'f)): J̃ and f̃ cannot serve there, since the rescaling that clamps a
-    weight to machine epsilon divides f̃ by it. The last, None for a LinearOperator, is
-    what D follows."""
+    weight to machine epsilon divides f̃ by it. The last, the user's J's column norms
+    (None for a LinearOperator), is what D follows: the variables' scale is J's, and the
+    loss's weights (down to √u for an outlier) would make D jump by orders of magnitude
+    as residuals cross f_scale, and with it the region."""
     cost = _cost(f, opts)
     if opts.loss is None:
         model_f, model_J, influence = f, J, f
@@ -254,8 +256,7 @@ def _model(f, J, opts):
         influence = opts.loss.influence(f)
     norms = column_norms(J)
     scale = (1.0 if norms is None else norms) * float(vector_norm(influence))
-    model_norms = norms if model_J is J else column_norms(model_J)
-    return cost, model_f, model_J, _gradient(model_J, model_f), scale, model_norms
+    return cost, model_f, model_J, _gradient(model_J, model_f), scale, norms
 
 
 def _cost(f, opts):
@@ -284,7 +285,7 @@ def _run(state, residuals, opts):
             if opts.stop(_intermediate(state, residuals)):
                 status = Status.CALLBACK
         if status is not None:
-            return _confirmed(status, state, opts)
+            return _confirmed(status, state, opts, residuals.precision)
 
 
 def _iteration(state, residuals, opts):
@@ -400,12 +401,28 @@ def _optimality(state, opts):
     return float(np.abs(_free_gradient(state, opts)).max(initial=0.0))
 
 
-def _confirmed(status, state, opts):
+def _confirmed(status, state, opts, precision):
     """ftol and xtol stop on small changes; report success only where the gradient
-    agrees (or the residuals have vanished), else say why the iteration could not go on."""
+    agrees (or the residuals have vanished), else say why the iteration could not go on.
+
+    Two gradient measures, since each fails somewhere: the cosine of gtol, and Dennis &
+    Schnabel's relative gradient maxⱼ \\|gⱼ\\|·max(\\|xⱼ\\|, 1)/F (1996, §7.2). Where a
+    column of J vanishes at a minimiser with nonzero residuals (f = x² + 5 at x = 0) the
+    cosine stays 1 while the relative gradient goes to 0; the cosine is the one that is
+    scale-invariant elsewhere. Both are compared with the fourth root of the residuals'
+    unit roundoff (float64's unless fun computes in float32)."""
     if status not in (Status.FTOL, Status.XTOL, Status.FTOL_AND_XTOL):
         return status
-    if _gradient_measure(state, opts) <= _CRITICAL or state.cost <= _EPS * state.initial_cost:
+    g = np.abs(_free_gradient(state, opts))
+    relative = float((g * np.maximum(np.abs(state.x), 1.0)).max(initial=0.0)) / max(
+        state.cost, _TINY
+    )
+    critical = precision**0.25
+    if (
+        _gradient_measure(state, opts) <= critical
+        or relative <= critical
+        or state.cost <= precision * state.initial_cost
+    ):
         return status
     return Status.NONFINITE if state.nonfinite_trials else Status.NO_PROGRESS
 

@@ -20,6 +20,7 @@ from collections.abc import Callable
 import numpy as np
 
 _EPS = np.finfo(np.float64).eps
+_HUGE = 1e300
 
 
 def _soft_l1(z):
@@ -77,8 +78,10 @@ class RobustLoss:
         self.f_scale = f_scale
 
     def _rows(self, f):
-        z = (f / self.f_scale) ** 2
-        rows = np.asarray(self.rho(z), dtype=np.float64)
+        # An outlier's z overflows to inf (ρ'(inf) = 0 for the bounded losses): no warning.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            z = np.minimum((f / self.f_scale) ** 2, _HUGE)  # finite, so that 0·z is 0
+            rows = np.asarray(self.rho(z), dtype=np.float64)
         if rows.shape != (3, f.shape[0]):
             raise ValueError(
                 f"loss must return an array of shape (3, m) = (3, {f.shape[0]}) (ρ, ρ' and "

@@ -8,6 +8,8 @@ from scipy.sparse.linalg import LinearOperator, aslinearoperator
 from .._minimize._finite_differences import SCHEMES, approx_jacobian
 from .._validation import all_finite
 
+_EPS = float(np.finfo(np.float64).eps)
+
 
 class Residuals:
     """``fun`` and ``jac`` of a least-squares problem, with evaluation counts.
@@ -40,6 +42,8 @@ class Residuals:
         self._sparsity = sparsity
         self.nfev = self.njev = 0
         self.m = None
+        self._rel_step = diff_step
+        self.precision = _EPS  # the unit roundoff of the residuals fun computes
 
     def _call(self, x):
         return np.atleast_1d(np.asarray(self._fun(x.copy(), *self._args, **self._kwargs)))
@@ -61,6 +65,13 @@ class Residuals:
             )
         if np.iscomplexobj(f):
             raise ValueError("fun must return real residuals, got complex values")
+        if f.dtype.kind == "f" and f.itemsize < 8:
+            # Residuals computed in lower precision (float32) are differenced with steps
+            # sized for their precision, as scipy does (gh-12991): float64 steps would
+            # difference rounding noise. The stopping tests read the precision too.
+            self.precision = float(np.finfo(f.dtype).eps)
+            if self._diff_step is None:
+                self._rel_step = self.precision ** (1.0 / 3.0 if self._jac == "3-point" else 0.5)
         f = f.astype(np.float64)
         if not all_finite(f):
             raise ValueError("fun returned non-finite residuals (NaN or infinity) at x0")
@@ -95,7 +106,7 @@ class Residuals:
                 x,
                 f,
                 self._jac,
-                rel_step=self._diff_step,
+                rel_step=self._rel_step,
                 lo=self._lo,
                 hi=self._hi,
                 sparsity=self._sparsity,
