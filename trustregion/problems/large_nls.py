@@ -258,7 +258,9 @@ def discrete_boundary_value(n: int = 1000) -> SparseLeastSquaresProblem:
               \\quad x_0 = x_{n+1} = 0,
 
     from ``x0_j = t_j (t_j - 1)``; ``cost_star = 0``. J is tridiagonal and its
-    condition number grows like ``n^2``. The residual and Jacobian are those of
+    condition number grows like ``n^2``: scipy's ``trf`` with a sparse J (inexact LSMR
+    steps) stalls near ``x0`` already at n = 200, while exact steps (dense J) converge in
+    a few iterations. The residual and Jacobian are those of
     :func:`.mgh.discrete_boundary_value`.
     """
     n = _check_n(n, 2)
@@ -346,8 +348,8 @@ def bratu_2d(n: int = 1024, lam: float = 5.0) -> SparseLeastSquaresProblem:
     tridiagonal diagonal blocks. For ``0 < λ < λ* ≈ 6.808`` the continuous problem has
     two solutions; from ``x0 = 0`` Newton's method finds the lower (stable) one, on
     which J is nonsingular. ``cost_star = 0``; no closed-form solution, so verify a
-    solver by the residual norm it reaches (scipy's trust-region reflective method gets
-    ``cost < 1e-20`` at n = 400 from ``x0``).
+    solver by the residual norm it reaches (scipy's ``trf`` with the sparse J gets
+    ``cost < 1e-29`` at n = 200 and 400 from ``x0``).
 
     Parameters
     ----------
@@ -412,79 +414,45 @@ def bratu_2d(n: int = 1024, lam: float = 5.0) -> SparseLeastSquaresProblem:
 
 
 # --------------------------------------------------------------- bundle adjustment
-def _rodrigues(omega: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Coefficients of ``R(ω) v = v + a ω×v + b ω×(ω×v)`` (Rodrigues' formula, θ = |ω|):
-    ``a = sin θ / θ``, ``b = (1 - cos θ) / θ^2`` and their derivatives divided by θ,
-    ``a' / θ`` and ``b' / θ`` (so ``∇_ω a = (a'/θ) ω``). Taylor series below θ = 1e-2,
-    where the closed forms cancel."""
+def _skew(v: np.ndarray) -> np.ndarray:
+    """Cross-product matrices ``[v]x`` (``[v]x w = v × w``) of the rows of ``v``,
+    shape (K, 3, 3)."""
+    out = np.zeros((v.shape[0], 3, 3))
+    out[:, 0, 1], out[:, 0, 2] = -v[:, 2], v[:, 1]
+    out[:, 1, 0], out[:, 1, 2] = v[:, 2], -v[:, 0]
+    out[:, 2, 0], out[:, 2, 1] = -v[:, 1], v[:, 0]
+    return out
+
+
+def _so3(omega: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rotation matrices ``R(ω)`` and left Jacobians ``J_l(ω)`` of the rows of ``omega``.
+
+    With ``θ = |ω|`` and ``W = [ω]x`` (Rodrigues' formula and its derivative):
+
+    ``R = I + (sin θ / θ) W + ((1 - cos θ) / θ^2) W^2``,
+    ``J_l = I + ((1 - cos θ) / θ^2) W + ((θ - sin θ) / θ^3) W^2``,
+
+    so that ``R(ω + dω) = (I + [J_l dω]x) R(ω) + O(|dω|^2)`` and hence
+    ``∂(R v)/∂ω = -[R v]x J_l`` (Barfoot 2017, §7.1.5; Solà et al. 2018, eq. 143).
+    The coefficients switch to their Taylor series below ``θ = 1e-2``, where the closed
+    forms cancel."""
     theta2 = np.einsum("ij,ij->i", omega, omega)
     theta = np.sqrt(theta2)
     small = theta < 1e-2
     t = np.where(small, 1.0, theta)  # a safe divisor; the small entries are replaced below
-    s, c = np.sin(t), np.cos(t)
+    s = np.sin(t)
     one_minus_c = 2.0 * np.sin(0.5 * t) ** 2  # 1 - cos θ without cancellation
-    a = s / t
-    b = one_minus_c / t**2
-    da = (t * c - s) / t**3
-    db = (t * s - 2.0 * one_minus_c) / t**4
+    a, b, c = s / t, one_minus_c / t**2, (t - s) / t**3
     q = theta2[small]
     a[small] = 1.0 - q / 6.0 + q * q / 120.0
     b[small] = 0.5 - q / 24.0 + q * q / 720.0
-    da[small] = -1.0 / 3.0 + q / 30.0 - q * q / 840.0
-    db[small] = -1.0 / 12.0 + q / 180.0 - q * q / 6720.0
-    return a, b, da, db
-
-
-def _rotate(omega: np.ndarray, v: np.ndarray, with_jacobians: bool = False):
-    """``R(ω_k) v_k`` for each row k; with ``with_jacobians`` also ``∂(R v)/∂ω``
-    (shape (K, 3, 3)) and ``R`` itself (``∂(R v)/∂v``).
-
-    Differentiating ``R v = v + a (ω×v) + b ω×(ω×v)`` with ``ω×(ω×v) = ω(ω·v) - v|ω|^2``:
-
-    ``∂/∂ω = (ω×v)(a'/θ) ωᵀ - a [v]× + (ω×(ω×v))(b'/θ) ωᵀ
-    + b ((ω·v) I + ω vᵀ - 2 v ωᵀ)``,
-
-    where ``[v]×`` is the cross-product matrix (``∂(ω×v)/∂ω = -[v]×``)."""
-    a, b, da, db = _rodrigues(omega)
-    wv = np.cross(omega, v)
-    wwv = np.cross(omega, wv)
-    rv = v + a[:, None] * wv + b[:, None] * wwv
-    if not with_jacobians:
-        return rv
-    k = omega.shape[0]
-    dot = np.einsum("ij,ij->i", omega, v)
-    d = (da[:, None] * wv)[:, :, None] * omega[:, None, :]
-    d += (db[:, None] * wwv)[:, :, None] * omega[:, None, :]
-    d += b[:, None, None] * (
-        omega[:, :, None] * v[:, None, :] - 2.0 * v[:, :, None] * omega[:, None, :]
-    )
-    diag = b * dot
-    d[:, 0, 0] += diag
-    d[:, 1, 1] += diag
-    d[:, 2, 2] += diag
-    # - a [v]x, with [v]x = [[0, -v3, v2], [v3, 0, -v1], [-v2, v1, 0]]
-    av = a[:, None] * v
-    d[:, 0, 1] += av[:, 2]
-    d[:, 0, 2] -= av[:, 1]
-    d[:, 1, 0] -= av[:, 2]
-    d[:, 1, 2] += av[:, 0]
-    d[:, 2, 0] += av[:, 1]
-    d[:, 2, 1] -= av[:, 0]
-    # R itself: R = I + a [ω]x + b [ω]x^2, [ω]x^2 = ω ωᵀ - |ω|^2 I
-    rot = b[:, None, None] * omega[:, :, None] * omega[:, None, :]
-    diag = 1.0 - b * np.einsum("ij,ij->i", omega, omega)
-    rot[:, 0, 0] += diag
-    rot[:, 1, 1] += diag
-    rot[:, 2, 2] += diag
-    aw = a[:, None] * omega
-    rot[:, 0, 1] -= aw[:, 2]
-    rot[:, 0, 2] += aw[:, 1]
-    rot[:, 1, 0] += aw[:, 2]
-    rot[:, 1, 2] -= aw[:, 0]
-    rot[:, 2, 0] -= aw[:, 1]
-    rot[:, 2, 1] += aw[:, 0]
-    assert rot.shape == (k, 3, 3)
-    return rv, d, rot
+    c[small] = 1.0 / 6.0 - q / 120.0 + q * q / 5040.0
+    w = _skew(omega)
+    w2 = np.matmul(w, w)
+    eye = np.eye(3)
+    rot = eye + a[:, None, None] * w + b[:, None, None] * w2
+    left = eye + b[:, None, None] * w + c[:, None, None] * w2
+    return rot, left
 
 
 def bundle_adjustment(
@@ -507,13 +475,14 @@ def bundle_adjustment(
     .. math:: y = R(ω_c) X_p + t_c, \\qquad
               r_k = f \\, (y_1 / y_3, \\; y_2 / y_3) - z_k ,
 
-    with ``R(ω) v = v + (sin θ / θ) ω×v + ((1 - cos θ) / θ^2) ω×(ω×v)``, ``θ = |ω|``
+    with ``R(ω) = I + (sin θ / θ) [ω]x + ((1 - cos θ) / θ^2) [ω]x^2``, ``θ = |ω|``
     (Rodrigues' formula). The Jacobian is exact: ``∂y/∂t = I``, ``∂y/∂X = R`` and
-    ``∂y/∂ω`` differentiated from Rodrigues' formula (see ``_rotate``), chained with
-    the projection's ``2 x 3`` derivative. Each row depends on one camera block and one
-    point block, so J has the structure of Triggs et al. (2000): 9 nonzeros a row,
-    ``J = [J_cam | J_pts]`` with ``J_pts`` block-diagonal per point after ordering
-    observations by point (as here).
+    ``∂y/∂ω = -[R X]x J_l(ω)`` with the left Jacobian of SO(3)
+    ``J_l = I + ((1 - cos θ) / θ^2) [ω]x + ((θ - sin θ) / θ^3) [ω]x^2`` (see
+    ``_so3``), chained with the projection's ``2 x 3`` derivative. Each row depends on
+    one camera block and one point block, so J has the structure of Triggs et al.
+    (2000): 9 nonzeros a row, ``J = [J_cam | J_pts]`` with ``J_pts`` block-diagonal
+    (one 3-column block per point; observations are ordered by point).
 
     **Gauge.** Reprojection errors are invariant under a similarity transform of the
     whole scene (3 rotation, 3 translation, 1 scale), so ``J`` is rank-deficient by 7
@@ -530,8 +499,8 @@ def bundle_adjustment(
     observations are the true projections plus ``N(0, noise^2)`` pixel noise. ``x0`` is
     the truth perturbed by ``N(0, 0.02^2)`` on rotations and ``N(0, 0.05^2)`` on
     translations and points. ``x_true`` holds the truth; its cost is about
-    ``m noise^2 / 4``, and a minimiser's is no larger. ``cost_star`` and ``x_star`` are
-    ``None``.
+    ``m noise^2 / 2``, and a minimiser's is smaller (about
+    ``(m - n + 7) noise^2 / 2``). ``cost_star`` and ``x_star`` are ``None``.
 
     Parameters
     ----------
@@ -556,9 +525,10 @@ def bundle_adjustment(
     ----------
     B. Triggs, P. F. McLauchlan, R. I. Hartley, A. W. Fitzgibbon, "Bundle adjustment —
     a modern synthesis", in *Vision Algorithms: Theory and Practice*, LNCS 1883,
-    Springer, 2000, 298–372. G. Gallego, A. Yezzi, "A compact formula for the
-    derivative of a 3-D rotation in exponential coordinates", J. Math. Imaging Vis.
-    51, 2015, 378–384 (an equivalent form of ``∂(R v)/∂ω``).
+    Springer, 2000, 298–372. T. D. Barfoot, *State Estimation for Robotics*, Cambridge
+    University Press, 2017, §7.1 (the left Jacobian of SO(3)); J. Solà, J. Deray,
+    D. Atchuthan, "A micro Lie theory for state estimation in robotics",
+    arXiv:1812.01537, 2018.
     """
     n = _check_n(n, 27)
     ncam = max(3, n // 200) if n_cameras is None else _check_n(n_cameras, 2, "n_cameras")
@@ -603,13 +573,17 @@ def bundle_adjustment(
     indptr = np.arange(0, 9 * m + 1, 9, dtype=idx_t)
     del cols
 
-    def unpack(x):
+    def camera_frame(x):
+        """Per observation: the point in camera coordinates ``y``, ``R X`` and the
+        camera's ``R`` and ``J_l`` (rotations computed once per camera)."""
         cams = x[:ncols_cam].reshape(ncam, 6)
-        return cams[obs_cam, :3], cams[obs_cam, 3:], x[ncols_cam:].reshape(npts, 3)[obs_pt]
+        rot, left = _so3(cams[:, :3])
+        rot_o = rot[obs_cam]
+        rx = np.einsum("kij,kj->ki", rot_o, x[ncols_cam:].reshape(npts, 3)[obs_pt])
+        return rx + cams[obs_cam, 3:], rx, rot_o, left
 
     def project(x):
-        w, t, p = unpack(x)
-        y = _rotate(w, p) + t
+        y = camera_frame(x)[0]
         return focal * y[:, :2] / y[:, 2:3]
 
     observed = project(x_true) + rng.normal(0.0, noise, (nobs, 2))
@@ -618,9 +592,7 @@ def bundle_adjustment(
         return (project(x) - observed).ravel()
 
     def jac(x):
-        w, t, p = unpack(x)
-        rp, drot, rot = _rotate(w, p, with_jacobians=True)
-        y = rp + t
+        y, rx, rot_o, left = camera_frame(x)
         inv = 1.0 / y[:, 2]
         # d(f y_{1,2} / y_3)/dy, shape (nobs, 2, 3)
         dproj = np.zeros((nobs, 2, 3))
@@ -628,9 +600,11 @@ def bundle_adjustment(
         dproj[:, 1, 1] = focal * inv
         dproj[:, :, 2] = -focal * y[:, :2] * (inv * inv)[:, None]
         data = np.empty((nobs, 2, 9))
-        data[:, :, :3] = np.matmul(dproj, drot)
-        data[:, :, 3:6] = dproj
-        data[:, :, 6:] = np.matmul(dproj, rot)
+        # dy/dω = -[R X]x J_l(ω); the 2x3 product dproj (-[R X]x) first, then J_l.
+        a = np.einsum("kij,kjl->kil", dproj, -_skew(rx))
+        data[:, :, :3] = np.einsum("kij,kjl->kil", a, left[obs_cam])
+        data[:, :, 3:6] = dproj  # dy/dt = I
+        data[:, :, 6:] = np.einsum("kij,kjl->kil", dproj, rot_o)  # dy/dX = R
         return _csr(data.ravel(), indices, indptr, (m, n))
 
     x0 = x_true.copy()
