@@ -455,6 +455,11 @@ def _so3(omega: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return rot, left
 
 
+# Entries of an observation's (2, 9) Jacobian block that are not structural zeros
+# (du/dt_y = dv/dt_x = 0), as flat indices into the block.
+_BA_KEEP = np.array([0, 1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16, 17])
+
+
 def bundle_adjustment(
     n: int = 1000,
     seed: int = 0,
@@ -481,7 +486,7 @@ def bundle_adjustment(
     ``J_l = I + ((1 - cos θ) / θ^2) [ω]x + ((θ - sin θ) / θ^3) [ω]x^2`` (see
     ``_so3``), chained with the projection's ``2 x 3`` derivative. Each row depends on
     one camera block and one point block, so J has the structure of Triggs et al.
-    (2000): 9 nonzeros a row, ``J = [J_cam | J_pts]`` with ``J_pts`` block-diagonal
+    (2000): 8 nonzeros a row, ``J = [J_cam | J_pts]`` with ``J_pts`` block-diagonal
     (one 3-column block per point; observations are ordered by point).
 
     **Gauge.** Reprojection errors are invariant under a similarity transform of the
@@ -563,14 +568,15 @@ def bundle_adjustment(
     nobs = obs_pt.size
     m = 2 * nobs
 
-    # Pattern: every row has 9 entries, the camera's 6 columns then the point's 3
-    # (camera columns come first in x, so each row's indices are sorted).
+    # Pattern: the u-row of an observation has the camera's ω, t_x, t_z and the point's
+    # 3 columns, the v-row ω, t_y, t_z and the point's (u does not depend on t_y, nor v
+    # on t_x): 8 entries a row, sorted since camera columns come first in x.
     cols = np.empty((nobs, 9), dtype=np.int64)
     cols[:, :6] = 6 * obs_cam[:, None] + np.arange(6)
     cols[:, 6:] = ncols_cam + 3 * obs_pt[:, None] + np.arange(3)
-    idx_t = np.int32 if 9 * m < 2**31 - 1 else np.int64
-    indices = np.repeat(cols, 2, axis=0).ravel().astype(idx_t)
-    indptr = np.arange(0, 9 * m + 1, 9, dtype=idx_t)
+    idx_t = np.int32 if 8 * m < 2**31 - 1 else np.int64
+    indices = cols[:, _BA_KEEP % 9].ravel().astype(idx_t)
+    indptr = np.arange(0, 8 * m + 1, 8, dtype=idx_t)
     del cols
 
     def camera_frame(x):
@@ -605,7 +611,7 @@ def bundle_adjustment(
         data[:, :, :3] = np.einsum("kij,kjl->kil", a, left[obs_cam])
         data[:, :, 3:6] = dproj  # dy/dt = I
         data[:, :, 6:] = np.einsum("kij,kjl->kil", dproj, rot_o)  # dy/dX = R
-        return _csr(data.ravel(), indices, indptr, (m, n))
+        return _csr(data.reshape(nobs, 18)[:, _BA_KEEP].ravel(), indices, indptr, (m, n))
 
     x0 = x_true.copy()
     cam0 = x0[:ncols_cam].reshape(ncam, 6)
