@@ -356,7 +356,7 @@ def bratu_2d(n: int = 1024, lam: float = 5.0) -> SparseLeastSquaresProblem:
     n : int
         Number of grid points (unknowns), at least 1.
     lam : float
-        λ, in ``(0, 6.8)``.
+        λ, in ``(0, λ*)`` with ``λ* = 6.80812`` (the continuous turning point).
 
     References
     ----------
@@ -367,8 +367,10 @@ def bratu_2d(n: int = 1024, lam: float = 5.0) -> SparseLeastSquaresProblem:
     """
     n = _check_n(n, 1)
     lam = float(lam)
-    if not 0.0 < lam < 6.8:
-        raise ValueError(f"lam must lie in (0, 6.8), below the turning point, got {lam!r}.")
+    if not 0.0 < lam < _BRATU_LAMBDA_FK:
+        raise ValueError(
+            f"lam must lie in (0, {_BRATU_LAMBDA_FK}), below the turning point, got {lam!r}."
+        )
     nx, ny = _grid_shape(n)
     hx, hy = 1.0 / (nx + 1), 1.0 / (ny + 1)
     ax, ay, area = hy / hx, hx / hy, hx * hy
@@ -455,9 +457,9 @@ def _so3(omega: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return rot, left
 
 
-# Entries of an observation's (2, 9) Jacobian block that are not structural zeros
-# (du/dt_y = dv/dt_x = 0), as flat indices into the block.
-_BA_KEEP = np.array([0, 1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16, 17])
+# Columns, among an observation's 9 (ω, t, X), of its u-row and its v-row: all but the
+# structural zeros du/dt_y = dv/dt_x = 0.
+_BA_KEEP = np.array([0, 1, 2, 3, 5, 6, 7, 8, 0, 1, 2, 4, 5, 6, 7, 8])
 
 
 def bundle_adjustment(
@@ -575,7 +577,7 @@ def bundle_adjustment(
     cols[:, :6] = 6 * obs_cam[:, None] + np.arange(6)
     cols[:, 6:] = ncols_cam + 3 * obs_pt[:, None] + np.arange(3)
     idx_t = np.int32 if 8 * m < 2**31 - 1 else np.int64
-    indices = cols[:, _BA_KEEP % 9].ravel().astype(idx_t)
+    indices = cols[:, _BA_KEEP].ravel().astype(idx_t)
     indptr = np.arange(0, 8 * m + 1, 8, dtype=idx_t)
     del cols
 
@@ -599,19 +601,27 @@ def bundle_adjustment(
 
     def jac(x):
         y, rx, rot_o, left = camera_frame(x)
-        inv = 1.0 / y[:, 2]
-        # d(f y_{1,2} / y_3)/dy, shape (nobs, 2, 3)
-        dproj = np.zeros((nobs, 2, 3))
-        dproj[:, 0, 0] = focal * inv
-        dproj[:, 1, 1] = focal * inv
-        dproj[:, :, 2] = -focal * y[:, :2] * (inv * inv)[:, None]
-        data = np.empty((nobs, 2, 9))
-        # dy/dω = -[R X]x J_l(ω); the 2x3 product dproj (-[R X]x) first, then J_l.
-        a = np.einsum("kij,kjl->kil", dproj, -_skew(rx))
-        data[:, :, :3] = np.einsum("kij,kjl->kil", a, left[obs_cam])
-        data[:, :, 3:6] = dproj  # dy/dt = I
-        data[:, :, 6:] = np.einsum("kij,kjl->kil", dproj, rot_o)  # dy/dX = R
-        return _csr(data.reshape(nobs, 18)[:, _BA_KEEP].ravel(), indices, indptr, (m, n))
+        fz = focal / y[:, 2]
+        px, py = y[:, 0] / y[:, 2], y[:, 1] / y[:, 2]
+        # The projection's derivative is fz [[1, 0, -px], [0, 1, -py]], so its product
+        # with a 3x3 M is fz (M_0 - px M_2, M_1 - py M_2) (rows M_i), written out.
+        data = np.empty((nobs, 2, 8))
+        # dy/dω = -[R X]x J_l(ω): rows of -[a]x M are (a2 M1 - a1 M2, a0 M2 - a2 M0,
+        # a1 M0 - a0 M1) with a = R X and M = J_l.
+        jl = left[obs_cam]
+        m0, m1, m2 = jl[:, 0], jl[:, 1], jl[:, 2]
+        a0, a1, a2 = rx[:, 0:1], rx[:, 1:2], rx[:, 2:3]
+        d0, d1, d2 = a2 * m1 - a1 * m2, a0 * m2 - a2 * m0, a1 * m0 - a0 * m1
+        data[:, 0, :3] = fz[:, None] * (d0 - px[:, None] * d2)
+        data[:, 1, :3] = fz[:, None] * (d1 - py[:, None] * d2)
+        # dy/dt = I: u has t_x, t_z; v has t_y, t_z.
+        data[:, :, 3] = fz[:, None]
+        data[:, 0, 4] = -fz * px
+        data[:, 1, 4] = -fz * py
+        # dy/dX = R.
+        data[:, 0, 5:] = fz[:, None] * (rot_o[:, 0] - px[:, None] * rot_o[:, 2])
+        data[:, 1, 5:] = fz[:, None] * (rot_o[:, 1] - py[:, None] * rot_o[:, 2])
+        return _csr(data.ravel(), indices, indptr, (m, n))
 
     x0 = x_true.copy()
     cam0 = x0[:ncols_cam].reshape(ncam, 6)
