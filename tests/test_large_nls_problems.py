@@ -153,6 +153,11 @@ def test_scipy_reaches_zero_residual_with_the_sparse_jacobian(name):
     )
     assert sol.cost <= 1e-20
     assert p.cost(sol.x) <= 1e-20
+    # sparsity is what scipy's finite differences need (grouped columns): same result.
+    sol = least_squares(
+        p.residual, p.x0, jac_sparsity=p.sparsity, xtol=1e-15, ftol=1e-15, gtol=1e-15
+    )
+    assert sol.cost <= 1e-20
 
 
 def test_scipy_reaches_zero_residual_on_discrete_boundary_value():
@@ -229,17 +234,24 @@ def test_bundle_adjustment_counts():
 
 
 # ------------------------------------------------------------------ robust loss
-def test_robust_loss_recovers_the_truth_where_linear_does_not():
-    p = robust_spline(100, seed=0)
+@pytest.mark.parametrize("seed", [0, 2])
+def test_robust_loss_recovers_the_truth_where_linear_does_not(seed):
+    # Judged by the model values at the data, r(x) - r(x_true), and by the interior
+    # coefficients (the end ones are weakly determined; see the docstring).
+    p = robust_spline(100, seed=seed)
     assert p.loss == "soft_l1" and p.f_scale == 0.05
-    errors = {}
+    values, interior = {}, {}
     for loss in (p.loss, "linear"):
         sol = least_squares(
             p.residual, p.x0, jac=p.jacobian, method="trf", loss=loss, f_scale=p.f_scale
         )
-        errors[loss] = np.sqrt(np.mean((sol.x - p.x_true) ** 2))
-    assert errors["soft_l1"] < 0.15
-    assert errors["linear"] > 3.0 * errors["soft_l1"]
+        diff = p.residual(sol.x) - p.residual(p.x_true)
+        values[loss] = np.sqrt(np.mean(diff**2))
+        interior[loss] = np.sqrt(np.mean((sol.x - p.x_true)[3:-3] ** 2))
+    assert values["soft_l1"] < 0.8 * p.f_scale  # below the noise: the spikes are ignored
+    assert values["linear"] > 3.0 * p.f_scale  # dragged up by the spikes
+    assert interior["soft_l1"] < 0.12
+    assert interior["linear"] > 3.0 * interior["soft_l1"]
 
 
 # ------------------------------------------------------------- seeds and arguments

@@ -694,6 +694,15 @@ def robust_spline(
     spikes; a robust loss at ``f_scale = noise`` nearly ignores them. ``x0 = 0``.
     ``cost_star`` and ``x_star`` are ``None``; ``x_true`` holds the truth.
 
+    **Conditioning.** The two coefficients at each end are weakly determined (``B_0``
+    is at most 1/6 and lives on the first knot interval only), so a fit's end
+    coefficients can stray by several times ``noise`` while its model values do not,
+    and they slow solvers down (flat directions). Judge a fit by its model values at
+    the data, ``r(x) - r(x_true) = exp(s(t_i)) - exp(s_true(t_i))``, or by the interior
+    coefficients: at n = 100 and seed 0, scipy's ``trf`` with ``soft_l1`` gets the
+    former to RMS 0.025 (half the noise) and the interior coefficients to RMS 0.06,
+    while the linear loss gets 0.23 and 0.37.
+
     Parameters
     ----------
     n : int
