@@ -179,9 +179,13 @@ class _Pattern:
     def place(self, jac: sp.spmatrix) -> sp.csr_matrix:
         """``jac`` (whose nonzeros lie in the pattern) re-stored on the full pattern."""
         coo = sp.coo_matrix(jac)
+        coo.sum_duplicates()
+        key = coo.row.astype(np.int64) * self.shape[1] + coo.col
+        pos = np.minimum(np.searchsorted(self.keys, key), self.keys.size - 1)
+        if not np.array_equal(self.keys[pos], key):
+            raise AssertionError("a Jacobian entry lies outside the declared pattern")
         data = np.zeros(self.indices.size)
-        pos = np.searchsorted(self.keys, coo.row.astype(np.int64) * self.shape[1] + coo.col)
-        np.add.at(data, pos, coo.data)
+        data[pos] = coo.data
         return _csr(data, self.indices, self.indptr, self.shape)
 
 
