@@ -122,6 +122,7 @@ def get(
         return problem
     if n is None:
         n = default_n
+    assert rule is not None  # every variable-dimension problem has a rule
     valid, description = rule
     if not valid(int(n)):
         raise ValueError(f"problem {name!r}: invalid dimension n = {n} (needs {description})")

@@ -1141,7 +1141,10 @@ _ANY_N = (lambda n: n >= 1, "n >= 1")
 _EVEN_N = (lambda n: n >= 2 and n % 2 == 0, "n even and >= 2")
 _FOUR_N = (lambda n: n >= 4 and n % 4 == 0, "n a positive multiple of 4")
 
-BUILDERS = {
+# name: (builder, default n or None for a fixed dimension, (validity test of n, its text))
+BUILDERS: dict[
+    str, tuple[Callable[..., Problem], int | None, tuple[Callable[[int], bool], str] | None]
+] = {
     "rosenbrock": (rosenbrock, None, None),
     "freudenstein_roth": (freudenstein_roth, None, None),
     "powell_badly_scaled": (powell_badly_scaled, None, None),
