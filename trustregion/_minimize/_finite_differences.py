@@ -4,6 +4,9 @@ One mechanism serves the objective's gradient (a Jacobian with one row), the den
 finite-difference Hessian (the Jacobian of the gradient) and constraint Jacobians.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 SCHEMES = ("2-point", "3-point", "cs")
@@ -15,7 +18,16 @@ _EPS = np.finfo(np.float64).eps
 _DEFAULT_REL_STEP = {"2-point": _EPS**0.5, "3-point": _EPS ** (1.0 / 3.0), "cs": _EPS**0.5}
 
 
-def approx_jacobian(fun, x, f0, scheme, *, rel_step=None, lo=None, hi=None):
+def approx_jacobian(
+    fun: Callable[[np.ndarray], Any],
+    x: np.ndarray,
+    f0: Any,
+    scheme: str,
+    *,
+    rel_step: float | None = None,
+    lo: np.ndarray | None = None,
+    hi: np.ndarray | None = None,
+) -> np.ndarray:
     """The Jacobian ∂f/∂x of ``fun: Rⁿ → Rᵐ`` at x by finite differences, shape (m, n).
 
     Column j uses the step hⱼ = ``rel_step``·max(1, |xⱼ|) (signed like xⱼ, as scipy's
@@ -61,7 +73,7 @@ def approx_jacobian(fun, x, f0, scheme, *, rel_step=None, lo=None, hi=None):
     one_sided = scheme == "2-point"
     h, central = _fit_steps(x, h, lo, hi, reach=1.0 if one_sided else 2.0, central=not one_sided)
 
-    def at(j, step):
+    def at(j: int, step: float) -> tuple[np.ndarray, float]:
         point = x.copy()
         point[j] = x[j] + step
         return np.atleast_1d(np.asarray(fun(point), dtype=np.float64)), point[j] - x[j]
@@ -85,7 +97,9 @@ def approx_jacobian(fun, x, f0, scheme, *, rel_step=None, lo=None, hi=None):
     return jacobian
 
 
-def _fit_steps(x, h, lo, hi, *, reach, central):
+def _fit_steps(
+    x: np.ndarray, h: np.ndarray, lo: np.ndarray, hi: np.ndarray, *, reach: float, central: bool
+) -> tuple[np.ndarray, np.ndarray]:
     """Steps that keep x ± h (central) or x + reach·h (one-sided) inside [lo, hi].
 
     Returns the steps and, per coordinate, whether the central formula fits; where it
