@@ -149,7 +149,7 @@ class StrongWolfeLineSearch:
         )
 
     def _exhausted(
-        self, interval: _Interval, stp: float, f: float, slope: float, ftest: float, gtest: float
+        self, interval: "_Interval", stp: float, f: float, slope: float, ftest: float, gtest: float
     ) -> bool:
         """No better step can be found: the trial left the (bracketed) interval, the
         interval is narrower than xtol, or the step sits at a bound it cannot leave."""
@@ -160,7 +160,7 @@ class StrongWolfeLineSearch:
         )
 
     def _next_trial(
-        self, interval: _Interval, stp: float, f: float, slope: float, ftest: float, gtest: float
+        self, interval: "_Interval", stp: float, f: float, slope: float, ftest: float, gtest: float
     ) -> float:
         """The next trial step from Moré & Thuente's safeguarded step, within the range."""
         stp_new = interval.update(stp, f, slope, ftest, gtest)
