@@ -53,8 +53,10 @@ def problem_table(runs: Sequence[Run], solvers: Sequence[str]) -> str:
     for name, by_solver in problems.items():
         cells = []
         for s in solvers:
-            r = by_solver.get(s)
-            cells.append(f"{'':>12}" if r is None else f"{(str(r.nit) if r.solved else '-'):>12}")
+            cell = by_solver.get(s)
+            cells.append(
+                f"{'':>12}" if cell is None else f"{(str(cell.nit) if cell.solved else '-'):>12}"
+            )
         lines.append(f"{name:<{width}} " + " ".join(cells))
     return "\n".join(lines)
 
@@ -66,8 +68,8 @@ def ratio_summary(runs: Sequence[Run]) -> list[str]:
     lines = []
     for ours, counterparts in COUNTERPARTS.items():
         for theirs in counterparts:
-            pairs = [(by[k], by.get((theirs,) + k[1:])) for k in by if k[0] == ours]
-            pairs = [(a, b) for a, b in pairs if b is not None]
+            candidates = [(by[k], by.get((theirs,) + k[1:])) for k in by if k[0] == ours]
+            pairs = [(a, b) for a, b in candidates if b is not None]
             if not pairs:
                 continue
             ratios = [
