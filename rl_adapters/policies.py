@@ -8,7 +8,7 @@ numpy, no PyTorch needed.
 """
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -23,6 +23,8 @@ from .spaces import check_spaces
 # in Stable-Baselines3 and the OpenAI baselines.
 _POLICY_OUTPUT_GAIN = 0.01
 
+_E = TypeVar("_E", bound="Evaluation")
+
 
 class Evaluation(Protocol):
     """π_θ on a batch of observations, at one θ: what an update asks of it."""
@@ -33,8 +35,9 @@ class Evaluation(Protocol):
     def entropy(self) -> np.ndarray:
         """The entropy of π_θ(·|sᵢ), shape (N,)."""
 
-    def kl_from(self, other: "Evaluation") -> float:
-        """Mean over the batch of KL(other ‖ this)."""
+    def kl_from(self: "_E", other: "_E") -> float:
+        """Mean over the batch of KL(other ‖ this), ``other`` an evaluation of the same
+        policy (at another θ)."""
 
     def log_prob_gradient(self, actions: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """Σᵢ wᵢ ∇θ log π_θ(aᵢ|sᵢ), shape (P,)."""

@@ -16,14 +16,14 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from typing import Any, TypeVar
 
-_T = TypeVar("_T")
-
 from ._validation import (
     check_nonnegative_int,
     check_positive_int,
     check_positive_scalar,
     check_probability,
 )
+
+_T = TypeVar("_T")
 
 # -- argument types -------------------------------------------------------------------------
 

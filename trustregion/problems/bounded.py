@@ -1,8 +1,8 @@
 """Bound-constrained variants: problems of the other suites inside a box that cuts off
 their unconstrained minimiser, with the minimal value where it follows in closed form."""
 
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
