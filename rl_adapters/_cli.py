@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import time
+from collections.abc import Sequence
 
 from trustregion._cli import (
     nonnegative_int,
@@ -23,7 +24,7 @@ from .agents import ALGORITHMS, TRPO, OnPolicyAgent
 _MODEL, _LOG, _CURVE, _SUMMARY = "model.npz", "progress.csv", "learning_curve.png", "summary.json"
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m rl_adapters", description="Train and evaluate TRPO and NPG agents."
     )
@@ -77,7 +78,7 @@ def main(argv=None):
     return _evaluate(args, _loaded(args.run, args.env, evaluate))
 
 
-def _check_env_id(env, parser):
+def _check_env_id(env: str, parser: argparse.ArgumentParser) -> None:
     """That gymnasium knows ``env`` (a ``module:Env`` id imports its module, as asked)."""
     import gymnasium as gym
 
@@ -87,7 +88,7 @@ def _check_env_id(env, parser):
         parser.error(f"unknown environment {env!r}: {str(exc).splitlines()[0]}")
 
 
-def _agent(args, parser):
+def _agent(args: argparse.Namespace, parser: argparse.ArgumentParser) -> OnPolicyAgent:
     """The agent to train, or ``parser.error`` (an environment of spaces the agents do not
     take, say) before the run folder is made: the log opens only when training starts."""
     cls = ALGORITHMS[args.algorithm]
@@ -108,7 +109,7 @@ def _agent(args, parser):
         parser.error(str(exc).replace("\n", " "))
 
 
-def _loaded(run, env, parser):
+def _loaded(run: str, env: str | None, parser: argparse.ArgumentParser) -> OnPolicyAgent:
     """The agent saved in the run folder ``run`` (on ``env``, if not None), or
     ``parser.error``."""
     path = os.path.join(run, _MODEL)
@@ -120,7 +121,7 @@ def _loaded(run, env, parser):
         parser.error(str(exc).replace("\n", " "))
 
 
-def _train(args, agent):
+def _train(args: argparse.Namespace, agent: OnPolicyAgent) -> int:
     os.makedirs(args.out, exist_ok=True)
     start = time.perf_counter()
     agent.learn(args.timesteps, progress_bar=not args.quiet)
@@ -154,7 +155,7 @@ def _train(args, agent):
     return 0
 
 
-def _evaluate(args, agent):
+def _evaluate(args: argparse.Namespace, agent: OnPolicyAgent) -> int:
     mean, std = agent.evaluate(args.episodes, deterministic=not args.stochastic, seed=args.seed)
     print(
         f"{agent.algorithm} {agent.env_id}: return {mean:.1f} ± {std:.1f} over "

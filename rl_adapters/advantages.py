@@ -1,6 +1,7 @@
 """Advantage estimation and standardisation."""
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from trustregion._validation import check_probability
 
@@ -8,8 +9,14 @@ from ._kernels import gae_backward
 
 
 def gae(
-    rewards, values, next_values, terminated, truncated, gamma: float = 0.99, lam: float = 0.97
-):
+    rewards: ArrayLike,
+    values: ArrayLike,
+    next_values: ArrayLike,
+    terminated: ArrayLike,
+    truncated: ArrayLike,
+    gamma: float = 0.99,
+    lam: float = 0.97,
+) -> tuple[np.ndarray, np.ndarray]:
     """Generalised advantage estimates and λ-returns (Schulman et al. 2016).
 
     Parameters
@@ -31,8 +38,12 @@ def gae(
     """
     rewards = np.asarray(rewards, dtype=np.float64)
     shape = rewards.shape
-    arrays = [np.ascontiguousarray(a, dtype=np.float64) for a in (values, next_values)]
-    flags = [np.ascontiguousarray(a, dtype=np.bool_) for a in (terminated, truncated)]
+    arrays: list[np.ndarray] = [
+        np.ascontiguousarray(a, dtype=np.float64) for a in (values, next_values)
+    ]
+    flags: list[np.ndarray] = [
+        np.ascontiguousarray(a, dtype=np.bool_) for a in (terminated, truncated)
+    ]
     for name, a in zip(
         ("values", "next_values", "terminated", "truncated"), arrays + flags, strict=False
     ):
@@ -58,7 +69,7 @@ def gae(
     return advantages, advantages + arrays[0]
 
 
-def standardize(advantages, eps: float = 1e-8):
+def standardize(advantages: ArrayLike, eps: float = 1e-8) -> np.ndarray:
     """(A - mean) / (std + eps): the scale-free advantages of most TRPO and PPO codes,
     which make ``max_kl`` and step sizes transferable between tasks.
 

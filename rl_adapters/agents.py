@@ -9,8 +9,10 @@ import inspect
 import math
 import os
 from collections.abc import Callable
+from typing import Any, ClassVar
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from trustregion._validation import check_positive_int
 
@@ -66,8 +68,10 @@ class OnPolicyAgent:
     Config: type[OnPolicyConfig] = OnPolicyConfig
     # The keys of ``hyperparameters``: what a checkpoint records and load() passes back.
     HYPERPARAMETERS = OnPolicyConfig.names()
+    # Set on each subclass (below): the constructor's keyword arguments, spelled out.
+    __signature__: ClassVar[inspect.Signature]
 
-    def __init_subclass__(cls, **kwargs):
+    def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls.HYPERPARAMETERS = cls.Config.names()
         # The keyword arguments are the Config's fields, taken as **hyperparameters: this
@@ -77,13 +81,13 @@ class OnPolicyAgent:
 
     def __init__(
         self,
-        env,
+        env: Any,
         policy: Policy | None = None,
         *,
         log_path: str | None = None,
         verbose: int = 0,
-        **hyperparameters,
-    ):
+        **hyperparameters: Any,
+    ) -> None:
         requested = self.Config(**hyperparameters)  # checked before any environment is made
         self.env = make_vector_env(env, requested.n_envs, requested.seed)
         self.env_id = env_id(self.env)
@@ -113,13 +117,13 @@ class OnPolicyAgent:
         )
         self.normalizer = RunningNormalizer(obs_space.shape, clip=config.obs_clip)
         self.rng = np.random.default_rng(config.seed)
-        self._collector = None
+        self._collector: RolloutCollector | None = None
         self.iteration = 0
         self.num_timesteps = 0
         self.log_path, self.verbose = log_path, verbose
 
     @property
-    def hyperparameters(self) -> dict:
+    def hyperparameters(self) -> dict[str, Any]:
         """:attr:`config` as JSON-ready values (what a checkpoint records)."""
         return self.config.as_dict()
 
@@ -128,10 +132,10 @@ class OnPolicyAgent:
     def learn(
         self,
         total_timesteps: int,
-        callback: Callable | None = None,
+        callback: Callable[["OnPolicyAgent", dict[str, Any]], Any] | None = None,
         progress_bar: bool = True,
         reset_num_timesteps: bool = True,
-    ):
+    ) -> "OnPolicyAgent":
         """Train for ``total_timesteps`` environment steps (rounded up to whole batches of
         ``n_steps × n_envs``); returns ``self``.
 
@@ -160,6 +164,7 @@ class OnPolicyAgent:
             )
         if reset_num_timesteps:
             self.num_timesteps, self.iteration = 0, 0
+        assert config.n_envs is not None  # the constructor sets the environment's count
         batch = config.n_steps * config.n_envs
         total_timesteps = -(-total_timesteps // batch) * batch
         logger = IterationLogger(self.log_path, console=self.verbose > 0, append=self.iteration > 0)
@@ -180,11 +185,13 @@ class OnPolicyAgent:
                 bar.close()
         return self
 
-    def _iteration(self) -> dict:
+    def _iteration(self) -> dict[str, Any]:
         config = self.config
         timer = PhaseTimer()
+        collector = self._collector
+        assert collector is not None  # learn() makes it before the first iteration
         with timer.phase("sampling"):
-            batch = self._collector.collect(config.n_steps, self.value)
+            batch = collector.collect(config.n_steps, self.value)
         # Counted here, not by the collector: a loaded agent's collector starts at 0.
         self.num_timesteps += batch.rewards.size
         advantages, returns = gae(
@@ -202,7 +209,7 @@ class OnPolicyAgent:
         with timer.phase("value"):
             fit = self.value.fit(batch.obs, returns.reshape(-1))
         self.iteration += 1
-        episodes = self._collector
+        episodes = collector
         row.update(
             iteration=self.iteration,
             timesteps=self.num_timesteps,
@@ -231,7 +238,11 @@ class OnPolicyAgent:
     update: Callable[..., UpdateStats]
 
     def policy_update(
-        self, obs, actions, advantages, timer: PhaseTimer | None = None
+        self,
+        obs: np.ndarray,
+        actions: np.ndarray,
+        advantages: np.ndarray,
+        timer: PhaseTimer | None = None,
     ) -> UpdateStats:
         """One policy update on a batch by the algorithm's ``update`` (see
         :func:`rl_adapters.updates.trpo_update` and :func:`~rl_adapters.updates.npg_update`),
@@ -244,7 +255,7 @@ class OnPolicyAgent:
 
     # -- using the policy -----------------------------------------------------------------
 
-    def predict(self, obs, deterministic: bool = True):
+    def predict(self, obs: ArrayLike, deterministic: bool = True) -> np.ndarray:
         """The action for one observation, or actions for a batch (as the environment
         takes them: clipped to a Box), with the normaliser's current statistics."""
         obs = np.asarray(obs, dtype=np.float64)
@@ -263,7 +274,9 @@ class OnPolicyAgent:
         )
         return actions[0] if single else actions
 
-    def evaluate(self, n_episodes: int = 10, deterministic: bool = True, seed=None):
+    def evaluate(
+        self, n_episodes: int = 10, deterministic: bool = True, seed: int | None = None
+    ) -> tuple[float, float]:
         """(mean, std) of the undiscounted return over ``n_episodes`` fresh episodes of a
         separate copy of the environment; the normaliser is not updated."""
         import gymnasium as gym
@@ -320,7 +333,13 @@ class OnPolicyAgent:
 
     @classmethod
     def load(
-        cls, path: str, env=None, policy=None, *, log_path: str | None = None, verbose: int = 0
+        cls,
+        path: str,
+        env: Any = None,
+        policy: Policy | None = None,
+        *,
+        log_path: str | None = None,
+        verbose: int = 0,
     ) -> "OnPolicyAgent":
         """The agent saved at ``path``.
 
@@ -383,7 +402,7 @@ class OnPolicyAgent:
         agent._restore(arrays, meta, path)
         return agent
 
-    def _restore(self, arrays, meta, path):
+    def _restore(self, arrays: dict[str, np.ndarray], meta: dict[str, Any], path: str) -> None:
         """Set the parameters, normaliser and counters from a checked checkpoint."""
         obs_shape = self.env.single_observation_space.shape
         expected = {
@@ -480,7 +499,9 @@ _ARRAYS = (
 _COUNTERS = ("iteration", "num_timesteps")
 
 
-def _checked_meta(meta, path, cls):
+def _checked_meta(
+    meta: dict[str, Any], path: str, cls: type[OnPolicyAgent]
+) -> tuple[type[OnPolicyAgent], dict[str, Any]]:
     """(agent class, hyper-parameters) of a checkpoint's metadata, after checking every
     field that :meth:`OnPolicyAgent.load` uses."""
     missing = [
@@ -521,7 +542,7 @@ def _checked_meta(meta, path, cls):
     return algorithm, hyperparameters
 
 
-def _saved_env_id(saved, path):
+def _saved_env_id(saved: Any, path: str) -> str | None:
     """The saved environment id, unless it would make gymnasium import a module."""
     if saved is None:
         raise ValueError(f"{path} has no environment id; pass env=")
@@ -534,7 +555,7 @@ def _saved_env_id(saved, path):
     return saved
 
 
-def _check_saved_spaces(saved, vector_env):
+def _check_saved_spaces(saved: Any, vector_env: Any) -> None:
     """That ``vector_env`` has the spaces the checkpoint was saved with, in words."""
     if saved is None:  # a checkpoint from before spaces were recorded
         return
@@ -552,7 +573,9 @@ def _check_saved_spaces(saved, vector_env):
             )
 
 
-def _check_network_sizes(policy, hyperparameters, vector_env, arrays):
+def _check_network_sizes(
+    policy: Any, hyperparameters: dict[str, Any], vector_env: Any, arrays: dict[str, np.ndarray]
+) -> None:
     """That the saved parameter vectors fit the networks the metadata describes, before
     any network is built (a forged hidden size must not make us allocate gigabytes)."""
     obs_dim, action_dim, continuous = check_spaces(
@@ -574,7 +597,7 @@ def _check_network_sizes(policy, hyperparameters, vector_env, arrays):
             )
 
 
-def _progress_bar(total):
+def _progress_bar(total: int) -> Any:
     try:
         from tqdm.auto import tqdm
     except ImportError:  # the progress bar is optional: train without it

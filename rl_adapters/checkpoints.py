@@ -13,13 +13,16 @@ import json
 import os
 import zipfile
 from collections.abc import Sequence
+from typing import IO, Any
 
 import numpy as np
 
 META = "meta"
 
 
-def read_checkpoint(path, arrays: Sequence[str]) -> tuple[dict, dict[str, np.ndarray]]:
+def read_checkpoint(
+    path: str | os.PathLike[str], arrays: Sequence[str]
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """(metadata, {name: float64 array}) of the checkpoint at ``path``, which must hold
     ``meta`` (a JSON object) and every array in ``arrays``, each numeric and finite.
 
@@ -38,7 +41,7 @@ def read_checkpoint(path, arrays: Sequence[str]) -> tuple[dict, dict[str, np.nda
     return _metadata(raw.pop(META), name), {k: _finite(k, v, name) for k, v in raw.items()}
 
 
-def _entries(handle, keys, name) -> dict[str, np.ndarray]:
+def _entries(handle: IO[bytes], keys: Sequence[str], name: str) -> dict[str, np.ndarray]:
     try:
         data = np.load(handle, allow_pickle=False)
     except (ValueError, EOFError, zipfile.BadZipFile) as exc:  # an OSError is the disk's
@@ -58,7 +61,7 @@ def _entries(handle, keys, name) -> dict[str, np.ndarray]:
         return {k: _entry(data, k, name) for k in keys}
 
 
-def _entry(data, key, name) -> np.ndarray:
+def _entry(data: np.lib.npyio.NpzFile, key: str, name: str) -> np.ndarray:
     try:
         return data[key]
     except (ValueError, EOFError, zipfile.BadZipFile) as exc:
@@ -67,7 +70,7 @@ def _entry(data, key, name) -> np.ndarray:
         ) from None
 
 
-def _metadata(array, name) -> dict:
+def _metadata(array: np.ndarray, name: str) -> dict[str, Any]:
     if array.ndim != 0 or array.dtype.kind != "U":
         raise ValueError(
             f"{name}: meta must be a JSON string, got an array of dtype "
@@ -82,7 +85,7 @@ def _metadata(array, name) -> dict:
     return meta
 
 
-def _finite(key, array, name) -> np.ndarray:
+def _finite(key: str, array: np.ndarray, name: str) -> np.ndarray:
     if array.dtype.kind not in "fiu":
         raise ValueError(f"{name}: {key} must be a numeric array, got dtype {array.dtype}")
     array = array.astype(np.float64)
@@ -91,7 +94,9 @@ def _finite(key, array, name) -> np.ndarray:
     return array
 
 
-def write_checkpoint(path, meta: dict, arrays: dict[str, np.ndarray]) -> None:
+def write_checkpoint(
+    path: str | os.PathLike[str], meta: dict[str, Any], arrays: dict[str, np.ndarray]
+) -> None:
     """Write ``meta`` (as JSON) and ``arrays`` to ``path`` atomically: to a new file in the
     same folder (created if missing), flushed to disk, then renamed over ``path``. A
     failure leaves ``path`` as it was and no temporary file behind.
@@ -107,7 +112,8 @@ def write_checkpoint(path, meta: dict, arrays: dict[str, np.ndarray]) -> None:
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(descriptor, "wb") as handle:
-            np.savez(handle, **{META: np.array(json.dumps(meta))}, **arrays)
+            # numpy's stub types **kwds like its allow_pickle: bool, which no array matches
+            np.savez(handle, **{META: np.array(json.dumps(meta))}, **arrays)  # type: ignore[arg-type]
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)

@@ -7,7 +7,9 @@ the defaults, the checks and the checkpoint's keys have one source. Every check 
 :mod:`trustregion._validation` that the command lines use too.
 """
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
+from typing import Any, TypeVar
 
 from trustregion._validation import (
     check_nonnegative_int,
@@ -18,6 +20,8 @@ from trustregion._validation import (
 )
 
 from .mlp import check_activation
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,7 @@ class OnPolicyConfig:
     obs_clip: float = 10.0
     seed: int | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not isinstance(self.hidden_sizes, (list, tuple)):
             raise ValueError(
                 f"hidden_sizes must be a sequence of positive integers, got {self.hidden_sizes!r}"
@@ -105,7 +109,7 @@ class OnPolicyConfig:
             seed=_optional(check_nonnegative_int, self.seed, "seed"),
         )
 
-    def _set(self, **values):
+    def _set(self, **values: Any) -> None:
         """Store the checked, normalised values (a frozen record's own ``__post_init__``)."""
         for name, value in values.items():
             object.__setattr__(self, name, value)
@@ -142,7 +146,7 @@ class TRPOConfig(OnPolicyConfig):
     backtrack_coeff: float = 0.8
     max_backtracks: int = 10
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         super().__post_init__()
         self._set(
             max_kl=check_positive_scalar(self.max_kl, "max_kl"),
@@ -175,7 +179,7 @@ class NPGConfig(OnPolicyConfig):
     step_size: float | None = None
     target_kl: float | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         super().__post_init__()
         if self.step_size is not None and self.target_kl is not None:
             raise ValueError("give step_size or target_kl, not both")
@@ -190,5 +194,5 @@ class NPGConfig(OnPolicyConfig):
         )
 
 
-def _optional(check, value, name):
+def _optional(check: Callable[[Any, str], _T], value: Any, name: str) -> _T | None:
     return None if value is None else check(value, name)

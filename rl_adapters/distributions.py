@@ -27,7 +27,7 @@ class DiagonalGaussian:
     """
 
     @staticmethod
-    def log_prob(mean, log_std, actions):
+    def log_prob(mean: np.ndarray, log_std: np.ndarray, actions: np.ndarray) -> np.ndarray:
         z = (actions - mean) * np.exp(-log_std)
         return (
             -0.5 * np.einsum("ij,ij->i", z, z)
@@ -36,13 +36,15 @@ class DiagonalGaussian:
         )
 
     @staticmethod
-    def entropy(log_std, n):
+    def entropy(log_std: np.ndarray, n: int) -> np.ndarray:
         """Σ log σ + d/2 · log(2πe) for each of the n states."""
         d = log_std.shape[-1]
         return np.broadcast_to(log_std, (n, d)).sum(axis=1) + 0.5 * d * (1.0 + _LOG_2PI)
 
     @staticmethod
-    def kl(mean_p, log_std_p, mean_q, log_std_q):
+    def kl(
+        mean_p: np.ndarray, log_std_p: np.ndarray, mean_q: np.ndarray, log_std_q: np.ndarray
+    ) -> np.ndarray:
         """KL(p ‖ q) per sample: Σ log σ_q/σ_p + (σ_p² + (μ_p - μ_q)²) / (2σ_q²) - ½."""
         var_q = np.exp(2.0 * log_std_q)
         per_dim = (
@@ -54,14 +56,18 @@ class DiagonalGaussian:
         return np.broadcast_to(per_dim, mean_p.shape).sum(axis=1)
 
     @staticmethod
-    def sample(mean, log_std, rng, deterministic=False):
+    def sample(
+        mean: np.ndarray, log_std: np.ndarray, rng: np.random.Generator, deterministic: bool = False
+    ) -> np.ndarray:
         """Samples, or the means when ``deterministic``."""
         if deterministic:
             return mean
         return mean + np.exp(log_std) * rng.standard_normal(mean.shape)
 
     @staticmethod
-    def log_prob_gradient(mean, log_std, actions, weights):
+    def log_prob_gradient(
+        mean: np.ndarray, log_std: np.ndarray, actions: np.ndarray, weights: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """wᵢ ∂log π(aᵢ)/∂μᵢ and wᵢ ∂log π(aᵢ)/∂log σᵢ, both (N, d), row by row."""
         inv_var = np.exp(-2.0 * log_std)
         diff = actions - mean
@@ -77,12 +83,14 @@ class Categorical:
     """
 
     @staticmethod
-    def log_softmax(logits):
+    def log_softmax(logits: np.ndarray) -> np.ndarray:
         shifted = logits - logits.max(axis=1, keepdims=True)
         return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
     @staticmethod
-    def sample(logits, rng, deterministic=False):
+    def sample(
+        logits: np.ndarray, rng: np.random.Generator, deterministic: bool = False
+    ) -> np.ndarray:
         """Samples (Gumbel-max: argmax(ℓ + G) is a draw from softmax(ℓ), vectorised over
         the batch), or the most likely categories when ``deterministic``."""
         if deterministic:
@@ -90,21 +98,23 @@ class Categorical:
         return (logits + rng.gumbel(size=logits.shape)).argmax(axis=1)
 
     @classmethod
-    def log_prob(cls, logits, actions):
+    def log_prob(cls, logits: np.ndarray, actions: np.ndarray) -> np.ndarray:
         return np.take_along_axis(cls.log_softmax(logits), actions[:, None], axis=1)[:, 0]
 
     @classmethod
-    def entropy(cls, logits):
+    def entropy(cls, logits: np.ndarray) -> np.ndarray:
         log_p = cls.log_softmax(logits)
         return -(np.exp(log_p) * log_p).sum(axis=1)
 
     @classmethod
-    def kl(cls, logits_p, logits_q):
+    def kl(cls, logits_p: np.ndarray, logits_q: np.ndarray) -> np.ndarray:
         log_p = cls.log_softmax(logits_p)
         return (np.exp(log_p) * (log_p - cls.log_softmax(logits_q))).sum(axis=1)
 
     @classmethod
-    def log_prob_gradient(cls, logits, actions, weights):
+    def log_prob_gradient(
+        cls, logits: np.ndarray, actions: np.ndarray, weights: np.ndarray
+    ) -> np.ndarray:
         """wᵢ ∂log π(aᵢ)/∂ℓᵢ = wᵢ (e_{aᵢ} - pᵢ), shape (N, k)."""
         grad = -np.exp(cls.log_softmax(logits))
         grad[np.arange(actions.shape[0]), actions] += 1.0
@@ -119,22 +129,30 @@ class BatchDistribution:
     continuous: bool
     n: int
     output: np.ndarray
-    log_std: np.ndarray
+    log_std: np.ndarray | None  # None for a categorical distribution
 
-    def log_prob(self, actions):
+    def log_prob(self, actions: np.ndarray) -> np.ndarray:
         if self.continuous:
-            return DiagonalGaussian.log_prob(self.output, self.log_std, actions)
+            return DiagonalGaussian.log_prob(self.output, _log_std(self), actions)
         return Categorical.log_prob(self.output, actions)
 
-    def entropy(self):
+    def entropy(self) -> np.ndarray:
         if self.continuous:
-            return DiagonalGaussian.entropy(self.log_std, self.n)
+            return DiagonalGaussian.entropy(_log_std(self), self.n)
         return Categorical.entropy(self.output)
 
     def kl_from(self, other: "BatchDistribution") -> float:
         """Mean over the batch of KL(other ‖ this)."""
         if self.continuous:
-            per_sample = DiagonalGaussian.kl(other.output, other.log_std, self.output, self.log_std)
+            per_sample = DiagonalGaussian.kl(
+                other.output, _log_std(other), self.output, _log_std(self)
+            )
         else:
             per_sample = Categorical.kl(other.output, self.output)
         return float(per_sample.mean())
+
+
+def _log_std(distribution: BatchDistribution) -> np.ndarray:
+    """The log standard deviations of a continuous (Gaussian) distribution."""
+    assert distribution.log_std is not None, "a Gaussian distribution has its log std"
+    return distribution.log_std

@@ -4,7 +4,11 @@ import csv
 import math
 import os
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, TextIO, TypeVar
+
+_R = TypeVar("_R")
 
 COLUMNS = (
     "iteration",
@@ -34,34 +38,34 @@ COLUMNS = (
 class PhaseTimer:
     """Wall time per named phase, summed over the intervals measured."""
 
-    def __init__(self):
-        self.seconds = {}
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
 
     @contextmanager
-    def phase(self, name):
+    def phase(self, name: str) -> Iterator[None]:
         start = time.perf_counter()
         try:
             yield
         finally:
             self.add(name, time.perf_counter() - start)
 
-    def add(self, name, seconds):
+    def add(self, name: str, seconds: float) -> None:
         self.seconds[name] = self.seconds.get(name, 0.0) + seconds
 
-    def mark(self):
+    def mark(self) -> tuple[float, dict[str, float]]:
         """A point to attribute time from: the clock and the phases' totals now."""
         return time.perf_counter(), dict(self.seconds)
 
-    def attribute_rest(self, mark, name):
+    def attribute_rest(self, mark: tuple[float, dict[str, float]], name: str) -> None:
         """Add to ``name`` the time since ``mark`` that no phase measured meanwhile."""
         start, totals = mark
         measured = sum(self.seconds.get(k, 0.0) - totals.get(k, 0.0) for k in self.seconds)
         self.add(name, time.perf_counter() - start - measured)
 
-    def timed(self, name, function):
+    def timed(self, name: str, function: Callable[..., _R]) -> Callable[..., _R]:
         """``function`` with its calls' time added to ``name``."""
 
-        def call(*args):
+        def call(*args: Any) -> _R:
             with self.phase(name):
                 return function(*args)
 
@@ -75,7 +79,8 @@ class IterationLogger:
 
     def __init__(self, path: str | None = None, console: bool = False, append: bool = False):
         self.console = console
-        self._file, self._writer = None, None
+        self._file: TextIO | None = None
+        self._writer: csv.DictWriter[str] | None = None
         if path is not None:
             header = not (append and os.path.exists(path) and os.path.getsize(path) > 0)
             self._file = open(path, "a" if append else "w", newline="")
@@ -84,12 +89,13 @@ class IterationLogger:
                 self._writer.writeheader()
             self._file.flush()
 
-    def log(self, row: dict):
+    def log(self, row: dict[str, Any]) -> None:
         unknown = set(row) - set(COLUMNS)
         if unknown:
             raise ValueError(f"unknown log columns: {sorted(unknown)}")
         if self._writer is not None:
             self._writer.writerow({k: _format(row.get(k, "")) for k in COLUMNS})
+            assert self._file is not None  # opened with the writer
             self._file.flush()
         if self.console:
             print(
@@ -101,13 +107,13 @@ class IterationLogger:
                 + (f"  skipped: {row['skipped']}" if row.get("skipped") else "")
             )
 
-    def close(self):
+    def close(self) -> None:
         if self._file is not None:
             self._file.close()
             self._file = None
 
 
-def _format(value):
+def _format(value: Any) -> Any:
     if isinstance(value, float):
         return f"{value:.6g}"
     return value

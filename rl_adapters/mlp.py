@@ -9,7 +9,7 @@ arrays, so that each is a few matrix products per layer (BLAS does the work) and
 N×P Jacobian is ever formed.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -24,7 +24,7 @@ ACTIVATIONS = ("tanh", "relu")
 BLOCK_ROWS = 1024
 
 
-def check_activation(activation):
+def check_activation(activation: str) -> str:
     """``activation``, after checking that it is one of :data:`ACTIVATIONS`."""
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
@@ -64,7 +64,7 @@ class MLP:
     activation : {"tanh", "relu"}
     """
 
-    def __init__(self, sizes: Sequence[int], activation: str = "tanh"):
+    def __init__(self, sizes: Sequence[int], activation: str = "tanh") -> None:
         sizes = tuple(int(s) for s in sizes)
         if len(sizes) < 2 or min(sizes) < 1:
             raise ValueError(
@@ -79,18 +79,18 @@ class MLP:
             start += (fan_in + 1) * fan_out
         self.size = start
 
-    def blocks(self, theta):
+    def blocks(self, theta: np.ndarray) -> list[np.ndarray]:
         """Each layer's [W; b], shape (in + 1, out), as views into ``theta``."""
         return [
             theta[start : start + (fan_in + 1) * fan_out].reshape(fan_in + 1, fan_out)
             for start, fan_in, fan_out in self._blocks
         ]
 
-    def layers(self, theta):
+    def layers(self, theta: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         """[(W, b)] as views into ``theta``."""
         return [(block[:-1], block[-1]) for block in self.blocks(theta)]
 
-    def initial_parameters(self, rng: np.random.Generator, output_gain: float = 1.0):
+    def initial_parameters(self, rng: np.random.Generator, output_gain: float = 1.0) -> np.ndarray:
         """Orthogonal weights (gain √2 for hidden layers, ``output_gain`` for the last) and
         zero biases, the initialisation of the OpenAI baselines and Stable-Baselines3
         policies (Saxe et al. 2014)."""
@@ -104,11 +104,12 @@ class MLP:
             W[...] = gain * (q if W.shape[0] >= W.shape[1] else q.T)
         return theta
 
-    def forward(self, theta, x) -> Pass:
+    def forward(self, theta: np.ndarray, x: np.ndarray) -> Pass:
         """The output for a batch ``x`` of shape (N, sizes[0]), and what the derivative
         passes need."""
         n = x.shape[0]
-        inputs, slopes = [], []
+        inputs: list[np.ndarray] = []
+        slopes: list[np.ndarray] = []
         A = np.empty((n, self.sizes[0] + 1))
         A[:, :-1] = x
         A[:, -1] = 1.0
@@ -124,7 +125,7 @@ class MLP:
             slopes.append(self._activate(z, A[:, :fan_out]))
         raise AssertionError("unreachable: the last layer returns")
 
-    def output(self, theta, x):
+    def output(self, theta: np.ndarray, x: np.ndarray) -> np.ndarray:
         """The output alone: the forward pass without what the derivative passes need,
         for acting one step at a time."""
         h = np.asarray(x, dtype=np.float64)
@@ -138,7 +139,7 @@ class MLP:
         out += blocks[-1][-1]
         return out
 
-    def _activate(self, z, h):
+    def _activate(self, z: np.ndarray, h: np.ndarray) -> np.ndarray:
         """h = act(z) (``h`` may be ``z``); returns act'(z)."""
         slope = np.empty_like(z)
         if self.activation == "tanh":
@@ -148,12 +149,12 @@ class MLP:
             np.maximum(z, 0.0, out=h)
         return slope
 
-    def jvp(self, theta, cache: Pass, v):
+    def jvp(self, theta: np.ndarray, cache: Pass, v: np.ndarray) -> np.ndarray:
         """J v: the change of the output for a change ``v`` of the parameters (forward
         mode; one matrix product per layer)."""
         return self._forward_mode(cache, self._tangent_blocks(theta, v), slice(None))
 
-    def vjp(self, theta, cache: Pass, u):
+    def vjp(self, theta: np.ndarray, cache: Pass, u: np.ndarray) -> np.ndarray:
         """Jᵀ u: the gradient of Σ uᵢⱼ yᵢⱼ with respect to the parameters (reverse mode)."""
         u = np.asarray(u, dtype=np.float64)
         reverse = _Reverse(self, theta)
@@ -161,7 +162,13 @@ class MLP:
             reverse.add(cache, u[rows], rows)
         return reverse.out
 
-    def jtmj(self, theta, cache: Pass, v, weigh):
+    def jtmj(
+        self,
+        theta: np.ndarray,
+        cache: Pass,
+        v: np.ndarray,
+        weigh: Callable[[np.ndarray, slice], np.ndarray],
+    ) -> np.ndarray:
         """Σᵢ Jᵢᵀ Mᵢ Jᵢ v, with ``weigh(Jv, rows)`` returning the rows' Mᵢ(Jᵢv) (it may
         work in place): the Gauss–Newton and Fisher products, a forward-mode then a
         reverse-mode pass over each block of rows while its intermediates are in cache."""
@@ -171,7 +178,7 @@ class MLP:
             reverse.add(cache, weigh(self._forward_mode(cache, tangents, rows), rows), rows)
         return reverse.out
 
-    def _tangent_blocks(self, theta, v):
+    def _tangent_blocks(self, theta: np.ndarray, v: np.ndarray) -> list[np.ndarray]:
         """[Ẇ; ḃ] for the first layer and [Ẇ; ḃ; W] for the others: the right-hand sides of
         the forward-mode products [h, 1]·[Ẇ; ḃ] and [h, 1, ḣ]·[Ẇ; ḃ; W]."""
         blocks, tangents = self.blocks(theta), self.blocks(np.asarray(v, dtype=np.float64))
@@ -180,7 +187,7 @@ class MLP:
         ]
 
     @staticmethod
-    def _forward_mode(cache, tangents, rows):
+    def _forward_mode(cache: Pass, tangents: list[np.ndarray], rows: slice) -> np.ndarray:
         last = len(tangents) - 1
         for index, tangent in enumerate(tangents):
             dz = cache.inputs[index][rows] @ tangent
@@ -196,13 +203,13 @@ class MLP:
 class _Reverse:
     """Accumulates Jᵀu over blocks of rows into ``out``."""
 
-    def __init__(self, net: MLP, theta):
+    def __init__(self, net: MLP, theta: np.ndarray) -> None:
         self.out = np.zeros(net.size)
         self._sums = net.blocks(self.out)
         self._scratch = [np.empty_like(s) for s in self._sums]
         self._transposed = [block[:-1].T for block in net.blocks(theta)]
 
-    def add(self, cache: Pass, gz, rows):
+    def add(self, cache: Pass, gz: np.ndarray, rows: slice) -> None:
         for index in range(len(self._sums) - 1, -1, -1):
             fan_in = self._sums[index].shape[0] - 1
             np.matmul(cache.inputs[index][rows, : fan_in + 1].T, gz, out=self._scratch[index])
@@ -212,5 +219,5 @@ class _Reverse:
                 gz *= cache.slopes[index - 1][rows]
 
 
-def _row_blocks(n):
+def _row_blocks(n: int) -> list[slice]:
     return [slice(start, min(start + BLOCK_ROWS, n)) for start in range(0, n, BLOCK_ROWS)]

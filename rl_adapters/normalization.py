@@ -1,6 +1,10 @@
 """Running observation normalisation."""
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from trustregion._validation import check_positive_scalar
 
@@ -18,19 +22,19 @@ class RunningNormalizer:
     eps : float
     """
 
-    def __init__(self, shape, clip: float = 10.0, eps: float = 1e-8):
+    def __init__(self, shape: int | tuple[int, ...], clip: float = 10.0, eps: float = 1e-8) -> None:
         self.mean = np.zeros(shape)
         self.var = np.ones(shape)
         self.count = 0.0
         self.clip = check_positive_scalar(clip, "clip", allow_inf=True)
         self.eps = float(eps)
 
-    def update(self, batch):
-        batch = np.asarray(batch, dtype=np.float64).reshape((-1,) + self.mean.shape)
-        n = batch.shape[0]
+    def update(self, batch: ArrayLike) -> None:
+        rows = np.asarray(batch, dtype=np.float64).reshape((-1, *self.mean.shape))
+        n = rows.shape[0]
         if n == 0:
             return
-        mean, var = batch.mean(axis=0), batch.var(axis=0)
+        mean, var = rows.mean(axis=0), rows.var(axis=0)
         total = self.count + n
         delta = mean - self.mean
         m2 = self.var * self.count + var * n + delta * delta * self.count * n / total
@@ -38,11 +42,11 @@ class RunningNormalizer:
         self.var = m2 / total
         self.count = total
 
-    def __call__(self, x):
+    def __call__(self, x: ArrayLike) -> np.ndarray:
         z = (np.asarray(x, dtype=np.float64) - self.mean) / np.sqrt(self.var + self.eps)
         return np.clip(z, -self.clip, self.clip)
 
-    def state(self) -> dict:
+    def state(self) -> dict[str, np.ndarray]:
         return {
             "mean": self.mean.copy(),
             "var": self.var.copy(),
@@ -51,7 +55,7 @@ class RunningNormalizer:
         }
 
     @classmethod
-    def from_state(cls, state) -> "RunningNormalizer":
+    def from_state(cls, state: Mapping[str, Any]) -> "RunningNormalizer":
         normalizer = cls(np.shape(state["mean"]), clip=float(state["clip"]))
         normalizer.mean = np.array(state["mean"], dtype=np.float64)
         normalizer.var = np.array(state["var"], dtype=np.float64)

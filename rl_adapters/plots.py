@@ -2,13 +2,15 @@
 
 import csv
 import math
+import os
+from collections.abc import Sequence
 
 
-def read_log(path):
+def read_log(path: str | os.PathLike[str]) -> dict[str, list[float]]:
     """The training CSV as a dict of columns (floats; empty cells are NaN)."""
     with open(path, newline="") as handle:
         rows = list(csv.DictReader(handle))
-    columns = {}
+    columns: dict[str, list[float]] = {}
     for row in rows:
         for key, value in row.items():
             try:
@@ -19,7 +21,11 @@ def read_log(path):
     return columns
 
 
-def plot_learning_curves(curves, path, title=""):
+def plot_learning_curves(
+    curves: Sequence[tuple[str, str | os.PathLike[str]]],
+    path: str | os.PathLike[str],
+    title: str = "",
+) -> None:
     """Mean episode return against environment steps, one line per ``(label, csv_path)``
     in ``curves``, saved to ``path`` (PNG)."""
     import matplotlib

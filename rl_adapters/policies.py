@@ -8,13 +8,13 @@ numpy, no PyTorch needed.
 """
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
 from trustregion.operators import categorical_fisher_product, gaussian_fisher_diagonal
 
-from .distributions import BatchDistribution, Categorical, DiagonalGaussian
+from .distributions import BatchDistribution, Categorical, DiagonalGaussian, _log_std
 from .mlp import MLP
 from .spaces import check_spaces
 
@@ -23,23 +23,26 @@ from .spaces import check_spaces
 # in Stable-Baselines3 and the OpenAI baselines.
 _POLICY_OUTPUT_GAIN = 0.01
 
+_E = TypeVar("_E", bound="Evaluation")
+
 
 class Evaluation(Protocol):
     """π_θ on a batch of observations, at one θ: what an update asks of it."""
 
-    def log_prob(self, actions) -> np.ndarray:
+    def log_prob(self, actions: np.ndarray) -> np.ndarray:
         """log π_θ(aᵢ|sᵢ), shape (N,)."""
 
     def entropy(self) -> np.ndarray:
         """The entropy of π_θ(·|sᵢ), shape (N,)."""
 
-    def kl_from(self, other: "Evaluation") -> float:
-        """Mean over the batch of KL(other ‖ this)."""
+    def kl_from(self: "_E", other: "_E") -> float:
+        """Mean over the batch of KL(other ‖ this), ``other`` an evaluation of the same
+        policy (at another θ)."""
 
-    def log_prob_gradient(self, actions, weights) -> np.ndarray:
+    def log_prob_gradient(self, actions: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """Σᵢ wᵢ ∇θ log π_θ(aᵢ|sᵢ), shape (P,)."""
 
-    def fisher_product(self, v) -> np.ndarray:
+    def fisher_product(self, v: np.ndarray) -> np.ndarray:
         """F v, F the mean Fisher matrix of the batch (the Hessian of the mean KL at θ),
         in Jᵀ M J form (Martens 2014, §9; Schulman et al. 2015, App. C)."""
 
@@ -55,20 +58,22 @@ class Policy(Protocol):
     def get_parameters(self) -> np.ndarray:
         """A copy of θ."""
 
-    def set_parameters(self, theta) -> None:
+    def set_parameters(self, theta: np.ndarray) -> None:
         """Set θ (checked: shape (num_parameters,), finite)."""
 
-    def act(self, obs, rng: np.random.Generator, deterministic: bool = False) -> np.ndarray:
+    def act(
+        self, obs: np.ndarray, rng: np.random.Generator, deterministic: bool = False
+    ) -> np.ndarray:
         """Actions for a batch of observations (N, obs_dim)."""
 
-    def evaluate(self, obs, theta=None) -> Evaluation:
+    def evaluate(self, obs: np.ndarray, theta: np.ndarray | None = None) -> Evaluation:
         """π_θ on a batch (θ default the current parameters)."""
 
-    def config(self) -> dict:
+    def config(self) -> dict[str, Any]:
         """What a checkpoint records of the policy (``kind`` and its settings)."""
 
 
-def check_policy(policy) -> Policy:
+def check_policy(policy: Any) -> Policy:
     """``policy``, after checking that it has every member of :class:`Policy`; a
     ``ValueError`` names the missing ones."""
     members = [
@@ -89,7 +94,7 @@ def check_policy(policy) -> Policy:
     return policy
 
 
-def checked_parameters(theta, size):
+def checked_parameters(theta: np.ndarray, size: int) -> np.ndarray:
     """θ as a new float64 vector, after checking its shape (size,) and finiteness."""
     theta = np.array(theta, dtype=np.float64)
     if theta.shape != (size,):
@@ -122,13 +127,13 @@ class MLPPolicy:
 
     def __init__(
         self,
-        observation_space,
-        action_space,
+        observation_space: Any,
+        action_space: Any,
         hidden_sizes: Sequence[int] = (64, 64),
         activation: str = "tanh",
         log_std_init: float = 0.0,
         seed: int | None = None,
-    ):
+    ) -> None:
         self.obs_dim, self.action_dim, self.continuous = check_spaces(
             observation_space, action_space
         )
@@ -152,12 +157,14 @@ class MLPPolicy:
     def get_parameters(self) -> np.ndarray:
         return self._theta.copy()
 
-    def set_parameters(self, theta) -> None:
+    def set_parameters(self, theta: np.ndarray) -> None:
         self._theta = checked_parameters(theta, self.num_parameters)
 
     # -- acting ---------------------------------------------------------------------------
 
-    def act(self, obs, rng: np.random.Generator, deterministic: bool = False):
+    def act(
+        self, obs: np.ndarray, rng: np.random.Generator, deterministic: bool = False
+    ) -> np.ndarray:
         """Actions for a batch of observations (N, obs_dim): float (N, d) samples of the
         Gaussian, unclipped (the environment wrapper clips to the box), or int (N,)
         categories; the mean or the most likely category when ``deterministic``."""
@@ -166,13 +173,13 @@ class MLPPolicy:
             return DiagonalGaussian.sample(out, self._theta[self.net.size :], rng, deterministic)
         return Categorical.sample(out, rng, deterministic)
 
-    def evaluate(self, obs, theta=None) -> "PolicyEvaluation":
+    def evaluate(self, obs: np.ndarray, theta: np.ndarray | None = None) -> "PolicyEvaluation":
         theta = self._theta if theta is None else np.asarray(theta, dtype=np.float64)
         return PolicyEvaluation(self, theta, np.asarray(obs, dtype=np.float64))
 
     # -- checkpoints ----------------------------------------------------------------------
 
-    def config(self) -> dict:
+    def config(self) -> dict[str, Any]:
         return {
             "kind": "mlp",
             "hidden_sizes": list(self.hidden_sizes),
@@ -181,7 +188,9 @@ class MLPPolicy:
         }
 
     @classmethod
-    def from_config(cls, config: dict, observation_space, action_space) -> "MLPPolicy":
+    def from_config(
+        cls, config: dict[str, Any], observation_space: Any, action_space: Any
+    ) -> "MLPPolicy":
         return cls(
             observation_space,
             action_space,
@@ -200,7 +209,7 @@ class PolicyEvaluation(BatchDistribution):
     KL(π_θ ‖ π_θ') at θ' = θ (Schulman et al. 2015, App. C).
     """
 
-    def __init__(self, policy: MLPPolicy, theta, obs):
+    def __init__(self, policy: MLPPolicy, theta: np.ndarray, obs: np.ndarray) -> None:
         if obs.ndim != 2 or obs.shape[1] != policy.obs_dim:
             raise ValueError(f"obs must have shape (N, {policy.obs_dim}), got {obs.shape}")
         self.policy = policy
@@ -211,14 +220,14 @@ class PolicyEvaluation(BatchDistribution):
         self._pass = self.net.forward(self._weights, obs)
         self.output = self._pass.output  # the mean, or the logits
         self.log_std = theta[self.net.size :] if policy.continuous else None
-        self._probs = None
+        self._probs: np.ndarray | None = None
 
-    def log_prob_gradient(self, actions, weights):
+    def log_prob_gradient(self, actions: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """Σᵢ wᵢ ∇θ log π_θ(aᵢ|sᵢ), by one reverse pass."""
         weights = np.asarray(weights, dtype=np.float64)
         if self.policy.continuous:
             d_mean, d_log_std = DiagonalGaussian.log_prob_gradient(
-                self.output, self.log_std, actions, weights
+                self.output, _log_std(self), actions, weights
             )
             return np.concatenate(
                 [self.net.vjp(self._weights, self._pass, d_mean), d_log_std.sum(axis=0)]
@@ -226,7 +235,7 @@ class PolicyEvaluation(BatchDistribution):
         d_logits = Categorical.log_prob_gradient(self.output, actions, weights)
         return self.net.vjp(self._weights, self._pass, d_logits)
 
-    def fisher_product(self, v):
+    def fisher_product(self, v: np.ndarray) -> np.ndarray:
         """(1/N) Jᵀ M J v: one forward-mode and one reverse-mode pass (:meth:`MLP.jtmj`),
         with M in closed form (:func:`trustregion.operators.categorical_fisher_product`,
         :func:`~trustregion.operators.gaussian_fisher_diagonal`)."""
@@ -236,7 +245,7 @@ class PolicyEvaluation(BatchDistribution):
             mean_weight, log_std_weight = gaussian_fisher_diagonal(self.log_std)
             scale = mean_weight / self.n
 
-            def weigh(Jv, rows):
+            def weigh(Jv: np.ndarray, rows: slice) -> np.ndarray:
                 Jv *= scale
                 return Jv
 
@@ -246,8 +255,9 @@ class PolicyEvaluation(BatchDistribution):
             return np.concatenate([mean_part, log_std_weight * v[size:]])
         if self._probs is None:
             self._probs = np.exp(Categorical.log_softmax(self.output))
+        probs = self._probs
 
-        def weigh_categorical(Jv, rows):
-            return categorical_fisher_product(self._probs[rows], Jv) / self.n
+        def weigh_categorical(Jv: np.ndarray, rows: slice) -> np.ndarray:
+            return categorical_fisher_product(probs[rows], Jv) / self.n
 
         return self.net.jtmj(self._weights, self._pass, v, weigh_categorical)

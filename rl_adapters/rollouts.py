@@ -2,17 +2,19 @@
 episode statistics."""
 
 from collections import deque
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from trustregion._validation import check_positive_int
 
 from .normalization import RunningNormalizer
+from .policies import Policy
 from .spaces import to_env_actions
 
 
-def make_vector_env(env, n_envs=None, seed=None):
+def make_vector_env(env: Any, n_envs: int | None = None, seed: int | None = None) -> Any:
     """A gymnasium ``VectorEnv`` that resets finished environments in the same step and
     reports their final observation in ``info["final_obs"]`` (``AutoresetMode.SAME_STEP``,
     gymnasium ≥ 1.1), which is what bootstrapping on truncation needs.
@@ -53,7 +55,7 @@ def make_vector_env(env, n_envs=None, seed=None):
     raise ValueError(f"env must be a gymnasium id, Env or VectorEnv, got {type(env).__name__}")
 
 
-def env_id(vector_env):
+def env_id(vector_env: Any) -> str | None:
     """The id of the environments in ``vector_env``, or None."""
     spec = getattr(vector_env, "spec", None) or getattr(
         getattr(vector_env, "envs", [None])[0], "spec", None
@@ -82,22 +84,30 @@ class RolloutCollector:
     (undiscounted return and length) are kept for the last 100 episodes.
     """
 
-    def __init__(self, vector_env, policy, normalizer: RunningNormalizer | None, seed=None):
+    def __init__(
+        self,
+        vector_env: Any,
+        policy: Policy,
+        normalizer: RunningNormalizer | None,
+        seed: int | None = None,
+    ) -> None:
         self.env = vector_env
         self.policy = policy
         self.normalizer = normalizer
-        self._normalize = normalizer if normalizer is not None else _unchanged
+        self._normalize: Callable[[Any], np.ndarray] = (
+            normalizer if normalizer is not None else _unchanged
+        )
         self.rng = np.random.default_rng(seed)
         obs, _ = vector_env.reset(seed=seed)
         self._obs = self._checked(obs, "reset")
         self._returns = np.zeros(vector_env.num_envs)
         self._lengths = np.zeros(vector_env.num_envs, dtype=np.int64)
-        self.episode_returns = deque(maxlen=100)
-        self.episode_lengths = deque(maxlen=100)
+        self.episode_returns: deque[float] = deque(maxlen=100)
+        self.episode_lengths: deque[int] = deque(maxlen=100)
         self.total_steps = 0
 
     @staticmethod
-    def _checked(obs, where):
+    def _checked(obs: Any, where: str) -> np.ndarray:
         obs = np.asarray(obs, dtype=np.float64)
         if not np.isfinite(obs).all():
             raise FloatingPointError(
@@ -106,7 +116,7 @@ class RolloutCollector:
             )
         return obs
 
-    def collect(self, n_steps: int, value) -> Batch:
+    def collect(self, n_steps: int, value: Callable[[np.ndarray], np.ndarray]) -> Batch:
         """``n_steps`` steps of every environment; ``value(obs)`` evaluates V on a batch of
         normalised observations."""
         E = self.env.num_envs
@@ -151,7 +161,7 @@ class RolloutCollector:
             obs_n, np.concatenate(actions), rewards, values, next_values, terminated, truncated
         )
 
-    def _track_episodes(self, reward, done):
+    def _track_episodes(self, reward: np.ndarray, done: np.ndarray) -> None:
         self._returns += reward
         self._lengths += 1
         for e in np.flatnonzero(done):
@@ -161,5 +171,5 @@ class RolloutCollector:
             self._lengths[e] = 0
 
 
-def _unchanged(obs):
+def _unchanged(obs: Any) -> np.ndarray:
     return np.asarray(obs, dtype=np.float64)

@@ -1,9 +1,12 @@
 """Which gymnasium spaces the built-in policies take, and the action conversion."""
 
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 
-def check_spaces(observation_space, action_space):
+def check_spaces(observation_space: Any, action_space: Any) -> tuple[int, int, bool]:
     """(obs_dim, action_dim, continuous) for a flat ``Box`` observation space and a 1-D
     ``Box`` or a ``Discrete`` action space; ``ValueError`` naming the space otherwise."""
     from gymnasium import spaces
@@ -16,7 +19,7 @@ def check_spaces(observation_space, action_space):
     return (observation_space.shape[0],) + check_action_space(action_space)
 
 
-def check_action_space(action_space):
+def check_action_space(action_space: Any) -> tuple[int, bool]:
     """(action_dim, continuous) for a 1-D ``Box`` or a ``Discrete`` action space (action_dim
     1 for Discrete); ``ValueError`` naming the space otherwise."""
     from gymnasium import spaces
@@ -34,7 +37,7 @@ def check_action_space(action_space):
     )
 
 
-def to_env_actions(actions, action_space):
+def to_env_actions(actions: ArrayLike, action_space: Any) -> np.ndarray:
     """What the environment is given: Gaussian samples clipped to the box (the policy's
     log-probabilities stay those of the unclipped samples, as in Stable-Baselines3), or
     the categories as integers."""
@@ -45,7 +48,7 @@ def to_env_actions(actions, action_space):
     return np.asarray(actions, dtype=np.int64)
 
 
-def space_summary(space) -> dict:
+def space_summary(space: Any) -> dict[str, Any]:
     """What a checkpoint records of a space, as JSON: a ``Box``'s shape or a ``Discrete``'s
     number of categories (the bounds are the environment's business, not the policy's)."""
     from gymnasium import spaces
@@ -57,7 +60,7 @@ def space_summary(space) -> dict:
     return {"other": str(space)}
 
 
-def describe(summary) -> str:
+def describe(summary: Any) -> str:
     """A :func:`space_summary` in words (any other value, as it is: it may come from an
     untrusted checkpoint)."""
     if isinstance(summary, dict) and isinstance(summary.get("box"), list):

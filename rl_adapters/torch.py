@@ -12,14 +12,18 @@ Fisher product Jᵀ M J v, whose M is the core's closed form applied to tensors
 through the mean KL of PyTorch TRPO codes is available as ``fisher="double_backward"``.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 from torch import nn
 from torch.func import functional_call, jvp, vjp
 
 from trustregion.operators import categorical_fisher_product, gaussian_fisher_diagonal
 
-from .distributions import BatchDistribution, Categorical, DiagonalGaussian
+from .distributions import BatchDistribution, Categorical, DiagonalGaussian, _log_std
 from .policies import checked_parameters
 from .spaces import check_action_space
 
@@ -60,13 +64,13 @@ class TorchPolicy:
 
     def __init__(
         self,
-        module,
-        action_space,
+        module: nn.Module,
+        action_space: Any,
         *,
-        observation_space=None,
+        observation_space: Any = None,
         log_std_init: float = 0.0,
         fisher: str = "jmj",
-    ):
+    ) -> None:
         if not isinstance(module, nn.Module):
             raise ValueError(f"module must be a torch.nn.Module, got {type(module).__name__}")
         if fisher not in FISHER_FORMS:
@@ -97,7 +101,7 @@ class TorchPolicy:
         self.net_size = sum(self._numels)
         self.obs_dim = self._observation_width(module, observation_space)
         self.state_dependent_std = self._check_output()
-        self.log_std = None
+        self.log_std: torch.Tensor | None = None
         if self.continuous and not self.state_dependent_std:
             self.log_std = torch.full(
                 (self.action_dim,), float(log_std_init), dtype=self.dtype, device=self.device
@@ -105,17 +109,18 @@ class TorchPolicy:
         self.num_parameters = self.net_size + (0 if self.log_std is None else self.action_dim)
 
     @staticmethod
-    def _observation_width(module, observation_space):
+    def _observation_width(module: nn.Module, observation_space: Any) -> int:
         if observation_space is not None:
             if len(getattr(observation_space, "shape", ())) != 1:
                 raise ValueError(f"observation_space must be a 1-D Box, got {observation_space}")
             return int(observation_space.shape[0])
         for sub in module.modules():
-            if isinstance(getattr(sub, "in_features", None), int):
-                return sub.in_features
+            width = getattr(sub, "in_features", None)
+            if isinstance(width, int):
+                return width
         raise ValueError("cannot tell the module's observation width: pass observation_space=")
 
-    def _check_output(self):
+    def _check_output(self) -> bool:
         """Whether the module returns its own log-std; raises for a wrong output."""
         with torch.no_grad():
             out = self.module(torch.zeros(2, self.obs_dim, dtype=self.dtype, device=self.device))
@@ -152,7 +157,7 @@ class TorchPolicy:
             parts.append(self.log_std)
         return _numpy(torch.cat(parts)).copy()
 
-    def set_parameters(self, theta) -> None:
+    def set_parameters(self, theta: np.ndarray) -> None:
         flat = self._tensor(checked_parameters(theta, self.num_parameters))
         with torch.no_grad():
             for p, value in zip(self.module.parameters(), self._split(flat), strict=False):
@@ -162,19 +167,22 @@ class TorchPolicy:
 
     # -- acting and evaluating ------------------------------------------------------------
 
-    def act(self, obs, rng: np.random.Generator, deterministic: bool = False):
+    def act(
+        self, obs: ArrayLike, rng: np.random.Generator, deterministic: bool = False
+    ) -> np.ndarray:
         with torch.no_grad():
             out = self.module(self._tensor(obs))
         if not self.continuous:
             return Categorical.sample(_numpy(out), rng, deterministic)
         mean, log_std = out if self.state_dependent_std else (out, self.log_std)
+        assert log_std is not None  # a Gaussian policy's own, or the module's
         return DiagonalGaussian.sample(_numpy(mean), _numpy(log_std), rng, deterministic)
 
-    def evaluate(self, obs, theta=None) -> "TorchEvaluation":
+    def evaluate(self, obs: ArrayLike, theta: ArrayLike | None = None) -> "TorchEvaluation":
         theta = self.get_parameters() if theta is None else np.asarray(theta, np.float64)
         return TorchEvaluation(self, self._tensor(theta), self._tensor(obs))
 
-    def config(self) -> dict:
+    def config(self) -> dict[str, Any]:
         return {
             "kind": "torch",
             "fisher": self.fisher,
@@ -183,12 +191,12 @@ class TorchPolicy:
 
     # -- conversions ----------------------------------------------------------------------
 
-    def _tensor(self, array):
+    def _tensor(self, array: ArrayLike) -> torch.Tensor:
         """A numpy array as a tensor of the module's dtype and device (the same memory for
         a float64 array and a float64 CPU module)."""
         return torch.as_tensor(np.asarray(array), dtype=self.dtype, device=self.device)
 
-    def _split(self, flat):
+    def _split(self, flat: torch.Tensor) -> list[torch.Tensor]:
         return [
             part.view(shape)
             for part, shape in zip(
@@ -196,7 +204,7 @@ class TorchPolicy:
             )
         ]
 
-    def _params(self, flat):
+    def _params(self, flat: torch.Tensor) -> dict[str, torch.Tensor]:
         return dict(zip(self._names, self._split(flat), strict=False))
 
 
@@ -204,7 +212,7 @@ class TorchEvaluation(BatchDistribution):
     """π_θ on a batch: one forward pass (without a graph); the derivative passes are
     prepared the first time a gradient or Fisher product is asked for."""
 
-    def __init__(self, policy: TorchPolicy, theta, obs):
+    def __init__(self, policy: TorchPolicy, theta: torch.Tensor, obs: torch.Tensor) -> None:
         if obs.ndim != 2 or obs.shape[1] != policy.obs_dim:
             raise ValueError(f"obs must have shape (N, {policy.obs_dim}), got {tuple(obs.shape)}")
         self.policy, self.theta, self.obs, self.n = policy, theta, obs, obs.shape[0]
@@ -213,6 +221,7 @@ class TorchEvaluation(BatchDistribution):
         with torch.no_grad():
             out = self._distribution(self._net_params)
         self._out = out
+        self.log_std: np.ndarray | None
         if not policy.continuous:
             self.output, self.log_std = _numpy(out), None
         elif policy.state_dependent_std:
@@ -220,21 +229,21 @@ class TorchEvaluation(BatchDistribution):
         else:
             self.output = _numpy(out)
             self.log_std = _numpy(theta[policy.net_size :])
-        self._vjp = None
+        self._vjp: Callable[..., Any] | None = None
 
-    def _distribution(self, net_params):
+    def _distribution(self, net_params: dict[str, torch.Tensor]) -> Any:
         return functional_call(self.policy.module, net_params, (self.obs,))
 
     # derivatives through the module
 
-    def _pull_back(self, cotangent):
+    def _pull_back(self, cotangent: Any) -> torch.Tensor:
         """Jᵀ u for a cotangent u of the module's output, flattened (torch)."""
         if self._vjp is None:
             self._vjp = vjp(self._distribution, self._net_params)[1]
         (grads,) = self._vjp(cotangent)
         return torch.cat([grads[name].reshape(-1) for name in self.policy._names])
 
-    def log_prob_gradient(self, actions, weights):
+    def log_prob_gradient(self, actions: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """Σᵢ wᵢ ∇θ log π_θ(aᵢ|sᵢ): the closed-form gradient with respect to the
         distribution's parameters, pulled back through the module by ``torch.func.vjp``."""
         weights = np.asarray(weights, dtype=np.float64)
@@ -243,28 +252,28 @@ class TorchEvaluation(BatchDistribution):
             d_logits = Categorical.log_prob_gradient(self.output, actions, weights)
             return _numpy(self._pull_back(policy._tensor(d_logits)))
         d_mean, d_log_std = DiagonalGaussian.log_prob_gradient(
-            self.output, self.log_std, actions, weights
+            self.output, _log_std(self), actions, weights
         )
         if policy.state_dependent_std:
-            net = self._pull_back((policy._tensor(d_mean), policy._tensor(d_log_std)))
-            return _numpy(net)
+            pulled = self._pull_back((policy._tensor(d_mean), policy._tensor(d_log_std)))
+            return _numpy(pulled)
         net = _numpy(self._pull_back(policy._tensor(d_mean)))
         return np.concatenate([net, d_log_std.sum(axis=0)])
 
-    def fisher_product(self, v):
+    def fisher_product(self, v: np.ndarray) -> np.ndarray:
         """The mean Fisher matrix times v, as ``policy.fisher`` says (Jᵀ M J, or the
         Hessian of the mean KL by double back-propagation)."""
         policy = self.policy
-        v = policy._tensor(np.asarray(v, dtype=np.float64))
+        tangent = policy._tensor(np.asarray(v, dtype=np.float64))
         if policy.fisher == "double_backward":
-            product = self._kl_hessian_product(v)
+            product = self._kl_hessian_product(tangent)
         else:
-            product = self._jmj_product(v)
+            product = self._jmj_product(tangent)
         return _numpy(product)
 
-    def _jmj_product(self, v):
+    def _jmj_product(self, v: torch.Tensor) -> torch.Tensor:
         policy = self.policy
-        _, Jv = jvp(self._distribution, (self._net_params,), (policy._params(v),))
+        Jv = jvp(self._distribution, (self._net_params,), (policy._params(v),))[1]
         if not policy.continuous:
             u = categorical_fisher_product(torch.softmax(self._out, dim=1), Jv)
             return self._pull_back(u / self.n)
@@ -278,7 +287,7 @@ class TorchEvaluation(BatchDistribution):
             [self._pull_back(Jv * mean_weight / self.n), log_std_weight * v[policy.net_size :]]
         )
 
-    def _kl_hessian_product(self, v):
+    def _kl_hessian_product(self, v: torch.Tensor) -> torch.Tensor:
         """∇²_θ' mean KL(π_θ ‖ π_θ') at θ' = θ, times v: autograd.grad with
         create_graph=True, then the gradient of its dot product with v (the pytorch-trpo
         form)."""
@@ -289,7 +298,7 @@ class TorchEvaluation(BatchDistribution):
             (hv,) = torch.autograd.grad(grad @ v, theta)
         return hv
 
-    def _torch_kl(self, theta):
+    def _torch_kl(self, theta: torch.Tensor) -> torch.Tensor:
         """Mean KL(π_old ‖ π_θ) in torch, differentiable in θ (double_backward only)."""
         policy = self.policy
         out = self._distribution(policy._params(theta))
@@ -311,12 +320,12 @@ class TorchEvaluation(BatchDistribution):
         return per_dim.expand_as(mean).sum(1).mean()
 
 
-def _numpy(tensor):
+def _numpy(tensor: torch.Tensor) -> np.ndarray:
     """float64 numpy data of a tensor: its own memory for a float64 CPU tensor."""
     return np.asarray(tensor.detach().cpu().numpy(), dtype=np.float64)
 
 
-def _describe(out):
+def _describe(out: Any) -> str:
     if isinstance(out, torch.Tensor):
         return f"a tensor of shape {tuple(out.shape)}"
     if isinstance(out, (tuple, list)):

@@ -18,6 +18,7 @@ update: its ``skipped`` says why, and the policy stays as it was.
 """
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import cached_property
 
@@ -90,10 +91,12 @@ class _Evaluations:
     """π_θ on a fixed batch, one forward pass per distinct θ: the line search asks for
     the surrogate and the KL at the same candidate."""
 
-    def __init__(self, policy, obs, theta, evaluation):
+    def __init__(
+        self, policy: Policy, obs: np.ndarray, theta: np.ndarray, evaluation: Evaluation
+    ) -> None:
         self.policy, self.obs, self._theta, self._evaluation = policy, obs, theta, evaluation
 
-    def __call__(self, theta):
+    def __call__(self, theta: np.ndarray) -> Evaluation:
         if not np.array_equal(self._theta, theta):
             self._theta, self._evaluation = theta.copy(), self.policy.evaluate(self.obs, theta)
         return self._evaluation
@@ -111,14 +114,14 @@ class _Problem:
     def __init__(
         self,
         policy: Policy,
-        obs,
-        actions,
-        advantages,
+        obs: np.ndarray,
+        actions: np.ndarray,
+        advantages: np.ndarray,
         cg_damping: float,
         fisher_subsample: float,
         rng: np.random.Generator | None,
         timer: PhaseTimer,
-    ):
+    ) -> None:
         obs, advantages = np.asarray(obs, np.float64), np.asarray(advantages, np.float64)
         if obs.ndim != 2 or advantages.shape != (obs.shape[0],) or len(actions) != obs.shape[0]:
             raise ValueError(
@@ -167,19 +170,21 @@ class _Problem:
         )
         return DampedOperator(fisher, self._cg_damping)
 
-    def surrogate(self, theta):
+    def surrogate(self, theta: np.ndarray) -> float:
         ratio = np.exp(self.evaluations(theta).log_prob(self.actions) - self.log_p_old)
         return float(np.mean(ratio * self.advantages))
 
-    def kl(self, theta):
+    def kl(self, theta: np.ndarray) -> float:
         return self.evaluations(theta).kl_from(self.current)
 
 
-def _watched(function, name, non_finite):
+def _watched(
+    function: Callable[[np.ndarray], float], name: str, non_finite: set[str]
+) -> Callable[[np.ndarray], float]:
     """``function`` (θ ↦ float), adding ``name`` to the set ``non_finite`` whenever it
     returns a non-finite value (overflow in it is expected and reported, not warned)."""
 
-    def call(theta):
+    def call(theta: np.ndarray) -> float:
         with np.errstate(over="ignore", invalid="ignore"):
             value = function(theta)
         if not math.isfinite(value):
@@ -191,10 +196,10 @@ def _watched(function, name, non_finite):
 
 # The updates' defaults are the agents' (the configuration records hold them once).
 def trpo_update(
-    policy,
-    obs,
-    actions,
-    advantages,
+    policy: Policy,
+    obs: np.ndarray,
+    actions: np.ndarray,
+    advantages: np.ndarray,
     *,
     max_kl: float = TRPOConfig.max_kl,
     cg_iters: int = TRPOConfig.cg_iters,
@@ -217,7 +222,7 @@ def trpo_update(
     if problem.skipped:
         return UpdateStats.skip(problem.skipped, problem.current)
     started = timer.mark()
-    non_finite = set()  # what the line search met that was not a number
+    non_finite: set[str] = set()  # what the line search met that was not a number
     step = trustregion.constrained_step(
         timer.timed("line_search", _watched(problem.surrogate, "surrogate", non_finite)),
         problem.theta,
@@ -241,9 +246,11 @@ def trpo_update(
         return UpdateStats.skip(
             f"non-finite {' and '.join(sorted(non_finite))} at the trial steps", problem.current
         )
+    kl = step.divergence if step.accepted else 0.0
+    assert kl is not None  # an accepted step's divergence was measured
     return UpdateStats(
         accepted=step.accepted,
-        kl=step.divergence if step.accepted else 0.0,
+        kl=kl,
         backtracks=step.backtracks,
         predicted_improvement=step.predicted_improvement,
         actual_improvement=step.actual_improvement,
@@ -254,10 +261,10 @@ def trpo_update(
 
 
 def npg_update(
-    policy,
-    obs,
-    actions,
-    advantages,
+    policy: Policy,
+    obs: np.ndarray,
+    actions: np.ndarray,
+    advantages: np.ndarray,
     *,
     step_size: float | None = None,
     target_kl: float | None = None,

@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 import trustregion
 from trustregion._validation import (
@@ -29,7 +30,7 @@ class ValueFit(NamedTuple):
     skipped: str = ""  # why the fit stopped on a non-finite quantity ("" if it did not)
 
 
-def explained_variance(prediction, target) -> float:
+def explained_variance(prediction: np.ndarray, target: np.ndarray) -> float:
     """1 - Var(target - prediction) / Var(target): 1 for a perfect fit, 0 for a constant,
     NaN when the targets do not vary."""
     var = float(np.var(target))
@@ -79,8 +80,8 @@ class ValueFunction:
         l2: float = 1e-3,
         max_change: float = 0.2,
         cg_iters: int = 10,
-        seed=None,
-    ):
+        seed: int | None = None,
+    ) -> None:
         self.iterations = check_positive_int(iterations, "iterations")
         self.cg_iters = check_positive_int(cg_iters, "cg_iters")
         self.l2 = check_nonnegative_scalar(l2, "l2")
@@ -88,16 +89,16 @@ class ValueFunction:
         self.net = MLP((int(obs_dim), *hidden_sizes, 1), activation)
         self.theta = self.net.initial_parameters(np.random.default_rng(seed), 1.0)
 
-    def __call__(self, obs):
+    def __call__(self, obs: ArrayLike) -> np.ndarray:
         return self.net.output(self.theta, np.asarray(obs, dtype=np.float64))[:, 0]
 
-    def loss(self, phi, obs, targets):
+    def loss(self, phi: np.ndarray, obs: np.ndarray, targets: np.ndarray) -> float:
         residual = self.net.output(phi, obs)[:, 0] - targets
         return 0.5 * float(residual @ residual) / targets.shape[0] + 0.5 * self.l2 * float(
             phi @ phi
         )
 
-    def fit(self, obs, targets) -> ValueFit:
+    def fit(self, obs: ArrayLike, targets: ArrayLike) -> ValueFit:
         obs = np.asarray(obs, dtype=np.float64)
         targets = np.asarray(targets, dtype=np.float64).reshape(-1)
         if obs.ndim != 2 or obs.shape[0] != targets.shape[0]:

@@ -12,7 +12,9 @@ import json
 import math
 import os
 import sys
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
+from typing import Any, TypeVar
 
 from ._validation import (
     check_nonnegative_int,
@@ -20,6 +22,8 @@ from ._validation import (
     check_positive_scalar,
     check_probability,
 )
+
+_T = TypeVar("_T")
 
 # -- argument types -------------------------------------------------------------------------
 
@@ -75,7 +79,7 @@ def writable_folder(text: str) -> str:
     return text
 
 
-def _parsed(text, parse, check):
+def _parsed(text: str, parse: Callable[[str], _T], check: Callable[[_T, str], _T]) -> _T:
     """``check`` (one of :mod:`trustregion._validation`'s, which the agents' configurations
     use too) of the number ``parse(text)``, its refusals as argparse's."""
     try:
@@ -92,7 +96,7 @@ def _parsed(text, parse, check):
 # -- trustregion bench ------------------------------------------------------------------------
 
 
-def main(argv=None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     from . import _bench
 
     parser = argparse.ArgumentParser(prog="trustregion", description=__doc__.splitlines()[0])
@@ -146,7 +150,9 @@ def main(argv=None) -> int:
     return _run_bench(args, solvers, suite)
 
 
-def _bench_plan(args, parser):
+def _bench_plan(
+    args: argparse.Namespace, parser: argparse.ArgumentParser
+) -> tuple[list[str], list[Any]]:
     """(solvers, problems) of a bench run, or ``parser.error`` before any run."""
     from . import _bench, problems
 
@@ -171,12 +177,12 @@ def _bench_plan(args, parser):
     return solvers, suite
 
 
-def _run_bench(args, solvers, suite) -> int:
+def _run_bench(args: argparse.Namespace, solvers: list[str], suite: list[Any]) -> int:
     from . import _bench
 
     nls = args.suite == "nls"
     tasks = [(p, s) for p in suite for s in solvers]
-    runs = []
+    runs: list[_bench.Run] = []
     for problem, solver in _progress(tasks, args.quiet):
         if nls:
             runs.append(_bench.run_nls(solver, problem, args.repeat))
@@ -205,7 +211,7 @@ def _run_bench(args, solvers, suite) -> int:
     return 0
 
 
-def _progress(tasks, quiet):
+def _progress(tasks: list[tuple[Any, str]], quiet: bool) -> Iterator[tuple[Any, str]]:
     """Iterate with a progress bar on stderr (tqdm when installed), unless quiet."""
     if quiet:
         yield from tasks

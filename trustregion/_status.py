@@ -5,6 +5,7 @@ The kernels return the integer codes of :mod:`trustregion._kernels`; :func:`cg_s
 """
 
 from enum import IntEnum
+from typing import Any, ClassVar, TypeVar
 
 from . import _kernels as K
 
@@ -18,6 +19,8 @@ class StatusEnum(IntEnum):
     :func:`set_messages`, and ``message`` looks it up.
     """
 
+    _messages: ClassVar[dict[Any, str]]  # each subclass's members, by set_messages
+
     def __str__(self) -> str:
         return self.name
 
@@ -30,7 +33,10 @@ class StatusEnum(IntEnum):
         return type(self)._messages[self]
 
 
-def set_messages(enum: type, messages: dict) -> None:
+_Status = TypeVar("_Status", bound=StatusEnum)
+
+
+def set_messages(enum: type[_Status], messages: dict[_Status, str]) -> None:
     """Give each member of the StatusEnum subclass ``enum`` its ``message``.
 
     Raises

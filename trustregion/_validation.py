@@ -4,15 +4,24 @@ Each check raises ``ValueError`` naming the argument, before any work is done.
 """
 
 import math
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import _kernels as K
 
 _FLOAT64 = np.dtype(np.float64)
 
 
-def as_float_vector(value, name, *, size=None, finite=True, copy=True):
+def as_float_vector(
+    value: ArrayLike,
+    name: str,
+    *,
+    size: int | None = None,
+    finite: bool = True,
+    copy: bool = True,
+) -> np.ndarray:
     """``value`` as a 1-D float64 array: a new one, never aliasing the caller's, unless
     ``copy=False`` for a caller that only reads it."""
     try:
@@ -38,7 +47,7 @@ def all_finite(arr: np.ndarray) -> bool:
     return K.all_finite(arr.ravel())
 
 
-def check_positive_scalar(value, name, *, allow_inf=False):
+def check_positive_scalar(value: Any, name: str, *, allow_inf: bool = False) -> float:
     """``value`` as a float > 0 (finite unless ``allow_inf``)."""
     try:
         x = float(value)
@@ -49,7 +58,7 @@ def check_positive_scalar(value, name, *, allow_inf=False):
     return x
 
 
-def check_nonnegative_scalar(value, name):
+def check_nonnegative_scalar(value: Any, name: str) -> float:
     try:
         x = float(value)
     except (TypeError, ValueError):
@@ -59,7 +68,7 @@ def check_nonnegative_scalar(value, name):
     return x
 
 
-def check_maxiter(value, name, default):
+def check_maxiter(value: Any, name: str, default: int) -> int:
     if value is None:
         return default
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
@@ -111,17 +120,17 @@ def max_abs(v: np.ndarray) -> float:
 # parse a string first), so that a parameter is refused in the same words everywhere.
 
 
-def check_positive_int(value, name):
+def check_positive_int(value: Any, name: str) -> int:
     """``value`` as an int ≥ 1 (an iteration count, a batch size)."""
     return _check_integer(value, name, 1, "a positive integer")
 
 
-def check_nonnegative_int(value, name):
+def check_nonnegative_int(value: Any, name: str) -> int:
     """``value`` as an int ≥ 0 (a seed)."""
     return _check_integer(value, name, 0, "a non-negative integer")
 
 
-def check_probability(value, name, *, allow_zero=True):
+def check_probability(value: Any, name: str, *, allow_zero: bool = True) -> float:
     """``value`` as a float in [0, 1], or in (0, 1] without ``allow_zero`` (a discount, a
     fraction of a batch, a backtracking factor)."""
     interval = "[0, 1]" if allow_zero else "(0, 1]"
@@ -134,7 +143,7 @@ def check_probability(value, name, *, allow_zero=True):
     return float(value)
 
 
-def _check_integer(value, name, least, kind):
+def _check_integer(value: Any, name: str, least: int, kind: str) -> int:
     # bool is an int to Python, never a count to a user; a float such as 2.0 is refused
     # rather than silently truncated.
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:

@@ -1,12 +1,12 @@
 """Dolan–Moré performance profiles."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 
 def performance_profile(
-    times: dict[str, Sequence[float]], taus: Sequence[float]
+    times: Mapping[str, Sequence[float]], taus: Sequence[float] | np.ndarray
 ) -> dict[str, list[float]]:
     """ρ_s(τ): the fraction of problems solver s solves within τ times the best time.
 
@@ -26,7 +26,7 @@ def performance_profile(
     }
 
 
-def save_profile_plot(times: dict[str, Sequence[float]], path: str, title: str) -> bool:
+def save_profile_plot(times: Mapping[str, Sequence[float]], path: str, title: str) -> bool:
     """Write the profile as a PNG; False (and nothing written) without matplotlib."""
     try:
         import matplotlib

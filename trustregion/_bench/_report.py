@@ -55,8 +55,8 @@ def problem_table(runs: Sequence[Run], solvers: Sequence[str], field: str = "nit
     for name, by_solver in problems.items():
         cells = []
         for s in solvers:
-            r = by_solver.get(s)
-            value = "" if r is None else str(getattr(r, field)) if r.solved else "-"
+            cell = by_solver.get(s)
+            value = "" if cell is None else str(getattr(cell, field)) if cell.solved else "-"
             cells.append(f"{value:>12}")
         lines.append(f"{name:<{width}} " + " ".join(cells))
     return "\n".join(lines)
@@ -84,8 +84,8 @@ def ratio_summary(runs: Sequence[Run]) -> list[str]:
     lines = []
     for ours, counterparts in COUNTERPARTS.items():
         for theirs in counterparts:
-            pairs = [(by[k], by.get((theirs,) + k[1:])) for k in by if k[0] == ours]
-            pairs = [(a, b) for a, b in pairs if b is not None]
+            candidates = [(by[k], by.get((theirs,) + k[1:])) for k in by if k[0] == ours]
+            pairs = [(a, b) for a, b in candidates if b is not None]
             if not pairs:
                 continue
             ratios = [

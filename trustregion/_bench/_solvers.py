@@ -5,6 +5,7 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.optimize as so
@@ -36,9 +37,14 @@ class Run:
     lre: float = math.nan  # NIST's log relative error of the solution, where certified
 
 
-def _constraint_kwargs(problem):
+# A problem of trustregion.problems (any of its classes: they share fun, grad, hessp, hess).
+_Problem = Any
+_Solver = Callable[[_Problem, int], Any]
+
+
+def _constraint_kwargs(problem: _Problem) -> dict[str, Any]:
     """bounds and constraints=, as scipy takes them, for the problems that have them."""
-    kwargs = {}
+    kwargs: dict[str, Any] = {}
     if getattr(problem, "bounds", None) is not None:
         kwargs["bounds"] = problem.bounds
     if hasattr(problem, "scipy_constraints"):
@@ -46,8 +52,8 @@ def _constraint_kwargs(problem):
     return kwargs
 
 
-def _ours(method, model):
-    def solve(problem, maxiter):
+def _ours(method: str, model: str) -> _Solver:
+    def solve(problem: _Problem, maxiter: int) -> Any:
         kwargs = {"hess": problem.hess} if model == "hess" else {"hessp": problem.hessp}
         return minimize(
             problem.fun,
@@ -62,8 +68,8 @@ def _ours(method, model):
     return solve
 
 
-def _scipy(method, model):
-    def solve(problem, maxiter):
+def _scipy(method: str, model: str | None) -> _Solver:
+    def solve(problem: _Problem, maxiter: int) -> Any:
         kwargs = _constraint_kwargs(problem)
         if model == "hess":
             kwargs["hess"] = problem.hess
@@ -81,7 +87,7 @@ def _scipy(method, model):
     return solve
 
 
-SOLVERS: dict[str, Callable] = {
+SOLVERS: dict[str, _Solver] = {
     "steihaug": _ours("steihaug", "hessp"),
     "gltr": _ours("gltr", "hessp"),
     "exact": _ours("exact", "hess"),
@@ -109,14 +115,14 @@ DEFAULT_BOUNDED_SOLVERS = ("steihaug", "L-BFGS-B", "trust-constr")
 DEFAULT_CONSTRAINED_SOLVERS = ("steihaug", "SLSQP", "trust-constr")
 
 
-def default_solvers(suite: str):
+def default_solvers(suite: str) -> tuple[str, ...]:
     """The solvers ``trustregion bench --suite`` compares unless told otherwise."""
     return {"bounds": DEFAULT_BOUNDED_SOLVERS, "hs": DEFAULT_CONSTRAINED_SOLVERS}.get(
         suite, DEFAULT_SOLVERS
     )
 
 
-def _violation(problem, x):
+def _violation(problem: _Problem, x: np.ndarray) -> float:
     """Largest violation of the general constraints and bounds at x (0 for none)."""
     parts = [0.0]
     if hasattr(problem, "eq"):
@@ -126,7 +132,7 @@ def _violation(problem, x):
     return max(parts)
 
 
-def run(solver: str, problem, maxiter: int) -> Run:
+def run(solver: str, problem: _Problem, maxiter: int) -> Run:
     """Solve ``problem`` with ``solver``; failures are recorded, never raised."""
     f0 = float(problem.fun(problem.x0))
     start = time.perf_counter()

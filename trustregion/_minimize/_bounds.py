@@ -1,6 +1,7 @@
 """Bound constraints: the projected trust-region step of TRON (Lin & Moré 1999)."""
 
 import warnings
+from collections.abc import Iterable
 from typing import NamedTuple
 
 import numpy as np
@@ -23,15 +24,15 @@ class Box(NamedTuple):
     lo: np.ndarray
     hi: np.ndarray
 
-    def project(self, x):
+    def project(self, x: np.ndarray) -> np.ndarray:
         return np.clip(x, self.lo, self.hi)
 
-    def projected_gradient(self, x, g):
+    def projected_gradient(self, x: np.ndarray, g: np.ndarray) -> np.ndarray:
         """P(x - g) - x: zero exactly at the first-order points of the box problem."""
         return self.project(x - g) - x
 
 
-def as_box(bounds, n) -> Box:
+def as_box(bounds: Bounds | Iterable[tuple[float | None, float | None]], n: int) -> Box:
     """A :class:`Box` from a ``scipy.optimize.Bounds`` or a sequence of ``(lo, hi)`` pairs
     (``None`` for no bound)."""
     # The messages are scipy's own, so that code checking them runs unchanged.
@@ -61,7 +62,7 @@ def as_box(bounds, n) -> Box:
     return Box(lo, hi)
 
 
-def feasible_start(x0, box: Box):
+def feasible_start(x0: np.ndarray, box: Box) -> np.ndarray:
     """x₀ projected onto the box, with a warning when that moved it."""
     x = box.project(x0)
     if not np.array_equal(x, x0):
@@ -78,7 +79,9 @@ class BoxStep(NamedTuple):
     status: StepStatus | None = None  # NONFINITE when the model could not be evaluated
 
 
-def tron_step(g, B, radius, x, box: Box, rtol) -> BoxStep:
+def tron_step(
+    g: np.ndarray, B: SymmetricOperator, radius: float, x: np.ndarray, box: Box, rtol: float
+) -> BoxStep:
     """A feasible step for min q(s) = gᵀs + ½ sᵀBs, ‖s‖ ≤ Δ, lo ≤ x + s ≤ hi.
 
     1. The generalised Cauchy point along the projected-gradient path s(α) = P(x - αg) - x:
@@ -102,18 +105,20 @@ def tron_step(g, B, radius, x, box: Box, rtol) -> BoxStep:
     return BoxStep(s, -q_s, bool(norm(s) >= radius * (1 - 1e-10)))
 
 
-def _model(g, B, s):
+def _model(g: np.ndarray, B: SymmetricOperator, s: np.ndarray) -> tuple[float, np.ndarray]:
     """(q(s), Bs) for q(s) = gᵀs + ½ sᵀBs."""
     Bs = B.apply(s)
     return float(g @ s + 0.5 * s @ Bs), Bs
 
 
-def _generalised_cauchy_point(g, B, radius, x, box):
+def _generalised_cauchy_point(
+    g: np.ndarray, B: SymmetricOperator, radius: float, x: np.ndarray, box: Box
+) -> tuple[np.ndarray, float, np.ndarray] | BoxStep:
     """(s_c, q(s_c), Bs_c): step 1 of :func:`tron_step`, the largest α found by halving
     (then doubling, when the first trial passed) with q(s(α)) ≤ μ₀ gᵀs(α) and
     ‖s(α)‖ ≤ Δ along s(α) = P(x - αg) - x; or a zero BoxStep when there is none."""
 
-    def path(alpha):
+    def path(alpha: float) -> np.ndarray:
         return box.project(x - alpha * g) - x
 
     gnorm = float(norm(g))
@@ -147,13 +152,23 @@ def _generalised_cauchy_point(g, B, radius, x, box):
     return s, value, Bs
 
 
-def _subspace_passes(g, B, radius, x, box, rtol, s, q_s, Bs):
+def _subspace_passes(
+    g: np.ndarray,
+    B: SymmetricOperator,
+    radius: float,
+    x: np.ndarray,
+    box: Box,
+    rtol: float,
+    s: np.ndarray,
+    q_s: float,
+    Bs: np.ndarray,
+) -> tuple[np.ndarray, float]:
     """(s, q(s)) after step 2 of :func:`tron_step` from the Cauchy step s (Lin & Moré's
     minor iterations): CG on the variables free at x + s, then a projected search along
     its direction; a pass that makes more variables active starts another on the
     smaller set, so there are at most n."""
     free = (x + s > box.lo) & (x + s < box.hi)
-    first_norm = None
+    first_norm: float | None = None
     for _ in range(x.shape[0]):
         if not free.any():
             break
@@ -187,7 +202,7 @@ def _subspace_passes(g, B, radius, x, box, rtol, s, q_s, Bs):
     return s, q_s
 
 
-def _reduced_operator(B, free):
+def _reduced_operator(B: SymmetricOperator, free: np.ndarray) -> SymmetricOperator:
     """B restricted to the free variables: B_FF, stored when B is (so that CG on it runs
     in one kernel call), otherwise v ↦ (B v̂)_F with v̂ zero off F."""
     if B.explicit is not None:
@@ -200,7 +215,7 @@ def _reduced_operator(B, free):
         return as_operator(reduced)
     n = free.shape[0]
 
-    def product(v):
+    def product(v: np.ndarray) -> np.ndarray:
         full = np.zeros(n)
         full[free] = v
         return B.apply(full)[free]

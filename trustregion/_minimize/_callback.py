@@ -1,9 +1,13 @@
 """The user's callback, in any of scipy's forms, behind one call."""
 
 import inspect
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ._result import Result
 
 
-def as_callback(callback):
+def as_callback(callback: Callable[..., Any] | None) -> Callable[[Result], bool] | None:
     """``stop(intermediate_result) -> bool`` calling ``callback`` the way scipy would.
 
     scipy's rule (``scipy.optimize._optimize._wrap_callback``): a callback whose only
@@ -16,6 +20,7 @@ def as_callback(callback):
         return None
     if not callable(callback):
         raise ValueError(f"callback must be callable, got {type(callback).__name__}")
+    parameters: Mapping[str, inspect.Parameter]
     try:
         parameters = inspect.signature(callback).parameters
     except (TypeError, ValueError):  # a builtin without a signature: the plain form
@@ -27,20 +32,20 @@ def as_callback(callback):
     ]
     if set(parameters) == {"intermediate_result"}:
 
-        def call(result):
+        def call(result: Result) -> bool:
             callback(intermediate_result=result)
             return False
     elif len(required) >= 2:
 
-        def call(result):
+        def call(result: Result) -> bool:
             return callback(result.x.copy(), result) is True
     else:
 
-        def call(result):
+        def call(result: Result) -> bool:
             callback(result.x.copy())
             return False
 
-    def stop(result):
+    def stop(result: Result) -> bool:
         try:
             return call(result)
         except StopIteration:

@@ -1,23 +1,32 @@
 """General constraints in one form: c_E(x) = 0 and c_I(x) ≥ 0, from scipy's kinds."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any, TypeAlias
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 from scipy.optimize import LinearConstraint, NonlinearConstraint
 
 from ..operators import SymmetricOperator, as_operator
+from ._bounds import Box
 from ._finite_differences import SCHEMES, approx_jacobian
+
+_Function = Callable[[np.ndarray], Any]
+_Hessian = Callable[[np.ndarray, np.ndarray], Any]
+# One constraint as scipy's kinds give it: a NonlinearConstraint, a LinearConstraint or an
+# SLSQP-style dict.
+Constraint: TypeAlias = NonlinearConstraint | LinearConstraint | dict[str, Any]
 
 
 @dataclass
 class _Source:
     """One user constraint c: Rⁿ → Rᵐ with its derivatives."""
 
-    fun: Callable
-    jac: Callable
-    hess: Callable | None  # hess(x, v) = Σ vᵢ ∇²cᵢ(x), or None
+    fun: _Function
+    jac: _Function
+    hess: _Hessian | None  # hess(x, v) = Σ vᵢ ∇²cᵢ(x), or None
     size: int
 
 
@@ -46,7 +55,9 @@ class ConstraintSet:
     Jacobian of the wrong shape, or non-finite values.
     """
 
-    def __init__(self, constraints, x0, box=None):
+    def __init__(
+        self, constraints: Constraint | Iterable[Constraint], x0: np.ndarray, box: Box | None = None
+    ) -> None:
         if isinstance(constraints, (dict, NonlinearConstraint, LinearConstraint)):
             constraints = [constraints]
         self._sources: list[_Source] = []
@@ -92,27 +103,30 @@ class ConstraintSet:
         self.m_eq = sum(r.rows.size for r in self._equalities)
         self.m_ineq = sum(r.rows.size for r in self._inequalities)
         self.has_hessians = all(c.hess is not None for c in self._sources)
-        self._point, self._cache = None, {}
+        self._point: np.ndarray | None = None
+        self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
-    def values(self, x):
+    def values(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(c_E(x), c_I(x)), read-only."""
 
-        def evaluate():
+        def evaluate() -> tuple[np.ndarray, np.ndarray]:
             c = [np.atleast_1d(np.asarray(source.fun(x), dtype=float)) for source in self._sources]
             return self._stack(lambda r: r.sign * (c[r.source][r.rows] - r.offset), np.empty(0))
 
         return self._at(x, "values", evaluate)
 
-    def jacobians(self, x):
+    def jacobians(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(J_E(x), J_I(x)), dense and read-only."""
 
-        def evaluate():
+        def evaluate() -> tuple[np.ndarray, np.ndarray]:
             J = [_dense(source.jac(x)) for source in self._sources]
             return self._stack(lambda r: r.sign * J[r.source][r.rows], np.empty((0, x.shape[0])))
 
         return self._at(x, "jacobians", evaluate)
 
-    def _at(self, x, what, evaluate):
+    def _at(
+        self, x: np.ndarray, what: str, evaluate: Callable[[], tuple[np.ndarray, np.ndarray]]
+    ) -> tuple[np.ndarray, np.ndarray]:
         # The solver asks for the values and Jacobians at one point several times (the
         # merit function, its gradient, its Hessian, the multiplier update, the KKT test):
         # the user's functions run once per point.
@@ -125,14 +139,17 @@ class ConstraintSet:
             self._cache[what] = pair
         return self._cache[what]
 
-    def _stack(self, rows_of, empty):
+    def _stack(
+        self, rows_of: Callable[[_Rows], np.ndarray], empty: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(equality rows, inequality rows), each group's blocks stacked in order."""
-        return tuple(
-            np.concatenate([empty] + [rows_of(r) for r in group])
-            for group in (self._equalities, self._inequalities)
-        )
 
-    def hessian(self, x, w_eq, w_ineq) -> SymmetricOperator:
+        def stacked(group: list[_Rows]) -> np.ndarray:
+            return np.concatenate([empty] + [rows_of(r) for r in group])
+
+        return stacked(self._equalities), stacked(self._inequalities)
+
+    def hessian(self, x: np.ndarray, w_eq: np.ndarray, w_ineq: np.ndarray) -> SymmetricOperator:
         """Σ wᵢ ∇²cᵢ(x) over both groups (needs ``has_hessians``): one ``hess(x, weights)``
         per user constraint, evaluated here; each may be a matrix, sparse matrix or
         LinearOperator."""
@@ -143,16 +160,18 @@ class ConstraintSet:
             for r in group:
                 weights[r.source][r.rows] += r.sign * w[start : start + r.rows.size]
                 start += r.rows.size
-        operators = [
-            as_operator(source.hess(x, weight), n, name=f"{name}.hess(x, v)")
-            for source, weight, name in zip(self._sources, weights, self._names, strict=False)
-        ]
+        operators = []
+        for source, weight, name in zip(self._sources, weights, self._names, strict=False):
+            assert source.hess is not None, "hessian() needs has_hessians"
+            operators.append(as_operator(source.hess(x, weight), n, name=f"{name}.hess(x, v)"))
         if len(operators) == 1:
             return operators[0]
         return SymmetricOperator(n, lambda v: sum((op.apply(v) for op in operators), np.zeros(n)))
 
 
-def _normalise(constraint, name, box):
+def _normalise(
+    constraint: Any, name: str, box: Box | None
+) -> tuple[_Function, _Function, _Hessian | None, ArrayLike, ArrayLike]:
     """(fun, jac, hess, lb, ub) of one constraint of any accepted kind, each function
     given a copy of x."""
     if isinstance(constraint, LinearConstraint):
@@ -168,7 +187,7 @@ def _normalise(constraint, name, box):
     if isinstance(constraint, NonlinearConstraint):
         user_fun, user_jac, user_hess = constraint.fun, constraint.jac, constraint.hess
 
-        def fun(x):
+        def fun(x: np.ndarray) -> Any:
             return user_fun(x.copy())
 
         jac = (lambda x: user_jac(x.copy())) if callable(user_jac) else user_jac
@@ -183,7 +202,7 @@ def _normalise(constraint, name, box):
         args = constraint.get("args", ())
         args = args if isinstance(args, tuple) else (args,)
 
-        def fun(x):
+        def fun(x: np.ndarray) -> Any:
             return constraint["fun"](x.copy(), *args)
 
         user_jac = constraint.get("jac")
@@ -195,7 +214,7 @@ def _normalise(constraint, name, box):
     )
 
 
-def _jacobian(fun, jac, name, box):
+def _jacobian(fun: _Function, jac: Any, name: str, box: Box | None) -> _Function:
     """``jac`` if callable, else its finite difference ("2-point" for None)."""
     if callable(jac):
         return jac
@@ -207,13 +226,13 @@ def _jacobian(fun, jac, name, box):
         )
     lo, hi = (None, None) if box is None else (box.lo, box.hi)
 
-    def jacobian(x):
+    def jacobian(x: np.ndarray) -> np.ndarray:
         value = fun(x) if scheme != "cs" else np.asarray(fun(x)).real
         return approx_jacobian(fun, x, value, scheme, lo=lo, hi=hi)
 
     return jacobian
 
 
-def _dense(a):
+def _dense(a: Any) -> np.ndarray:
     a = a.toarray() if sp.issparse(a) else np.asarray(a, dtype=float)
     return np.atleast_2d(a) if a.ndim < 2 else a

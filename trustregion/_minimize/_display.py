@@ -2,6 +2,8 @@
 
 import warnings
 
+from ._result import Result
+
 
 class IterationLog:
     """Prints the iteration table and the summary when enabled; silent otherwise.
@@ -13,11 +15,13 @@ class IterationLog:
 
     _HEADER = f"{'iter':>6} {'f(x)':>14} {'stationarity':>13} {'radius':>10} {'ratio':>10}"
 
-    def __init__(self, enabled):
+    def __init__(self, enabled: bool) -> None:
         self.enabled = bool(enabled)
         self._started = False
 
-    def iteration(self, nit, f, stationarity, radius, ratio):
+    def iteration(
+        self, nit: int, f: float, stationarity: float, radius: float, ratio: float
+    ) -> None:
         if not self.enabled:
             return
         if not self._started:
@@ -25,7 +29,7 @@ class IterationLog:
             self._started = True
         print(f"{nit:6d} {f:14.6e} {stationarity:13.3e} {radius:10.3e} {ratio:10.3e}")
 
-    def summary(self, result):
+    def summary(self, result: Result) -> None:
         if not self.enabled:
             return
         if result.success:

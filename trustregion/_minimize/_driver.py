@@ -1,19 +1,22 @@
 """``trustregion.minimize``: the trust-region method, with bounds and general constraints."""
 
 import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.linalg import norm  # BLAS nrm2 scales: np.linalg.norm overflows past 1e154
-from scipy.optimize import LinearConstraint, NonlinearConstraint
+from scipy.optimize import Bounds, HessianUpdateStrategy, LinearConstraint, NonlinearConstraint
 
 from .._status import StepStatus
 from .._validation import as_float_vector
-from ..operators import HessianVectorProduct, as_operator
+from ..operators import HessianVectorProduct, SymmetricOperator, as_operator
 from ..subproblems import INEXACT_METHODS, QUADRATIC_METHODS, solve_subproblem
-from ._bounds import as_box, feasible_start, tron_step
+from ._bounds import Box, as_box, feasible_start, tron_step
 from ._callback import as_callback
-from ._constraints import ConstraintSet
+from ._constraints import Constraint, ConstraintSet
 from ._display import IterationLog
 from ._lagrangian import augmented_lagrangian
 from ._model import HessianModel
@@ -39,20 +42,25 @@ _ROUNDING_STATIONARITY = _EPS**0.25
 # The radius never grows past this: x + s must stay representable.
 _MAX_RADIUS = 1e300
 
+# solve(g, B, radius, tight) -> a step: a Step, a BoxStep, or what a callable method
+# returns (anything with ``s`` and ``predicted_reduction``).
+_Solve = Callable[[np.ndarray, SymmetricOperator, float, bool], Any]
+_Stop = Callable[[Result], bool]
+
 
 def minimize(
-    fun,
-    x0,
-    args=(),
-    method="steihaug",
-    jac=None,
-    hess=None,
-    hessp=None,
-    bounds=None,
-    constraints=(),
-    tol=None,
-    callback=None,
-    options=None,
+    fun: Callable[..., Any],
+    x0: ArrayLike,
+    args: Any = (),
+    method: str | Callable[..., Any] = "steihaug",
+    jac: Callable[..., Any] | bool | str | None = None,
+    hess: Callable[..., Any] | HessianUpdateStrategy | str | None = None,
+    hessp: Callable[..., Any] | None = None,
+    bounds: Bounds | Sequence[tuple[float | None, float | None]] | None = None,
+    constraints: Constraint | Sequence[Constraint] | None = (),
+    tol: float | None = None,
+    callback: Callable[..., Any] | None = None,
+    options: Mapping[str, Any] | None = None,
 ) -> Result:
     """Minimise f(x) by a trust-region method (Conn, Gould & Toint 2000, Alg. 6.1.1).
 
@@ -152,7 +160,7 @@ def minimize(
     constrained = _has_constraints(constraints)
     solve = _subproblem_solver(method, bounded=bounds is not None, constrained=constrained)
     stop = as_callback(callback)
-    box = None
+    box: Box | None = None
     if bounds is not None or constrained:
         box = as_box(bounds, n) if bounds is not None else as_box([(None, None)] * n, n)
         x = feasible_start(x, box)
@@ -175,6 +183,8 @@ def minimize(
             box,
         )
     elif constrained:
+        # (with constraints there is always a box, and the set)
+        assert box is not None and constraint_set is not None
         result = _constrained(x, objective, hess, hessp, args, box, constraint_set, opts, stop)
     else:
         result = _unconstrained(
@@ -197,7 +207,16 @@ class _State:
     ratio: float = math.nan  # ρ of the last trial step, for the iteration log
 
 
-def _unconstrained(state, objective, model, solve, box, opts, log, stop):
+def _unconstrained(
+    state: _State,
+    objective: Objective,
+    model: HessianModel,
+    solve: _Solve,
+    box: Box | None,
+    opts: TrustRegionOptions,
+    log: IterationLog,
+    stop: _Stop | None,
+) -> Result:
     """The trust-region loop (Conn, Gould & Toint 2000, Alg. 6.1.1) from ``state``."""
     allvecs = [state.x.copy()] if opts.return_all else None
     gtol_absolute = opts.gtol * max(1.0, _stationarity(state.x, state.g, box))
@@ -221,7 +240,13 @@ def _unconstrained(state, objective, model, solve, box, opts, log, stop):
     return result
 
 
-def _stopping_status(state, objective, box, opts, gtol_absolute):
+def _stopping_status(
+    state: _State,
+    objective: Objective,
+    box: Box | None,
+    opts: TrustRegionOptions,
+    gtol_absolute: float,
+) -> MinimizeStatus | None:
     """Why the loop stops before another iteration, or None: the gradient test (both the
     absolute and Dennis & Schnabel's relative one, see TrustRegionOptions.gtol), f below
     f_unbounded, the budgets, and the radius collapsing (success only where the gradient
@@ -245,7 +270,14 @@ def _stopping_status(state, objective, box, opts, gtol_absolute):
     return None
 
 
-def _iteration(state, solve, objective, model, box, opts):
+def _iteration(
+    state: _State,
+    solve: _Solve,
+    objective: Objective,
+    model: HessianModel,
+    box: Box | None,
+    opts: TrustRegionOptions,
+) -> MinimizeStatus | None:
     """One iteration: build the model at x, solve the subproblem, then take or reject the
     step. Returns a status when the run must stop, else None."""
     B = model.at(state.x, state.g)
@@ -269,7 +301,14 @@ def _iteration(state, solve, objective, model, box, opts):
     return _trial(state, step, objective, model, box, opts)
 
 
-def _trial(state, step, objective, model, box, opts):
+def _trial(
+    state: _State,
+    step: Any,
+    objective: Objective,
+    model: HessianModel,
+    box: Box | None,
+    opts: TrustRegionOptions,
+) -> MinimizeStatus | None:
     """Evaluate x + s, take it if ρ ≥ accept_threshold, and update the radius."""
     # With bounds, project again: x + (P(y) - x) can miss P(y) by a rounding error.
     x_trial = state.x + step.s if box is None else box.project(state.x + step.s)
@@ -295,7 +334,9 @@ def _trial(state, step, objective, model, box, opts):
     return None
 
 
-def _updated_radius(radius, ratio, step_norm, on_boundary, opts):
+def _updated_radius(
+    radius: float, ratio: float, step_norm: float, on_boundary: bool, opts: TrustRegionOptions
+) -> float:
     """The ratio test's radius (Conn, Gould & Toint 2000, Alg. 6.1.1; N&W Alg. 4.1):
     shrink to shrink_factor·min(Δ, ‖s‖) when ρ < shrink_threshold, expand by
     expand_factor (up to max_radius) when ρ ≥ expand_threshold with s on the boundary."""
@@ -306,7 +347,15 @@ def _updated_radius(radius, ratio, step_norm, on_boundary, opts):
     return radius
 
 
-def _below_noise(state, step, objective, model, box, opts, noise):
+def _below_noise(
+    state: _State,
+    step: Any,
+    objective: Objective,
+    model: HessianModel,
+    box: Box | None,
+    opts: TrustRegionOptions,
+    noise: float,
+) -> MinimizeStatus | None:
     """A step whose predicted decrease f cannot measure. On the boundary the region is
     too small to measure progress in: shrink. Inside it is the model's own minimiser; the
     gradient may still measure progress: take the step if it cuts the stationarity
@@ -324,23 +373,25 @@ def _below_noise(state, step, objective, model, box, opts, noise):
     return None
 
 
-def _initial_point(x0):
+def _initial_point(x0: ArrayLike) -> np.ndarray:
     """x₀ as a new 1-D float array: a scalar is a vector of one, as in scipy."""
     scalar = np.isscalar(x0) or (isinstance(x0, np.ndarray) and x0.ndim == 0)
-    x = as_float_vector([x0] if scalar else x0, "x0")
+    x = as_float_vector(np.atleast_1d(x0) if scalar else x0, "x0")
     if x.size == 0:
         raise ValueError("x0 must not be empty")
     return x
 
 
-def _has_constraints(constraints):
+def _has_constraints(constraints: Constraint | Sequence[Constraint] | None) -> bool:
     """Whether ``constraints`` holds any constraint (a single one, or a non-empty list)."""
     if isinstance(constraints, (dict, LinearConstraint, NonlinearConstraint)):
         return True
     return constraints is not None and len(constraints) > 0
 
 
-def _at_rounding(status, x, f, g, box):
+def _at_rounding(
+    status: MinimizeStatus, x: np.ndarray, f: float, g: np.ndarray, box: Box | None
+) -> MinimizeStatus:
     """``status`` (a success) when no representable step decreases f and the gradient is
     small to rounding (:data:`_ROUNDING_STATIONARITY`); NO_PROGRESS otherwise."""
     if _relative_stationarity(x, f, g, box) <= _ROUNDING_STATIONARITY:
@@ -348,7 +399,15 @@ def _at_rounding(status, x, f, g, box):
     return MinimizeStatus.NO_PROGRESS
 
 
-def _gradient_progress(x, f, g, s, box, objective, noise):
+def _gradient_progress(
+    x: np.ndarray,
+    f: float,
+    g: np.ndarray,
+    s: np.ndarray,
+    box: Box | None,
+    objective: Objective,
+    noise: float,
+) -> tuple[np.ndarray, float, np.ndarray] | None:
     """``(x₊, f₊, g₊)`` when a step too small for f to judge still makes progress: the
     stationarity measure falls by _GRADIENT_PROGRESS and f rises by no more than rounding;
     otherwise None. On a quadratic the gradient at the model's minimiser is exact where
@@ -365,7 +424,7 @@ def _gradient_progress(x, f, g, s, box, objective, noise):
     return (x_trial, f_trial, g_trial) if f_trial <= f + noise else None
 
 
-def _relative_stationarity(x, f, g, box):
+def _relative_stationarity(x: np.ndarray, f: float, g: np.ndarray, box: Box | None) -> float:
     """Dennis & Schnabel's relative gradient, max_i |gᵢ|·max(|xᵢ|, 1) / max(|f|, 1)
     (Numerical Methods for Unconstrained Optimization, 1983, §7.2): invariant under
     scaling f or the variables, which the gradient norm alone is not (MGH's Meyer problem
@@ -374,14 +433,16 @@ def _relative_stationarity(x, f, g, box):
     return float(np.max(np.abs(measure) * np.maximum(np.abs(x), 1.0))) / max(abs(f), 1.0)
 
 
-def _stationarity(x, g, box):
+def _stationarity(x: np.ndarray, g: np.ndarray, box: Box | None) -> float:
     """‖∇f‖∞, or with bounds the projected gradient's ‖P(x - ∇f) - x‖∞ (Conn, Gould & Toint
     2000, §12.1), which vanishes exactly at the box problem's first-order points."""
     measure = g if box is None else box.projected_gradient(x, g)
     return float(np.abs(measure).max())
 
 
-def _subproblem_solver(method, *, bounded, constrained):
+def _subproblem_solver(
+    method: str | Callable[..., Any], *, bounded: bool, constrained: bool
+) -> _Solve:
     """``solve(g, B, radius, tight)``; with bounds or constraints only "steihaug" (TRON's
     step, built on it) is available, and the error says so."""
     if bounded or constrained:
@@ -399,8 +460,8 @@ def _subproblem_solver(method, *, bounded, constrained):
         names = ", ".join(map(repr, QUADRATIC_METHODS))
         raise ValueError(f"method must be one of {names} or a callable; got {method!r}")
 
-    def solve(g, B, radius, tight):
-        options = {}
+    def solve(g: np.ndarray, B: SymmetricOperator, radius: float, tight: bool) -> Any:
+        options: dict[str, float] = {}
         if method in INEXACT_METHODS:
             options["rtol"] = _TIGHT_RTOL if tight else _forcing(float(norm(g)))
         return solve_subproblem(g, B, radius, method=method, **options)
@@ -408,7 +469,16 @@ def _subproblem_solver(method, *, bounded, constrained):
     return solve
 
 
-def _model_step(solve, g, B, radius, x, box, *, tight):
+def _model_step(
+    solve: _Solve,
+    g: np.ndarray,
+    B: SymmetricOperator,
+    radius: float,
+    x: np.ndarray,
+    box: Box | None,
+    *,
+    tight: bool,
+) -> Any:
     """The subproblem's step: inexact (forcing tolerance) or ``tight``."""
     if box is None:
         return solve(g, B, radius, tight)
@@ -419,12 +489,18 @@ def _model_step(solve, g, B, radius, x, box, *, tight):
     return tron_step(g, B, radius, x, box, rtol)
 
 
-def _forcing(gradient_norm):
+def _forcing(gradient_norm: float) -> float:
     """The forcing term min(0.5, √‖g‖) of inexact Newton methods (N&W eq. 7.3)."""
     return min(0.5, math.sqrt(gradient_norm))
 
 
-def _result(state, objective, model, status, box):
+def _result(
+    state: _State,
+    objective: Objective,
+    model: HessianModel,
+    status: MinimizeStatus | None,
+    box: Box | None,
+) -> Result:
     """A Result of the current state; ``status`` None for an intermediate one."""
     result = Result(
         x=state.x.copy(),
@@ -446,28 +522,41 @@ def _result(state, objective, model, status, box):
     return result
 
 
-def _constrained(x, objective, hess, hessp, args, box, constraints, opts, stop):
+def _constrained(
+    x: np.ndarray,
+    objective: Objective,
+    hess: Any,
+    hessp: Callable[..., Any] | None,
+    args: tuple[Any, ...],
+    box: Box,
+    constraints: ConstraintSet,
+    opts: TrustRegionOptions,
+    stop: _Stop | None,
+) -> Result:
     """General constraints: the augmented Lagrangian loop, each subproblem solved by this
     driver with bounds; the Result adds the violation, multipliers and KKT residual, each
     also under scipy's trust-constr name."""
     hessian_calls = 0
 
-    def counted(function):
-        def call(z, *rest):
+    def counted(function: Callable[..., Any]) -> Callable[..., Any]:
+        def call(z: np.ndarray, *rest: np.ndarray) -> Any:
             nonlocal hessian_calls
             hessian_calls += 1
             return function(z.copy(), *(v.copy() for v in rest), *args)
 
         return call
 
+    objective_hessian: Callable[[np.ndarray], SymmetricOperator] | None
     if callable(hessp):
+        user_hessp = hessp
 
-        def objective_hessian(z):
-            return HessianVectorProduct(counted(hessp), z)
+        def objective_hessian(z: np.ndarray) -> SymmetricOperator:
+            return HessianVectorProduct(counted(user_hessp), z)
     elif callable(hess):
+        user_hess = hess
 
-        def objective_hessian(z):
-            return as_operator(counted(hess)(z), z.shape[0], name="hess(x)")
+        def objective_hessian(z: np.ndarray) -> SymmetricOperator:
+            return as_operator(counted(user_hess)(z), z.shape[0], name="hess(x)")
     else:  # a quasi-Newton strategy, a difference scheme or nothing: differences
         objective_hessian = None
     x, info = augmented_lagrangian(

@@ -1,13 +1,20 @@
 """General constraints by an augmented Lagrangian outer loop (LANCELOT)."""
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 from scipy.optimize import Bounds
 
 from ..operators import SymmetricOperator
+from ._bounds import Box
 from ._constraints import ConstraintSet
+from ._options import TrustRegionOptions
 from ._result import MinimizeStatus, Result
+
+_VectorFunction = Callable[[np.ndarray], np.ndarray]
+_HessianFunction = Callable[[np.ndarray], SymmetricOperator]
 
 # Penalty growth and tolerance schedule of Conn, Gould & Toint's LANCELOT (1992), as in
 # Nocedal & Wright (2006), Algorithm 17.4: μ₀ = 10, η = μ^-0.1 then η/μ^0.9, ω = 1/μ.
@@ -31,7 +38,14 @@ class AugmentedLagrangian:
     solver only reads them, through :meth:`value`, :meth:`gradient` and :meth:`hessian`.
     """
 
-    def __init__(self, fun, grad, hessian, constraints: ConstraintSet, n):
+    def __init__(
+        self,
+        fun: Callable[[np.ndarray], float],
+        grad: _VectorFunction,
+        hessian: _HessianFunction | None,
+        constraints: ConstraintSet,
+        n: int,
+    ) -> None:
         self.fun, self.grad, self.constraints, self.n = fun, grad, constraints, n
         self.m_eq, self.m_ineq = constraints.m_eq, constraints.m_ineq
         self.lam = np.zeros(self.m_eq + self.m_ineq)
@@ -41,26 +55,26 @@ class AugmentedLagrangian:
         # are known; otherwise the subproblems difference gradients.
         self.has_hessian = hessian is not None and constraints.has_hessians
 
-    def x(self, z):
+    def x(self, z: np.ndarray) -> np.ndarray:
         return z[: self.n]
 
-    def residual(self, z):
+    def residual(self, z: np.ndarray) -> np.ndarray:
         """h(z) = (c_E(x), c_I(x) - t)."""
         c_eq, c_ineq = self.constraints.values(z[: self.n])
         return np.concatenate([c_eq, c_ineq - z[self.n :]])
 
-    def value(self, z):
+    def value(self, z: np.ndarray) -> float:
         h = self.residual(z)
         return self.fun(z[: self.n]) - self.lam @ h + 0.5 * self.mu * (h @ h)
 
-    def gradient(self, z):
+    def gradient(self, z: np.ndarray) -> np.ndarray:
         x, m_eq = z[: self.n], self.m_eq
         J_eq, J_ineq = self.constraints.jacobians(x)
         w = self.lam - self.mu * self.residual(z)
         gx = self.grad(x) - J_eq.T @ w[:m_eq] - J_ineq.T @ w[m_eq:]
         return np.concatenate([gx, w[m_eq:]])  # ∂/∂t of -λᵀh + (μ/2)‖h‖² is λ_I - μh_I
 
-    def hessian(self, z):
+    def hessian(self, z: np.ndarray) -> np.ndarray | SymmetricOperator:
         """∇²L_A = [[∇²f - Σ wᵢ∇²cᵢ + μJ_EᵀJ_E + μJ_IᵀJ_I, -μJ_Iᵀ], [-μJ_I, μI]], w = λ - μh:
         evaluated once per accepted point (the driver asks for it there only); a matrix
         up to _DENSE_MAX variables and slacks, else an operator."""
@@ -68,6 +82,7 @@ class AugmentedLagrangian:
         x = z[:n]
         w = self.lam - mu * self.residual(z)
         J_eq, J_ineq = self.constraints.jacobians(x)
+        assert self._objective_hessian is not None  # asked for only with has_hessian
         objective = self._objective_hessian(x)
         second = self.constraints.hessian(x, w[:m_eq], w[m_eq:])
         if n + m_ineq <= _DENSE_MAX:
@@ -82,7 +97,7 @@ class AugmentedLagrangian:
             H[n:, n:] = mu * np.eye(m_ineq)
             return H
 
-        def product(v):
+        def product(v: np.ndarray) -> np.ndarray:
             Jv = np.concatenate([J_eq @ v[:n], J_ineq @ v[:n] - v[n:]])
             top = (
                 objective.apply(v[:n])
@@ -93,7 +108,7 @@ class AugmentedLagrangian:
 
         return SymmetricOperator(n + m_ineq, product)
 
-    def update_multipliers(self, h):
+    def update_multipliers(self, h: np.ndarray) -> None:
         """λ ← λ - μh, then for inequalities PHR's λ_I ← max(λ_I, 0) (Rockafellar 1973):
         with the slack eliminated that is λ_I ← max(λ_I - μ c_I, 0); it only differs
         where the subproblem's slack gradient was left at rounding level with the wrong
@@ -110,20 +125,28 @@ class _Schedule:
     eta: float = _MU0**-0.1
     omega: float = 1.0 / _MU0
 
-    def after_update(self, mu, opts):
+    def after_update(self, mu: float, opts: TrustRegionOptions) -> None:
         # The floors keep the schedule from asking for more than ctol and gtol, which
         # would otherwise drive μ up on a feasible point until the subproblems are too
         # ill-conditioned to solve (N&W Alg. 17.4 stops at η*, ω* instead).
         self.eta = max(self.eta / mu**0.9, opts.ctol)
         self.omega = max(self.omega / mu, opts.gtol)
 
-    def after_penalty(self, mu, opts):
+    def after_penalty(self, mu: float, opts: TrustRegionOptions) -> None:
         self.eta, self.omega = max(mu**-0.1, opts.ctol), max(1.0 / mu, opts.gtol)
 
 
 def augmented_lagrangian(
-    minimize, fun, grad, hessian, x0, box, constraints: ConstraintSet, opts, stop=None
-):
+    minimize: Callable[..., Result],
+    fun: Callable[[np.ndarray], float],
+    grad: _VectorFunction,
+    hessian: _HessianFunction | None,
+    x0: np.ndarray,
+    box: Box,
+    constraints: ConstraintSet,
+    opts: TrustRegionOptions,
+    stop: Callable[[Result], bool] | None = None,
+) -> tuple[np.ndarray, dict[str, Any]]:
     """min f(x) s.t. c_E(x) = 0, c_I(x) ≥ 0, lo ≤ x ≤ hi.
 
     Inequalities get slacks t ≥ 0 (c_I(x) - t = 0), so every subproblem is the
@@ -157,7 +180,10 @@ def augmented_lagrangian(
         if name not in ("gtol", "maxiter", "max_nfev", "ctol", "disp", "return_all")
     }
     for outer in range(1, _MAX_OUTER + 1):
-        budget = {"gtol": schedule.omega, "maxiter": max(1, opts.maxiter - inner_iterations)}
+        budget: dict[str, float] = {
+            "gtol": schedule.omega,
+            "maxiter": max(1, opts.maxiter - inner_iterations),
+        }
         if opts.max_nfev is not None:
             budget["max_nfev"] = max(1, opts.max_nfev - evaluations)
         inner = minimize(
@@ -199,7 +225,15 @@ def augmented_lagrangian(
     }
 
 
-def _outer_step(merit, schedule, z, inner_status, box, opts, kkt_tol):
+def _outer_step(
+    merit: AugmentedLagrangian,
+    schedule: _Schedule,
+    z: np.ndarray,
+    inner_status: MinimizeStatus,
+    box: Box,
+    opts: TrustRegionOptions,
+    kkt_tol: float,
+) -> MinimizeStatus | None:
     """After a subproblem: update λ when the violation is below η and test for a KKT
     point, or grow μ; a status when the run ends, else None."""
     h = merit.residual(z)
@@ -221,7 +255,9 @@ def _outer_step(merit, schedule, z, inner_status, box, opts, kkt_tol):
     return None
 
 
-def _intermediate(merit, z, inner_iterations, outer):
+def _intermediate(
+    merit: AugmentedLagrangian, z: np.ndarray, inner_iterations: int, outer: int
+) -> Result:
     """The Result a callback sees after an outer iteration."""
     x = merit.x(z).copy()
     violation = _max_abs(merit.residual(z))
@@ -237,18 +273,25 @@ def _intermediate(merit, z, inner_iterations, outer):
     )
 
 
-def _violation(constraints, x):
+def _violation(constraints: ConstraintSet, x: np.ndarray) -> float:
     """max(‖c_E(x)‖∞, ‖max(-c_I(x), 0)‖∞): how far x is from feasible."""
     c_eq, c_ineq = constraints.values(x)
     return max(_max_abs(c_eq), _max_abs(np.maximum(-c_ineq, 0.0)))
 
 
-def _max_abs(v):
+def _max_abs(v: np.ndarray) -> float:
     """‖v‖∞, 0 for an empty v."""
     return float(np.abs(v).max()) if v.size else 0.0
 
 
-def _kkt_residual(x, grad, constraints, lam, box, m_eq):
+def _kkt_residual(
+    x: np.ndarray,
+    grad: _VectorFunction,
+    constraints: ConstraintSet,
+    lam: np.ndarray,
+    box: Box,
+    m_eq: int,
+) -> float:
     """max(‖P(x - ∇ₓL) - x‖∞, ‖min(λ_I, c_I(x))‖∞), ∇ₓL = ∇f - J_Eᵀλ_E - J_Iᵀλ_I: zero
     exactly at a KKT point, the bounds handled by the projection, complementarity by the
     min (λ_I ≥ 0 holds by the projected multiplier update)."""

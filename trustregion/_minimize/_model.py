@@ -1,6 +1,8 @@
 """The quadratic model's Hessian at the accepted iterate."""
 
 import copy
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -14,6 +16,7 @@ from ..operators import (
     as_operator,
 )
 from ._finite_differences import SCHEMES, approx_jacobian
+from ._objective import Objective
 
 _SQRT_EPS = np.sqrt(np.finfo(np.float64).eps)
 
@@ -30,12 +33,22 @@ class HessianModel:
     ``BFGS()``, as scipy's trust-constr (differencing a difference loses half the digits).
     """
 
-    def __init__(self, objective, n, hess, hessp, args, *, lo=None, hi=None):
+    def __init__(
+        self,
+        objective: Objective,
+        n: int,
+        hess: Any,
+        hessp: Callable[..., Any] | None,
+        args: Sequence[Any],
+        *,
+        lo: np.ndarray | None = None,
+        hi: np.ndarray | None = None,
+    ) -> None:
         self.n = n
         self._objective, self._hess, self._hessp, self._args = objective, hess, hessp, args
         self._lo, self._hi = lo, hi
-        self._strategy = None
-        self._scheme = None
+        self._strategy: HessianUpdateStrategy | None = None
+        self._scheme: str | None = None
         if hess is None and hessp is None and objective.estimated_gradient:
             hess = BFGS()
         if isinstance(hess, HessianUpdateStrategy):
@@ -58,11 +71,12 @@ class HessianModel:
             raise ValueError("hessp must be a callable hessp(x, v, *args)")
         self.hessian_evaluations = 0
 
-    def _counted_hessp(self, x, v, *args):
+    def _counted_hessp(self, x: np.ndarray, v: np.ndarray, *args: Any) -> Any:
         self.hessian_evaluations += 1
+        assert self._hessp is not None  # only made into an operator when there is one
         return self._hessp(x.copy(), v.copy(), *args)
 
-    def at(self, x, g):
+    def at(self, x: np.ndarray, g: np.ndarray) -> SymmetricOperator | None:
         """The model Hessian at the accepted point x, where ∇f(x) = g; None when the user's
         stored ``hess(x)`` holds a non-finite value (no step can fix that)."""
         if self._strategy is not None:
@@ -83,17 +97,23 @@ class HessianModel:
         if self._hessp is not None:
             return HessianVectorProduct(self._counted_hessp, x, self._args)
         # The objective's gradient already has the arguments bound and counts itself.
-        if self._lo is None:
+        if self._lo is None or self._hi is None:
             return FiniteDifferenceHessian(self._objective.gradient, x, (), gradient=g)
         return _box_difference(self._objective.gradient, x, g, self._lo, self._hi)
 
-    def accepted(self, step, gradient_change):
+    def accepted(self, step: np.ndarray, gradient_change: np.ndarray) -> None:
         """Tell a quasi-Newton strategy about an accepted step and the gradient change."""
         if self._strategy is not None and np.any(step):
             self._strategy.update(step, gradient_change)
 
 
-def _box_difference(gradient, x, g, lo, hi):
+def _box_difference(
+    gradient: Callable[[np.ndarray], np.ndarray],
+    x: np.ndarray,
+    g: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+) -> SymmetricOperator:
     """v ↦ ∇²f(x)v by forward differences of the gradient that never leave [lo, hi].
 
     With the step t = √u(1 + ‖x‖)/‖v‖ of :class:`FiniteDifferenceHessian`, v splits into
@@ -105,7 +125,7 @@ def _box_difference(gradient, x, g, lo, hi):
     """
     scale = _SQRT_EPS * (1.0 + float(norm(x)))
 
-    def product(v):
+    def product(v: np.ndarray) -> np.ndarray:
         length = float(norm(v))
         if length == 0.0:
             return np.zeros_like(x)

@@ -1,15 +1,21 @@
 """The objective as the driver sees it: f(x) and ∇f(x), counted, on copies of x."""
 
+from collections.abc import Callable, Sequence
+from typing import Any, SupportsFloat, cast
+
 import numpy as np
 
 from ._finite_differences import SCHEMES, approx_jacobian
 
+Vector = np.ndarray
+VectorFunction = Callable[[np.ndarray], np.ndarray]
 
-def as_scalar(value, name="fun"):
+
+def as_scalar(value: Any, name: str = "fun") -> float:
     """A user function's value as a float: a Python or numpy scalar, or any array with
     one element (scipy accepts all of these)."""
-    if np.isscalar(value):
-        return float(value)
+    if np.isscalar(value):  # (a str or complex scalar raises in float, as it should)
+        return float(cast(SupportsFloat, value))
     array = np.asarray(value)
     if array.size != 1:
         raise ValueError(f"{name} must return a scalar, got an array of shape {array.shape}")
@@ -34,7 +40,16 @@ class Objective:
         Whether ∇f is a finite difference.
     """
 
-    def __init__(self, fun, jac, args=(), *, lo=None, hi=None, rel_step=None):
+    def __init__(
+        self,
+        fun: Callable[..., Any],
+        jac: Callable[..., Any] | bool | str | None,
+        args: Sequence[Any] = (),
+        *,
+        lo: Vector | None = None,
+        hi: Vector | None = None,
+        rel_step: float | None = None,
+    ) -> None:
         if not callable(fun):
             raise ValueError(f"fun must be callable, got {type(fun).__name__}")
         if jac is None or jac is False:
@@ -48,13 +63,14 @@ class Objective:
         self._lo, self._hi, self._rel_step = lo, hi, rel_step
         self.nfev = self.njev = 0
         self.estimated_gradient = isinstance(jac, str)
-        self._last = None  # (x, f, g or None) at the last point evaluated
+        # (x, f, g or None) at the last point evaluated
+        self._last: tuple[Vector, float, Vector | None] | None = None
 
-    def _call(self, x):
+    def _call(self, x: Vector) -> Any:
         self.nfev += 1
         return self._fun(x.copy(), *self._args)
 
-    def value(self, x) -> float:
+    def value(self, x: Vector) -> float:
         """f(x) (``nan`` propagates: the driver decides what a non-finite value means)."""
         if self._jac is True:
             value, grad = self._call(x)
@@ -65,33 +81,36 @@ class Objective:
         self._last = (x.copy(), f, grad)
         return f
 
-    def gradient(self, x) -> np.ndarray:
+    def gradient(self, x: Vector) -> np.ndarray:
         """∇f(x), a new array."""
         if callable(self._jac):
             self.njev += 1
             return np.asarray(self._jac(x.copy(), *self._args), dtype=np.float64).reshape(-1)
         if self._last is None or not np.array_equal(self._last[0], x):
             self.value(x)
+        assert self._last is not None  # value(x) has just set it
         _, f, grad = self._last
         if grad is not None:
             return grad.copy()
+        scheme = self._jac
+        assert isinstance(scheme, str)  # no gradient of the user's: a difference scheme
         return approx_jacobian(
-            self._scalar_for(self._jac),
+            self._scalar_for(scheme),
             x,
             f,
-            self._jac,
+            scheme,
             rel_step=self._rel_step,
             lo=self._lo,
             hi=self._hi,
         )[0]
 
-    def _scalar_for(self, scheme):
+    def _scalar_for(self, scheme: str) -> Callable[[Vector], Any]:
         if scheme != "cs":
             return lambda z: as_scalar(self._call(z))
         # The complex step needs the complex value, not its real part.
         return lambda z: np.asarray(self._call(z)).reshape(-1)
 
-    def gradient_for_differencing(self, scheme):
+    def gradient_for_differencing(self, scheme: str) -> VectorFunction:
         """∇f as a function to difference for a Hessian by ``scheme``; the complex step
         calls the user's gradient with complex x."""
         if self.estimated_gradient:
@@ -106,9 +125,11 @@ class Objective:
             return self.gradient
         if self._jac is True:
             return lambda z: np.asarray(self._call(z)[1]).reshape(-1)
+        jac = self._jac
+        assert callable(jac)  # neither True nor estimated: the user's gradient
 
-        def complex_gradient(z):
+        def complex_gradient(z: Vector) -> Vector:
             self.njev += 1
-            return np.asarray(self._jac(z.copy(), *self._args)).reshape(-1)
+            return np.asarray(jac(z.copy(), *self._args)).reshape(-1)
 
         return complex_gradient

@@ -3,7 +3,9 @@
 import math
 import numbers
 import operator
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from typing import Any
 
 # scipy's spellings of our options (trust-ncg & co., and trust-constr's).
 SCIPY_ALIASES = {
@@ -109,12 +111,12 @@ class TrustRegionOptions:
     disp: bool = False
     return_all: bool = False
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self._check_radius_update()
         self._check_tolerances()
         self._check_budgets()
 
-    def _check_radius_update(self):
+    def _check_radius_update(self) -> None:
         if not (self.initial_radius > 0 and math.isfinite(self.initial_radius)):
             raise ValueError(
                 f"initial_radius must be positive and finite, got {self.initial_radius!r}"
@@ -131,7 +133,7 @@ class TrustRegionOptions:
         if not self.expand_factor > 1.0:
             raise ValueError(f"expand_factor must exceed 1, got {self.expand_factor!r}")
 
-    def _check_tolerances(self):
+    def _check_tolerances(self) -> None:
         for name in ("gtol", "xtol", "ctol"):
             if not getattr(self, name) >= 0.0:
                 raise ValueError(f"{name} must be non-negative, got {getattr(self, name)!r}")
@@ -142,7 +144,7 @@ class TrustRegionOptions:
                 f"finite_diff_rel_step must lie in (0, 1), got {self.finite_diff_rel_step!r}"
             )
 
-    def _check_budgets(self):
+    def _check_budgets(self) -> None:
         if (
             isinstance(self.maxiter, bool)
             or not isinstance(self.maxiter, numbers.Real)
@@ -160,10 +162,10 @@ class TrustRegionOptions:
             ) from None
 
     @classmethod
-    def from_dict(cls, options):
+    def from_dict(cls, options: Mapping[str, Any] | None) -> "TrustRegionOptions":
         """Options from a dict, in our names or scipy's; unknown keys are refused by name."""
         known = {f.name for f in fields(cls)}
-        given = {}
+        given: dict[str, Any] = {}
         for key, value in dict(options or {}).items():
             name = SCIPY_ALIASES.get(key, key)
             if value is None or key in SCIPY_IGNORED:

@@ -1,14 +1,16 @@
 """``trustregion.cg``: preconditioned conjugate gradients for symmetric positive definite
 systems."""
 
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 
 from .._status import CGStatus, cg_status
 from .._validation import as_float_vector, check_maxiter, check_nonnegative_scalar
-from ..operators import Preconditioner, as_operator
+from ..operators import OperatorLike, Preconditioner, as_operator
 from ..operators._preconditioners import check_preconditioner
 from ..operators._symmetric import kernel_operand
 from ._truncated_cg import run_truncated_cg
@@ -46,7 +48,17 @@ class CGResult(NamedTuple):
         return self.status.message
 
 
-def cg(A, b, *, M=None, x0=None, rtol=1e-5, atol=0.0, maxiter=None, callback=None) -> CGResult:
+def cg(
+    A: OperatorLike,
+    b: ArrayLike,
+    *,
+    M: OperatorLike | None = None,
+    x0: ArrayLike | None = None,
+    rtol: float = 1e-5,
+    atol: float = 0.0,
+    maxiter: int | None = None,
+    callback: Callable[[np.ndarray], None] | None = None,
+) -> CGResult:
     """Solve A x = b for symmetric positive definite A by preconditioned conjugate gradients.
 
     Algorithm 5.3 of Nocedal & Wright (2006) (Hestenes & Stiefel 1952). The iteration stops
@@ -116,7 +128,9 @@ def cg(A, b, *, M=None, x0=None, rtol=1e-5, atol=0.0, maxiter=None, callback=Non
     )
 
 
-def _preconditioner(M, n):
+def _preconditioner(
+    M: OperatorLike | None, n: int
+) -> tuple[np.ndarray | None, Callable[[np.ndarray], np.ndarray] | None]:
     """(inverse_diagonal, preconditioner) for :func:`run_truncated_cg` from scipy-style M."""
     if M is None:
         return None, None
@@ -125,9 +139,14 @@ def _preconditioner(M, n):
         if M.inverse_diagonal is not None:
             return M.inverse_diagonal, None
         return None, M.solve
-    if sp.issparse(M) and M.shape == (n, n) and M.nnz == np.count_nonzero(M.diagonal()):
+    sparse: Any = M  # (scipy is untyped: issparse does not narrow M)
+    if (
+        sp.issparse(M)
+        and sparse.shape == (n, n)
+        and sparse.nnz == np.count_nonzero(sparse.diagonal())
+    ):
         # A diagonal sparse M (scipy's usual Jacobi idiom, diags(1/d)) multiplies by its
         # diagonal: that is the kernels' inverse diagonal of the metric.
-        return np.asarray(M.diagonal(), dtype=np.float64), None
+        return np.asarray(sparse.diagonal(), dtype=np.float64), None
     op = as_operator(M, n, name="M")
     return None, op.apply

@@ -2,16 +2,20 @@
 
 import math
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 import numpy as np
 
 from .. import _kernels as K
 from .._validation import power_of_two_scale
 from ..operators import SymmetricOperator
-from ..operators._symmetric import MATRIX_FREE, check_kernel_shapes
+from ..operators._symmetric import MATRIX_FREE, ExplicitMatrix, check_kernel_shapes
 
 _IDENTITY = np.empty(0)  # the kernels read an empty inverse diagonal as M = I
+
+Vector = np.ndarray
+VectorMap = Callable[[np.ndarray], np.ndarray]
+Callback = Callable[[np.ndarray], None]
 
 
 class TruncatedCGRun(NamedTuple):
@@ -26,7 +30,7 @@ class TruncatedCGRun(NamedTuple):
 
 
 def run_truncated_cg(
-    operand,
+    operand: SymmetricOperator | tuple[ExplicitMatrix, Callable[[np.ndarray], np.ndarray]],
     b: np.ndarray,
     *,
     rtol: float,
@@ -65,6 +69,7 @@ def run_truncated_cg(
         kernel indexes them all by b's length; with ``check_inputs``, if b or the stored
         matrix has a non-finite entry.
     """
+    apply: VectorMap
     if isinstance(operand, SymmetricOperator):
         kernel_args, apply = operand.kernel_args, operand.apply
     else:
@@ -85,7 +90,7 @@ def run_truncated_cg(
         x[:] = x0
         work[0] = b - apply(x0)
         start = K.START
-    if not precondition_inside:
+    if preconditioner is not None:  # (not precondition_inside)
         work[1] = preconditioner(work[0] if x0 is not None else b)
     if callback is not None:
         kernel_args = MATRIX_FREE  # products in Python, so that the callback sees each iterate
@@ -136,7 +141,9 @@ def run_truncated_cg(
     return TruncatedCGRun._make((x, r, code, iterations, iterations + (x0 is not None), rnorm))
 
 
-def _check_shapes(kernel_args, b, inv, x0):
+def _check_shapes(
+    kernel_args: ExplicitMatrix, b: np.ndarray, inv: np.ndarray, x0: np.ndarray | None
+) -> None:
     """The kernel indexes A, x0 and M⁻¹'s diagonal by b's length: refuse a mismatch."""
     n = b.shape[0]
     check_kernel_shapes(kernel_args, n, "A")
@@ -148,7 +155,9 @@ def _check_shapes(kernel_args, b, inv, x0):
         )
 
 
-def _rescaled(b, radius, atol, x0, callback):
+def _rescaled(
+    b: Vector, radius: float, atol: float, x0: Vector | None, callback: Callback | None
+) -> tuple[float, Vector, float, float, Vector | None, Callback | None]:
     """(σ, b/σ, Δ/σ, atol/σ, x0/σ, callback) for the solve of A(x/σ) = b/σ, σ the power of
     two of :func:`run_truncated_cg`; the callback is wrapped to see the caller's x."""
     bmax = K.max_abs(b)
@@ -158,7 +167,7 @@ def _rescaled(b, radius, atol, x0, callback):
     if callback is not None:
         user_callback = callback
 
-        def callback(xk):
+        def callback(xk: np.ndarray) -> None:
             user_callback(sigma * xk)
 
     return (
@@ -171,13 +180,22 @@ def _rescaled(b, radius, atol, x0, callback):
     )
 
 
-def _refuse_nonfinite(code):
+def _refuse_nonfinite(code: int) -> NoReturn:
     """Raise for the kernel's INVALID_RHS (b) or INVALID_OPERATOR (the stored A)."""
     name = "b" if code == K.INVALID_RHS else "A"
     raise ValueError(f"{name} contains non-finite values (NaN or infinity)")
 
 
-def _serve_requests(code, args, apply, preconditioner, callback, x, work, state):
+def _serve_requests(
+    code: int,
+    args: tuple[Any, ...],
+    apply: VectorMap,
+    preconditioner: VectorMap | None,
+    callback: Callback | None,
+    x: Vector,
+    work: np.ndarray,
+    state: K.TruncatedCGState,
+) -> int:
     """Answer the kernel's requests for products and preconditioned residuals."""
     r, z, p, Ap = work
     while code == K.NEEDS_PRODUCT or code == K.NEEDS_PRECONDITIONER:
@@ -185,8 +203,11 @@ def _serve_requests(code, args, apply, preconditioner, callback, x, work, state)
             if callback is not None and state.iterations > 0:
                 callback(x.copy())
             Ap[:] = apply(p)
-            code = K.truncated_cg(*args, K.HAVE_PRODUCT)
+            # mypy lets *args (of unknown length) fill every parameter, so it counts one too
+            # many: args is the kernel's parameters but the last (python/mypy#9710).
+            code = K.truncated_cg(*args, K.HAVE_PRODUCT)  # type: ignore[call-arg]
         else:
+            assert preconditioner is not None  # the kernel asks only when it has none inside
             z[:] = preconditioner(r)
-            code = K.truncated_cg(*args, K.HAVE_PRECONDITIONED)
+            code = K.truncated_cg(*args, K.HAVE_PRECONDITIONED)  # type: ignore[call-arg]
     return code

@@ -3,7 +3,7 @@
 import math
 
 
-def open_unit(value, name):
+def open_unit(value: float, name: str) -> float:
     """A number in (0, 1)."""
     x = float(value)
     if not 0.0 < x < 1.0:
@@ -11,13 +11,13 @@ def open_unit(value, name):
     return x
 
 
-def count(value, name):
+def count(value: int, name: str) -> int:
     if isinstance(value, bool) or int(value) != value or value < 0:
         raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
     return int(value)
 
 
-def finite(value, name):
+def finite(value: float, name: str) -> float:
     x = float(value)
     if not math.isfinite(x):
         raise ValueError(f"{name} must be finite, got {value!r}")

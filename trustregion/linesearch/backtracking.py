@@ -1,8 +1,12 @@
 """Backtracking searches: Armijo, and the constraint-aware variant TRPO uses."""
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validation import as_float_vector
 from ._checks import count, finite, open_unit
@@ -26,13 +30,21 @@ class BacktrackingLineSearch:
         Reductions allowed (so at most ``max_backtracks + 1`` evaluations).
     """
 
-    def __init__(self, *, c1: float = 1e-4, shrink: float = 0.5, max_backtracks: int = 30):
+    def __init__(self, *, c1: float = 1e-4, shrink: float = 0.5, max_backtracks: int = 30) -> None:
         self.c1 = open_unit(c1, "c1")
         self.shrink = open_unit(shrink, "shrink")
         self.max_backtracks = count(max_backtracks, "max_backtracks")
 
     def search(
-        self, fun: Callable, x, direction, f0: float, slope: float, *, step: float = 1.0, args=()
+        self,
+        fun: Callable[..., float],
+        x: ArrayLike,
+        direction: ArrayLike,
+        f0: float,
+        slope: float,
+        *,
+        step: float = 1.0,
+        args: Sequence[Any] = (),
     ) -> LineSearchResult:
         """Search along ``direction`` from ``x``, where f(x) = ``f0`` and ∇f(x)ᵀd = ``slope``.
 
@@ -52,7 +64,7 @@ class BacktrackingLineSearch:
         if not alpha > 0.0:
             raise ValueError(f"step must be positive, got {step!r}")
 
-        def accept(alpha, f):
+        def accept(alpha: float, f: float) -> bool:
             return f <= f0 + self.c1 * alpha * slope
 
         return _backtrack(fun, x, d, f0, alpha, self.shrink, self.max_backtracks, accept, args)
@@ -89,22 +101,22 @@ class ConstraintAwareBacktracking:
 
     def __init__(
         self, *, shrink: float = 0.5, max_backtracks: int = 30, accept_ratio: float = 1e-4
-    ):
+    ) -> None:
         self.shrink = open_unit(shrink, "shrink")
         self.max_backtracks = count(max_backtracks, "max_backtracks")
         self.accept_ratio = open_unit(accept_ratio, "accept_ratio")
 
     def search(
         self,
-        fun: Callable,
-        x,
-        step_vector,
+        fun: Callable[..., float],
+        x: ArrayLike,
+        step_vector: ArrayLike,
         f0: float,
         predicted_reduction: float,
         *,
-        constraint: Callable | None = None,
+        constraint: Callable[..., float] | None = None,
         max_constraint: float = math.inf,
-        args=(),
+        args: Sequence[Any] = (),
     ) -> LineSearchResult:
         """Search along the full step ``step_vector`` from ``x`` (f(x) = ``f0``).
 
@@ -126,9 +138,9 @@ class ConstraintAwareBacktracking:
         bound = float(max_constraint)
         if math.isnan(bound):
             raise ValueError("max_constraint must not be NaN")
-        last_constraint = [None]
+        last_constraint: list[float | None] = [None]
 
-        def accept(alpha, f):
+        def accept(alpha: float, f: float) -> bool:
             actual = f0 - f
             if not (actual > 0.0 and actual >= self.accept_ratio * alpha * pred):
                 return False
@@ -142,9 +154,20 @@ class ConstraintAwareBacktracking:
         return replace(result, constraint=last_constraint[0]) if result.accepted else result
 
 
-def _backtrack(fun, x, d, f0, alpha, shrink, max_backtracks, accept, args):
+def _backtrack(
+    fun: Callable[..., float],
+    x: np.ndarray,
+    d: np.ndarray,
+    f0: float,
+    alpha: float,
+    shrink: float,
+    max_backtracks: int,
+    accept: Callable[[float, float], bool],
+    args: Sequence[Any],
+) -> LineSearchResult:
     """The one backtracking loop: α, ρα, …; the start point when nothing is accepted."""
-    steps, values = [], []
+    steps: list[float] = []
+    values: list[float] = []
     for backtracks in range(max_backtracks + 1):
         x_new = x + alpha * d
         f = float(fun(x_new, *args))

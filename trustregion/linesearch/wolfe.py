@@ -1,9 +1,11 @@
 """Strong Wolfe line search: the algorithm of Moré & Thuente (1994)."""
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validation import as_float_vector
 from ._checks import count, finite, open_unit
@@ -52,7 +54,7 @@ class StrongWolfeLineSearch:
         max_evaluations: int = 30,
         step_min: float = 0.0,
         step_max: float = 1e10,
-    ):
+    ) -> None:
         self.c1 = open_unit(c1, "c1")
         self.c2 = open_unit(c2, "c2")
         if not self.c1 <= self.c2:
@@ -67,7 +69,16 @@ class StrongWolfeLineSearch:
             raise ValueError("step_min and step_max must satisfy 0 <= step_min < step_max")
 
     def search(
-        self, fun: Callable, jac, x, direction, *, f0=None, g0=None, step: float = 1.0, args=()
+        self,
+        fun: Callable[..., Any],
+        jac: Callable[..., ArrayLike] | bool,
+        x: ArrayLike,
+        direction: ArrayLike,
+        *,
+        f0: float | None = None,
+        g0: ArrayLike | None = None,
+        step: float = 1.0,
+        args: Sequence[Any] = (),
     ) -> LineSearchResult:
         """Search along ``direction`` from ``x``.
 
@@ -137,7 +148,9 @@ class StrongWolfeLineSearch:
             status,
         )
 
-    def _exhausted(self, interval, stp, f, slope, ftest, gtest):
+    def _exhausted(
+        self, interval: "_Interval", stp: float, f: float, slope: float, ftest: float, gtest: float
+    ) -> bool:
         """No better step can be found: the trial left the (bracketed) interval, the
         interval is narrower than xtol, or the step sits at a bound it cannot leave."""
         return (
@@ -146,7 +159,9 @@ class StrongWolfeLineSearch:
             or (stp == self.step_min and (f > ftest or slope >= gtest))
         )
 
-    def _next_trial(self, interval, stp, f, slope, ftest, gtest):
+    def _next_trial(
+        self, interval: "_Interval", stp: float, f: float, slope: float, ftest: float, gtest: float
+    ) -> float:
         """The next trial step from Moré & Thuente's safeguarded step, within the range."""
         stp_new = interval.update(stp, f, slope, ftest, gtest)
         stp = min(max(stp_new, self.step_min), self.step_max)
@@ -158,7 +173,7 @@ class _Interval:
     (step, value, slope), the range [lo, hi] allowed for the next trial, whether a
     minimiser is bracketed, and whether the search is still in stage 1 (on ψ)."""
 
-    def __init__(self, f0, slope0, stp, width):
+    def __init__(self, f0: float, slope0: float, stp: float, width: float) -> None:
         self.stx, self.fx, self.gx = 0.0, f0, slope0
         self.sty, self.fy, self.gy = 0.0, f0, slope0
         self.lo, self.hi = 0.0, stp + _EXTRAPOLATE_HIGH * stp
@@ -166,7 +181,7 @@ class _Interval:
         self.width, self.width_before = width, 2.0 * width
         self.updates = 0
 
-    def retreat(self, stp):
+    def retreat(self, stp: float) -> float:
         """A trial outside f's domain becomes the far end; the next trial is halfway back
         to the best point."""
         self.bracketed = True
@@ -175,12 +190,12 @@ class _Interval:
         self.lo, self.hi = min(self.stx, stp), max(self.stx, self.sty)
         return stp
 
-    def too_narrow(self, stp, xtol):
+    def too_narrow(self, stp: float, xtol: float) -> bool:
         return self.bracketed and (
             stp <= self.lo or stp >= self.hi or self.hi - self.lo <= xtol * self.hi
         )
 
-    def update(self, stp, f, slope, ftest, gtest):
+    def update(self, stp: float, f: float, slope: float, ftest: float, gtest: float) -> float:
         """Take the trial (stp, f, slope) into the interval by :func:`_cstep` and return
         the next step, bisecting when the bracket fails to shrink by _SHRINK_REQUIRED in
         two steps, extrapolating within [1.1, 4]·(stp - stx) while nothing is bracketed."""
@@ -233,22 +248,24 @@ class _Interval:
         return stp_new
 
 
-def _evaluator(fun, jac, args):
+def _evaluator(
+    fun: Callable[..., Any], jac: Callable[..., ArrayLike] | bool, args: Sequence[Any]
+) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
     if jac is True:
 
-        def evaluate(x):
+        def evaluate(x: np.ndarray) -> tuple[float, np.ndarray]:
             f, g = fun(x, *args)
             return float(f), np.asarray(g, dtype=np.float64)
     elif callable(jac):
 
-        def evaluate(x):
+        def evaluate(x: np.ndarray) -> tuple[float, np.ndarray]:
             return float(fun(x, *args)), np.asarray(jac(x, *args), dtype=np.float64)
     else:
         raise ValueError("jac must be a callable or True (fun returns (f, gradient))")
     return evaluate
 
 
-def _cubic(a, fa, da, b, fb, db):
+def _cubic(a: float, fa: float, da: float, b: float, fb: float, db: float) -> tuple[float, float]:
     """θ and γ ≥ 0 of the cubic through (a, fa, da) and (b, fb, db): θ = 3(fa - fb)/(b - a)
     + da + db and γ = √(θ² - da·db), scaled by max(|θ|, |da|, |db|) against overflow (Moré &
     Thuente 1994, §4); callers give γ the sign their case needs."""
@@ -257,7 +274,20 @@ def _cubic(a, fa, da, b, fb, db):
     return theta, scale * math.sqrt(max((theta / scale) ** 2 - (da / scale) * (db / scale), 0.0))
 
 
-def _cstep(stx, fx, dx, sty, fy, dy, stp, fp, dp, bracketed, stpmin, stpmax):
+def _cstep(
+    stx: float,
+    fx: float,
+    dx: float,
+    sty: float,
+    fy: float,
+    dy: float,
+    stp: float,
+    fp: float,
+    dp: float,
+    bracketed: bool,
+    stpmin: float,
+    stpmax: float,
+) -> tuple[float, float, float, float, float, float, float, bool]:
     """One safeguarded step of Moré & Thuente (their dcstep, §4): a new trial step from
     cubic and quadratic (secant) interpolation of the best point x, the other end y and the
     trial p, and the updated interval. Returns (stx, fx, dx, sty, fy, dy, stp, bracketed)."""
@@ -280,7 +310,7 @@ def _cstep(stx, fx, dx, sty, fy, dy, stp, fp, dp, bracketed, stpmin, stpmax):
     return stx, fx, dx, sty, fy, dy, stpf, bracketed
 
 
-def _higher_value(stx, fx, dx, stp, fp, dp):
+def _higher_value(stx: float, fx: float, dx: float, stp: float, fp: float, dp: float) -> float:
     """Case 1: a higher value; the minimiser is bracketed. The cubic step if it is closer
     to x than the quadratic one, else their average."""
     theta, gamma = _cubic(stx, fx, dx, stp, fp, dp)
@@ -293,7 +323,7 @@ def _higher_value(stx, fx, dx, stp, fp, dp):
     return stpc if abs(stpc - stx) < abs(stpq - stx) else stpc + (stpq - stpc) / 2.0
 
 
-def _opposite_slopes(stx, fx, dx, stp, fp, dp):
+def _opposite_slopes(stx: float, fx: float, dx: float, stp: float, fp: float, dp: float) -> float:
     """Case 2: a lower value, slopes of opposite sign; bracketed. Of the cubic and the
     secant step, the one farther from p."""
     theta, gamma = _cubic(stx, fx, dx, stp, fp, dp)
@@ -306,7 +336,18 @@ def _opposite_slopes(stx, fx, dx, stp, fp, dp):
     return stpc if abs(stpc - stp) > abs(stpq - stp) else stpq
 
 
-def _shrinking_slope(stx, fx, dx, sty, stp, fp, dp, bracketed, stpmin, stpmax):
+def _shrinking_slope(
+    stx: float,
+    fx: float,
+    dx: float,
+    sty: float,
+    stp: float,
+    fp: float,
+    dp: float,
+    bracketed: bool,
+    stpmin: float,
+    stpmax: float,
+) -> float:
     """Case 3: a lower value, the same sign, the slope decreasing in magnitude. The cubic
     step only if it heads towards the cubic's minimiser, else the end of the range;
     bracketed, the closer of it and the secant step, at most _SHRINK_REQUIRED of the way
@@ -330,7 +371,18 @@ def _shrinking_slope(stx, fx, dx, sty, stp, fp, dp, bracketed, stpmin, stpmax):
     return min(max(stpf, stpmin), stpmax)
 
 
-def _growing_slope(stx, sty, fy, dy, stp, fp, dp, bracketed, stpmin, stpmax):
+def _growing_slope(
+    stx: float,
+    sty: float,
+    fy: float,
+    dy: float,
+    stp: float,
+    fp: float,
+    dp: float,
+    bracketed: bool,
+    stpmin: float,
+    stpmax: float,
+) -> float:
     """Case 4: a lower value, the same sign, the slope not decreasing. The cubic step from
     p and y if bracketed, else the end of the range."""
     if bracketed and not math.isfinite(fy):

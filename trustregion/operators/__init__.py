@@ -12,7 +12,13 @@ from ._fisher import (
 )
 from ._hessian import FiniteDifferenceHessian, GaussNewtonOperator, HessianVectorProduct
 from ._preconditioners import JacobiPreconditioner, Preconditioner
-from ._symmetric import DampedOperator, ExplicitMatrix, SymmetricOperator, as_operator
+from ._symmetric import (
+    DampedOperator,
+    ExplicitMatrix,
+    OperatorLike,
+    SymmetricOperator,
+    as_operator,
+)
 
 __all__ = [
     "DampedOperator",
@@ -22,6 +28,7 @@ __all__ = [
     "GaussNewtonOperator",
     "HessianVectorProduct",
     "JacobiPreconditioner",
+    "OperatorLike",
     "Preconditioner",
     "SymmetricOperator",
     "as_operator",

@@ -10,8 +10,10 @@ tensors in :mod:`rl_adapters.torch`: one formula for every Fisher product.
 
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validation import all_finite
 from ._symmetric import SymmetricOperator
@@ -32,13 +34,13 @@ class FisherOperator(SymmetricOperator):
     Always declared positive semidefinite.
     """
 
-    def __init__(self, fvp: Callable[[np.ndarray], np.ndarray], n: int):
+    def __init__(self, fvp: Callable[[np.ndarray], np.ndarray], n: int) -> None:
         if not callable(fvp):
             raise ValueError("fvp must be a callable v -> F v")
         super().__init__(int(n), fvp, positive_semidefinite=True)
 
     @classmethod
-    def from_scores(cls, S) -> "FisherOperator":
+    def from_scores(cls, S: ArrayLike) -> "FisherOperator":
         """F = SᵀS / N from per-sample score vectors Sᵢ = ∇_θ log π(aᵢ|sᵢ) (rows of S, N×P).
 
         The empirical Fisher; its products are two BLAS matrix-vector products.
@@ -48,7 +50,7 @@ class FisherOperator(SymmetricOperator):
         return cls(lambda v: S.T @ (S @ v) / N, S.shape[1])
 
     @classmethod
-    def from_categorical(cls, J, probs) -> "FisherOperator":
+    def from_categorical(cls, J: ArrayLike, probs: ArrayLike) -> "FisherOperator":
         """F = (1/N) Σᵢ Jᵢᵀ (diag pᵢ - pᵢpᵢᵀ) Jᵢ for a categorical distribution on logits.
 
         Parameters
@@ -67,7 +69,9 @@ class FisherOperator(SymmetricOperator):
         return cls(_jtmj_product(J, lambda u: categorical_fisher_product(p, u)), J.shape[2])
 
     @classmethod
-    def from_diagonal_gaussian(cls, J, log_std, log_std_index: Sequence[int]) -> "FisherOperator":
+    def from_diagonal_gaussian(
+        cls, J: ArrayLike, log_std: ArrayLike, log_std_index: Sequence[int]
+    ) -> "FisherOperator":
         """Fisher of N(μ_θ(s), diag σ²) with a state-independent log-std among the parameters.
 
         With M = diag(σ⁻², 2) in (μ, log σ) (:func:`gaussian_fisher_diagonal`) and the
@@ -99,7 +103,7 @@ class FisherOperator(SymmetricOperator):
         mean_weight, log_std_weight = gaussian_fisher_diagonal(log_std)
         mean_part = _jtmj_product(J, lambda u: u * mean_weight)
 
-        def product(v):
+        def product(v: np.ndarray) -> np.ndarray:
             out = mean_part(v)
             out[index] += log_std_weight * v[index]
             return out
@@ -107,7 +111,7 @@ class FisherOperator(SymmetricOperator):
         return cls(product, P)
 
 
-def categorical_fisher_product(probs, u):
+def categorical_fisher_product(probs: Any, u: Any) -> Any:
     """M u with M = diag(p) - ppᵀ, the Fisher information of softmax(ℓ) in the logits ℓ.
 
     Row by row for a batch: ``probs`` and ``u`` have shape (N, k), and row i of the result
@@ -118,7 +122,7 @@ def categorical_fisher_product(probs, u):
     return probs * (u - (probs * u).sum(axis=-1, keepdims=True))
 
 
-def gaussian_fisher_diagonal(log_std):
+def gaussian_fisher_diagonal(log_std: Any) -> tuple[Any, float]:
     """The diagonal of M, the Fisher information of N(μ, diag σ²) in (μ, log σ).
 
     M is diagonal: E[(∂log p/∂μⱼ)²] = 1/σⱼ², E[(∂log p/∂log σⱼ)²] = E[(z² - 1)²] = 2 for
@@ -129,7 +133,7 @@ def gaussian_fisher_diagonal(log_std):
     return _namespace(log_std).exp(-2.0 * log_std), 2.0
 
 
-def _namespace(x):
+def _namespace(x: Any) -> Any:
     """The array-API namespace of ``x``: the one it declares (numpy ≥ 2), else the top-level
     module of its type (``torch`` for a tensor, whose ``exp`` is the standard's)."""
     declared = getattr(x, "__array_namespace__", None)
@@ -138,19 +142,21 @@ def _namespace(x):
     return sys.modules[type(x).__module__.partition(".")[0]]
 
 
-def _jtmj_product(J, weigh):
+def _jtmj_product(
+    J: np.ndarray, weigh: Callable[[np.ndarray], np.ndarray]
+) -> Callable[[np.ndarray], np.ndarray]:
     """v ↦ (1/N) Σᵢ Jᵢᵀ weigh(J v)ᵢ for a Jacobian J of shape (N, k, P): two BLAS
     matrix-vector products with J seen as an (N·k) × P matrix, and no N × P intermediate."""
     N, k, P = J.shape
     rows = J.reshape(N * k, P)
 
-    def product(v):
+    def product(v: np.ndarray) -> np.ndarray:
         return (weigh((rows @ v).reshape(N, k)).reshape(-1) @ rows) / N
 
     return product
 
 
-def _as_finite_array(value, name, *, ndim):
+def _as_finite_array(value: ArrayLike, name: str, *, ndim: int) -> np.ndarray:
     arr = np.ascontiguousarray(value, dtype=np.float64)
     if arr.ndim != ndim:
         raise ValueError(f"{name} must be a {ndim}-D array, got shape {arr.shape}")

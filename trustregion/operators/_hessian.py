@@ -1,9 +1,11 @@
 """Hessian and Gauss–Newton operators built from a user's functions."""
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 from scipy.sparse.linalg import LinearOperator, aslinearoperator
 
 from .._validation import all_finite, as_float_vector
@@ -25,12 +27,14 @@ class HessianVectorProduct(SymmetricOperator):
         Extra arguments passed to ``hessp``.
     """
 
-    def __init__(self, hessp: Callable, x, args: Sequence = ()):
+    def __init__(
+        self, hessp: Callable[..., ArrayLike], x: ArrayLike, args: Sequence[Any] = ()
+    ) -> None:
         self.x = as_float_vector(x, "x")
         self.args = tuple(args)
         xk = self.x
 
-        def product(v):
+        def product(v: np.ndarray) -> ArrayLike:
             return hessp(xk, v, *self.args)
 
         super().__init__(xk.shape[0], product)
@@ -67,8 +71,14 @@ class FiniteDifferenceHessian(SymmetricOperator):
     """
 
     def __init__(
-        self, jac: Callable, x, args: Sequence = (), *, scheme: str = "forward", gradient=None
-    ):
+        self,
+        jac: Callable[..., ArrayLike],
+        x: ArrayLike,
+        args: Sequence[Any] = (),
+        *,
+        scheme: str = "forward",
+        gradient: ArrayLike | None = None,
+    ) -> None:
         if scheme not in ("forward", "central"):
             raise ValueError(f"scheme must be 'forward' or 'central', got {scheme!r}")
         self.x = as_float_vector(x, "x")
@@ -82,11 +92,11 @@ class FiniteDifferenceHessian(SymmetricOperator):
         self._scale = base * (1.0 + np.linalg.norm(self.x))
         super().__init__(n, self._product)
 
-    def _gradient(self, x):
+    def _gradient(self, x: np.ndarray) -> np.ndarray:
         self.gradient_evaluations += 1
         return np.asarray(self._jac(x, *self.args), dtype=np.float64).reshape(-1)
 
-    def _product(self, v):
+    def _product(self, v: np.ndarray) -> np.ndarray:
         vnorm = np.linalg.norm(v)
         if vnorm == 0.0:
             return np.zeros_like(self.x)
@@ -105,7 +115,7 @@ class GaussNewtonOperator(SymmetricOperator):
     never formed. Positive semidefinite by construction.
     """
 
-    def __init__(self, J):
+    def __init__(self, J: ArrayLike | sp.spmatrix | sp.sparray | LinearOperator) -> None:
         if isinstance(J, LinearOperator) or sp.issparse(J):
             op = aslinearoperator(J)
         else:
@@ -117,7 +127,7 @@ class GaussNewtonOperator(SymmetricOperator):
             op = aslinearoperator(J)
         self.jacobian = op
 
-        def product(v):
+        def product(v: np.ndarray) -> np.ndarray:
             return op.rmatvec(op.matvec(v))
 
         super().__init__(op.shape[1], product, positive_semidefinite=True)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._symmetric import SymmetricOperator, as_operator
+from ._symmetric import OperatorLike, SymmetricOperator, as_operator
 
 
 class Preconditioner(SymmetricOperator):
@@ -15,7 +15,7 @@ class Preconditioner(SymmetricOperator):
     their Numba fast path.
     """
 
-    inverse_diagonal = None
+    inverse_diagonal: np.ndarray | None = None
 
     def solve(self, r: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -51,7 +51,7 @@ class JacobiPreconditioner(Preconditioner):
         If an entry of the diagonal is not positive and finite.
     """
 
-    def __init__(self, A, n=None):
+    def __init__(self, A: OperatorLike, n: int | None = None) -> None:
         if isinstance(A, np.ndarray) and A.ndim == 1:
             diag = np.array(A, dtype=np.float64)
         else:
@@ -70,5 +70,5 @@ class JacobiPreconditioner(Preconditioner):
         self.inverse_diagonal = 1.0 / diag
         super().__init__(diag.shape[0], lambda v: diag * v, positive_semidefinite=True)
 
-    def solve(self, r):
+    def solve(self, r: np.ndarray) -> np.ndarray:
         return self.inverse_diagonal * r

@@ -2,10 +2,11 @@
 
 import math
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeAlias
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 from scipy.sparse.linalg import LinearOperator
 
 from .. import _kernels as K
@@ -20,6 +21,14 @@ _POINTER = np.int64
 _EMPTY_INDEX = np.empty(0, dtype=_INDEX)
 _EMPTY_POINTER = np.empty(0, dtype=_POINTER)
 _EMPTY_2D = np.empty((0, 0))
+
+#: What the solvers accept as a symmetric matrix: a dense array (or anything
+#: ``numpy.asarray`` makes a 2-D one of), a scipy sparse matrix or array, a
+#: ``scipy.sparse.linalg.LinearOperator`` (a :class:`SymmetricOperator` included) or a
+#: plain callable ``v ↦ A v``.
+OperatorLike: TypeAlias = (
+    ArrayLike | sp.spmatrix | sp.sparray | LinearOperator | Callable[[np.ndarray], np.ndarray]
+)
 
 
 class ExplicitMatrix(NamedTuple):
@@ -43,7 +52,7 @@ class ExplicitMatrix(NamedTuple):
         """Whether A is stored as a dense array (else as CSR)."""
         return self.kind == K.DENSE
 
-    def matrix(self, shifted: bool = True):
+    def matrix(self, shifted: bool = True) -> np.ndarray | sp.csr_matrix:
         """``A + shift·I`` (or A alone, with ``shifted=False``) as what it is stored as: an
         ndarray or a ``scipy.sparse`` CSR matrix. Without a shift to add, a dense A is the
         stored array itself, not a copy."""
@@ -72,7 +81,8 @@ class SymmetricOperator(LinearOperator):
     n : int
         Dimension.
     product : callable
-        ``v ↦ A v`` for a 1-D float64 ``v`` of length ``n``.
+        ``v ↦ A v`` for a 1-D float64 ``v`` of length ``n`` (array_like results are
+        converted).
     positive_semidefinite : bool
         Declared structure: vᵀAv ≥ 0 for all v. Solvers that need positive curvature
         still detect its absence at run time; the flag documents intent and lets callers
@@ -86,7 +96,7 @@ class SymmetricOperator(LinearOperator):
     Symmetry is assumed, not checked: checking costs as much as several products.
     """
 
-    def __new__(cls, *args, **kwargs):
+    def __new__(cls, *args: Any, **kwargs: Any) -> "SymmetricOperator":
         # LinearOperator.__new__ only warns about subclasses without _matvec; this one has
         # it, and skipping that check keeps building an operator cheap next to a small solve.
         return object.__new__(cls)
@@ -94,11 +104,11 @@ class SymmetricOperator(LinearOperator):
     def __init__(
         self,
         n: int,
-        product: Callable[[np.ndarray], np.ndarray],
+        product: Callable[[np.ndarray], ArrayLike],
         *,
         positive_semidefinite: bool = False,
         explicit: ExplicitMatrix | None = None,
-    ):
+    ) -> None:
         # LinearOperator.__init__ only normalises these two attributes; setting them
         # directly keeps the construction of an operator off the per-solve budget.
         self.dtype = _FLOAT64
@@ -140,23 +150,23 @@ class SymmetricOperator(LinearOperator):
         """
         if self.explicit is not None:
             A = self.explicit.matrix()
-            if sp.issparse(A):
+            if not isinstance(A, np.ndarray):  # CSR
                 return A.toarray()
             return A.copy() if copy and A is self.explicit.dense else A
         eye = np.eye(self.shape[0])
         cols = np.column_stack([self.apply(eye[:, j]) for j in range(self.shape[0])])
         return 0.5 * (cols + cols.T)
 
-    def _matvec(self, x):
+    def _matvec(self, x: ArrayLike) -> np.ndarray:
         return self.apply(np.asarray(x, dtype=np.float64).reshape(-1))
 
-    def _rmatvec(self, x):
+    def _rmatvec(self, x: ArrayLike) -> np.ndarray:
         return self._matvec(x)
 
-    def _adjoint(self):
+    def _adjoint(self) -> "SymmetricOperator":
         return self
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         kind = "explicit" if self.explicit is not None else "matrix-free"
         return (
             f"<{type(self).__name__} {self.shape[0]}x{self.shape[1]} {kind}"
@@ -165,7 +175,11 @@ class SymmetricOperator(LinearOperator):
 
 
 def as_operator(
-    A, n: int | None = None, *, positive_semidefinite: bool = False, name: str = "A"
+    A: OperatorLike,
+    n: int | None = None,
+    *,
+    positive_semidefinite: bool = False,
+    name: str = "A",
 ) -> SymmetricOperator:
     """Convert ``A`` into a :class:`SymmetricOperator`.
 
@@ -195,7 +209,8 @@ def as_operator(
         _check_dimension(A.shape, n, name)
         return A
     if sp.issparse(A):
-        _check_dimension(A.shape, n, name)
+        sparse: Any = A  # (scipy is untyped: issparse does not narrow A)
+        _check_dimension(sparse.shape, n, name)
         csr = sp.csr_matrix(A, dtype=np.float64)
         try:  # indices past the shape would make the kernels read out of bounds
             csr.check_format(full_check=True)
@@ -232,7 +247,9 @@ def as_operator(
     return _dense_operator(dense, n, name, positive_semidefinite)
 
 
-def _dense_operator(dense, n, name, positive_semidefinite):
+def _dense_operator(
+    dense: np.ndarray, n: int | None, name: str, positive_semidefinite: bool
+) -> SymmetricOperator:
     return SymmetricOperator(
         dense.shape[0],
         dense.dot,
@@ -241,7 +258,9 @@ def _dense_operator(dense, n, name, positive_semidefinite):
     )
 
 
-def _dense_explicit(dense, n, name, check_finite=True):
+def _dense_explicit(
+    dense: np.ndarray, n: int | None, name: str, check_finite: bool = True
+) -> ExplicitMatrix:
     """Validate a float64 C-contiguous square matrix and describe it for the kernels."""
     shape = dense.shape
     if shape[0] != shape[1] or (n is not None and shape[0] != n):
@@ -252,7 +271,9 @@ def _dense_explicit(dense, n, name, check_finite=True):
     return ExplicitMatrix._make((K.DENSE, dense, _EMPTY_1D, _EMPTY_INDEX, _EMPTY_POINTER, 0.0))
 
 
-def kernel_operand(A, n: int, name: str = "A"):
+def kernel_operand(
+    A: OperatorLike, n: int, name: str = "A"
+) -> tuple[ExplicitMatrix, Callable[[np.ndarray], np.ndarray]]:
     """``(kernel_args, apply)`` for A, as the Krylov drivers need it.
 
     The same conversion as :func:`as_operator`, without building the operator object for
@@ -282,6 +303,8 @@ def scaled_stored(op: SymmetricOperator, factor: float) -> SymmetricOperator:
     """factor·A for an operator with a stored matrix A, stored again (scaled), so that the
     kernels still run the whole loop."""
     e = op.explicit
+    assert e is not None, "scaled_stored needs an operator with a stored matrix"
+    product: Callable[[np.ndarray], np.ndarray]
     if e.is_dense:
         dense = factor * e.dense
         explicit = e._replace(dense=dense, shift=factor * e.shift)
@@ -293,7 +316,7 @@ def scaled_stored(op: SymmetricOperator, factor: float) -> SymmetricOperator:
     if explicit.shift:
         unshifted, shift = product, explicit.shift
 
-        def product(v):
+        def product(v: np.ndarray) -> np.ndarray:
             return unshifted(v) + shift * v
 
     return SymmetricOperator(
@@ -313,7 +336,7 @@ def check_kernel_shapes(kernel_args: ExplicitMatrix, n: int, name: str) -> None:
         )
 
 
-def _check_dimension(shape, n, name):
+def _check_dimension(shape: tuple[int, ...], n: int | None, name: str) -> None:
     if len(shape) != 2 or shape[0] != shape[1]:
         raise ValueError(f"{name} must be square, got shape {tuple(shape)}")
     if n is not None and shape[0] != n:
@@ -334,7 +357,7 @@ class DampedOperator(SymmetricOperator):
         λ, finite. The result is declared positive semidefinite when ``A`` is and λ ≥ 0.
     """
 
-    def __init__(self, A, damping: float, n: int | None = None):
+    def __init__(self, A: OperatorLike, damping: float, n: int | None = None) -> None:
         base = as_operator(A, n)
         lam = float(damping)
         if not np.isfinite(lam):
@@ -345,7 +368,7 @@ class DampedOperator(SymmetricOperator):
         if base.explicit is not None:
             explicit = base.explicit._replace(shift=base.explicit.shift + lam)
 
-        def product(v):
+        def product(v: np.ndarray) -> np.ndarray:
             return base.apply(v) + lam * v
 
         super().__init__(

@@ -75,7 +75,9 @@ def names(suite: str | None = None) -> list[str]:
     return list(_members(suite))
 
 
-def get(name: str, n: int | None = None) -> Problem:
+def get(
+    name: str, n: int | None = None
+) -> Problem | ScalableProblem | BoundedProblem | ConstrainedProblem:
     """Build a registered problem.
 
     Parameters
@@ -89,7 +91,7 @@ def get(name: str, n: int | None = None) -> Problem:
 
     Returns
     -------
-    Problem
+    Problem, ScalableProblem, BoundedProblem or ConstrainedProblem
 
     Raises
     ------
@@ -120,13 +122,16 @@ def get(name: str, n: int | None = None) -> Problem:
         return problem
     if n is None:
         n = default_n
+    assert rule is not None  # every variable-dimension problem has a rule
     valid, description = rule
     if not valid(int(n)):
         raise ValueError(f"problem {name!r}: invalid dimension n = {n} (needs {description})")
     return builder(int(n))
 
 
-def suite(name: str = "mgh", n: int | None = None) -> list:
+def suite(
+    name: str = "mgh", n: int | None = None
+) -> list[Problem | ScalableProblem | BoundedProblem | ConstrainedProblem]:
     """All problems of a suite.
 
     Parameters
@@ -155,7 +160,7 @@ def suite(name: str = "mgh", n: int | None = None) -> list:
     return [get(member, _DEFAULT_SCALABLE_N if n is None else n) for member in members]
 
 
-def _members(name):
+def _members(name: str) -> tuple[str, ...]:
     try:
         return _SUITES[name]
     except (KeyError, TypeError):

@@ -1,10 +1,12 @@
 """Bound-constrained variants: problems of the other suites inside a box that cuts off
 their unconstrained minimiser, with the minimal value where it follows in closed form."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.optimize import Bounds
 
 
@@ -24,35 +26,35 @@ class BoundedProblem:
     description: str
 
     @property
-    def name(self):
+    def name(self) -> str:
         return f"{self.base.name}_box"
 
     @property
-    def n(self):
+    def n(self) -> int:
         return self.base.n
 
     @property
-    def x0(self):
+    def x0(self) -> np.ndarray:
         return np.clip(self.base.x0, self.bounds.lb, self.bounds.ub)
 
     @property
-    def reference(self):
+    def reference(self) -> str:
         return f"{self.base.reference}; box: {self.description}"
 
-    def fun(self, x):
+    def fun(self, x: ArrayLike) -> float:
         return self.base.fun(x)
 
-    def grad(self, x):
+    def grad(self, x: ArrayLike) -> np.ndarray:
         return self.base.grad(x)
 
-    def hessp(self, x, v):
+    def hessp(self, x: ArrayLike, v: ArrayLike) -> np.ndarray:
         return self.base.hessp(x, v)
 
-    def hess(self, x):
+    def hess(self, x: ArrayLike) -> Any:
         return self.base.hess(x)
 
 
-def rosenbrock_box(get):
+def rosenbrock_box(get: Callable[..., Any]) -> BoundedProblem:
     """Rosenbrock with x₁ ≤ 0.8: the minimum moves to (0.8, 0.64), f = (1 - 0.8)² = 0.04."""
     return BoundedProblem(
         get("rosenbrock"),
@@ -63,7 +65,7 @@ def rosenbrock_box(get):
     )
 
 
-def extended_rosenbrock_box(get, n=10):
+def extended_rosenbrock_box(get: Callable[..., Any], n: int = 10) -> BoundedProblem:
     """Extended Rosenbrock with every odd-indexed variable ≤ 0.8: each pair ends at
     (0.8, 0.64), f = 0.04·n/2."""
     base = get("extended_rosenbrock", n)
@@ -78,7 +80,7 @@ def extended_rosenbrock_box(get, n=10):
     )
 
 
-def dqdrtic_box(get, n=100):
+def dqdrtic_box(get: Callable[..., Any], n: int = 100) -> BoundedProblem:
     """DQDRTIC, a separable convex quadratic Σ wᵢxᵢ², with x ≥ 1: the minimum is at the
     lower bounds, f = Σ wᵢ."""
     base = get("dqdrtic", n)
@@ -87,7 +89,7 @@ def dqdrtic_box(get, n=100):
     )
 
 
-def quartc_box(get, n=100):
+def quartc_box(get: Callable[..., Any], n: int = 100) -> BoundedProblem:
     """QUARTC, Σ (xᵢ - i)⁴, with xᵢ ≤ i/2: separable, so each variable sits at its bound,
     f = Σ (i/2)⁴."""
     base = get("quartc", n)
@@ -97,12 +99,12 @@ def quartc_box(get, n=100):
     )
 
 
-def beale_box(get):
+def beale_box(get: Callable[..., Any]) -> BoundedProblem:
     """Beale (minimum 0 at (3, 0.5)) with x₁ ≤ 2.5: f* not in closed form."""
     return BoundedProblem(get("beale"), Bounds([-4.5, -4.5], [2.5, 4.5]), None, None, "x1 <= 2.5")
 
 
-def wood_box(get):
+def wood_box(get: Callable[..., Any]) -> BoundedProblem:
     """Wood (minimum 0 at (1, 1, 1, 1)) with x ≤ 0.9: f* not in closed form, and more than
     one local minimum (from x₀ the trust-region path and L-BFGS-B's reach different ones)."""
     return BoundedProblem(

@@ -24,10 +24,12 @@ True
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.optimize import Bounds, NonlinearConstraint
 
 __all__ = ["ConstrainedProblem", "HS"]
@@ -50,40 +52,40 @@ class _Jet:
     __slots__ = ("v", "g", "h")
     __array_priority__ = 1000  # keep numpy scalars from absorbing jets
 
-    def __init__(self, v, g, h):
+    def __init__(self, v: float, g: np.ndarray, h: np.ndarray | None) -> None:
         self.v = v
         self.g = g
         self.h = h
 
-    def _chain(self, f0, f1, f2):
+    def _chain(self, f0: float, f1: float, f2: float) -> _Jet:
         """φ(self) from φ, φ', φ'' at self.v."""
         if self.h is None:
             return _Jet(f0, f1 * self.g, None)
         return _Jet(f0, f1 * self.g, f1 * self.h + f2 * np.outer(self.g, self.g))
 
-    def __add__(self, o):
+    def __add__(self, o: _Jet | float) -> _Jet:
         if isinstance(o, _Jet):
             return _Jet(self.v + o.v, self.g + o.g, None if self.h is None else self.h + o.h)
         return _Jet(self.v + o, self.g, self.h)
 
     __radd__ = __add__
 
-    def __neg__(self):
+    def __neg__(self) -> _Jet:
         return _Jet(-self.v, -self.g, None if self.h is None else -self.h)
 
-    def __pos__(self):
+    def __pos__(self) -> _Jet:
         return self
 
-    def __sub__(self, o):
+    def __sub__(self, o: _Jet | float) -> _Jet:
         return self + (-o)
 
-    def __rsub__(self, o):
+    def __rsub__(self, o: float) -> _Jet:
         return (-self) + o
 
-    def __mul__(self, o):
+    def __mul__(self, o: _Jet | float) -> _Jet:
         if isinstance(o, _Jet):
             g = self.v * o.g + o.v * self.g
-            if self.h is None:
+            if self.h is None or o.h is None:  # jets of one product share their order
                 return _Jet(self.v * o.v, g, None)
             gg = np.outer(self.g, o.g)
             return _Jet(self.v * o.v, g, self.v * o.h + o.v * self.h + gg + gg.T)
@@ -91,49 +93,49 @@ class _Jet:
 
     __rmul__ = __mul__
 
-    def __truediv__(self, o):
+    def __truediv__(self, o: _Jet | float) -> _Jet:
         if isinstance(o, _Jet):
             return self * o**-1
         return self * (1.0 / o)
 
-    def __rtruediv__(self, o):
+    def __rtruediv__(self, o: float) -> _Jet:
         return o * self**-1
 
-    def __pow__(self, p):
+    def __pow__(self, p: float) -> _Jet:
         v = self.v
         d1 = 0.0 if p == 0 else p * v ** (p - 1)
         d2 = 0.0 if p in (0, 1) else p * (p - 1) * v ** (p - 2)
         return self._chain(v**p, d1, d2)
 
 
-def _sin(a):
+def _sin(a: _Jet | float) -> _Jet | float:
     if isinstance(a, _Jet):
         s = math.sin(a.v)
         return a._chain(s, math.cos(a.v), -s)
     return math.sin(a)
 
 
-def _cos(a):
+def _cos(a: _Jet | float) -> _Jet | float:
     if isinstance(a, _Jet):
         c = math.cos(a.v)
         return a._chain(c, -math.sin(a.v), -c)
     return math.cos(a)
 
 
-def _exp(a):
+def _exp(a: _Jet | float) -> _Jet | float:
     if isinstance(a, _Jet):
         e = math.exp(a.v)
         return a._chain(e, e, e)
     return math.exp(a)
 
 
-def _log(a):
+def _log(a: _Jet | float) -> _Jet | float:
     if isinstance(a, _Jet):
         return a._chain(math.log(a.v), 1.0 / a.v, -1.0 / a.v**2)
     return math.log(a)
 
 
-def _seed(x, order):
+def _seed(x: np.ndarray, order: int) -> list[_Jet]:
     """The coordinate functions x_i as jets at x, of first or second order."""
     n = len(x)
     eye = np.eye(n)
@@ -141,7 +143,7 @@ def _seed(x, order):
     return [_Jet(float(x[i]), eye[i], zero) for i in range(n)]
 
 
-def _lift(c, n):
+def _lift(c: _Jet | float, n: int) -> _Jet:
     """A constant (an expression that does not depend on x) as a jet."""
     if isinstance(c, _Jet):
         return c
@@ -152,7 +154,7 @@ def _lift(c, n):
 # the problem class
 
 
-def _none(x):
+def _none(x: Sequence[Any]) -> tuple[()]:
     return ()
 
 
@@ -195,26 +197,26 @@ class ConstrainedProblem:
     x_star: np.ndarray | None
     reference: str
     bounds: Bounds | None
-    objective: Callable = field(repr=False)
-    equalities: Callable = field(default=_none, repr=False)
-    inequalities: Callable = field(default=_none, repr=False)
+    objective: Callable[..., Any] = field(repr=False)
+    equalities: Callable[..., Sequence[Any]] = field(default=_none, repr=False)
+    inequalities: Callable[..., Sequence[Any]] = field(default=_none, repr=False)
 
     # -- internal evaluation helpers --------------------------------------------------
 
-    def _values(self, fn, x):
+    def _values(self, fn: Callable[..., Sequence[Any]], x: ArrayLike) -> np.ndarray:
         x = np.asarray(x, dtype=float)
         return np.array([float(c) for c in fn([float(t) for t in x])], dtype=float)
 
-    def _jets(self, fn, x, order):
+    def _jets(self, fn: Callable[..., Sequence[Any]], x: ArrayLike, order: int) -> list[_Jet]:
         return [_lift(c, self.n) for c in fn(_seed(np.asarray(x, dtype=float), order))]
 
-    def _jac(self, fn, x):
+    def _jac(self, fn: Callable[..., Sequence[Any]], x: ArrayLike) -> np.ndarray:
         jets = self._jets(fn, x, 1)
         if not jets:
             return np.zeros((0, self.n))
         return np.array([j.g for j in jets])
 
-    def _hessp(self, fn, x, v):
+    def _hessp(self, fn: Callable[..., Sequence[Any]], x: ArrayLike, v: ArrayLike) -> np.ndarray:
         jets = self._jets(fn, x, 2)
         v = np.asarray(v, dtype=float)
         if v.shape != (len(jets),):
@@ -226,59 +228,61 @@ class ConstrainedProblem:
 
     # -- objective --------------------------------------------------------------------
 
-    def fun(self, x):
+    def fun(self, x: ArrayLike) -> float:
         """Objective value f(x)."""
         return float(self.objective([float(t) for t in np.asarray(x, dtype=float)]))
 
-    def grad(self, x):
+    def grad(self, x: ArrayLike) -> np.ndarray:
         """Gradient ∇f(x), shape (n,)."""
         return _lift(self.objective(_seed(np.asarray(x, dtype=float), 1)), self.n).g.copy()
 
-    def hess(self, x):
+    def hess(self, x: ArrayLike) -> np.ndarray:
         """Dense Hessian ∇²f(x), shape (n, n)."""
-        return _lift(self.objective(_seed(np.asarray(x, dtype=float), 2)), self.n).h.copy()
+        h = _lift(self.objective(_seed(np.asarray(x, dtype=float), 2)), self.n).h
+        assert h is not None  # a second-order seed gives second-order jets
+        return h.copy()
 
-    def hessp(self, x, v):
+    def hessp(self, x: ArrayLike, v: ArrayLike) -> np.ndarray:
         """Hessian-vector product ∇²f(x) v."""
         return self.hess(x) @ np.asarray(v, dtype=float)
 
     # -- constraints ------------------------------------------------------------------
 
-    def eq(self, x):
+    def eq(self, x: ArrayLike) -> np.ndarray:
         """Equality constraint values c_eq(x), shape (m_eq,); feasible where zero."""
         return self._values(self.equalities, x)
 
-    def eq_jac(self, x):
+    def eq_jac(self, x: ArrayLike) -> np.ndarray:
         """Jacobian of c_eq, shape (m_eq, n)."""
         return self._jac(self.equalities, x)
 
-    def eq_hessp(self, x, v):
+    def eq_hessp(self, x: ArrayLike, v: ArrayLike) -> np.ndarray:
         """Σ v_i ∇²c_eq,i(x), shape (n, n)."""
         return self._hessp(self.equalities, x, v)
 
-    def ineq(self, x):
+    def ineq(self, x: ArrayLike) -> np.ndarray:
         """Inequality constraint values c_ineq(x), shape (m_ineq,); feasible where ≥ 0."""
         return self._values(self.inequalities, x)
 
-    def ineq_jac(self, x):
+    def ineq_jac(self, x: ArrayLike) -> np.ndarray:
         """Jacobian of c_ineq, shape (m_ineq, n)."""
         return self._jac(self.inequalities, x)
 
-    def ineq_hessp(self, x, v):
+    def ineq_hessp(self, x: ArrayLike, v: ArrayLike) -> np.ndarray:
         """Σ v_i ∇²c_ineq,i(x), shape (n, n)."""
         return self._hessp(self.inequalities, x, v)
 
     @property
-    def m_eq(self):
+    def m_eq(self) -> int:
         """Number of equality constraints."""
         return len(self.equalities(list(np.asarray(self.x0, dtype=float))))
 
     @property
-    def m_ineq(self):
+    def m_ineq(self) -> int:
         """Number of inequality constraints."""
         return len(self.inequalities(list(np.asarray(self.x0, dtype=float))))
 
-    def scipy_constraints(self):
+    def scipy_constraints(self) -> list[NonlinearConstraint]:
         """The constraints as scipy ``NonlinearConstraint`` objects (for ``trust-constr``).
 
         Returns
@@ -312,17 +316,17 @@ class ConstrainedProblem:
 
 
 def _make(
-    number,
-    x0,
-    f_star,
-    x_star,
-    objective,
-    equalities=_none,
-    inequalities=_none,
-    lb=None,
-    ub=None,
-    note="",
-):
+    number: int,
+    x0: ArrayLike,
+    f_star: float,
+    x_star: ArrayLike | None,
+    objective: Callable[..., Any],
+    equalities: Callable[..., Sequence[Any]] = _none,
+    inequalities: Callable[..., Sequence[Any]] = _none,
+    lb: ArrayLike | None = None,
+    ub: ArrayLike | None = None,
+    note: str = "",
+) -> ConstrainedProblem:
     x0 = np.asarray(x0, dtype=float)
     n = x0.size
     bounds = None
@@ -350,7 +354,7 @@ _INF = np.inf
 _S2 = math.sqrt(2.0)
 
 
-def _rosenbrock(x):
+def _rosenbrock(x: Sequence[Any]) -> Any:
     return 100 * (x[1] - x[0] ** 2) ** 2 + (1 - x[0]) ** 2
 
 
@@ -358,12 +362,12 @@ def _rosenbrock(x):
 # the problems
 
 
-def hs001():
+def hs001() -> ConstrainedProblem:
     """HS 1: Rosenbrock with the bound x₂ ≥ -1.5; f* = 0 at (1, 1)."""
     return _make(1, [-2, 1], 0.0, [1, 1], _rosenbrock, lb=[-_INF, -1.5])
 
 
-def hs002():
+def hs002() -> ConstrainedProblem:
     """HS 2: Rosenbrock with x₂ ≥ 1.5, active at the solution; f* = 0.0504261879."""
     a = math.sqrt(598 / 1200)
     x1 = 2 * a * math.cos(math.acos(1 / (400 * a**3)) / 3)
@@ -378,17 +382,17 @@ def hs002():
     )
 
 
-def hs003():
+def hs003() -> ConstrainedProblem:
     """HS 3: x₂ + 10⁻⁵(x₂ - x₁)² with x₂ ≥ 0; f* = 0 at (0, 0)."""
     return _make(3, [10, 1], 0.0, [0, 0], lambda x: x[1] + 1e-5 * (x[1] - x[0]) ** 2, lb=[-_INF, 0])
 
 
-def hs004():
+def hs004() -> ConstrainedProblem:
     """HS 4: (x₁ + 1)³/3 + x₂ with x₁ ≥ 1, x₂ ≥ 0; f* = 8/3 at (1, 0)."""
     return _make(4, [1.125, 0.125], 8 / 3, [1, 0], lambda x: (x[0] + 1) ** 3 / 3 + x[1], lb=[1, 0])
 
 
-def hs005():
+def hs005() -> ConstrainedProblem:
     """HS 5: sin(x₁ + x₂) + (x₁ - x₂)² - 1.5x₁ + 2.5x₂ + 1 in a box;
     f* = -√3/2 - π/3."""
     return _make(
@@ -402,7 +406,7 @@ def hs005():
     )
 
 
-def hs006():
+def hs006() -> ConstrainedProblem:
     """HS 6: (1 - x₁)² subject to 10(x₂ - x₁²) = 0; f* = 0 at (1, 1)."""
     return _make(
         6,
@@ -414,7 +418,7 @@ def hs006():
     )
 
 
-def hs007():
+def hs007() -> ConstrainedProblem:
     """HS 7: ln(1 + x₁²) - x₂ subject to (1 + x₁²)² + x₂² = 4; f* = -√3 at (0, √3)."""
     return _make(
         7,
@@ -426,7 +430,7 @@ def hs007():
     )
 
 
-def hs009():
+def hs009() -> ConstrainedProblem:
     """HS 9: sin(πx₁/12)cos(πx₂/16) subject to 4x₁ - 3x₂ = 0; f* = -1/2 at
     (12k - 3, 16k - 4), here k = 0."""
     return _make(
@@ -439,7 +443,7 @@ def hs009():
     )
 
 
-def hs010():
+def hs010() -> ConstrainedProblem:
     """HS 10: x₁ - x₂ subject to -3x₁² + 2x₁x₂ - x₂² + 1 ≥ 0; f* = -1 at (0, 1)."""
     return _make(
         10,
@@ -451,7 +455,7 @@ def hs010():
     )
 
 
-def hs011():
+def hs011() -> ConstrainedProblem:
     """HS 11: (x₁ - 5)² + x₂² - 25 subject to x₂ - x₁² ≥ 0; f* = -8.498464223 at
     x₁* = (a - 1/a)/√6, a = (7.5√6 + √338.5)^(1/3), x₂* = x₁*²."""
     a = (7.5 * math.sqrt(6) + math.sqrt(338.5)) ** (1 / 3)
@@ -466,7 +470,7 @@ def hs011():
     )
 
 
-def hs012():
+def hs012() -> ConstrainedProblem:
     """HS 12: x₁²/2 + x₂² - x₁x₂ - 7x₁ - 7x₂ subject to 25 - 4x₁² - x₂² ≥ 0;
     f* = -30 at (2, 3)."""
     return _make(
@@ -479,7 +483,7 @@ def hs012():
     )
 
 
-def hs013():
+def hs013() -> ConstrainedProblem:
     """HS 13: (x₁ - 2)² + x₂² subject to (1 - x₁)³ - x₂ ≥ 0, x ≥ 0; f* = 1 at (1, 0),
     where the constraint qualification fails (no KKT multipliers)."""
     return _make(
@@ -493,7 +497,7 @@ def hs013():
     )
 
 
-def hs014():
+def hs014() -> ConstrainedProblem:
     """HS 14: (x₁ - 2)² + (x₂ - 1)² subject to x₁ - 2x₂ + 1 = 0 and
     1 - x₁²/4 - x₂² ≥ 0; f* = 9 - 23√7/8."""
     r7 = math.sqrt(7)
@@ -508,7 +512,7 @@ def hs014():
     )
 
 
-def hs015():
+def hs015() -> ConstrainedProblem:
     """HS 15: Rosenbrock subject to x₁x₂ ≥ 1, x₁ + x₂² ≥ 0, x₁ ≤ 1/2;
     f* = 306.5 at (0.5, 2)."""
     return _make(
@@ -522,7 +526,7 @@ def hs015():
     )
 
 
-def hs016():
+def hs016() -> ConstrainedProblem:
     """HS 16: Rosenbrock subject to x₁ + x₂² ≥ 0, x₁² + x₂ ≥ 0, -1/2 ≤ x₁ ≤ 1/2,
     x₂ ≤ 1; f* = 0.25 at (0.5, 0.25)."""
     return _make(
@@ -537,7 +541,7 @@ def hs016():
     )
 
 
-def hs017():
+def hs017() -> ConstrainedProblem:
     """HS 17: Rosenbrock subject to x₂² - x₁ ≥ 0, x₁² - x₂ ≥ 0, -1/2 ≤ x₁ ≤ 1/2,
     x₂ ≤ 1; f* = 1 at (0, 0)."""
     return _make(
@@ -552,7 +556,7 @@ def hs017():
     )
 
 
-def hs018():
+def hs018() -> ConstrainedProblem:
     """HS 18: x₁²/100 + x₂² subject to x₁x₂ ≥ 25, x₁² + x₂² ≥ 25, 2 ≤ x₁ ≤ 50,
     0 ≤ x₂ ≤ 50; f* = 5 at (√250, √2.5)."""
     return _make(
@@ -567,7 +571,7 @@ def hs018():
     )
 
 
-def hs019():
+def hs019() -> ConstrainedProblem:
     """HS 19: (x₁ - 10)³ + (x₂ - 20)³ subject to two circles and bounds;
     f* = -6961.81381."""
     x1 = 14.095
@@ -588,7 +592,7 @@ def hs019():
     )
 
 
-def hs021():
+def hs021() -> ConstrainedProblem:
     """HS 21: x₁²/100 + x₂² - 100 subject to 10x₁ - x₂ - 10 ≥ 0, 2 ≤ x₁ ≤ 50,
     -50 ≤ x₂ ≤ 50; f* = -99.96 at (2, 0)."""
     return _make(
@@ -603,7 +607,7 @@ def hs021():
     )
 
 
-def hs022():
+def hs022() -> ConstrainedProblem:
     """HS 22: (x₁ - 2)² + (x₂ - 1)² subject to 2 - x₁ - x₂ ≥ 0, x₂ - x₁² ≥ 0;
     f* = 1 at (1, 1)."""
     return _make(
@@ -616,7 +620,7 @@ def hs022():
     )
 
 
-def hs026():
+def hs026() -> ConstrainedProblem:
     """HS 26: (x₁ - x₂)² + (x₂ - x₃)⁴ subject to (1 + x₂²)x₁ + x₃⁴ - 3 = 0;
     f* = 0 at (1, 1, 1)."""
     return _make(
@@ -629,7 +633,7 @@ def hs026():
     )
 
 
-def hs027():
+def hs027() -> ConstrainedProblem:
     """HS 27: (x₁ - 1)²/100 + (x₂ - x₁²)² subject to x₁ + x₃² + 1 = 0;
     f* = 0.04 at (-1, 1, 0)."""
     return _make(
@@ -642,7 +646,7 @@ def hs027():
     )
 
 
-def hs028():
+def hs028() -> ConstrainedProblem:
     """HS 28: (x₁ + x₂)² + (x₂ + x₃)² subject to x₁ + 2x₂ + 3x₃ - 1 = 0;
     f* = 0 at (1/2, -1/2, 1/2)."""
     return _make(
@@ -655,7 +659,7 @@ def hs028():
     )
 
 
-def hs029():
+def hs029() -> ConstrainedProblem:
     """HS 29: -x₁x₂x₃ subject to 48 - x₁² - 2x₂² - 4x₃² ≥ 0; f* = -16√2 at
     (4, 2√2, 2)."""
     return _make(
@@ -668,7 +672,7 @@ def hs029():
     )
 
 
-def hs032():
+def hs032() -> ConstrainedProblem:
     """HS 32: (x₁ + 3x₂ + x₃)² + 4(x₁ - x₂)² subject to 1 - x₁ - x₂ - x₃ = 0,
     6x₂ + 4x₃ - x₁³ - 3 ≥ 0, x ≥ 0; f* = 1 at (0, 0, 1)."""
     return _make(
@@ -683,7 +687,7 @@ def hs032():
     )
 
 
-def hs035():
+def hs035() -> ConstrainedProblem:
     """HS 35 (Beale): a convex quadratic subject to 3 - x₁ - x₂ - 2x₃ ≥ 0, x ≥ 0;
     f* = 1/9 at (4/3, 7/9, 4/9)."""
     return _make(
@@ -707,7 +711,7 @@ def hs035():
     )
 
 
-def hs038():
+def hs038() -> ConstrainedProblem:
     """HS 38 (Colville): the four-variable Wood function in the box -10 ≤ x ≤ 10;
     f* = 0 at (1, 1, 1, 1)."""
     return _make(
@@ -728,7 +732,7 @@ def hs038():
     )
 
 
-def hs039():
+def hs039() -> ConstrainedProblem:
     """HS 39: -x₁ subject to x₂ - x₁³ - x₃² = 0, x₁² - x₂ - x₄² = 0;
     f* = -1 at (1, 1, 0, 0)."""
     return _make(
@@ -741,7 +745,7 @@ def hs039():
     )
 
 
-def hs040():
+def hs040() -> ConstrainedProblem:
     """HS 40: -x₁x₂x₃x₄ subject to three equalities; f* = -1/4 at
     (2^(-1/3), 2^(-1/2), 2^(-11/12), 2^(-1/4))."""
     return _make(
@@ -754,7 +758,7 @@ def hs040():
     )
 
 
-def hs041():
+def hs041() -> ConstrainedProblem:
     """HS 41: 2 - x₁x₂x₃ subject to x₁ + 2x₂ + 2x₃ - x₄ = 0, 0 ≤ x₁,₂,₃ ≤ 1,
     0 ≤ x₄ ≤ 2; f* = 52/27 at (2/3, 1/3, 1/3, 2)."""
     return _make(
@@ -769,7 +773,7 @@ def hs041():
     )
 
 
-def hs042():
+def hs042() -> ConstrainedProblem:
     """HS 42: Σ (xᵢ - i)² subject to x₁ - 2 = 0, x₃² + x₄² - 2 = 0;
     f* = 28 - 10√2 at (2, 2, 0.6√2, 0.8√2)."""
     return _make(
@@ -782,7 +786,7 @@ def hs042():
     )
 
 
-def hs043():
+def hs043() -> ConstrainedProblem:
     """HS 43 (Rosen–Suzuki): a convex quadratic subject to three convex quadratic
     inequalities; f* = -44 at (0, 1, 2, -1)."""
     return _make(
@@ -808,7 +812,7 @@ def hs043():
     )
 
 
-def hs046():
+def hs046() -> ConstrainedProblem:
     """HS 46: (x₁ - x₂)² + (x₃ - 1)² + (x₄ - 1)⁴ + (x₅ - 1)⁶ subject to
     x₁²x₄ + sin(x₄ - x₅) - 1 = 0, x₂ + x₃⁴x₄² - 2 = 0; f* = 0 at (1, 1, 1, 1, 1)."""
     return _make(
@@ -824,7 +828,7 @@ def hs046():
     )
 
 
-def hs047():
+def hs047() -> ConstrainedProblem:
     """HS 47: (x₁ - x₂)² + (x₂ - x₃)³ + (x₃ - x₄)⁴ + (x₄ - x₅)⁴ subject to three
     equalities; f* = 0 at (1, 1, 1, 1, 1)."""
     return _make(
@@ -841,7 +845,7 @@ def hs047():
     )
 
 
-def hs048():
+def hs048() -> ConstrainedProblem:
     """HS 48: (x₁ - 1)² + (x₂ - x₃)² + (x₄ - x₅)² subject to Σxᵢ - 5 = 0,
     x₃ - 2(x₄ + x₅) + 3 = 0; f* = 0 at (1, 1, 1, 1, 1)."""
     return _make(
@@ -854,7 +858,7 @@ def hs048():
     )
 
 
-def hs049():
+def hs049() -> ConstrainedProblem:
     """HS 49: (x₁ - x₂)² + (x₃ - 1)² + (x₄ - 1)⁴ + (x₅ - 1)⁶ subject to two linear
     equalities; f* = 0 at (1, 1, 1, 1, 1)."""
     return _make(
@@ -867,7 +871,7 @@ def hs049():
     )
 
 
-def hs050():
+def hs050() -> ConstrainedProblem:
     """HS 50: (x₁ - x₂)² + (x₂ - x₃)² + (x₃ - x₄)⁴ + (x₄ - x₅)² subject to three
     linear equalities; f* = 0 at (1, 1, 1, 1, 1)."""
     return _make(
@@ -884,11 +888,11 @@ def hs050():
     )
 
 
-def _hs51_objective(x):
+def _hs51_objective(x: Sequence[Any]) -> Any:
     return (x[0] - x[1]) ** 2 + (x[1] + x[2] - 2) ** 2 + (x[3] - 1) ** 2 + (x[4] - 1) ** 2
 
 
-def hs051():
+def hs051() -> ConstrainedProblem:
     """HS 51: (x₁ - x₂)² + (x₂ + x₃ - 2)² + (x₄ - 1)² + (x₅ - 1)² subject to three
     linear equalities; f* = 0 at (1, 1, 1, 1, 1)."""
     return _make(
@@ -901,15 +905,15 @@ def hs051():
     )
 
 
-def _hs52_objective(x):
+def _hs52_objective(x: Sequence[Any]) -> Any:
     return (4 * x[0] - x[1]) ** 2 + (x[1] + x[2] - 2) ** 2 + (x[3] - 1) ** 2 + (x[4] - 1) ** 2
 
 
-def _hs52_equalities(x):
+def _hs52_equalities(x: Sequence[Any]) -> Any:
     return (x[0] + 3 * x[1], x[2] + x[3] - 2 * x[4], x[1] - x[4])
 
 
-def hs052():
+def hs052() -> ConstrainedProblem:
     """HS 52: (4x₁ - x₂)² + (x₂ + x₃ - 2)² + (x₄ - 1)² + (x₅ - 1)² subject to three
     linear equalities; f* = 1859/349 at (-33, 11, 180, -158, 11)/349."""
     return _make(
@@ -922,7 +926,7 @@ def hs052():
     )
 
 
-def hs053():
+def hs053() -> ConstrainedProblem:
     """HS 53: the objective of HS 51 with the constraints of HS 52 and the box
     -10 ≤ x ≤ 10; f* = 176/43 at (-33, 11, 27, -5, 11)/43."""
     return _make(
@@ -937,7 +941,7 @@ def hs053():
     )
 
 
-def hs060():
+def hs060() -> ConstrainedProblem:
     """HS 60: (x₁ - 1)² + (x₁ - x₂)² + (x₂ - x₃)⁴ subject to
     x₁(1 + x₂²) + x₃⁴ - 4 - 3√2 = 0, -10 ≤ x ≤ 10; f* = 0.0325682002."""
     return _make(
@@ -952,7 +956,7 @@ def hs060():
     )
 
 
-def hs065():
+def hs065() -> ConstrainedProblem:
     """HS 65: (x₁ - x₂)² + (x₁ + x₂ - 10)²/9 + (x₃ - 5)² subject to
     48 - Σxᵢ² ≥ 0 and bounds; f* = 0.9535288567 at x₁* = x₂* = 3.650461821 and
     x₃* = (48 - 2x₁*²)^½ = 4.620417404 (the constraint is active)."""
@@ -970,7 +974,7 @@ def hs065():
     )
 
 
-def hs071():
+def hs071() -> ConstrainedProblem:
     """HS 71: x₁x₄(x₁ + x₂ + x₃) + x₃ subject to x₁x₂x₃x₄ - 25 ≥ 0,
     Σxᵢ² - 40 = 0, 1 ≤ x ≤ 5; f* = 17.0140173."""
     return _make(
@@ -986,7 +990,7 @@ def hs071():
     )
 
 
-def hs076():
+def hs076() -> ConstrainedProblem:
     """HS 76: a convex quadratic subject to three linear inequalities and x ≥ 0;
     f* = -4.681818181 (= -103/22) at (3/11, 23/11, 0, 6/11)."""
     return _make(
@@ -1015,7 +1019,7 @@ def hs076():
     )
 
 
-def hs077():
+def hs077() -> ConstrainedProblem:
     """HS 77: (x₁ - 1)² + (x₁ - x₂)² + (x₃ - 1)² + (x₄ - 1)⁴ + (x₅ - 1)⁶ subject to
     two nonlinear equalities; f* = 0.24150513 (x* refined, see ``reference``)."""
     return _make(
@@ -1041,7 +1045,7 @@ def hs077():
     )
 
 
-def _hs78_equalities(x):
+def _hs78_equalities(x: Sequence[Any]) -> Any:
     return (
         x[0] ** 2 + x[1] ** 2 + x[2] ** 2 + x[3] ** 2 + x[4] ** 2 - 10,
         x[1] * x[2] - 5 * x[3] * x[4],
@@ -1049,7 +1053,7 @@ def _hs78_equalities(x):
     )
 
 
-def hs078():
+def hs078() -> ConstrainedProblem:
     """HS 78: x₁x₂x₃x₄x₅ subject to three nonlinear equalities; f* = -2.91970041."""
     return _make(
         78,
@@ -1061,7 +1065,7 @@ def hs078():
     )
 
 
-def hs079():
+def hs079() -> ConstrainedProblem:
     """HS 79: (x₁ - 1)² + (x₁ - x₂)² + (x₂ - x₃)² + (x₃ - x₄)⁴ + (x₄ - x₅)⁴ subject to
     three nonlinear equalities; f* = 0.0787768209."""
     return _make(
@@ -1084,7 +1088,7 @@ def hs079():
     )
 
 
-def hs080():
+def hs080() -> ConstrainedProblem:
     """HS 80: exp(x₁x₂x₃x₄x₅) subject to the equalities of HS 78 and bounds;
     f* = 0.0539498478."""
     return _make(
@@ -1099,7 +1103,7 @@ def hs080():
     )
 
 
-def hs100():
+def hs100() -> ConstrainedProblem:
     """HS 100: a seven-variable polynomial subject to four nonlinear inequalities;
     f* = 680.6300573."""
     return _make(

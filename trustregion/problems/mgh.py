@@ -12,8 +12,12 @@ holding the residual ``r``, its Jacobian ``J`` and the weighted residual Hessian
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 
 from ._base import Problem
 
@@ -25,13 +29,24 @@ _REF = (
 )
 
 
-def _sparse(rows, cols, vals, m, n):
+def _sparse(rows: ArrayLike, cols: ArrayLike, vals: ArrayLike, m: int, n: int) -> sp.csr_matrix:
     """A CSR matrix from coordinates: the banded problems (21, 22, 28, 30) keep J and the
     residual Hessians sparse, so that the same definition serves n = 10 and n = 10⁵."""
     return sp.csr_matrix((vals, (rows, cols)), shape=(m, n))
 
 
-def _problem(name, number, x0, m, res, jac, shess, f_star=None, x_star=None, note=""):
+def _problem(
+    name: str,
+    number: int,
+    x0: ArrayLike,
+    m: int,
+    res: Callable[[np.ndarray], np.ndarray],
+    jac: Callable[[np.ndarray], Any],
+    shess: Callable[[np.ndarray, np.ndarray], Any],
+    f_star: float | None = None,
+    x_star: np.ndarray | None = None,
+    note: str = "",
+) -> Problem:
     x0 = np.asarray(x0, dtype=float)
     ref = _REF.format(k=number) + (f"; {note}" if note else "")
     return Problem(
@@ -53,13 +68,13 @@ def _problem(name, number, x0, m, res, jac, shess, f_star=None, x_star=None, not
 def rosenbrock() -> Problem:
     """MGH problem 1, Rosenbrock: ``f1 = 10(x2 - x1^2)``, ``f2 = 1 - x1``; n = m = 2."""
 
-    def res(x):
+    def res(x: np.ndarray) -> np.ndarray:
         return np.array([10.0 * (x[1] - x[0] ** 2), 1.0 - x[0]])
 
-    def jac(x):
+    def jac(x: np.ndarray) -> np.ndarray:
         return np.array([[-20.0 * x[0], 10.0], [-1.0, 0.0]])
 
-    def shess(x, w):
+    def shess(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         return np.array([[-20.0 * w[0], 0.0], [0.0, 0.0]])
 
     return _problem("rosenbrock", 1, [-1.2, 1.0], 2, res, jac, shess, 0.0, np.ones(2))
@@ -73,17 +88,17 @@ def freudenstein_roth() -> Problem:
     ``f = 0`` at ``(5, 4)`` (a local minimum ``48.9842...`` also exists).
     """
 
-    def res(x):
+    def res(x: np.ndarray) -> np.ndarray:
         a, b = x
         return np.array(
             [-13.0 + a + ((5.0 - b) * b - 2.0) * b, -29.0 + a + ((b + 1.0) * b - 14.0) * b]
         )
 
-    def jac(x):
+    def jac(x: np.ndarray) -> np.ndarray:
         b = x[1]
         return np.array([[1.0, 10.0 * b - 3.0 * b**2 - 2.0], [1.0, 3.0 * b**2 + 2.0 * b - 14.0]])
 
-    def shess(x, w):
+    def shess(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         b = x[1]
         return np.array([[0.0, 0.0], [0.0, w[0] * (10.0 - 6.0 * b) + w[1] * (6.0 * b + 2.0)]])
 
@@ -97,13 +112,13 @@ def powell_badly_scaled() -> Problem:
     """MGH problem 3, Powell badly scaled: ``f1 = 1e4 x1 x2 - 1``,
     ``f2 = exp(-x1) + exp(-x2) - 1.0001``; ``f = 0`` at ``(1.098...e-5, 9.106...)``."""
 
-    def res(x):
+    def res(x: np.ndarray) -> np.ndarray:
         return np.array([1e4 * x[0] * x[1] - 1.0, np.exp(-x[0]) + np.exp(-x[1]) - 1.0001])
 
-    def jac(x):
+    def jac(x: np.ndarray) -> np.ndarray:
         return np.array([[1e4 * x[1], 1e4 * x[0]], [-np.exp(-x[0]), -np.exp(-x[1])]])
 
-    def shess(x, w):
+    def shess(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         return np.array([[w[1] * np.exp(-x[0]), 1e4 * w[0]], [1e4 * w[0], w[1] * np.exp(-x[1])]])
 
     return _problem("powell_badly_scaled", 3, [0.0, 1.0], 2, res, jac, shess, 0.0)
@@ -114,13 +129,13 @@ def brown_badly_scaled() -> Problem:
     """MGH problem 4, Brown badly scaled: ``f1 = x1 - 1e6``, ``f2 = x2 - 2e-6``,
     ``f3 = x1 x2 - 2``; n = 2, m = 3; ``f = 0`` at ``(1e6, 2e-6)``."""
 
-    def res(x):
+    def res(x: np.ndarray) -> np.ndarray:
         return np.array([x[0] - 1e6, x[1] - 2e-6, x[0] * x[1] - 2.0])
 
-    def jac(x):
+    def jac(x: np.ndarray) -> np.ndarray:
         return np.array([[1.0, 0.0], [0.0, 1.0], [x[1], x[0]]])
 
-    def shess(x, w):
+    def shess(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         return np.array([[0.0, w[2]], [w[2], 0.0]])
 
     return _problem(
@@ -137,14 +152,14 @@ def beale() -> Problem:
     n = 2, m = 3; ``f = 0`` at ``(3, 0.5)``."""
     i = np.arange(1.0, 4.0)
 
-    def res(x):
+    def res(x: np.ndarray) -> np.ndarray:
         return _BEALE_Y - x[0] * (1.0 - x[1] ** i)
 
-    def jac(x):
+    def jac(x: np.ndarray) -> np.ndarray:
         p = np.array([1.0, x[1], x[1] ** 2])  # x2^(i-1)
         return np.column_stack([-(1.0 - x[1] ** i), x[0] * i * p])
 
-    def shess(x, w):
+    def shess(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         p = np.array([1.0, x[1], x[1] ** 2])
         pp = np.array([0.0, 2.0, 6.0 * x[1]])  # i (i-1) x2^(i-2)
         off = w @ (i * p)
@@ -159,13 +174,13 @@ def jennrich_sampson() -> Problem:
     n = 2, m = 10; ``f = 124.362...`` at ``x1 = x2 = 0.2578...``."""
     i = np.arange(1.0, 11.0)
 
-    def res(x):
+    def res(x: np.ndarray) -> np.ndarray:
         return 2.0 + 2.0 * i - (np.exp(i * x[0]) + np.exp(i * x[1]))
 
-    def jac(x):
+    def jac(x: np.ndarray) -> np.ndarray:
         return np.column_stack([-i * np.exp(i * x[0]), -i * np.exp(i * x[1])])
 
-    def shess(x, w):
+    def shess(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         return np.diag([-(w * i**2) @ np.exp(i * x[0]), -(w * i**2) @ np.exp(i * x[1])])
 
     return _problem("jennrich_sampson", 6, [0.3, 0.4], 10, res, jac, shess, 124.362)
@@ -181,15 +196,15 @@ def helical_valley() -> Problem:
     """
     tau = 2.0 * np.pi
 
-    def theta(x):
+    def theta(x: np.ndarray) -> float:
         t = np.arctan2(x[1], x[0]) / tau  # in (-1/2, 1/2]
         return t % 1.0 if x[0] < 0.0 else t  # x1 < 0: arctan(x2/x1)/(2 pi) + 1/2
 
-    def res(x):
+    def res(x: np.ndarray) -> np.ndarray:
         rho = np.hypot(x[0], x[1])
         return np.array([10.0 * (x[2] - 10.0 * theta(x)), 10.0 * (rho - 1.0), x[2]])
 
-    def jac(x):
+    def jac(x: np.ndarray) -> np.ndarray:
         r2 = x[0] ** 2 + x[1] ** 2
         rho = np.sqrt(r2)
         return np.array(
@@ -200,7 +215,7 @@ def helical_valley() -> Problem:
             ]
         )
 
-    def shess(x, w):
+    def shess(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         a, b = x[0], x[1]
         r2 = a * a + b * b
         rho = np.sqrt(r2)
@@ -231,14 +246,14 @@ def bard() -> Problem:
     v = 16.0 - u
     wc = np.minimum(u, v)
 
-    def res(x):
+    def res(x: np.ndarray) -> np.ndarray:
         return _BARD_Y - (x[0] + u / (v * x[1] + wc * x[2]))
 
-    def jac(x):
+    def jac(x: np.ndarray) -> np.ndarray:
         d2 = (v * x[1] + wc * x[2]) ** 2
         return np.column_stack([-np.ones(15), u * v / d2, u * wc / d2])
 
-    def shess(x, w):
+    def shess(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         d3 = (v * x[1] + wc * x[2]) ** 3
         c = -2.0 * w * u / d3
         out = np.zeros((3, 3))
@@ -260,15 +275,15 @@ def gaussian() -> Problem:
     ``t_i = (8 - i) / 2``; n = 3, m = 15; ``f = 1.12793...e-8``."""
     t = (8.0 - np.arange(1.0, 16.0)) / 2.0
 
-    def res(x):
+    def res(x: np.ndarray) -> np.ndarray:
         return x[0] * np.exp(-x[1] * (t - x[2]) ** 2 / 2.0) - _GAUSS_Y
 
-    def jac(x):
+    def jac(x: np.ndarray) -> np.ndarray:
         s = t - x[2]
         e = np.exp(-x[1] * s**2 / 2.0)
         return np.column_stack([e, -x[0] * e * s**2 / 2.0, x[0] * e * x[1] * s])
 
-    def shess(x, w):
+    def shess(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         s = t - x[2]
         e = np.exp(-x[1] * s**2 / 2.0)
         g1, g2 = -(s**2) / 2.0, x[1] * s  # d/dx2, d/dx3 of the exponent
@@ -297,15 +312,15 @@ def meyer() -> Problem:
     ``t_i = 45 + 5 i``; n = 3, m = 16; ``f = 87.9458...``."""
     t = 45.0 + 5.0 * np.arange(1.0, 17.0)
 
-    def res(x):
+    def res(x: np.ndarray) -> np.ndarray:
         return x[0] * np.exp(x[1] / (t + x[2])) - _MEYER_Y
 
-    def jac(x):
+    def jac(x: np.ndarray) -> np.ndarray:
         q = t + x[2]
         e = np.exp(x[1] / q)
         return np.column_stack([e, x[0] * e / q, -x[0] * e * x[1] / q**2])
 
-    def shess(x, w):
+    def shess(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         q = t + x[2]
         e = np.exp(x[1] / q)
         h1, h2 = 1.0 / q, -x[1] / q**2  # gradient of the exponent in (x2, x3)
@@ -333,7 +348,7 @@ def gulf(m: int = 99) -> Problem:
     t = np.arange(1.0, m + 1.0) / 100.0
     y = 25.0 + (-50.0 * np.log(t)) ** (2.0 / 3.0)
 
-    def parts(x):
+    def parts(x: np.ndarray) -> tuple[np.ndarray, ...]:
         d = y - x[1]
         a = np.abs(d)
         safe_a = np.where(a > 0.0, a, 1.0)
@@ -344,15 +359,15 @@ def gulf(m: int = 99) -> Problem:
         hg = np.column_stack([np.full_like(d, -1.0 / x[0]), -x[2] / safe_d, log_a])
         return g, hg, safe_d, a > 0.0
 
-    def res(x):
+    def res(x: np.ndarray) -> np.ndarray:
         return np.exp(-parts(x)[0]) - t
 
-    def jac(x):
+    def jac(x: np.ndarray) -> np.ndarray:
         g, hg, _, ok = parts(x)
         grad_g = np.where(ok[:, None], g[:, None] * hg, 0.0)
         return -np.exp(-g)[:, None] * grad_g
 
-    def shess(x, w):
+    def shess(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         g, hg, safe_d, ok = parts(x)
         hh = np.zeros((t.size, 3, 3))
         hh[:, 0, 0] = 1.0 / x[0] ** 2
@@ -389,13 +404,13 @@ def box_3d(m: int = 10) -> Problem:
     t = 0.1 * np.arange(1.0, m + 1.0)
     c = np.exp(-t) - np.exp(-10.0 * t)
 
-    def res(x):
+    def res(x: np.ndarray) -> np.ndarray:
         return np.exp(-t * x[0]) - np.exp(-t * x[1]) - x[2] * c
 
-    def jac(x):
+    def jac(x: np.ndarray) -> np.ndarray:
         return np.column_stack([-t * np.exp(-t * x[0]), t * np.exp(-t * x[1]), -c])
 
-    def shess(x, w):
+    def shess(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         wt2 = w * t * t
         return np.diag([wt2 @ np.exp(-t * x[0]), -(wt2 @ np.exp(-t * x[1])), 0.0])
 
@@ -408,8 +423,8 @@ def box_3d(m: int = 10) -> Problem:
 _S5, _S10 = np.sqrt(5.0), np.sqrt(10.0)
 
 
-def _powell_singular_pieces(n):
-    def res(x):
+def _powell_singular_pieces(n: int) -> tuple[Callable[..., Any], ...]:
+    def res(x: np.ndarray) -> np.ndarray:
         a, b, c, d = x[0::4], x[1::4], x[2::4], x[3::4]
         r = np.empty(n)
         r[0::4] = a + 10.0 * b
@@ -420,7 +435,7 @@ def _powell_singular_pieces(n):
 
     k = np.arange(0, n, 4)
 
-    def jac(x):
+    def jac(x: np.ndarray) -> sp.csr_matrix:
         a, b, c, d = x[0::4], x[1::4], x[2::4], x[3::4]
         p = 2.0 * (b - 2.0 * c)
         q = 2.0 * _S10 * (a - d)
@@ -430,7 +445,7 @@ def _powell_singular_pieces(n):
         vals = np.concatenate([ones, 10.0 * ones, _S5 * ones, -_S5 * ones, p, -2.0 * p, q, -q])
         return _sparse(rows, cols, vals, n, n)
 
-    def shess(x, w):
+    def shess(x: np.ndarray, w: np.ndarray) -> sp.csr_matrix:
         w2, w3 = 2.0 * w[2::4], 2.0 * _S10 * w[3::4]
         # (b - 2c)^2 has Hessian 2 [1 -2; -2 4] on (b, c); (a - d)^2 has 2 [1 -1; -1 1]
         rows = np.concatenate([k + 1, k + 1, k + 2, k + 2, k, k, k + 3, k + 3])
@@ -465,7 +480,7 @@ def wood() -> Problem:
     ``f6 = 10^(-1/2) (x2 - x4)``; ``f = 0`` at ``(1, 1, 1, 1)``."""
     s90 = np.sqrt(90.0)
 
-    def res(x):
+    def res(x: np.ndarray) -> np.ndarray:
         return np.array(
             [
                 10.0 * (x[1] - x[0] ** 2),
@@ -477,7 +492,7 @@ def wood() -> Problem:
             ]
         )
 
-    def jac(x):
+    def jac(x: np.ndarray) -> np.ndarray:
         j = np.zeros((6, 4))
         j[0, 0], j[0, 1] = -20.0 * x[0], 10.0
         j[1, 0] = -1.0
@@ -487,7 +502,7 @@ def wood() -> Problem:
         j[5, 1], j[5, 3] = 1.0 / _S10, -1.0 / _S10
         return j
 
-    def shess(x, w):
+    def shess(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         return np.diag([-20.0 * w[0], 0.0, -2.0 * s90 * w[2], 0.0])
 
     return _problem("wood", 14, [-3.0, -1.0, -3.0, -1.0], 6, res, jac, shess, 0.0, np.ones(4))
@@ -506,10 +521,10 @@ def kowalik_osborne() -> Problem:
     ``f = 3.07505...e-4`` (and ``1.02734...e-3`` at ``(+inf, -14.07..., -inf, -inf)``)."""
     u = _KO_U
 
-    def res(x):
+    def res(x: np.ndarray) -> np.ndarray:
         return _KO_Y - x[0] * (u * u + u * x[1]) / (u * u + u * x[2] + x[3])
 
-    def jac(x):
+    def jac(x: np.ndarray) -> np.ndarray:
         num = u * u + u * x[1]
         den = u * u + u * x[2] + x[3]
         grad_model = np.column_stack(
@@ -517,7 +532,7 @@ def kowalik_osborne() -> Problem:
         )
         return -grad_model
 
-    def shess(x, w):
+    def shess(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         num = u * u + u * x[1]
         den = u * u + u * x[2] + x[3]
         h = np.zeros((4, 4))
@@ -546,18 +561,18 @@ def brown_dennis(m: int = 20) -> Problem:
     ga = np.column_stack([np.ones(m), t, np.zeros(m), np.zeros(m)])  # grad of the first term
     gb = np.column_stack([np.zeros(m), np.zeros(m), np.ones(m), np.sin(t)])
 
-    def ab(x):
+    def ab(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return x[0] + t * x[1] - np.exp(t), x[2] + x[3] * np.sin(t) - np.cos(t)
 
-    def res(x):
+    def res(x: np.ndarray) -> np.ndarray:
         a, b = ab(x)
         return a * a + b * b
 
-    def jac(x):
+    def jac(x: np.ndarray) -> np.ndarray:
         a, b = ab(x)
         return 2.0 * (a[:, None] * ga + b[:, None] * gb)
 
-    def shess(x, w):
+    def shess(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         return 2.0 * (ga.T @ (w[:, None] * ga) + gb.T @ (w[:, None] * gb))
 
     return _problem("brown_dennis", 16, [25.0, 5.0, -5.0, -1.0], m, res, jac, shess, 85822.2)
@@ -577,14 +592,14 @@ def osborne1() -> Problem:
     n = 5, m = 33; ``f = 5.46489...e-5``."""
     t = 10.0 * np.arange(33.0)
 
-    def res(x):
+    def res(x: np.ndarray) -> np.ndarray:
         return _OSB1_Y - (x[0] + x[1] * np.exp(-t * x[3]) + x[2] * np.exp(-t * x[4]))
 
-    def jac(x):
+    def jac(x: np.ndarray) -> np.ndarray:
         e1, e2 = np.exp(-t * x[3]), np.exp(-t * x[4])
         return np.column_stack([-np.ones(33), -e1, -e2, t * x[1] * e1, t * x[2] * e2])
 
-    def shess(x, w):
+    def shess(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         e1, e2 = np.exp(-t * x[3]), np.exp(-t * x[4])
         h = np.zeros((5, 5))
         h[1, 3] = h[3, 1] = w @ (t * e1)
@@ -605,14 +620,14 @@ def biggs_exp6(m: int = 13) -> Problem:
     t = 0.1 * np.arange(1.0, m + 1.0)
     y = np.exp(-t) - 5.0 * np.exp(-10.0 * t) + 3.0 * np.exp(-4.0 * t)
 
-    def res(x):
+    def res(x: np.ndarray) -> np.ndarray:
         return x[2] * np.exp(-t * x[0]) - x[3] * np.exp(-t * x[1]) + x[5] * np.exp(-t * x[4]) - y
 
-    def jac(x):
+    def jac(x: np.ndarray) -> np.ndarray:
         e0, e1, e4 = np.exp(-t * x[0]), np.exp(-t * x[1]), np.exp(-t * x[4])
         return np.column_stack([-t * x[2] * e0, t * x[3] * e1, e0, -e1, -t * x[5] * e4, e4])
 
-    def shess(x, w):
+    def shess(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         e0, e1, e4 = np.exp(-t * x[0]), np.exp(-t * x[1]), np.exp(-t * x[4])
         h = np.zeros((6, 6))
         h[0, 0] = x[2] * (w @ (t * t * e0))
@@ -654,13 +669,13 @@ def osborne2() -> Problem:
     ``f = 4.01377...e-2``."""
     t = np.arange(65.0) / 10.0
 
-    def res(x):
+    def res(x: np.ndarray) -> np.ndarray:
         model = x[0] * np.exp(-t * x[4])
         for k in range(1, 4):
             model = model + x[k] * np.exp(-((t - x[7 + k]) ** 2) * x[4 + k])
         return _OSB2_Y - model
 
-    def jac(x):
+    def jac(x: np.ndarray) -> np.ndarray:
         g = np.zeros((65, 11))  # gradient of the model
         e = np.exp(-t * x[4])
         g[:, 0] = e
@@ -673,7 +688,7 @@ def osborne2() -> Problem:
             g[:, 7 + k] = 2.0 * s * x[4 + k] * x[k] * e
         return -g
 
-    def shess(x, w):
+    def shess(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         h = np.zeros((11, 11))  # weighted Hessian of the model
         e = np.exp(-t * x[4])
         h[0, 4] = h[4, 0] = -(w @ (t * e))
@@ -713,7 +728,7 @@ def watson(n: int = 9) -> Problem:
     q = np.zeros((29, n))
     q[:, 1:] = k[1:] * t[:, None] ** (k[1:] - 1.0)  # (j-1) t^(j-2)
 
-    def res(x):
+    def res(x: np.ndarray) -> np.ndarray:
         a = p @ x
         r = np.empty(31)
         r[:29] = q @ x - a * a - 1.0
@@ -721,7 +736,7 @@ def watson(n: int = 9) -> Problem:
         r[30] = x[1] - x[0] ** 2 - 1.0
         return r
 
-    def jac(x):
+    def jac(x: np.ndarray) -> np.ndarray:
         a = p @ x
         j = np.zeros((31, n))
         j[:29] = q - 2.0 * a[:, None] * p
@@ -729,7 +744,7 @@ def watson(n: int = 9) -> Problem:
         j[30, 0], j[30, 1] = -2.0 * x[0], 1.0
         return j
 
-    def shess(x, w):
+    def shess(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         h = -2.0 * (p.T @ (w[:29, None] * p))
         h[0, 0] -= 2.0 * w[30]
         return h
@@ -744,13 +759,13 @@ def extended_rosenbrock(n: int = 10) -> Problem:
     ``x0 = (-1.2, 1, ...)``; ``f = 0`` at ``(1, ..., 1)``."""
     k = np.arange(0, n, 2)
 
-    def res(x):
+    def res(x: np.ndarray) -> np.ndarray:
         r = np.empty(n)
         r[0::2] = 10.0 * (x[1::2] - x[0::2] ** 2)
         r[1::2] = 1.0 - x[0::2]
         return r
 
-    def jac(x):
+    def jac(x: np.ndarray) -> sp.csr_matrix:
         return _sparse(
             np.concatenate([k, k, k + 1]),
             np.concatenate([k, k + 1, k]),
@@ -759,7 +774,7 @@ def extended_rosenbrock(n: int = 10) -> Problem:
             n,
         )
 
-    def shess(x, w):
+    def shess(x: np.ndarray, w: np.ndarray) -> sp.csr_matrix:
         d = np.zeros(n)
         d[0::2] = -20.0 * w[0::2]
         return sp.diags(d, format="csr")
@@ -779,13 +794,13 @@ def penalty1(n: int = 10) -> Problem:
     ``7.08765...e-5`` (n = 10)."""
     sa = np.sqrt(1e-5)
 
-    def res(x):
+    def res(x: np.ndarray) -> np.ndarray:
         return np.append(sa * (x - 1.0), x @ x - 0.25)
 
-    def jac(x):
+    def jac(x: np.ndarray) -> np.ndarray:
         return np.vstack([sa * np.eye(n), 2.0 * x])
 
-    def shess(x, w):
+    def shess(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         return 2.0 * w[n] * np.eye(n)
 
     return _problem("penalty1", 23, np.arange(1.0, n + 1.0), n + 1, res, jac, shess, _PEN1_F.get(n))
@@ -809,13 +824,13 @@ def penalty2(n: int = 10) -> Problem:
     rows_a = np.arange(1, n)  # residuals 2..n (0-based rows 1..n-1)
     rows_b = np.arange(n, 2 * n - 1)  # residuals n+1..2n-1, variable x_{i-n+1}
 
-    def res(x):
+    def res(x: np.ndarray) -> np.ndarray:
         e = np.exp(x / 10.0)
         return np.concatenate(
             [[x[0] - 0.2], sa * (e[1:] + e[:-1] - y), sa * (e[1:] - np.exp(-0.1)), [c @ x**2 - 1.0]]
         )
 
-    def jac(x):
+    def jac(x: np.ndarray) -> np.ndarray:
         de = sa * np.exp(x / 10.0) / 10.0
         j = np.zeros((2 * n, n))
         j[0, 0] = 1.0
@@ -825,7 +840,7 @@ def penalty2(n: int = 10) -> Problem:
         j[-1] = 2.0 * c * x
         return j
 
-    def shess(x, w):
+    def shess(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         dde = sa * np.exp(x / 10.0) / 100.0
         d = 2.0 * w[-1] * c
         d[1:] += w[rows_a] * dde[1:] + w[rows_b] * dde[1:]
@@ -842,15 +857,15 @@ def variably_dimensioned(n: int = 10) -> Problem:
     ``x0_j = 1 - j / n``; ``f = 0`` at ``(1, ..., 1)``."""
     jj = np.arange(1.0, n + 1.0)
 
-    def res(x):
+    def res(x: np.ndarray) -> np.ndarray:
         s = jj @ (x - 1.0)
         return np.concatenate([x - 1.0, [s, s * s]])
 
-    def jac(x):
+    def jac(x: np.ndarray) -> np.ndarray:
         s = jj @ (x - 1.0)
         return np.vstack([np.eye(n), jj, 2.0 * s * jj])
 
-    def shess(x, w):
+    def shess(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         return 2.0 * w[n + 1] * np.outer(jj, jj)
 
     return _problem(
@@ -865,13 +880,13 @@ def trigonometric(n: int = 10) -> Problem:
     ``f = 0``."""
     i = np.arange(1.0, n + 1.0)
 
-    def res(x):
+    def res(x: np.ndarray) -> np.ndarray:
         return n - np.cos(x).sum() + i * (1.0 - np.cos(x)) - np.sin(x)
 
-    def jac(x):
+    def jac(x: np.ndarray) -> np.ndarray:
         return np.broadcast_to(np.sin(x), (n, n)) + np.diag(i * np.sin(x) - np.cos(x))
 
-    def shess(x, w):
+    def shess(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         return np.diag(w.sum() * np.cos(x) + w * (i * np.cos(x) + np.sin(x)))
 
     return _problem("trigonometric", 26, np.full(n, 1.0 / n), n, res, jac, shess, 0.0)
@@ -884,13 +899,13 @@ def brown_almost_linear(n: int = 10) -> Problem:
     ``x0 = (1/2, ..., 1/2)``; ``f = 0`` at ``(1, ..., 1)`` (and at
     ``(alpha, ..., alpha, alpha^(1-n))``); ``f = 1`` at ``(0, ..., 0, n + 1)``."""
 
-    def prod_without_one(x):
+    def prod_without_one(x: np.ndarray) -> np.ndarray:
         """``q_k = prod_{j != k} x_j`` from exclusive prefix and suffix products."""
         before = np.concatenate([[1.0], np.cumprod(x[:-1])])
         after = np.concatenate([np.cumprod(x[:0:-1])[::-1], [1.0]])
         return before * after
 
-    def prod_without_two(x):
+    def prod_without_two(x: np.ndarray) -> np.ndarray:
         """``M_kl = prod_{j not in {k, l}} x_j`` for ``k != l``, zero diagonal."""
         zeros = np.flatnonzero(x == 0.0)
         out = np.zeros((n, n))
@@ -908,20 +923,20 @@ def brown_almost_linear(n: int = 10) -> Problem:
         np.fill_diagonal(out, 0.0)
         return out
 
-    def res(x):
+    def res(x: np.ndarray) -> np.ndarray:
         return np.append(x[:-1] + x.sum() - (n + 1.0), np.prod(x) - 1.0)
 
-    def jac(x):
+    def jac(x: np.ndarray) -> np.ndarray:
         return np.vstack([np.eye(n)[:-1] + 1.0, prod_without_one(x)])
 
-    def shess(x, w):
+    def shess(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         return w[-1] * prod_without_two(x)
 
     return _problem("brown_almost_linear", 27, np.full(n, 0.5), n, res, jac, shess, 0.0, np.ones(n))
 
 
 # ------------------------------------------------------------------------ 28, 29
-def _grid(n):
+def _grid(n: int) -> tuple[float, np.ndarray]:
     h = 1.0 / (n + 1.0)
     t = h * np.arange(1.0, n + 1.0)
     return h, t
@@ -933,17 +948,17 @@ def discrete_boundary_value(n: int = 10) -> Problem:
     ``x_0 = x_{n+1} = 0``; ``x0_j = t_j (t_j - 1)``; ``f = 0``."""
     h, t = _grid(n)
 
-    def res(x):
+    def res(x: np.ndarray) -> np.ndarray:
         xp = np.concatenate([[0.0], x, [0.0]])
         return 2.0 * x - xp[:-2] - xp[2:] + h * h * (x + t + 1.0) ** 3 / 2.0
 
-    def jac(x):
+    def jac(x: np.ndarray) -> sp.csr_matrix:
         off = -np.ones(n - 1)
         return sp.diags(
             [off, 2.0 + 1.5 * h * h * (x + t + 1.0) ** 2, off], [-1, 0, 1], format="csr"
         )
 
-    def shess(x, w):
+    def shess(x: np.ndarray, w: np.ndarray) -> sp.csr_matrix:
         return sp.diags(3.0 * h * h * w * (x + t + 1.0), format="csr")
 
     return _problem("discrete_boundary_value", 28, t * (t - 1.0), n, res, jac, shess, 0.0)
@@ -958,13 +973,13 @@ def discrete_integral_equation(n: int = 10) -> Problem:
     lower = np.tril(np.ones((n, n), dtype=bool))
     kernel = np.where(lower, np.outer(1.0 - t, t), np.outer(t, 1.0 - t))
 
-    def res(x):
+    def res(x: np.ndarray) -> np.ndarray:
         return x + 0.5 * h * (kernel @ (x + t + 1.0) ** 3)
 
-    def jac(x):
+    def jac(x: np.ndarray) -> np.ndarray:
         return np.eye(n) + 0.5 * h * kernel * (3.0 * (x + t + 1.0) ** 2)[None, :]
 
-    def shess(x, w):
+    def shess(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         return np.diag(0.5 * h * (kernel.T @ w) * 6.0 * (x + t + 1.0))
 
     return _problem("discrete_integral_equation", 29, t * (t - 1.0), n, res, jac, shess, 0.0)
@@ -976,16 +991,16 @@ def broyden_tridiagonal(n: int = 10) -> Problem:
     ``f_i = (3 - 2 x_i) x_i - x_{i-1} - 2 x_{i+1} + 1`` with ``x_0 = x_{n+1} = 0``;
     ``x0 = (-1, ..., -1)``; ``f = 0``."""
 
-    def res(x):
+    def res(x: np.ndarray) -> np.ndarray:
         xp = np.concatenate([[0.0], x, [0.0]])
         return (3.0 - 2.0 * x) * x - xp[:-2] - 2.0 * xp[2:] + 1.0
 
-    def jac(x):
+    def jac(x: np.ndarray) -> sp.csr_matrix:
         return sp.diags(
             [-np.ones(n - 1), 3.0 - 4.0 * x, -2.0 * np.ones(n - 1)], [-1, 0, 1], format="csr"
         )
 
-    def shess(x, w):
+    def shess(x: np.ndarray, w: np.ndarray) -> sp.csr_matrix:
         return sp.diags(-4.0 * w, format="csr")
 
     return _problem("broyden_tridiagonal", 30, -np.ones(n), n, res, jac, shess, 0.0)
@@ -1001,27 +1016,35 @@ def broyden_banded(n: int = 10) -> Problem:
     diff = i[None, :] - i[:, None]  # j - i
     band = ((diff >= -5) & (diff <= 1) & (diff != 0)).astype(float)
 
-    def res(x):
+    def res(x: np.ndarray) -> np.ndarray:
         return x * (2.0 + 5.0 * x * x) + 1.0 - band @ (x * (1.0 + x))
 
-    def jac(x):
+    def jac(x: np.ndarray) -> np.ndarray:
         return np.diag(2.0 + 15.0 * x * x) - band * (1.0 + 2.0 * x)[None, :]
 
-    def shess(x, w):
+    def shess(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         return np.diag(30.0 * w * x - 2.0 * (band.T @ w))
 
     return _problem("broyden_banded", 31, -np.ones(n), n, res, jac, shess, 0.0)
 
 
 # ------------------------------------------------------------------- 32, 33, 34
-def _linear(name, number, a, b, x0, f_star, x_star):
-    def res(x):
+def _linear(
+    name: str,
+    number: int,
+    a: np.ndarray,
+    b: np.ndarray,
+    x0: ArrayLike,
+    f_star: float,
+    x_star: np.ndarray | None,
+) -> Problem:
+    def res(x: np.ndarray) -> np.ndarray:
         return a @ x - b
 
-    def jac(x):
+    def jac(x: np.ndarray) -> np.ndarray:
         return a.copy()
 
-    def shess(x, w):
+    def shess(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         return np.zeros((a.shape[1], a.shape[1]))
 
     return _problem(name, number, x0, a.shape[0], res, jac, shess, f_star, x_star,
@@ -1083,7 +1106,7 @@ def chebyquad(n: int = 8) -> Problem:
     integral = np.zeros(m)
     integral[1::2] = -1.0 / (i[1::2] ** 2 - 1.0)  # even i
 
-    def cheb(x):
+    def cheb(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Values, first and second derivatives (in y = 2x - 1) of T_1..T_m at x."""
         y = 2.0 * x - 1.0
         val, d1, d2 = np.zeros((m, n)), np.zeros((m, n)), np.zeros((m, n))
@@ -1098,13 +1121,13 @@ def chebyquad(n: int = 8) -> Problem:
             tp, t, dp, d, ddp, dd = t, t_next, d, d_next, dd, dd_next
         return val, d1, d2
 
-    def res(x):
+    def res(x: np.ndarray) -> np.ndarray:
         return cheb(x)[0].mean(axis=1) - integral
 
-    def jac(x):
+    def jac(x: np.ndarray) -> np.ndarray:
         return 2.0 * cheb(x)[1] / n
 
-    def shess(x, w):
+    def shess(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         return np.diag(4.0 * (w @ cheb(x)[2]) / n)
 
     x0 = np.arange(1.0, n + 1.0) / (n + 1.0)
@@ -1118,7 +1141,10 @@ _ANY_N = (lambda n: n >= 1, "n >= 1")
 _EVEN_N = (lambda n: n >= 2 and n % 2 == 0, "n even and >= 2")
 _FOUR_N = (lambda n: n >= 4 and n % 4 == 0, "n a positive multiple of 4")
 
-BUILDERS = {
+# name: (builder, default n or None for a fixed dimension, (validity test of n, its text))
+BUILDERS: dict[
+    str, tuple[Callable[..., Problem], int | None, tuple[Callable[[int], bool], str] | None]
+] = {
     "rosenbrock": (rosenbrock, None, None),
     "freudenstein_roth": (freudenstein_roth, None, None),
     "powell_badly_scaled": (powell_badly_scaled, None, None),

@@ -9,9 +9,11 @@ tridiagonal), which are written sparsely in :mod:`.mgh`, they form the "cutest" 
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 
 
 @dataclass(frozen=True, eq=False)
@@ -30,24 +32,26 @@ class ScalableProblem:
     f_star: float | None
     x_star: np.ndarray | None
     reference: str
-    objective: Callable = field(repr=False)
-    gradient: Callable = field(repr=False)
-    hessian: Callable = field(repr=False)
+    objective: Callable[[np.ndarray], float] = field(repr=False)
+    gradient: Callable[[np.ndarray], np.ndarray] = field(repr=False)
+    hessian: Callable[[np.ndarray], Any] = field(repr=False)
 
-    def fun(self, x):
+    def fun(self, x: ArrayLike) -> float:
         return float(self.objective(np.asarray(x, dtype=float)))
 
-    def grad(self, x):
+    def grad(self, x: ArrayLike) -> np.ndarray:
         return self.gradient(np.asarray(x, dtype=float))
 
-    def hess(self, x):
+    def hess(self, x: ArrayLike) -> sp.csr_matrix:
         return self.hessian(np.asarray(x, dtype=float))
 
-    def hessp(self, x, v):
+    def hessp(self, x: ArrayLike, v: ArrayLike) -> np.ndarray:
         return self.hess(x) @ np.asarray(v, dtype=float)
 
 
-def _tridiagonal(lower, main, upper=None):
+def _tridiagonal(
+    lower: np.ndarray, main: np.ndarray, upper: np.ndarray | None = None
+) -> sp.csr_matrix:
     """A symmetric (or, with ``upper``, general) tridiagonal CSR matrix."""
     upper = lower if upper is None else upper
     return sp.diags([lower, main, upper], [-1, 0, 1], format="csr")
@@ -56,15 +60,15 @@ def _tridiagonal(lower, main, upper=None):
 # ---- CUTEst-style sums --------------------------------------------------------------------
 
 
-def generalized_rosenbrock(n=1000):
+def generalized_rosenbrock(n: int = 1000) -> ScalableProblem:
     """GENROSE: f = 1 + Σᵢ₌₂ⁿ 100(xᵢ - xᵢ₋₁²)² + (xᵢ - 1)²; f* = 1 at x = 1;
     x⁰ᵢ = i/(n+1) (CUTEst)."""
 
-    def fun(x):
+    def fun(x: np.ndarray) -> float:
         u, v = x[:-1], x[1:]
         return 1.0 + np.sum(100.0 * (v - u * u) ** 2 + (v - 1.0) ** 2)
 
-    def grad(x):
+    def grad(x: np.ndarray) -> np.ndarray:
         u, v = x[:-1], x[1:]
         w = v - u * u
         g = np.zeros_like(x)
@@ -72,7 +76,7 @@ def generalized_rosenbrock(n=1000):
         g[:-1] += -400.0 * u * w
         return g
 
-    def hess(x):
+    def hess(x: np.ndarray) -> sp.csr_matrix:
         u, v = x[:-1], x[1:]
         main = np.zeros_like(x)
         main[1:] += 202.0
@@ -92,22 +96,22 @@ def generalized_rosenbrock(n=1000):
     )
 
 
-def arwhead(n=1000):
+def arwhead(n: int = 1000) -> ScalableProblem:
     """ARWHEAD: f = Σᵢ₌₁ⁿ⁻¹ (xᵢ² + xₙ²)² - 4xᵢ + 3, an arrowhead Hessian; f* = 0 at
     x = (1, …, 1, 0); x⁰ = 1 (CUTEst)."""
 
-    def fun(x):
+    def fun(x: np.ndarray) -> float:
         s = x[:-1] ** 2 + x[-1] ** 2
         return np.sum(s * s - 4.0 * x[:-1] + 3.0)
 
-    def grad(x):
+    def grad(x: np.ndarray) -> np.ndarray:
         s = x[:-1] ** 2 + x[-1] ** 2
         g = np.empty_like(x)
         g[:-1] = 4.0 * s * x[:-1] - 4.0
         g[-1] = np.sum(4.0 * s * x[-1])
         return g
 
-    def hess(x):
+    def hess(x: np.ndarray) -> sp.csr_matrix:
         u, z = x[:-1], x[-1]
         s = u * u + z * z
         diag = np.empty_like(x)
@@ -123,15 +127,15 @@ def arwhead(n=1000):
     return ScalableProblem("arwhead", n, np.ones(n), 0.0, x_star, "CUTEst ARWHEAD", fun, grad, hess)
 
 
-def tridia(n=1000):
+def tridia(n: int = 1000) -> ScalableProblem:
     """TRIDIA: f = (x₁ - 1)² + Σᵢ₌₂ⁿ i(2xᵢ - xᵢ₋₁)², a convex quadratic; f* = 0 at
     xᵢ = 2^(1-i); x⁰ = 1 (CUTEst, α = 2, β = 1, γ = 1, δ = 1)."""
     i = np.arange(2, n + 1, dtype=float)
 
-    def fun(x):
+    def fun(x: np.ndarray) -> float:
         return (x[0] - 1.0) ** 2 + np.sum(i * (2.0 * x[1:] - x[:-1]) ** 2)
 
-    def grad(x):
+    def grad(x: np.ndarray) -> np.ndarray:
         r = 2.0 * i * (2.0 * x[1:] - x[:-1])
         g = np.zeros_like(x)
         g[0] = 2.0 * (x[0] - 1.0)
@@ -139,7 +143,7 @@ def tridia(n=1000):
         g[:-1] -= r
         return g
 
-    def hess(x):
+    def hess(x: np.ndarray) -> sp.csr_matrix:
         main = np.zeros(n)
         main[0] = 2.0
         main[1:] += 8.0 * i
@@ -151,7 +155,7 @@ def tridia(n=1000):
     )
 
 
-def dqdrtic(n=1000):
+def dqdrtic(n: int = 1000) -> ScalableProblem:
     """DQDRTIC: f = Σᵢ₌₁ⁿ⁻² xᵢ² + 100xᵢ₊₁² + 100xᵢ₊₂²; f* = 0 at 0; x⁰ = 3 (CUTEst)."""
     weights = np.zeros(n)
     weights[:-2] += 1.0
@@ -170,19 +174,19 @@ def dqdrtic(n=1000):
     )
 
 
-def liarwhd(n=1000):
+def liarwhd(n: int = 1000) -> ScalableProblem:
     """LIARWHD: f = Σ 4(xᵢ² - x₁)² + (xᵢ - 1)²; f* = 0 at x = 1; x⁰ = 4 (CUTEst)."""
 
-    def fun(x):
+    def fun(x: np.ndarray) -> float:
         return np.sum(4.0 * (x * x - x[0]) ** 2 + (x - 1.0) ** 2)
 
-    def grad(x):
+    def grad(x: np.ndarray) -> np.ndarray:
         w = x * x - x[0]
         g = 16.0 * w * x + 2.0 * (x - 1.0)
         g[0] -= np.sum(8.0 * w)
         return g
 
-    def hess(x):
+    def hess(x: np.ndarray) -> sp.csr_matrix:
         w = x * x - x[0]
         diag = 16.0 * w + 32.0 * x * x + 2.0
         # x₁ is the subtracted variable of every term (8 each, n terms) and, in the first
@@ -199,7 +203,7 @@ def liarwhd(n=1000):
     )
 
 
-def quartc(n=1000):
+def quartc(n: int = 1000) -> ScalableProblem:
     """QUARTC: f = Σ (xᵢ - i)⁴; f* = 0 at xᵢ = i, where the Hessian vanishes; x⁰ = 2
     (CUTEst)."""
     i = np.arange(1, n + 1, dtype=float)
@@ -216,21 +220,21 @@ def quartc(n=1000):
     )
 
 
-def engval1(n=1000):
+def engval1(n: int = 1000) -> ScalableProblem:
     """ENGVAL1: f = Σᵢ₌₁ⁿ⁻¹ (xᵢ² + xᵢ₊₁²)² - 4xᵢ + 3; x⁰ = 2 (CUTEst). f* depends on n."""
 
-    def fun(x):
+    def fun(x: np.ndarray) -> float:
         s = x[:-1] ** 2 + x[1:] ** 2
         return np.sum(s * s - 4.0 * x[:-1] + 3.0)
 
-    def grad(x):
+    def grad(x: np.ndarray) -> np.ndarray:
         s = x[:-1] ** 2 + x[1:] ** 2
         g = np.zeros_like(x)
         g[:-1] += 4.0 * s * x[:-1] - 4.0
         g[1:] += 4.0 * s * x[1:]
         return g
 
-    def hess(x):
+    def hess(x: np.ndarray) -> sp.csr_matrix:
         u, v = x[:-1], x[1:]
         s = u * u + v * v
         main = np.zeros_like(x)

@@ -4,9 +4,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validation import as_float_vector
 from ..linesearch import ConstraintAwareBacktracking, LineSearchResult
+from ..operators import OperatorLike
 from .natural import NaturalStep, natural_step
 
 
@@ -52,15 +54,15 @@ class ConstrainedStep:
 
 
 def constrained_step(
-    fun: Callable,
-    x,
-    gradient,
-    divergence: Callable,
-    metric,
+    fun: Callable[[np.ndarray], float],
+    x: ArrayLike,
+    gradient: ArrayLike,
+    divergence: Callable[[np.ndarray], float],
+    metric: OperatorLike,
     max_divergence: float,
     *,
     maximize: bool = False,
-    f0=None,
+    f0: float | None = None,
     cg_maxiter: int | None = None,
     cg_rtol: float = 1e-10,
     shrink: float = 0.5,

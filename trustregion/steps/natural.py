@@ -4,6 +4,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._status import StepStatus
 from .._validation import (
@@ -12,6 +13,7 @@ from .._validation import (
     check_nonnegative_scalar,
     check_positive_scalar,
 )
+from ..operators import OperatorLike
 from ..subproblems import solve_subproblem
 
 
@@ -51,8 +53,8 @@ class NaturalStep:
 
 
 def natural_step(
-    gradient,
-    metric,
+    gradient: ArrayLike,
+    metric: OperatorLike,
     *,
     step_size: float | None = None,
     max_divergence: float | None = None,
@@ -126,12 +128,14 @@ def natural_step(
             sub.status,
         )
     d = sub.natural_gradient  # M⁻¹h
+    g_dual = sub.g_dual_norm_sq  # hᵀM⁻¹h = gᵀM⁻¹g
+    # "natural" sets these three on every boundary step
+    assert d is not None and g_dual is not None and sub.multiplier is not None
     x_norm = sub.multiplier * radius  # λ = ‖d‖_M/Δ
     if step_size is None:
         alpha, step = radius / x_norm, sub.s
     else:
         step = -alpha * d
-    g_dual = sub.g_dual_norm_sq  # hᵀM⁻¹h = gᵀM⁻¹g
     return NaturalStep(
         step,
         -d if maximize else d,

@@ -4,9 +4,13 @@ import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, cast
+
+import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validation import as_float_vector, check_positive_scalar, max_abs, power_of_two_scale
-from ..operators import as_operator
+from ..operators import OperatorLike, SymmetricOperator, as_operator
 from ..operators._symmetric import operator_scale, scaled_stored
 from ._metric import Metric, as_metric, metric_scale
 from ._natural import linear_model_step
@@ -26,7 +30,7 @@ class _Method:
     a loose relative tolerance ``rtol`` (a forcing term, N&W eq. 7.3), and whether its
     model is linear (B is None) rather than quadratic."""
 
-    solve: Callable
+    solve: Callable[..., Step]
     residual: str = "gradient"
     inexact: bool = False
     linear_model: bool = False
@@ -57,7 +61,15 @@ _OPTIONS = {
 }
 
 
-def solve_subproblem(g, B, radius, *, method, M=None, **options) -> Step:
+def solve_subproblem(
+    g: ArrayLike,
+    B: OperatorLike | None,
+    radius: float,
+    *,
+    method: str,
+    M: OperatorLike | None = None,
+    **options: Any,
+) -> Step:
     """Solve the trust-region subproblem  min_s gᵀs + ½ sᵀBs  subject to  √(sᵀMs) ≤ radius.
 
     Parameters
@@ -121,7 +133,7 @@ def solve_subproblem(g, B, radius, *, method, M=None, **options) -> Step:
                 "B must be None for method='natural': its model is linear, and "
                 "the quadratic term lives in the metric M"
             )
-        op = None
+        op: SymmetricOperator | None = None
     else:
         if B is None:
             raise ValueError(f"B is required for method={method!r} (only 'natural' takes None)")
@@ -134,9 +146,10 @@ def solve_subproblem(g, B, radius, *, method, M=None, **options) -> Step:
     # (βΔ/τ)² of order ‖g‖/(βΔ) and βΔ/‖g‖, representable for g, B, Δ and M anywhere in
     # 1e±150, where ‖g‖², Δ², dᵀBd and dᵀMd of the raw data overflow or underflow.
     mu = metric_scale(M)
-    metric = as_metric(M if mu == 1.0 else M / mu, n)
+    # (mu is 1 but for an M stored as an array or sparse matrix, which divide)
+    metric = as_metric(M if mu == 1.0 else cast(np.ndarray, M) / mu, n)
     beta = 1.0 if op is None else operator_scale(op)
-    if beta != 1.0:
+    if op is not None and beta != 1.0:
         op = scaled_stored(op, 1.0 / beta)
     radius *= beta / math.sqrt(mu)
     tau = power_of_two_scale(max_abs(g), radius)

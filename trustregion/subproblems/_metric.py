@@ -1,6 +1,8 @@
 """The trust-region norm ‖s‖_M = √(sᵀMs): what the solvers need of M."""
 
 import math
+from collections.abc import Callable
+from typing import Any, cast
 
 import numpy as np
 import scipy.linalg as sla
@@ -8,10 +10,12 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
 from .._validation import as_float_vector, max_abs, power_of_two_scale
-from ..operators import Preconditioner, SymmetricOperator, as_operator
+from ..operators import OperatorLike, Preconditioner, SymmetricOperator, as_operator
 from ..operators._preconditioners import check_preconditioner
 
 _IDENTITY = np.empty(0)
+
+_Solver = Callable[[np.ndarray], np.ndarray]
 
 
 class Metric:
@@ -28,15 +32,15 @@ class Metric:
         *,
         inverse_diagonal: np.ndarray | None = None,
         operator: SymmetricOperator | None = None,
-        solver=None,
-        dense=None,
-    ):
+        solver: _Solver | None = None,
+        dense: np.ndarray | None = None,
+    ) -> None:
         self.n = n
         self.inverse_diagonal = inverse_diagonal
         self.operator = operator
         self._solver = solver
         self._dense = dense
-        self._cholesky = None
+        self._cholesky: np.ndarray | None = None
         # M⁻¹ is applied exactly and cheaply (M = I, diagonal, a factorised sparse M, or a
         # Preconditioner's solve).
         self.has_direct_solve = inverse_diagonal is not None or solver is not None
@@ -57,7 +61,7 @@ class Metric:
         """M v."""
         if self.inverse_diagonal is not None:
             return v.copy() if self.is_identity else v / self.inverse_diagonal
-        return self.operator.apply(v)
+        return self._operator().apply(v)
 
     def norm(self, v: np.ndarray) -> float:
         """‖v‖_M (see :func:`scaled_norm`)."""
@@ -71,18 +75,23 @@ class Metric:
             if self.inverse_diagonal is not None:
                 self._cholesky = np.diag(1.0 / np.sqrt(self.inverse_diagonal))
             else:
-                dense = self._dense if self._dense is not None else self.operator.to_dense()
+                dense = self._dense if self._dense is not None else self._operator().to_dense()
                 self._cholesky = _cholesky_or_raise(dense)
         return self._cholesky
 
-    def _make_solver(self):
-        op = self.operator
+    def _operator(self) -> SymmetricOperator:
+        # Only a diagonal M (inverse_diagonal) comes without its operator.
+        assert self.operator is not None, "a non-diagonal metric has its operator"
+        return self.operator
+
+    def _make_solver(self) -> _Solver:
+        op = self._operator()
         if self._dense is not None:
             factor = (self.cholesky(), True)
             return lambda r: sla.cho_solve(factor, r, check_finite=False)
         from ..krylov import cg  # M⁻¹r by CG to near machine precision
 
-        def solve(r):
+        def solve(r: np.ndarray) -> np.ndarray:
             res = cg(op, r, rtol=1e-13, maxiter=10 * self.n)
             if res.status not in (res.status.CONVERGED, res.status.MAX_ITER):
                 raise ValueError(
@@ -93,7 +102,7 @@ class Metric:
         return solve
 
 
-def as_metric(M, n: int) -> Metric:
+def as_metric(M: OperatorLike | None, n: int) -> Metric:
     """Interpret the ``M`` argument of :func:`trustregion.solve_subproblem`.
 
     ``None`` is the Euclidean norm; a 1-D array is the diagonal of M; a 2-D array, a sparse
@@ -116,8 +125,13 @@ def as_metric(M, n: int) -> Metric:
                 "M (given as a diagonal) must have positive entries: M must be positive definite"
             )
         return Metric(n, inverse_diagonal=1.0 / d)
-    if sp.issparse(M) and M.shape == (n, n) and M.nnz == np.count_nonzero(M.diagonal()):
-        return as_metric(np.asarray(M.diagonal(), dtype=np.float64), n)
+    sparse: Any = M  # (scipy is untyped: issparse does not narrow M)
+    if (
+        sp.issparse(M)
+        and sparse.shape == (n, n)
+        and sparse.nnz == np.count_nonzero(sparse.diagonal())
+    ):
+        return as_metric(np.asarray(sparse.diagonal(), dtype=np.float64), n)
     op = as_operator(M, n, name="M")
     e = op.explicit
     if e is not None and e.is_dense:
@@ -130,7 +144,7 @@ def as_metric(M, n: int) -> Metric:
     return Metric(n, operator=op)
 
 
-def scaled_norm(v: np.ndarray, matvec=None) -> float:
+def scaled_norm(v: np.ndarray, matvec: Callable[[np.ndarray], np.ndarray] | None = None) -> float:
     """‖v‖_M = √(vᵀMv) (‖v‖₂ without ``matvec``), from v scaled by a power of two near
     max|vᵢ| so that the square neither overflows nor underflows (the scaling of LAPACK's
     dnrm2; exact, so it changes no rounding)."""
@@ -139,13 +153,14 @@ def scaled_norm(v: np.ndarray, matvec=None) -> float:
     return scale * math.sqrt(max(np.dot(w, w if matvec is None else matvec(w)), 0.0))
 
 
-def metric_scale(M) -> float:
+def metric_scale(M: OperatorLike | None) -> float:
     """A power of four near the largest diagonal entry of an M given as an array or a
     sparse matrix, so that M/μ is of order one and √μ is exact. 1.0 when that entry is
     within 2^±64 (:func:`power_of_two_scale` of its root), and for an M given by its
     products, whose size is not known without computing some."""
+    d: np.ndarray
     if sp.issparse(M):
-        d = M.diagonal()
+        d = cast(Any, M).diagonal()  # (scipy is untyped: issparse does not narrow M)
     elif isinstance(M, np.ndarray) and M.ndim in (1, 2) and np.issubdtype(M.dtype, np.number):
         d = M if M.ndim == 1 else np.diagonal(M)
     else:
@@ -156,7 +171,7 @@ def metric_scale(M) -> float:
     return root * root
 
 
-def _sparse_spd_solver(matrix):
+def _sparse_spd_solver(matrix: sp.csr_matrix) -> _Solver:
     """M⁻¹ from a sparse LU with symmetric (diagonal) pivoting, refusing an M that is not
     positive definite, as the dense Cholesky factorisation refuses it.
 
@@ -178,7 +193,7 @@ def _sparse_spd_solver(matrix):
     return lu.solve
 
 
-def _cholesky_or_raise(dense):
+def _cholesky_or_raise(dense: np.ndarray) -> np.ndarray:
     try:
         return sla.cholesky(dense, lower=True, check_finite=False)
     except sla.LinAlgError:

@@ -12,7 +12,13 @@ from ._step import Step
 
 
 def linear_model_step(
-    g: np.ndarray, B, radius: float, metric: Metric, *, rtol: float = 1e-10, maxiter=None
+    g: np.ndarray,
+    B: None,
+    radius: float,
+    metric: Metric,
+    *,
+    rtol: float = 1e-10,
+    maxiter: int | None = None,
 ) -> Step:
     """min gᵀs subject to ‖s‖_M ≤ Δ: s = -Δ x / ‖x‖_M with x = M⁻¹g.
 
@@ -58,7 +64,7 @@ def linear_model_step(
         x_norm_sq = float(np.dot(g, x))
         status, iterations, products, residual = StepStatus.BOUNDARY, 0, 0, 0.0
     else:
-        run = run_truncated_cg(metric.operator, g, rtol=rtol, maxiter=maxiter)
+        run = run_truncated_cg(metric._operator(), g, rtol=rtol, maxiter=maxiter)
         x, iterations = run.x, run.iterations
         products, residual = run.operator_products, run.residual_norm
         x_norm_sq = float(np.dot(x, g - run.r))

@@ -13,7 +13,7 @@ from ..krylov import run_truncated_cg
 from ..operators import SymmetricOperator
 from ._metric import Metric
 from ._step import Step
-from .cauchy import cauchy_step, steepest_descent
+from .cauchy import SteepestDescent, cauchy_step, steepest_descent
 
 
 def dogleg(
@@ -23,7 +23,7 @@ def dogleg(
     metric: Metric,
     *,
     rtol: float = 1e-10,
-    maxiter=None,
+    maxiter: int | None = None,
 ) -> Step:
     """Powell's dogleg step for positive definite B, in the M-norm.
 
@@ -52,7 +52,8 @@ def dogleg(
         return _fallback(sd, radius, 1)
     p_b, Bp_b, cg_products, failure = _newton_step(g, B, rtol, maxiter)
     products = 1 + cg_products
-    if p_b is None:
+    if p_b is None or Bp_b is None:
+        assert failure is not None  # _newton_step says why it has no Newton point
         return _fallback(sd, radius, products, failure)
     if metric.norm(p_b) <= radius:
         model = np.dot(g, p_b) + 0.5 * np.dot(p_b, Bp_b)
@@ -90,7 +91,9 @@ def dogleg(
     return Step(s, -model, True, StepStatus.BOUNDARY, operator_products=products)
 
 
-def _newton_step(g, B, rtol, maxiter):
+def _newton_step(
+    g: np.ndarray, B: SymmetricOperator, rtol: float, maxiter: int
+) -> tuple[np.ndarray | None, np.ndarray | None, int, StepStatus | None]:
     """(p_B, B p_B, products, failure) with B p_B = -g; p_B is None when B is not positive
     definite (or a product was not finite), and ``failure`` then says which."""
     e = B.explicit
@@ -109,7 +112,12 @@ def _newton_step(g, B, rtol, maxiter):
     return run.x, -g - run.r, run.operator_products, None
 
 
-def _fallback(sd, radius, products, failure=StepStatus.NOT_POSITIVE_DEFINITE):
+def _fallback(
+    sd: SteepestDescent,
+    radius: float,
+    products: int,
+    failure: StepStatus = StepStatus.NOT_POSITIVE_DEFINITE,
+) -> Step:
     """The Cauchy point, flagged with ``failure``: the dogleg path needs a positive
     definite B."""
     step = cauchy_step(sd, radius)

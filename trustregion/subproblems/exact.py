@@ -89,7 +89,9 @@ def more_sorensen(
     )
 
 
-def _euclidean(g, H, radius, rtol):
+def _euclidean(
+    g: np.ndarray, H: np.ndarray, radius: float, rtol: float
+) -> tuple[np.ndarray, float, StepStatus, int]:
     """(y, λ, status, factorisations) for min gᵀy + ½yᵀHy, ‖y‖ ≤ Δ."""
     n = g.shape[0]
     # H is symmetric, so the C-ordered copy's transpose is H in Fortran order: LAPACK
@@ -115,7 +117,7 @@ def _euclidean(g, H, radius, rtol):
     return h, lam, step_status(code), factorisations
 
 
-def _check_symmetric(H):
+def _check_symmetric(H: np.ndarray) -> None:
     """Refuse a non-symmetric B, at the cost of two products rather than a transpose:
     uᵀHv - vᵀHu vanishes for all u, v exactly when H is symmetric, and fixed generic u, v
     expose any asymmetry larger than rounding."""
@@ -127,7 +129,7 @@ def _check_symmetric(H):
 
 
 @functools.lru_cache(maxsize=8)
-def _probe_vectors(n):
+def _probe_vectors(n: int) -> tuple[np.ndarray, np.ndarray, float, float]:
     k = np.arange(1.0, n + 1.0)
     u, v = np.sin(k * 1.618033988749895), np.cos(k * 2.718281828459045)
     return u, v, math.sqrt(u @ u), math.sqrt(v @ v)

@@ -24,8 +24,8 @@ def gltr(
     metric: Metric,
     *,
     rtol: float = 1e-8,
-    maxiter=None,
-    reorthogonalize=None,
+    maxiter: int | None = None,
+    reorthogonalize: bool | None = None,
 ) -> Step:
     """GLTR: the global minimiser of gᵀs + ½ sᵀBs, ‖s‖_M ≤ Δ, over growing Krylov spaces.
 
@@ -93,7 +93,15 @@ def gltr(
     )
 
 
-def _lanczos(g, B, radius, metric, rtol, maxiter, reorthogonalize):
+def _lanczos(
+    g: np.ndarray,
+    B: SymmetricOperator,
+    radius: float,
+    metric: Metric,
+    rtol: float,
+    maxiter: int,
+    reorthogonalize: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, K.GLTRState, int]:
     """Run the GLTR kernel to its end, serving its requests (products with B, solves
     with M, more storage for the Lanczos vectors). Returns (s, h, diag, off, state, code):
     the step, the tridiagonal T (diagonal, off-diagonal), its solution h, the kernel's
@@ -109,7 +117,7 @@ def _lanczos(g, B, radius, metric, rtol, maxiter, reorthogonalize):
     # The w_j = M q_j are kept only where M is the caller's operator (see the kernel).
     store["W"] = np.empty((rows if reorthogonalize and not diagonal_metric else 0, n))
 
-    def call(resume):
+    def call(resume: int) -> int:
         return K.gltr(
             *B.kernel_args,
             metric.inverse_diagonal if diagonal_metric else _EMPTY,
@@ -153,7 +161,7 @@ def _lanczos(g, B, radius, metric, rtol, maxiter, reorthogonalize):
     return s, h, diag, off, state, code
 
 
-def _tridiagonal_model(gamma0, diag, off, h):
+def _tridiagonal_model(gamma0: float, diag: np.ndarray, off: np.ndarray, h: np.ndarray) -> float:
     """m(s) = γ₀h₀ + ½hᵀTh, the model on the Krylov space (0 before any iteration)."""
     if not h.shape[0]:
         return 0.0
@@ -163,7 +171,14 @@ def _tridiagonal_model(gamma0, diag, off, h):
     return gamma0 * h[0] + 0.5 * np.dot(h, Th)
 
 
-def _measured_model(g, B, s, metric, radius, krylov_model):
+def _measured_model(
+    g: np.ndarray,
+    B: SymmetricOperator,
+    s: np.ndarray,
+    metric: Metric,
+    radius: float,
+    krylov_model: float,
+) -> tuple[float, float]:
     """(m(s), ‖s‖_M) measured on s itself, s pulled back onto the region if rounding left
     it there. Without reorthogonalisation the Lanczos vectors lose M-orthogonality, and
     the tridiagonal values can drift from m(s) and ‖s‖_M; this costs one more product.

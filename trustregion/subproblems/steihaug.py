@@ -17,7 +17,7 @@ def steihaug_cg(
     metric: Metric,
     *,
     rtol: float = 1e-8,
-    maxiter=None,
+    maxiter: int | None = None,
 ) -> Step:
     """Steihaug–Toint truncated CG for min gᵀs + ½ sᵀBs, ‖s‖_M ≤ Δ.
 
