@@ -2,7 +2,9 @@
 
 import numbers
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -37,10 +39,10 @@ class Settings:
     box: Box | None
     max_nfev: int
     verbose: int
-    stop: object  # the callback as ``stop(intermediate_result) -> bool``, or None
+    stop: Callable[[Any], bool] | None  # the callback, as ``stop(intermediate_result)``
 
 
-def initial_point(x0) -> np.ndarray:
+def initial_point(x0: Any) -> np.ndarray:
     """x₀ as a new 1-D float array (a scalar is a vector of one, as in scipy)."""
     if np.iscomplexobj(x0):
         raise ValueError("x0 must be real, got complex values")
@@ -49,9 +51,22 @@ def initial_point(x0) -> np.ndarray:
 
 
 def settings(
-    x, *, method, tr_solver, tr_options, ftol, xtol, gtol, x_scale, loss, f_scale, bounds,
-    max_nfev, verbose, callback,
-) -> Settings:  # fmt: skip
+    x: np.ndarray,
+    *,
+    method: str,
+    tr_solver: str | None,
+    tr_options: dict | None,
+    ftol: float | None,
+    xtol: float | None,
+    gtol: float | None,
+    x_scale: Any,
+    loss: Any,
+    f_scale: float,
+    bounds: Any,
+    max_nfev: int | None,
+    verbose: int,
+    callback: Callable[..., Any] | None,
+) -> Settings:
     """The checked :class:`Settings`; every ValueError names its argument."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}; got {method!r}")
@@ -82,7 +97,7 @@ def settings(
     )
 
 
-def check_jacobian_kind(J, m: int, n: int, opts: Settings) -> None:
+def check_jacobian_kind(J: Any, m: int, n: int, opts: Settings) -> None:
     """The combinations scipy also refuses, found once J(x₀) shows what ``jac`` returns."""
     dense = isinstance(J, np.ndarray)
     if opts.method == "lm" and not dense:
@@ -100,16 +115,16 @@ def check_jacobian_kind(J, m: int, n: int, opts: Settings) -> None:
         )
 
 
-def _named(ftol, xtol, gtol):
+def _named(ftol: Any, xtol: Any, gtol: Any) -> tuple[tuple[Any, str], ...]:
     return ((ftol, "ftol"), (xtol, "xtol"), (gtol, "gtol"))
 
 
-def _tolerance(value, name, method):
+def _tolerance(value: Any, name: str, method: str) -> float:
     if value is None:  # disabled on purpose: no warning
         if method == "lm":
             raise ValueError(f"{name} must be at least machine epsilon ({_EPS:.2e}) for 'lm'")
         return 0.0
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0.0:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not float(value) >= 0.0:
         raise ValueError(f"{name} must be a non-negative number or None, got {value!r}")
     value = float(value)
     if value < _EPS:
@@ -123,7 +138,7 @@ def _tolerance(value, name, method):
     return value
 
 
-def _box(bounds, x) -> Box | None:
+def _box(bounds: Any, x: np.ndarray) -> Box | None:
     """scipy's ``bounds``: ``(lb, ub)`` of scalars or arrays, or a ``Bounds``; None when
     every bound is infinite."""
     n = x.shape[0]
@@ -152,7 +167,7 @@ def _box(bounds, x) -> Box | None:
     return Box(lo, hi)
 
 
-def _x_scale(x_scale, n):
+def _x_scale(x_scale: Any, n: int) -> np.ndarray | str | None:
     if x_scale is None or (isinstance(x_scale, str) and x_scale == "jac"):
         return x_scale
     try:
@@ -166,7 +181,7 @@ def _x_scale(x_scale, n):
     return scale
 
 
-def _tr_options(options):
+def _tr_options(options: dict | None) -> dict:
     options = {} if options is None else dict(options)
     unknown = set(options) - set(_ITERATIVE_OPTIONS)
     if unknown:
@@ -177,19 +192,19 @@ def _tr_options(options):
     return options
 
 
-def _positive_int(value, name):
+def _positive_int(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
     return int(value)
 
 
-def _verbose(verbose):
+def _verbose(verbose: Any) -> int:
     if verbose not in (0, 1, 2) or isinstance(verbose, bool):
         raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
     return int(verbose)
 
 
-def column_norms(J) -> np.ndarray | None:
+def column_norms(J: Any) -> np.ndarray | None:
     """‖J_:j‖ for a dense or sparse J; None for a LinearOperator."""
     if isinstance(J, np.ndarray):
         return np.sqrt(np.einsum("ij,ij->j", J, J))

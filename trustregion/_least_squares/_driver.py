@@ -2,19 +2,23 @@
 Gauss–Newton model."""
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.optimize import OptimizeResult
 
 from .._validation import vector_norm
 from ._arguments import (
+    Settings,
     check_jacobian_kind,
     column_norms,
     initial_point,
     settings,
 )
-from ._residuals import Residuals
+from ._residuals import Jacobian, Residuals
 from ._result import LeastSquaresStatus as Status
 from ._steps import ExactGaussNewton, GaussNewtonStep, bounded_step, krylov_step
 
@@ -29,26 +33,26 @@ _TINY = np.finfo(np.float64).tiny
 
 
 def least_squares(
-    fun,
-    x0,
-    jac="2-point",
-    bounds=(-np.inf, np.inf),
-    method="trf",
-    ftol=1e-15,
-    xtol=1e-12,
-    gtol=1e-12,
-    x_scale=None,
-    loss="linear",
-    f_scale=1.0,
-    diff_step=None,
-    tr_solver=None,
-    tr_options=None,
-    jac_sparsity=None,
-    max_nfev=None,
-    verbose=0,
-    args=(),
-    kwargs=None,
-    callback=None,
+    fun: Callable[..., ArrayLike],
+    x0: ArrayLike,
+    jac: str | Callable[..., Any] = "2-point",
+    bounds: Any = (-np.inf, np.inf),
+    method: str = "trf",
+    ftol: float | None = 1e-15,
+    xtol: float | None = 1e-12,
+    gtol: float | None = 1e-12,
+    x_scale: ArrayLike | str | None = None,
+    loss: str | Callable[[np.ndarray], ArrayLike] = "linear",
+    f_scale: float = 1.0,
+    diff_step: float | None = None,
+    tr_solver: str | None = None,
+    tr_options: dict | None = None,
+    jac_sparsity: Any = None,
+    max_nfev: int | None = None,
+    verbose: int = 0,
+    args: tuple = (),
+    kwargs: dict | None = None,
+    callback: Callable[..., Any] | None = None,
 ) -> OptimizeResult:
     """Solve min_x F(x) = ½ Σᵢ ρ(fᵢ(x)²), lo ≤ x ≤ hi, by a trust-region method on the
     Gauss–Newton model.
@@ -210,10 +214,10 @@ class _State:
     x: np.ndarray
     f: np.ndarray  # the user's residuals
     cost: float
-    J: object  # the model's Jacobian: the user's, rescaled for a robust loss
+    J: Jacobian  # the model's Jacobian: the user's, rescaled for a robust loss
     model_f: np.ndarray  # the model's residuals (the same rescaling)
     g: np.ndarray  # ∇F = Jᵀ(model f)
-    angle_scale: np.ndarray  # ‖J_:j‖·‖ρ'f‖ (user's J), for the gtol test
+    angle_scale: np.ndarray | float  # ‖J_:j‖·‖ρ'f‖ (user's J), for the gtol test
     d: np.ndarray  # the scaling D
     radius: float
     initial_cost: float
@@ -222,7 +226,7 @@ class _State:
     nonfinite_trials: int = 0
 
     @classmethod
-    def start(cls, x, f, J, opts):
+    def start(cls, x: np.ndarray, f: np.ndarray, J: Jacobian, opts: Settings) -> "_State":
         cost, model_f, model_J, g, angle_scale, norms = _model(f, J, opts)
         if isinstance(opts.x_scale, np.ndarray):
             d = 1.0 / opts.x_scale
@@ -232,14 +236,16 @@ class _State:
         radius = _FACTOR * scaled if scaled > 0.0 else _FACTOR
         return cls(x, f, cost, model_J, model_f, g, angle_scale, d, radius, cost)
 
-    def move(self, x, f, J, opts):
+    def move(self, x: np.ndarray, f: np.ndarray, J: Jacobian, opts: Settings) -> None:
         self.cost, self.model_f, self.J, self.g, self.angle_scale, norms = _model(f, J, opts)
         self.x, self.f = x, f
         if not isinstance(opts.x_scale, np.ndarray) and norms is not None:
             self.d = np.maximum(self.d, norms)  # MINPACK's mode 1: D never shrinks
 
 
-def _model(f, J, opts):
+def _model(
+    f: np.ndarray, J: Jacobian, opts: Settings
+) -> tuple[float, np.ndarray, Jacobian, np.ndarray, np.ndarray | float, np.ndarray | None]:
     """(F, model residuals f̃, model Jacobian J̃, ∇F = J̃ᵀf̃, ‖J_:j‖·‖ρ'f‖, ‖J_:j‖) at f and J.
 
     The fifth is the gtol test's denominator, from the user's J and the influence ρ'f
@@ -259,18 +265,18 @@ def _model(f, J, opts):
     return cost, model_f, model_J, _gradient(model_J, model_f), scale, norms
 
 
-def _cost(f, opts):
+def _cost(f: np.ndarray, opts: Settings) -> float:
     """F at residuals f; inf (rejected by the ratio test, without a warning) where the
     sum of squares overflows."""
     with np.errstate(over="ignore"):
         return 0.5 * float(f @ f) if opts.loss is None else opts.loss.cost(f)
 
 
-def _gradient(J, f):
+def _gradient(J: Jacobian, f: np.ndarray) -> np.ndarray:
     return np.asarray(J.T @ f, dtype=np.float64).ravel()
 
 
-def _run(state, residuals, opts):
+def _run(state: _State, residuals: Residuals, opts: Settings) -> Status:
     """Iterate until a termination test holds; returns the status."""
     while True:
         status = Status.GTOL if _gradient_measure(state, opts) <= opts.gtol else None
@@ -288,7 +294,7 @@ def _run(state, residuals, opts):
             return _confirmed(status, state, opts, residuals.precision)
 
 
-def _iteration(state, residuals, opts):
+def _iteration(state: _State, residuals: Residuals, opts: Settings) -> Status | None:
     """One outer iteration of lmder: steps from this x and J until one is taken or a
     termination test holds."""
     solve = _step_solver(state, opts)
@@ -302,7 +308,7 @@ def _iteration(state, residuals, opts):
             return status
 
 
-def _step_solver(state, opts):
+def _step_solver(state: _State, opts: Settings) -> Callable[[float, float], GaussNewtonStep]:
     """``solve(radius, λ) -> GaussNewtonStep`` for the model at this iterate."""
     J, f, d = state.J, state.model_f, state.d
     if opts.box is not None:
@@ -311,11 +317,13 @@ def _step_solver(state, opts):
     iterative = opts.tr_solver in ("steihaug", "gltr")
     if isinstance(J, np.ndarray) and not iterative:
         return ExactGaussNewton(J, f, d).step
-    method = opts.tr_solver if iterative else "steihaug"
+    method = "gltr" if opts.tr_solver == "gltr" else "steihaug"
     return lambda radius, lam: krylov_step(J, f, d, radius, method, opts.tr_options)
 
 
-def _trial(state, step: GaussNewtonStep, residuals, opts):
+def _trial(
+    state: _State, step: GaussNewtonStep, residuals: Residuals, opts: Settings
+) -> tuple[Status | None, bool]:
     """Evaluate x + p; take it if ρ ≥ 10⁻⁴; update Δ and λ; test ftol and xtol.
     Returns (status or None, whether the step was taken)."""
     x = state.x + step.p
@@ -330,7 +338,7 @@ def _trial(state, step: GaussNewtonStep, residuals, opts):
     actual = state.cost - cost
     predicted = step.predicted_reduction
     ratio = actual / predicted if predicted > 0.0 and math.isfinite(cost) else -math.inf
-    J = residuals.jacobian(x, f) if ratio >= _ACCEPT else None
+    J = residuals.jacobian(x, f) if f is not None and ratio >= _ACCEPT else None
     if f is None or (ratio >= _ACCEPT and J is None):
         # Not finite: rejected (a point without a finite J cannot be the next iterate),
         # and the region shrinks tenfold below.
@@ -342,12 +350,21 @@ def _trial(state, step: GaussNewtonStep, residuals, opts):
     )
     status = _termination(actual, predicted, ratio, state, opts)
     if ratio >= _ACCEPT:
+        assert f is not None and J is not None  # else ratio is -inf
         state.move(x, f, J, opts)
         return status, True
     return status, False
 
 
-def _updated_region(radius, lam, ratio, actual, slope, step_norm, cost_ratio):
+def _updated_region(
+    radius: float,
+    lam: float,
+    ratio: float,
+    actual: float,
+    slope: float,
+    step_norm: float,
+    cost_ratio: float,
+) -> tuple[float, float]:
     """Δ and λ after a trial (MINPACK's lmder, Moré 1978 §4): shrink to
     μ·min(Δ, 10‖Dp‖) when ρ ≤ ¼, with μ the minimiser of the quadratic that interpolates
     F along p clipped to [0.1, ½]; double to 2‖Dp‖ when ρ ≥ ¾ or λ = 0."""
@@ -364,7 +381,9 @@ def _updated_region(radius, lam, ratio, actual, slope, step_norm, cost_ratio):
     return radius, lam
 
 
-def _termination(actual, predicted, ratio, state, opts):
+def _termination(
+    actual: float, predicted: float, ratio: float, state: _State, opts: Settings
+) -> Status | None:
     """MINPACK's ftol and xtol tests after a trial, or None."""
     scale = state.cost
     ftol = math.isfinite(actual) and (
@@ -378,30 +397,30 @@ def _termination(actual, predicted, ratio, state, opts):
     return Status.XTOL if xtol else None
 
 
-def _gradient_measure(state, opts):
+def _gradient_measure(state: _State, opts: Settings) -> float:
     """maxⱼ \\|gⱼ\\| / (‖J_:j‖ ‖ρ'f‖) over the variables free to move: MINPACK's gtol test,
     the cosine of the angle between ρ'f and each column of J (0 for a zero column or
     ρ'f = 0). For a LinearOperator J, whose column norms are not known, \\|gⱼ\\| / ‖ρ'f‖."""
     g = np.abs(_free_gradient(state, opts))
     scale = state.angle_scale
-    if np.isscalar(scale):  # a LinearOperator's J
+    if isinstance(scale, float):  # a LinearOperator's J
         return float(g.max(initial=0.0)) / scale if scale > 0.0 else 0.0
     g[scale == 0.0] = 0.0  # a zero column, or ρ'f = 0: nothing to measure
     return float((g / np.where(scale > 0.0, scale, 1.0)).max(initial=0.0))
 
 
-def _free_gradient(state, opts):
+def _free_gradient(state: _State, opts: Settings) -> np.ndarray:
     """g with the components that push against an active bound set to zero."""
     if opts.box is None:
         return state.g
     return -opts.box.projected_gradient(state.x, state.g)
 
 
-def _optimality(state, opts):
+def _optimality(state: _State, opts: Settings) -> float:
     return float(np.abs(_free_gradient(state, opts)).max(initial=0.0))
 
 
-def _confirmed(status, state, opts, precision):
+def _confirmed(status: Status, state: _State, opts: Settings, precision: float) -> Status:
     """ftol and xtol stop on small changes; report success only where the gradient
     agrees (or the residuals have vanished), else say why the iteration could not go on.
 
@@ -427,7 +446,7 @@ def _confirmed(status, state, opts, precision):
     return Status.NONFINITE if state.nonfinite_trials else Status.NO_PROGRESS
 
 
-def _active_mask(state, opts):
+def _active_mask(state: _State, opts: Settings) -> np.ndarray:
     if opts.box is None:
         return np.zeros(state.x.shape[0], dtype=int)
     lo, hi = opts.box
@@ -435,13 +454,13 @@ def _active_mask(state, opts):
     return np.where(state.x - lo <= tol, -1, np.where(hi - state.x <= tol, 1, 0))
 
 
-def _intermediate(state, residuals):
+def _intermediate(state: _State, residuals: Residuals) -> OptimizeResult:
     return OptimizeResult(
         x=state.x.copy(), fun=state.f.copy(), cost=state.cost, nit=state.nit, nfev=residuals.nfev
     )
 
 
-def _result(state, residuals, status, opts):
+def _result(state: _State, residuals: Residuals, status: Status, opts: Settings) -> OptimizeResult:
     return OptimizeResult(
         x=state.x,
         cost=state.cost,

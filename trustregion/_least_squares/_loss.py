@@ -16,6 +16,7 @@ clamped to machine epsilon where ρ'' would make it negative). This is also what
 """
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -23,13 +24,13 @@ _EPS = np.finfo(np.float64).eps
 _HUGE = 1e300
 
 
-def _soft_l1(z):
+def _soft_l1(z: np.ndarray) -> np.ndarray:
     t = 1.0 + z
     root = np.sqrt(t)
     return np.stack([2.0 * (root - 1.0), 1.0 / root, -0.5 / (t * root)])
 
 
-def _huber(z):
+def _huber(z: np.ndarray) -> np.ndarray:
     inner = z <= 1.0
     root = np.sqrt(np.where(inner, 1.0, z))  # z > 1 where it is used: no division by 0
     return np.stack(
@@ -42,12 +43,12 @@ def _huber(z):
     )
 
 
-def _cauchy(z):
+def _cauchy(z: np.ndarray) -> np.ndarray:
     t = 1.0 + z
     return np.stack([np.log1p(z), 1.0 / t, -1.0 / (t * t)])
 
 
-def _arctan(z):
+def _arctan(z: np.ndarray) -> np.ndarray:
     t = 1.0 + z * z
     return np.stack([np.arctan(z), 1.0 / t, -2.0 * z / (t * t)])
 
@@ -73,11 +74,11 @@ class RobustLoss:
         C > 0, the residual size beyond which a residual counts as an outlier.
     """
 
-    def __init__(self, rho: Callable[[np.ndarray], np.ndarray], f_scale: float):
+    def __init__(self, rho: Callable[[np.ndarray], np.ndarray], f_scale: float) -> None:
         self.rho = rho
         self.f_scale = f_scale
 
-    def _rows(self, f):
+    def _rows(self, f: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # An outlier's z overflows to inf (ρ'(inf) = 0 for the bounded losses): no warning.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             z = np.minimum((f / self.f_scale) ** 2, _HUGE)  # finite, so that 0·z is 0
@@ -97,7 +98,7 @@ class RobustLoss:
         """ρ'(z)·f, whose product with Jᵀ is ∇F."""
         return self._rows(f)[1][1] * f
 
-    def scaled(self, f: np.ndarray, J):
+    def scaled(self, f: np.ndarray, J: Any) -> tuple[np.ndarray, Any]:
         """(f̃, J̃): residuals and Jacobian whose plain least-squares model is this
         loss's Gauss–Newton model at f (Triggs et al. 2000, §4.3). J may be an array, a
         sparse matrix or a LinearOperator."""
@@ -106,7 +107,7 @@ class RobustLoss:
         return f * (d1 / w), row_scaled(J, w)
 
 
-def row_scaled(J, w: np.ndarray):
+def row_scaled(J: Any, w: np.ndarray) -> Any:
     """diag(w) J, in J's own form."""
     if isinstance(J, np.ndarray):
         return J * w[:, None]
@@ -122,7 +123,7 @@ def row_scaled(J, w: np.ndarray):
     )
 
 
-def as_loss(loss, f_scale: float) -> RobustLoss | None:
+def as_loss(loss: Any, f_scale: Any) -> RobustLoss | None:
     """The :class:`RobustLoss` for scipy's ``loss`` and ``f_scale`` arguments, or None for
     ``"linear"`` (plain least squares, which needs no rescaling).
 

@@ -1,12 +1,18 @@
 """The residuals f(x) and their Jacobian J(x) as the solver sees them: counted, checked,
 and evaluated on copies of x."""
 
+from collections.abc import Callable
+from typing import Any, TypeAlias
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator, aslinearoperator
 
 from .._minimize._finite_differences import SCHEMES, approx_jacobian
 from .._validation import all_finite
+
+# J as the solver takes it: dense, CSR, or a LinearOperator with rmatvec.
+Jacobian: TypeAlias = np.ndarray | sp.csr_matrix | LinearOperator
 
 _EPS = float(np.finfo(np.float64).eps)
 
@@ -27,7 +33,18 @@ class Residuals:
         Number of residuals, known after the first evaluation.
     """
 
-    def __init__(self, fun, jac, args, kwargs, *, lo, hi, diff_step, sparsity=None):
+    def __init__(
+        self,
+        fun: Callable[..., Any],
+        jac: str | Callable[..., Any],
+        args: tuple,
+        kwargs: dict,
+        *,
+        lo: np.ndarray | None,
+        hi: np.ndarray | None,
+        diff_step: float | None,
+        sparsity: Any = None,
+    ) -> None:
         if not callable(fun):
             raise ValueError(f"fun must be callable, got {type(fun).__name__}")
         if not (callable(jac) or (isinstance(jac, str) and jac in SCHEMES)):
@@ -41,11 +58,11 @@ class Residuals:
         # columns together (Curtis, Powell & Reid 1974) and return a CSR matrix.
         self._sparsity = sparsity
         self.nfev = self.njev = 0
-        self.m = None
+        self.m = 0  # set by initial()
         self._rel_step = diff_step
         self.precision = _EPS  # the unit roundoff of the residuals fun computes
 
-    def _call(self, x):
+    def _call(self, x: np.ndarray) -> np.ndarray:
         return np.atleast_1d(np.asarray(self._fun(x.copy(), *self._args, **self._kwargs)))
 
     def initial(self, x: np.ndarray) -> np.ndarray:
@@ -90,7 +107,7 @@ class Residuals:
         f = f.real.astype(np.float64) if np.iscomplexobj(f) else f.astype(np.float64)
         return f if all_finite(f) else None
 
-    def jacobian(self, x: np.ndarray, f: np.ndarray):
+    def jacobian(self, x: np.ndarray, f: np.ndarray) -> Jacobian | None:
         """J(x) as a float64 array, CSR matrix or LinearOperator of shape (m, n); None
         when it has a non-finite entry.
 
@@ -117,7 +134,7 @@ class Residuals:
         return _checked_jacobian(J, (self.m, x.shape[0]))
 
 
-def _checked_jacobian(J, shape):
+def _checked_jacobian(J: Any, shape: tuple[int, int]) -> Jacobian | None:
     if isinstance(J, LinearOperator):
         if J.shape != shape:
             raise ValueError(f"jac returned a LinearOperator of shape {J.shape}, expected {shape}")

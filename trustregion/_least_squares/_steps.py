@@ -28,7 +28,7 @@ C.-J. Lin and J. J. Moré, "Newton's method for large bound-constrained optimiza
 problems", SIAM J. Optim. 9(4), 1999.
 """
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -100,10 +100,10 @@ class ExactGaussNewton:
         predicted = 0.5 * float(np.sum(self.a**2 * (self.sigma**2 + 2.0 * lam) / denominator**2))
         return self._step(z, predicted, lam)
 
-    def _step(self, z, predicted, lam):
+    def _step(self, z: np.ndarray, predicted: float, lam: float) -> GaussNewtonStep:
         return GaussNewtonStep((self.Vt.T @ z) / self.d, predicted, lam)
 
-    def _multiplier(self, radius, lam, gauss_newton_norm):
+    def _multiplier(self, radius: float, lam: float, gauss_newton_norm: float) -> float:
         """λ > 0 with |‖y(λ)‖ - Δ| ≤ 0.1Δ: Newton's method on 1/‖y(λ)‖ = 1/Δ (which is
         nearly linear in λ; Hebden 1973), safeguarded in [l, u] (Moré 1978, §5)."""
         a2, s2 = self.a**2, self.sigma**2
@@ -130,7 +130,9 @@ class ExactGaussNewton:
         return lam
 
 
-def krylov_step(J, f: np.ndarray, d: np.ndarray, radius: float, method: str, options: dict):
+def krylov_step(
+    J: Any, f: np.ndarray, d: np.ndarray, radius: float, method: str, options: dict
+) -> GaussNewtonStep:
     """The step by an iterative method on JᵀJ (never formed) in the norm ‖Dp‖.
 
     ``method`` is ``"steihaug"`` or ``"gltr"`` (see :func:`trustregion.solve_subproblem`);
@@ -148,7 +150,9 @@ def krylov_step(J, f: np.ndarray, d: np.ndarray, radius: float, method: str, opt
     return GaussNewtonStep(step.s, float(step.predicted_reduction), step.multiplier or 0.0)
 
 
-def bounded_step(J, f: np.ndarray, d: np.ndarray, radius: float, x: np.ndarray, box: Box):
+def bounded_step(
+    J: Any, f: np.ndarray, d: np.ndarray, radius: float, x: np.ndarray, box: Box
+) -> GaussNewtonStep:
     """TRON's projected step in the scaled variables u = Dx, whose region is a ball.
 
     The model is ½‖f + (JD⁻¹)w‖² with w = Dp, the box (D·lo, D·hi); the step returned is
@@ -161,7 +165,7 @@ def bounded_step(J, f: np.ndarray, d: np.ndarray, radius: float, x: np.ndarray, 
     return GaussNewtonStep(step.s / d, float(step.predicted_reduction), 0.0)
 
 
-def _column_scaled(J, w):
+def _column_scaled(J: Any, w: np.ndarray) -> Any:
     """J diag(w), in J's own form."""
     if isinstance(J, np.ndarray):
         return J * w
