@@ -15,9 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.optimize as so
+from scipy.optimize import OptimizeResult
 
 from .._least_squares import least_squares
 from ..problems import get
+from ..problems._base import Problem
 from ..problems.nist import NIST, nist_problem
 from ._solvers import _TAU, Run
 
@@ -50,20 +52,31 @@ def cases() -> list[LeastSquaresCase]:
     from ..problems.mgh import BUILDERS
 
     for name in BUILDERS:
-        p = get(name)
-        cost_star = None if p.f_star is None else 0.5 * p.f_star  # MGH's f is ‖r‖²
-        out.append(LeastSquaresCase(name, p.n, p.x0, p.residual_fn, p.jacobian_fn, None, cost_star))
+        problem = get(name)
+        assert isinstance(problem, Problem)  # the MGH builders make plain least-squares Problems
+        cost_star = None if problem.f_star is None else 0.5 * problem.f_star  # MGH's f is ‖r‖²
+        out.append(
+            LeastSquaresCase(
+                name,
+                problem.n,
+                problem.x0,
+                problem.residual_fn,
+                problem.jacobian_fn,
+                None,
+                cost_star,
+            )
+        )
     return out
 
 
-def _scipy(method):
-    def solve(case):
+def _scipy(method: str) -> Callable[[LeastSquaresCase], OptimizeResult]:
+    def solve(case: LeastSquaresCase) -> OptimizeResult:
         return so.least_squares(case.residual, case.x0, jac=case.jacobian, method=method)
 
     return solve
 
 
-def _ours(case):
+def _ours(case: LeastSquaresCase) -> OptimizeResult:
     return least_squares(case.residual, case.x0, jac=case.jacobian)
 
 

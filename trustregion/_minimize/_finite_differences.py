@@ -7,8 +7,14 @@ Jacobian is dense, and, given a sparsity pattern, structurally orthogonal column
 (Curtis, Powell & Reid 1974), so that a banded Jacobian costs a few evaluations at any n.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import cast
+
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 
 from .._kernels import greedy_column_groups
 
@@ -21,7 +27,7 @@ _EPS = np.finfo(np.float64).eps
 _DEFAULT_REL_STEP = {"2-point": _EPS**0.5, "3-point": _EPS ** (1.0 / 3.0), "cs": _EPS**0.5}
 
 
-def column_groups(sparsity) -> np.ndarray:
+def column_groups(sparsity: sp.spmatrix | ArrayLike) -> np.ndarray:
     """Structurally orthogonal groups of the columns of a sparsity pattern.
 
     Columns in one group share no row, so a finite difference that perturbs a whole group
@@ -48,18 +54,18 @@ def column_groups(sparsity) -> np.ndarray:
 
 
 def approx_jacobian(
-    fun,
-    x,
-    f0,
-    scheme,
+    fun: Callable[[np.ndarray], ArrayLike],
+    x: np.ndarray,
+    f0: ArrayLike,
+    scheme: str,
     *,
-    rel_step=None,
-    lo=None,
-    hi=None,
-    sparsity=None,
-    groups=None,
-    relative=False,
-):
+    rel_step: float | None = None,
+    lo: np.ndarray | None = None,
+    hi: np.ndarray | None = None,
+    sparsity: sp.spmatrix | ArrayLike | None = None,
+    groups: ArrayLike | None = None,
+    relative: bool = False,
+) -> np.ndarray | sp.csr_matrix:
     """The Jacobian ∂f/∂x of ``fun: Rⁿ → Rᵐ`` at x by finite differences, shape (m, n).
 
     Column j uses the step hⱼ = ``rel_step``·max(1, |xⱼ|) (signed like xⱼ, as scipy's
@@ -142,12 +148,23 @@ def approx_jacobian(
             by_central, by_one_sided, divisor = _group_difference(
                 fun, x, f0, scheme, h, central, np.array([j])
             )
-            jacobian[:, j] = (by_central if central[j] else by_one_sided) / divisor[0]
+            numerator = by_central if central[j] else by_one_sided
+            assert numerator is not None  # the formula that column j uses is computed
+            jacobian[:, j] = numerator / divisor[0]
         return jacobian
+    assert groups is not None  # _check_structure gives both or neither
     return _sparse_jacobian(fun, x, f0, scheme, h, central, pattern, groups)
 
 
-def _group_difference(fun, x, f0, scheme, h, central, cols):
+def _group_difference(
+    fun: Callable[[np.ndarray], ArrayLike],
+    x: np.ndarray,
+    f0: np.ndarray,
+    scheme: str,
+    h: np.ndarray,
+    central: np.ndarray,
+    cols: np.ndarray,
+) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray]:
     """Perturb the columns ``cols`` of x together, each by its step hⱼ (nonzero).
 
     Returns the numerators of the central and of the one-sided formula (per row, each
@@ -173,11 +190,20 @@ def _group_difference(fun, x, f0, scheme, h, central, cols):
     return by_central, by_one_sided, 2.0 * dx
 
 
-def _evaluate(fun, point):
+def _evaluate(fun: Callable[[np.ndarray], ArrayLike], point: np.ndarray) -> np.ndarray:
     return np.atleast_1d(np.asarray(fun(point), dtype=np.float64))
 
 
-def _sparse_jacobian(fun, x, f0, scheme, h, central, pattern, groups):
+def _sparse_jacobian(
+    fun: Callable[[np.ndarray], ArrayLike],
+    x: np.ndarray,
+    f0: np.ndarray,
+    scheme: str,
+    h: np.ndarray,
+    central: np.ndarray,
+    pattern: sp.csc_matrix,
+    groups: np.ndarray,
+) -> sp.csr_matrix:
     """The entries of the CSC ``pattern``, one group of columns at a time, as CSR."""
     m, n = pattern.shape
     rows = pattern.indices
@@ -205,6 +231,7 @@ def _sparse_jacobian(fun, x, f0, scheme, h, central, pattern, groups):
         mine = mine[moves[entry_column[mine]]]
         r, c = rows[mine], entry_column[mine]
         if by_central is None:
+            assert by_one_sided is not None  # every column uses one of the two formulas
             numerator = by_one_sided[r]
         elif by_one_sided is None:
             numerator = by_central[r]
@@ -214,13 +241,14 @@ def _sparse_jacobian(fun, x, f0, scheme, h, central, pattern, groups):
     return sp.csc_matrix((data, rows, pattern.indptr), shape=(m, n)).tocsr()
 
 
-def _as_pattern(sparsity, name="sparsity"):
+def _as_pattern(sparsity: sp.spmatrix | ArrayLike, name: str = "sparsity") -> sp.csc_matrix:
     """The nonzero pattern of a sparse matrix or an array as a boolean CSC matrix with
     sorted indices and no duplicates or stored zeros."""
     if sp.issparse(sparsity):
-        if sparsity.ndim != 2:
-            raise ValueError(f"{name} must be a 2-D (m, n) pattern, got shape {sparsity.shape}.")
-        pattern = sp.csc_matrix(sparsity, copy=True)
+        matrix = cast("sp.spmatrix", sparsity)  # scipy ships no types: issparse narrows nothing
+        if matrix.ndim != 2:
+            raise ValueError(f"{name} must be a 2-D (m, n) pattern, got shape {matrix.shape}.")
+        pattern = sp.csc_matrix(matrix, copy=True)
         pattern.sum_duplicates()
         pattern.data = pattern.data != 0
     else:
@@ -234,7 +262,7 @@ def _as_pattern(sparsity, name="sparsity"):
     return pattern
 
 
-def _colour(pattern):
+def _colour(pattern: sp.csc_matrix) -> np.ndarray:
     rows = pattern.tocsr()
     groups = np.empty(pattern.shape[1], dtype=np.int64)
     greedy_column_groups(
@@ -247,7 +275,9 @@ def _colour(pattern):
     return groups
 
 
-def _check_structure(sparsity, groups, m, n):
+def _check_structure(
+    sparsity: sp.spmatrix | ArrayLike | None, groups: ArrayLike | None, m: int, n: int
+) -> tuple[sp.csc_matrix | None, np.ndarray | None]:
     """The pattern (CSC) and its column groups, checked against the Jacobian's (m, n);
     ``(None, None)`` for a dense Jacobian."""
     if sparsity is None:
@@ -273,7 +303,7 @@ def _check_structure(sparsity, groups, m, n):
     return pattern, labels.astype(np.int64)
 
 
-def _check_orthogonal(pattern, groups):
+def _check_orthogonal(pattern: sp.csc_matrix, groups: np.ndarray) -> None:
     """Raise unless no two columns of a group share a row of the pattern: otherwise their
     differences would add up in that row, silently."""
     entry_column = np.repeat(np.arange(pattern.shape[1]), np.diff(pattern.indptr))
@@ -289,7 +319,9 @@ def _check_orthogonal(pattern, groups):
         )
 
 
-def _fit_steps(x, h, lo, hi, *, reach, central):
+def _fit_steps(
+    x: np.ndarray, h: np.ndarray, lo: np.ndarray, hi: np.ndarray, *, reach: float, central: bool
+) -> tuple[np.ndarray, np.ndarray]:
     """Steps that keep x ± h (central) or x + reach·h (one-sided) inside [lo, hi].
 
     Returns the steps and, per coordinate, whether the central formula fits; where it

@@ -31,7 +31,7 @@ second.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -189,7 +189,9 @@ class _Pattern:
         return _csr(data, self.indices, self.indptr, self.shape)
 
 
-def _csr(data, indices, indptr, shape) -> sp.csr_matrix:
+def _csr(
+    data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, shape: tuple[int, int]
+) -> sp.csr_matrix:
     # Copies of the index arrays: a caller's in-place sort_indices/eliminate_zeros on one
     # Jacobian must not change the pattern of the next.
     out = sp.csr_matrix((data, indices.copy(), indptr.copy()), shape=shape)
@@ -197,7 +199,7 @@ def _csr(data, indices, indptr, shape) -> sp.csr_matrix:
     return out
 
 
-def _band_pattern(n: int, offsets) -> tuple[np.ndarray, np.ndarray]:
+def _band_pattern(n: int, offsets: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
     """Coordinates ``(i, i + d)`` of the band ``d in offsets`` of an n-by-n matrix, listed
     offset by offset."""
     rows, cols = [], []
@@ -208,13 +210,13 @@ def _band_pattern(n: int, offsets) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(rows), np.concatenate(cols)
 
 
-def _check_n(n, least: int, name: str = "n") -> int:
+def _check_n(n: object, least: int, name: str = "n") -> int:
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < least:
         raise ValueError(f"{name} must be an integer >= {least}, got {n!r}.")
     return int(n)
 
 
-def _check_positive(value, name: str) -> float:
+def _check_positive(value: float, name: str) -> float:
     value = float(value)
     if not np.isfinite(value) or value <= 0.0:
         raise ValueError(f"{name} must be a positive finite number, got {value!r}.")
@@ -222,7 +224,9 @@ def _check_positive(value, name: str) -> float:
 
 
 # ------------------------------------------------------------- MGH 28, 30, 31
-def _from_mgh(name: str, n: int, offsets, reference_note: str) -> SparseLeastSquaresProblem:
+def _from_mgh(
+    name: str, n: int, offsets: Iterable[int], reference_note: str
+) -> SparseLeastSquaresProblem:
     """A zero-residual banded MGH problem whose residual and (sparse) Jacobian come from
     :mod:`.mgh`, re-stored on the band pattern so that its structure never varies."""
     base = getattr(mgh, name)(n)
@@ -293,7 +297,7 @@ def broyden_banded(n: int = 1000) -> SparseLeastSquaresProblem:
     pattern = _Pattern(rows, cols, n, n)
     ndiag = n  # the first block of (rows, cols) is the diagonal
 
-    def res(x):
+    def res(x: np.ndarray) -> np.ndarray:
         y = x * (1.0 + x)
         out = x * (2.0 + 5.0 * x * x) + 1.0
         for d in _BANDED_OFFSETS:  # six shifted copies of y
@@ -303,7 +307,7 @@ def broyden_banded(n: int = 1000) -> SparseLeastSquaresProblem:
                 out[:-d] -= y[d:]
         return out
 
-    def jac(x):
+    def jac(x: np.ndarray) -> sp.csr_matrix:
         vals = np.empty(rows.size)
         vals[:ndiag] = 2.0 + 15.0 * x * x
         vals[ndiag:] = -(1.0 + 2.0 * x[cols[ndiag:]])
@@ -380,17 +384,29 @@ def bratu_2d(n: int = 1024, lam: float = 5.0) -> SparseLeastSquaresProblem:
     ax, ay, area = hy / hx, hx / hy, hx * hy
     idx = np.arange(n).reshape(nx, ny)
     # Coordinates: the diagonal, then the i-neighbours (offset +-ny), then the j-ones.
-    rows = [idx.ravel(), idx[1:].ravel(), idx[:-1].ravel(), idx[:, 1:].ravel(), idx[:, :-1].ravel()]
-    cols = [idx.ravel(), idx[:-1].ravel(), idx[1:].ravel(), idx[:, :-1].ravel(), idx[:, 1:].ravel()]
-    counts = [r.size for r in rows]
-    rows, cols = np.concatenate(rows), np.concatenate(cols)
+    row_blocks = [
+        idx.ravel(),
+        idx[1:].ravel(),
+        idx[:-1].ravel(),
+        idx[:, 1:].ravel(),
+        idx[:, :-1].ravel(),
+    ]
+    col_blocks = [
+        idx.ravel(),
+        idx[:-1].ravel(),
+        idx[1:].ravel(),
+        idx[:, :-1].ravel(),
+        idx[:, 1:].ravel(),
+    ]
+    counts = [r.size for r in row_blocks]
+    rows, cols = np.concatenate(row_blocks), np.concatenate(col_blocks)
     pattern = _Pattern(rows, cols, n, n)
     offdiag = np.concatenate(
         [np.full(counts[1] + counts[2], -ax), np.full(counts[3] + counts[4], -ay)]
     )
     diag_const = 2.0 * (ax + ay)
 
-    def res(x):
+    def res(x: np.ndarray) -> np.ndarray:
         u = x.reshape(nx, ny)
         lap = diag_const * u
         lap[1:] -= ax * u[:-1]
@@ -399,7 +415,7 @@ def bratu_2d(n: int = 1024, lam: float = 5.0) -> SparseLeastSquaresProblem:
         lap[:, :-1] -= ay * u[:, 1:]
         return (lap - area * lam * np.exp(u)).ravel()
 
-    def jac(x):
+    def jac(x: np.ndarray) -> sp.csr_matrix:
         return pattern.matrix(np.concatenate([diag_const - area * lam * np.exp(x), offdiag]))
 
     return SparseLeastSquaresProblem(
@@ -585,7 +601,7 @@ def bundle_adjustment(
     indptr = np.arange(0, 8 * m + 1, 8, dtype=idx_t)
     del cols
 
-    def camera_frame(x):
+    def camera_frame(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per observation: the point in camera coordinates ``y``, ``R X`` and the
         camera's ``R`` and ``J_l`` (rotations computed once per camera)."""
         cams = x[:ncols_cam].reshape(ncam, 6)
@@ -594,16 +610,16 @@ def bundle_adjustment(
         rx = np.einsum("kij,kj->ki", rot_o, x[ncols_cam:].reshape(npts, 3)[obs_pt])
         return rx + cams[obs_cam, 3:], rx, rot_o, left
 
-    def project(x):
+    def project(x: np.ndarray) -> np.ndarray:
         y = camera_frame(x)[0]
         return focal * y[:, :2] / y[:, 2:3]
 
     observed = project(x_true) + rng.normal(0.0, noise, (nobs, 2))
 
-    def res(x):
+    def res(x: np.ndarray) -> np.ndarray:
         return (project(x) - observed).ravel()
 
-    def jac(x):
+    def jac(x: np.ndarray) -> sp.csr_matrix:
         y, rx, rot_o, left = camera_frame(x)
         fz = focal / y[:, 2]
         px, py = y[:, 0] / y[:, 2], y[:, 1] / y[:, 2]
@@ -742,7 +758,7 @@ def robust_spline(
     first, basis = _bspline_basis(t, n)
     cols = first[:, None] + np.arange(4)
 
-    def spline(x):
+    def spline(x: np.ndarray) -> np.ndarray:
         return np.einsum("ij,ij->i", x[cols], basis)
 
     z = np.exp(spline(x_true)) + rng.normal(0.0, noise, m)
@@ -753,10 +769,10 @@ def robust_spline(
     indices = cols.ravel().astype(idx_t)
     indptr = np.arange(0, 4 * m + 1, 4, dtype=idx_t)
 
-    def res(x):
+    def res(x: np.ndarray) -> np.ndarray:
         return np.exp(spline(x)) - z
 
-    def jac(x):
+    def jac(x: np.ndarray) -> sp.csr_matrix:
         return _csr((np.exp(spline(x))[:, None] * basis).ravel(), indices, indptr, (m, n))
 
     return SparseLeastSquaresProblem(

@@ -26,11 +26,16 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:
+    from importlib.abc import Traversable
 
 __all__ = ["LRE_CAP", "NIST", "NISTProblem", "nist_problem"]
 
@@ -46,13 +51,13 @@ LRE_CAP = 11.0
 _Model = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
-def _exp_rise(b, x):
+def _exp_rise(b: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``f = b1 (1 - exp(-b2 x))`` (Misra1a, BoxBOD)."""
     e = np.exp(-b[1] * x)
     return b[0] * (1.0 - e), np.column_stack([1.0 - e, b[0] * x * e])
 
 
-def _chwirut(b, x):
+def _chwirut(b: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``f = exp(-b1 x) / (b2 + b3 x)`` (Chwirut1, Chwirut2)."""
     e = np.exp(-b[0] * x)
     d = b[1] + b[2] * x
@@ -60,7 +65,7 @@ def _chwirut(b, x):
     return f, np.column_stack([-x * f, -f / d, -x * f / d])
 
 
-def _exp_sum(b, x):
+def _exp_sum(b: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``f = sum_k b_{2k-1} exp(-b_{2k} x)`` (Lanczos1-3: three terms; MGH17 adds b1)."""
     cols = []
     f = np.zeros_like(x, dtype=np.result_type(b, x))
@@ -71,7 +76,7 @@ def _exp_sum(b, x):
     return f, np.column_stack(cols)
 
 
-def _gauss(b, x):
+def _gauss(b: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``f = b1 exp(-b2 x) + b3 exp(-(x-b4)^2/b5^2) + b6 exp(-(x-b7)^2/b8^2)`` (Gauss1-3)."""
     e = np.exp(-b[1] * x)
     f = b[0] * e
@@ -85,29 +90,29 @@ def _gauss(b, x):
     return f, np.column_stack(cols)
 
 
-def _misra1b(b, x):
+def _misra1b(b: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``f = b1 (1 - (1 + b2 x / 2)^-2)`` (Misra1b)."""
     t = 1.0 + 0.5 * b[1] * x
     return b[0] * (1.0 - t**-2), np.column_stack([1.0 - t**-2, b[0] * x * t**-3])
 
 
-def _misra1c(b, x):
+def _misra1c(b: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``f = b1 (1 - (1 + 2 b2 x)^-1/2)`` (Misra1c)."""
     t = 1.0 + 2.0 * b[1] * x
     return b[0] * (1.0 - t**-0.5), np.column_stack([1.0 - t**-0.5, b[0] * x * t**-1.5])
 
 
-def _misra1d(b, x):
+def _misra1d(b: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``f = b1 b2 x / (1 + b2 x)`` (Misra1d)."""
     t = 1.0 + b[1] * x
     return b[0] * b[1] * x / t, np.column_stack([b[1] * x / t, b[0] * x / t**2])
 
 
-def _rational(p):
+def _rational(p: int) -> _Model:
     """``f = (b1 + ... + b_{p+1} x^p) / (1 + b_{p+2} x + ... + b_n x^q)`` (Kirby2: p = q = 2;
     Thurber, Hahn1: p = q = 3), for numerator degree ``p``."""
 
-    def model(b, x):
+    def model(b: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         num_powers = np.column_stack([x**k for k in range(p + 1)])
         den_powers = np.column_stack([x**k for k in range(1, b.size - p)])
         num = num_powers @ b[: p + 1]
@@ -119,13 +124,13 @@ def _rational(p):
     return model
 
 
-def _danwood(b, x):
+def _danwood(b: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``f = b1 x^b2`` (DanWood)."""
     p = x ** b[1]
     return b[0] * p, np.column_stack([p, b[0] * p * np.log(x)])
 
 
-def _eckerle4(b, x):
+def _eckerle4(b: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``f = (b1 / b2) exp(-0.5 ((x - b3) / b2)^2)`` (Eckerle4)."""
     u = (x - b[2]) / b[1]
     g = np.exp(-0.5 * u**2)
@@ -133,7 +138,7 @@ def _eckerle4(b, x):
     return f, np.column_stack([g / b[1], f * (u**2 - 1.0) / b[1], f * u / b[1]])
 
 
-def _mgh09(b, x):
+def _mgh09(b: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``f = b1 (x^2 + x b2) / (x^2 + x b3 + b4)`` (MGH09)."""
     num = x**2 + x * b[1]
     den = x**2 + x * b[2] + b[3]
@@ -141,7 +146,7 @@ def _mgh09(b, x):
     return f, np.column_stack([num / den, b[0] * x / den, -f * x / den, -f / den])
 
 
-def _mgh10(b, x):
+def _mgh10(b: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``f = b1 exp(b2 / (x + b3))`` (MGH10)."""
     s = x + b[2]
     e = np.exp(b[1] / s)
@@ -149,7 +154,7 @@ def _mgh10(b, x):
     return f, np.column_stack([e, f / s, -f * b[1] / s**2])
 
 
-def _mgh17(b, x):
+def _mgh17(b: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``f = b1 + b2 exp(-x b4) + b3 exp(-x b5)`` (MGH17)."""
     e4 = np.exp(-x * b[3])
     e5 = np.exp(-x * b[4])
@@ -157,7 +162,7 @@ def _mgh17(b, x):
     return f, np.column_stack([np.ones_like(f), e4, e5, -b[1] * x * e4, -b[2] * x * e5])
 
 
-def _nelson(b, x):
+def _nelson(b: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``f = b1 - b2 x1 exp(-b3 x2)``, a model of ``log y`` (Nelson)."""
     x1, x2 = x[:, 0], x[:, 1]
     e = np.exp(-b[2] * x2)
@@ -165,7 +170,7 @@ def _nelson(b, x):
     return f, np.column_stack([np.ones_like(f), -x1 * e, b[1] * x1 * x2 * e])
 
 
-def _rat42(b, x):
+def _rat42(b: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``f = b1 / (1 + exp(b2 - b3 x))`` (Rat42)."""
     e = np.exp(b[1] - b[2] * x)
     f = b[0] / (1.0 + e)
@@ -173,7 +178,7 @@ def _rat42(b, x):
     return f, np.column_stack([f / b[0], -g, g * x])
 
 
-def _rat43(b, x):
+def _rat43(b: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``f = b1 / (1 + exp(b2 - b3 x))^(1/b4)`` (Rat43)."""
     e = np.exp(b[1] - b[2] * x)
     t = 1.0 + e
@@ -182,14 +187,14 @@ def _rat43(b, x):
     return f, np.column_stack([f / b[0], -g, g * x, f * np.log(t) / b[3] ** 2])
 
 
-def _bennett5(b, x):
+def _bennett5(b: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``f = b1 (b2 + x)^(-1/b3)`` (Bennett5)."""
     s = b[1] + x
     f = b[0] * s ** (-1.0 / b[2])
     return f, np.column_stack([f / b[0], -f / (b[2] * s), f * np.log(s) / b[2] ** 2])
 
 
-def _enso(b, x):
+def _enso(b: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``f = b1 + b2 cos(2 pi x/12) + b3 sin(2 pi x/12) + b5 cos(2 pi x/b4)
     + b6 sin(2 pi x/b4) + b8 cos(2 pi x/b7) + b9 sin(2 pi x/b7)`` (ENSO)."""
     t = 2.0 * math.pi * x
@@ -203,7 +208,7 @@ def _enso(b, x):
     return f, np.column_stack(cols)
 
 
-def _roszman1(b, x):
+def _roszman1(b: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``f = b1 - b2 x - arctan(b3 / (x - b4)) / pi`` (Roszman1)."""
     d = x - b[3]
     # d/db3 arctan(b3/d) = d / (d^2 + b3^2); d/db4 arctan(b3/d) = b3 / (d^2 + b3^2).
@@ -297,7 +302,7 @@ class NISTProblem:
     residual_std: float
     dof: int
 
-    def _eval(self, b):
+    def _eval(self, b: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         b = np.asarray(b, dtype=np.float64)
         if b.shape != (self.n,):
             raise ValueError(f"b must have shape ({self.n},) for {self.name}, not {b.shape}.")
@@ -306,23 +311,23 @@ class NISTProblem:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             return _MODELS[self.name](b, self.x)
 
-    def _target(self):
+    def _target(self) -> np.ndarray:
         return np.log(self.y) if self.name in _LOG_RESPONSE else self.y
 
-    def residual(self, b):
+    def residual(self, b: ArrayLike) -> np.ndarray:
         """The residual ``r(b) = f(x; b) - y`` (``- log y`` for Nelson), shape ``(m,)``."""
         return np.asarray(self._eval(b)[0] - self._target(), dtype=np.float64)
 
-    def jacobian(self, b):
+    def jacobian(self, b: ArrayLike) -> np.ndarray:
         """The analytic Jacobian ``dr/db = df(x; b)/db`` of the residual, shape ``(m, n)``."""
         return np.asarray(self._eval(b)[1], dtype=np.float64)
 
-    def cost(self, b):
+    def cost(self, b: ArrayLike) -> float:
         """``0.5 * ||r(b)||^2``, the cost that :func:`scipy.optimize.least_squares` reports."""
         r = self.residual(b)
         return 0.5 * float(r @ r)
 
-    def lre(self, b):
+    def lre(self, b: ArrayLike) -> float:
         """NIST's log relative error of the worst parameter of ``b``.
 
         ``LRE = -log10(max_j |b_j - c_j| / |c_j|)`` with ``c`` the certified parameters
@@ -350,7 +355,7 @@ class NISTProblem:
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 
 
-def _header_value(lines, label):
+def _header_value(lines: Sequence[str], label: str) -> float:
     """The number after ``label:`` in the header (e.g. "Residual Sum of Squares")."""
     for line in lines:
         if line.strip().startswith(label + ":"):
@@ -358,7 +363,7 @@ def _header_value(lines, label):
     raise ValueError(f"NIST file has no '{label}' line.")
 
 
-def _line_range(lines, label):
+def _line_range(lines: Sequence[str], label: str) -> tuple[int, int]:
     """The 1-based inclusive line range ``(lines A to B)`` given for ``label``."""
     for line in lines[:10]:
         match = re.search(label + r"\s*\(lines\s+(\d+)\s+to\s+(\d+)\)", line)
@@ -367,7 +372,7 @@ def _line_range(lines, label):
     raise ValueError(f"NIST file header gives no line range for '{label}'.")
 
 
-def _model_text(lines):
+def _model_text(lines: Sequence[str]) -> str:
     """The formula lines of the "Model:" block, between "N Parameters" and the table."""
     start = next(i for i, s in enumerate(lines) if s.startswith("Model:"))
     body = []
@@ -379,7 +384,7 @@ def _model_text(lines):
     return "\n".join(body)
 
 
-def _parameters(lines):
+def _parameters(lines: Sequence[str]) -> np.ndarray:
     """Rows ``bj = start1 start2 certified std`` of the parameter table."""
     first, last = _line_range(lines, "Starting Values")
     rows = []
@@ -394,13 +399,13 @@ def _parameters(lines):
     return table
 
 
-def _readonly(a):
+def _readonly(a: ArrayLike) -> np.ndarray:
     a = np.ascontiguousarray(a, dtype=np.float64)
     a.setflags(write=False)
     return a
 
 
-def _parse(name, text):
+def _parse(name: str, text: str) -> NISTProblem:
     lines = text.splitlines()
     table = _parameters(lines)
     first, last = _line_range(lines, "Data")
@@ -409,6 +414,8 @@ def _parse(name, text):
     if data.shape[0] != m or last - first + 1 != m:
         raise ValueError(f"{name}: {data.shape[0]} data lines, but the header says {m}.")
     level = re.search(r"(Lower|Average|Higher) Level of Difficulty", text)
+    if level is None:
+        raise ValueError(f"{name}: NIST file header states no level of difficulty.")
     x = data[:, 1] if data.shape[1] == 2 else data[:, 1:]
     return NISTProblem(
         name=name,
@@ -428,7 +435,7 @@ def _parse(name, text):
 
 
 @functools.cache
-def nist_problem(name):
+def nist_problem(name: str) -> NISTProblem:
     """The NIST StRD problem ``name`` (e.g. ``"Misra1a"``), parsed from its data file.
 
     Parameters
@@ -452,12 +459,12 @@ def nist_problem(name):
     return _parse(name, text)
 
 
-def _data_dir():
+def _data_dir() -> Traversable:
     # Anchored at the package: data/ and data/nist/ are plain folders, not packages.
     return resources.files("trustregion.problems").joinpath("data").joinpath("nist")
 
 
-def _available():
+def _available() -> list[str]:
     files = {p.name for p in _data_dir().iterdir()}
     return sorted(name for name in _MODELS if f"{name}.dat" in files)
 
