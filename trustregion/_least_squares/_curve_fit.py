@@ -1,12 +1,17 @@
 """``trustregion.curve_fit``: scipy's ``curve_fit`` on :func:`trustregion.least_squares`."""
 
 import inspect
+import math
+import numbers
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 from scipy.linalg import LinAlgError, cholesky, solve_triangular, svd
-from scipy.optimize import Bounds, OptimizeWarning
+from scipy.optimize import Bounds, OptimizeResult, OptimizeWarning
 
 from ._driver import least_squares
 
@@ -24,21 +29,21 @@ _NOT_ESTIMATED = "Covariance of the parameters could not be estimated"
 
 
 def curve_fit(
-    f,
-    xdata,
-    ydata,
-    p0=None,
-    sigma=None,
-    absolute_sigma=False,
-    check_finite=None,
-    bounds=(-np.inf, np.inf),
-    method=None,
-    jac=None,
+    f: Callable[..., ArrayLike],
+    xdata: Any,
+    ydata: ArrayLike,
+    p0: ArrayLike | None = None,
+    sigma: ArrayLike | None = None,
+    absolute_sigma: bool = False,
+    check_finite: bool | None = None,
+    bounds: Any = (-np.inf, np.inf),
+    method: str | None = None,
+    jac: str | Callable[..., Any] | None = None,
     *,
-    full_output=False,
-    nan_policy=None,
-    **kwargs,
-):
+    full_output: bool = False,
+    nan_policy: str | None = None,
+    **kwargs: Any,
+) -> tuple[np.ndarray, ...] | tuple[np.ndarray, np.ndarray, dict, str, int]:
     """Fit ``ydata ≈ f(xdata, *p)`` by (weighted) nonlinear least squares.
 
     The signature, defaults and results are those of ``scipy.optimize.curve_fit``; the fit
@@ -190,7 +195,7 @@ def curve_fit(
     return res.x, pcov
 
 
-def _as_ydata(ydata, check_finite, nan_policy):
+def _as_ydata(ydata: ArrayLike, check_finite: bool | None, nan_policy: str | None) -> np.ndarray:
     try:
         y = np.atleast_1d(np.asarray(ydata, dtype=np.float64))
     except (TypeError, ValueError) as exc:
@@ -204,7 +209,7 @@ def _as_ydata(ydata, check_finite, nan_policy):
     return y
 
 
-def _checks(check_finite, nan_policy):
+def _checks(check_finite: bool | None, nan_policy: str | None) -> bool:
     """Whether to reject non-finite data: scipy's default is to, unless a nan_policy is
     given."""
     if nan_policy not in _NAN_POLICIES:
@@ -212,7 +217,9 @@ def _checks(check_finite, nan_policy):
     return nan_policy is None if check_finite is None else bool(check_finite)
 
 
-def _as_xdata(xdata, ydata, check_finite, nan_policy):
+def _as_xdata(
+    xdata: Any, ydata: np.ndarray, check_finite: bool | None, nan_policy: str | None
+) -> Any:
     """A list, tuple or array as a float array when it converts (scipy converts those);
     anything else, or a ragged tuple, unchanged: it is for ``f`` alone to read."""
     if not isinstance(xdata, list | tuple | np.ndarray):
@@ -230,7 +237,13 @@ def _as_xdata(xdata, ydata, check_finite, nan_policy):
     return x
 
 
-def _nan_handled(xdata, ydata, sigma, check_finite, nan_policy):
+def _nan_handled(
+    xdata: Any,
+    ydata: np.ndarray,
+    sigma: Any,
+    check_finite: bool | None,
+    nan_policy: str | None,
+) -> tuple[Any, np.ndarray, Any]:
     """scipy's nan_policy, applied only when the data were not checked to be finite."""
     if _checks(check_finite, nan_policy) or nan_policy is None:
         return xdata, ydata, sigma
@@ -259,7 +272,7 @@ def _nan_handled(xdata, ydata, sigma, check_finite, nan_policy):
     return xdata, ydata[keep], sigma
 
 
-def _parameter_count(f, p0):
+def _parameter_count(f: Callable[..., Any], p0: Any) -> int:
     """n: p0's length, checked against what f takes; or counted from f's signature."""
     if not callable(f):
         raise ValueError(f"f must be callable, got {type(f).__name__}")
@@ -293,7 +306,7 @@ def _parameter_count(f, p0):
     return n
 
 
-def _bounds(bounds, n):
+def _bounds(bounds: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(bounds, Bounds):
         lb, ub = bounds.lb, bounds.ub
     else:
@@ -309,7 +322,7 @@ def _bounds(bounds, n):
     return lb, ub
 
 
-def _initial(lb, ub):
+def _initial(lb: np.ndarray, ub: np.ndarray) -> np.ndarray:
     """scipy's default p0: ones, moved inside the bounds (the midpoint of a finite
     interval, one inside a one-sided bound)."""
     p0 = np.ones_like(lb)
@@ -320,7 +333,7 @@ def _initial(lb, ub):
     return p0
 
 
-def _method(method, bounded, n, m):
+def _method(method: str | None, bounded: bool, n: int, m: int) -> str:
     if method not in _METHODS:
         raise ValueError(f"method must be None, 'lm', 'trf' or 'dogbox'; got {method!r}")
     if method is None:
@@ -335,7 +348,7 @@ def _method(method, bounded, n, m):
     return method
 
 
-def _transform(sigma, m):
+def _transform(sigma: Any, m: int) -> np.ndarray | None:
     """W's data: 1/σ (1-D), the lower Cholesky factor L of C (2-D), or None."""
     if sigma is None:
         return None
@@ -362,7 +375,7 @@ def _transform(sigma, m):
     )
 
 
-def _least_squares_kwargs(kwargs):
+def _least_squares_kwargs(kwargs: dict) -> dict:
     """leastsq's names translated; the keywords curve_fit cannot pass refused."""
     kwargs = dict(kwargs)
     for name in _UNSUPPORTED:
@@ -376,9 +389,9 @@ def _least_squares_kwargs(kwargs):
     if "epsfcn" in kwargs:
         epsfcn = kwargs.pop("epsfcn")
         if epsfcn is not None:
-            if not (np.isscalar(epsfcn) and np.isfinite(epsfcn) and epsfcn > 0.0):
+            if not (isinstance(epsfcn, numbers.Real) and 0.0 < float(epsfcn) < np.inf):
                 raise ValueError(f"epsfcn must be a positive number; got {epsfcn!r}")
-            kwargs.setdefault("diff_step", float(np.sqrt(epsfcn)))
+            kwargs.setdefault("diff_step", math.sqrt(float(epsfcn)))
     if "diag" in kwargs:
         diag = kwargs.pop("diag")
         if diag is not None:
@@ -389,7 +402,7 @@ def _least_squares_kwargs(kwargs):
     return kwargs
 
 
-def _weighted(transform, a):
+def _weighted(transform: np.ndarray | None, a: np.ndarray) -> np.ndarray:
     """W a for a vector or a matrix a (rows are observations)."""
     if transform is None:
         return a
@@ -398,8 +411,10 @@ def _weighted(transform, a):
     return solve_triangular(transform, a, lower=True)
 
 
-def _weighted_residuals(f, xdata, ydata, transform):
-    def residuals(p):
+def _weighted_residuals(
+    f: Callable[..., ArrayLike], xdata: Any, ydata: np.ndarray, transform: np.ndarray | None
+) -> Callable[[np.ndarray], np.ndarray]:
+    def residuals(p: np.ndarray) -> np.ndarray:
         model = np.asarray(f(xdata, *p))
         if model.shape != ydata.shape:
             try:
@@ -413,8 +428,10 @@ def _weighted_residuals(f, xdata, ydata, transform):
     return residuals
 
 
-def _weighted_jacobian(jac, xdata, m, n, transform):
-    def jacobian(p):
+def _weighted_jacobian(
+    jac: Callable[..., Any], xdata: Any, m: int, n: int, transform: np.ndarray | None
+) -> Callable[[np.ndarray], Any]:
+    def jacobian(p: np.ndarray) -> Any:
         J = jac(xdata, *p)
         if transform is None and (sp.issparse(J) or hasattr(J, "rmatvec")):
             return J  # least_squares takes these as they are
@@ -426,7 +443,7 @@ def _weighted_jacobian(jac, xdata, m, n, transform):
     return jacobian
 
 
-def _dense(J):
+def _dense(J: Any) -> np.ndarray:
     if sp.issparse(J):
         return J.toarray()
     if hasattr(J, "matmat") and not isinstance(J, np.ndarray):
@@ -434,7 +451,7 @@ def _dense(J):
     return np.asarray(J)
 
 
-def _covariance(res, absolute_sigma):
+def _covariance(res: OptimizeResult, absolute_sigma: bool) -> np.ndarray:
     """pcov = s² V S⁻² Vᵀ over the singular values of J above u·max(m, n)·s₀ (scipy's
     threshold); inf, with a warning, where it cannot be estimated."""
     J = _dense(res.jac).astype(np.float64, copy=False)

@@ -25,9 +25,10 @@ from ._steps import ExactGaussNewton, GaussNewtonStep, bounded_step, krylov_step
 _EPS = np.finfo(np.float64).eps
 # A step is taken when it achieves this share of its predicted reduction (MINPACK).
 _ACCEPT = 1e-4
-# The initial region: Δ₀ = ‖Dx₀‖, or 1 at x₀ = 0. MINPACK's default is 100‖Dx₀‖; on the
-# NIST starts 1‖Dx₀‖ solves more (BoxBOD and MGH09 from start 1 run off to plateaus
-# after a first step that long).
+# The initial region: Δ₀ = ‖Dx₀‖. MINPACK's default is 100‖Dx₀‖; on the NIST starts
+# 1‖Dx₀‖ solves more (BoxBOD and MGH09 from start 1 run off to plateaus after a first
+# step that long). At x₀ = 0, Δ₀ = 1, as scipy's: a first Gauss–Newton step of any length
+# would send an exponential model to overflow.
 _FACTOR = 1.0
 _TINY = np.finfo(np.float64).tiny
 
@@ -233,7 +234,7 @@ class _State:
         else:
             d = np.ones_like(x) if norms is None else np.where(norms > 0.0, norms, 1.0)
         scaled = float(vector_norm(d * x))
-        radius = _FACTOR * scaled if scaled > 0.0 else _FACTOR
+        radius = _FACTOR * scaled if scaled > 0.0 else 1.0
         return cls(x, f, cost, model_J, model_f, g, angle_scale, d, radius, cost)
 
     def move(self, x: np.ndarray, f: np.ndarray, J: Jacobian, opts: Settings) -> None:
