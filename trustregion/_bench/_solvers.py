@@ -52,9 +52,15 @@ def _constraint_kwargs(problem: _Problem) -> dict[str, Any]:
     return kwargs
 
 
-def _ours(method: str, model: str) -> _Solver:
+def _solver(minimize: Callable[..., Any], method: str, model: str | None) -> _Solver:
+    """``solve(problem, maxiter)`` by ``minimize`` (ours or scipy's, which share the
+    signature) with the problem's ``hess`` or ``hessp`` (``model``) where the method
+    takes one."""
+
     def solve(problem: _Problem, maxiter: int) -> Any:
-        kwargs = {"hess": problem.hess} if model == "hess" else {"hessp": problem.hessp}
+        kwargs = _constraint_kwargs(problem)
+        if model is not None:
+            kwargs[model] = getattr(problem, model)
         return minimize(
             problem.fun,
             problem.x0,
@@ -62,29 +68,17 @@ def _ours(method: str, model: str) -> _Solver:
             method=method,
             options={"maxiter": maxiter},
             **kwargs,
-            **_constraint_kwargs(problem),
         )
 
     return solve
+
+
+def _ours(method: str, model: str) -> _Solver:
+    return _solver(minimize, method, model)
 
 
 def _scipy(method: str, model: str | None) -> _Solver:
-    def solve(problem: _Problem, maxiter: int) -> Any:
-        kwargs = _constraint_kwargs(problem)
-        if model == "hess":
-            kwargs["hess"] = problem.hess
-        elif model == "hessp":
-            kwargs["hessp"] = problem.hessp
-        return so.minimize(
-            problem.fun,
-            problem.x0,
-            jac=problem.grad,
-            method=method,
-            options={"maxiter": maxiter},
-            **kwargs,
-        )
-
-    return solve
+    return _solver(so.minimize, method, model)
 
 
 SOLVERS: dict[str, _Solver] = {

@@ -139,9 +139,20 @@ def _tolerance(value: Any, name: str, method: str) -> float:
 
 
 def _box(bounds: Any, x: np.ndarray) -> Box | None:
-    """scipy's ``bounds``: ``(lb, ub)`` of scalars or arrays, or a ``Bounds``; None when
-    every bound is infinite."""
-    n = x.shape[0]
+    """The box of scipy's ``bounds`` for x₀ = x, which must lie in it; None when every
+    bound is infinite."""
+    lo, hi = bound_arrays(bounds, x.shape[0])
+    if ((x < lo) | (x > hi)).any():
+        raise ValueError("x0 is infeasible: it lies outside the bounds")
+    if np.isinf(lo).all() and np.isinf(hi).all():
+        return None
+    return Box(lo, hi)
+
+
+def bound_arrays(bounds: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(lo, hi) of length n from scipy's ``bounds``: ``(lb, ub)`` of scalars or arrays of
+    length n, or a ``Bounds``; each lower bound strictly below its upper, as scipy
+    requires."""
     if isinstance(bounds, Bounds):
         lb, ub = bounds.lb, bounds.ub
     else:
@@ -152,7 +163,7 @@ def _box(bounds: Any, x: np.ndarray) -> Box | None:
     lo, hi = np.asarray(lb, dtype=np.float64), np.asarray(ub, dtype=np.float64)
     if any(side.ndim > 1 or (side.ndim == 1 and side.shape != (n,)) for side in (lo, hi)):
         raise ValueError(
-            f"bounds must be scalars or arrays of length n = {n}, the length of x0; got "
+            f"bounds must be scalars or arrays of length n = {n}, the number of variables; got "
             f"shapes {lo.shape} and {hi.shape}"
         )
     lo, hi = np.broadcast_to(lo, (n,)).copy(), np.broadcast_to(hi, (n,)).copy()
@@ -160,11 +171,7 @@ def _box(bounds: Any, x: np.ndarray) -> Box | None:
         raise ValueError("bounds must not be NaN")
     if not (lo < hi).all():
         raise ValueError("bounds: each lower bound must be strictly less than its upper bound")
-    if ((x < lo) | (x > hi)).any():
-        raise ValueError("x0 is infeasible: it lies outside the bounds")
-    if np.isinf(lo).all() and np.isinf(hi).all():
-        return None
-    return Box(lo, hi)
+    return lo, hi
 
 
 def _x_scale(x_scale: Any, n: int) -> np.ndarray | str | None:

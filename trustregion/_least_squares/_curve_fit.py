@@ -11,8 +11,9 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
 from scipy.linalg import LinAlgError, cholesky, solve_triangular, svd
-from scipy.optimize import Bounds, OptimizeResult, OptimizeWarning
+from scipy.optimize import OptimizeResult, OptimizeWarning
 
+from ._arguments import bound_arrays
 from ._driver import least_squares
 
 _EPS = np.finfo(np.float64).eps
@@ -162,7 +163,7 @@ def curve_fit(
     xdata = _as_xdata(xdata, ydata, check_finite, nan_policy)
     xdata, ydata, sigma = _nan_handled(xdata, ydata, sigma, check_finite, nan_policy)
     n = _parameter_count(f, p0)
-    lb, ub = _bounds(bounds, n)
+    lb, ub = bound_arrays(bounds, n)
     bounded = bool(np.any(np.isfinite(lb) | np.isfinite(ub)))
     p0 = _initial(lb, ub) if p0 is None else np.atleast_1d(np.asarray(p0, dtype=np.float64))
     method = _method(method, bounded, n, ydata.size)
@@ -304,22 +305,6 @@ def _parameter_count(f: Callable[..., Any], p0: Any) -> int:
             takes = f"at least {lo}" if variadic else (f"{lo}" if lo == hi else f"{lo} to {hi}")
             raise ValueError(f"p0 has {n} parameters, but f takes {takes} after xdata")
     return n
-
-
-def _bounds(bounds: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
-    if isinstance(bounds, Bounds):
-        lb, ub = bounds.lb, bounds.ub
-    else:
-        try:
-            lb, ub = bounds
-        except (TypeError, ValueError):
-            raise ValueError("bounds must be a pair (lb, ub) or a scipy.optimize.Bounds") from None
-    try:
-        lb = np.broadcast_to(np.asarray(lb, dtype=np.float64), (n,)).copy()
-        ub = np.broadcast_to(np.asarray(ub, dtype=np.float64), (n,)).copy()
-    except ValueError:
-        raise ValueError(f"bounds must be scalars or arrays of length n = {n}") from None
-    return lb, ub
 
 
 def _initial(lb: np.ndarray, ub: np.ndarray) -> np.ndarray:

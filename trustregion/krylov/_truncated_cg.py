@@ -94,37 +94,12 @@ def run_truncated_cg(
         work[1] = preconditioner(work[0] if x0 is not None else b)
     if callback is not None:
         kernel_args = MATRIX_FREE  # products in Python, so that the callback sees each iterate
-    code = K.truncated_cg(
-        *kernel_args,
-        inv,
-        precondition_inside,
-        b,
-        x,
-        work,
-        state.array,
-        radius * radius,
-        rtol,
-        atol,
-        maxiter,
-        check_inputs,
-        start,
-    )
+    args: tuple[Any, ...] = (*kernel_args, inv, precondition_inside, b, x, work, state.array)
+    args += (radius * radius, rtol, atol, maxiter, check_inputs)
+    code = K.truncated_cg(*args, start)  # type: ignore[call-arg]
     if code == K.INVALID_RHS or code == K.INVALID_OPERATOR:
         _refuse_nonfinite(code)
     if code == K.NEEDS_PRODUCT or code == K.NEEDS_PRECONDITIONER:
-        args = kernel_args + (
-            inv,
-            precondition_inside,
-            b,
-            x,
-            work,
-            state.array,
-            radius * radius,
-            rtol,
-            atol,
-            maxiter,
-            check_inputs,
-        )
         code = _serve_requests(code, args, apply, preconditioner, callback, x, work, state)
     iterations = state.iterations
     if callback is not None and code == K.CONVERGED and iterations > 0:

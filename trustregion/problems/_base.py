@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -38,8 +39,34 @@ def _frozen_array(a: np.ndarray | None) -> np.ndarray | None:
     return out
 
 
+class ResidualView:
+    """``residual(x)`` and ``jacobian(x)`` of a problem stored as ``residual_fn`` and
+    ``jacobian_fn``, with x checked against its dimension ``n``: the least-squares view
+    that every problem of this package shares, dense or sparse."""
+
+    name: str
+    n: int
+    residual_fn: Callable[[np.ndarray], np.ndarray]
+    jacobian_fn: Callable[[np.ndarray], Any]
+
+    def _check(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        if x.shape != (self.n,):
+            raise ValueError(f"{self.name}: x has shape {x.shape}, expected ({self.n},)")
+        return x
+
+    def residual(self, x: np.ndarray) -> np.ndarray:
+        """Residual vector :math:`r(x)`, shape ``(m,)``."""
+        return self.residual_fn(self._check(x))
+
+    def jacobian(self, x: np.ndarray) -> Any:
+        """Jacobian :math:`J(x) = \\partial r / \\partial x`, shape ``(m, n)``: an array,
+        or a CSR matrix for the sparse problems."""
+        return self.jacobian_fn(self._check(x))
+
+
 @dataclass(frozen=True, eq=False)
-class Problem:
+class Problem(ResidualView):
     """An unconstrained least-squares test problem :math:`f(x) = \\|r(x)\\|^2`.
 
     Parameters
@@ -88,22 +115,6 @@ class Problem:
             raise ValueError(
                 f"{self.name}: x_star has shape {self.x_star.shape}, expected ({self.n},)"
             )
-
-    # ------------------------------------------------------------------ helpers
-    def _check(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=float)
-        if x.shape != (self.n,):
-            raise ValueError(f"{self.name}: x has shape {x.shape}, expected ({self.n},)")
-        return x
-
-    # ------------------------------------------------------- least-squares view
-    def residual(self, x: np.ndarray) -> np.ndarray:
-        """Residual vector :math:`r(x)`, shape ``(m,)``."""
-        return self.residual_fn(self._check(x))
-
-    def jacobian(self, x: np.ndarray) -> np.ndarray:
-        """Jacobian :math:`J(x) = \\partial r / \\partial x`, shape ``(m, n)``."""
-        return self.jacobian_fn(self._check(x))
 
     def residual_hess(self, x: np.ndarray, w: np.ndarray) -> np.ndarray:
         """Weighted residual Hessian :math:`\\sum_i w_i \\nabla^2 r_i(x)`, shape ``(n, n)``."""

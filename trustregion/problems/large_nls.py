@@ -38,6 +38,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import mgh
+from ._base import ResidualView
 
 __all__ = [
     "LARGE_NLS",
@@ -62,7 +63,7 @@ def _frozen(a: np.ndarray | None) -> np.ndarray | None:
 
 
 @dataclass(frozen=True, eq=False)
-class SparseLeastSquaresProblem:
+class SparseLeastSquaresProblem(ResidualView):
     """A nonlinear least-squares problem with a sparse Jacobian.
 
     Minimise :math:`F(x) = \\frac12 \\sum_i \\rho((r_i(x)/c)^2) c^2` over
@@ -128,21 +129,6 @@ class SparseLeastSquaresProblem:
                 f"{self.name}: sparsity has shape {self.sparsity.shape}, "
                 f"expected ({self.m}, {self.n})"
             )
-
-    def _check(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=float)
-        if x.shape != (self.n,):
-            raise ValueError(f"{self.name}: x has shape {x.shape}, expected ({self.n},)")
-        return x
-
-    def residual(self, x: np.ndarray) -> np.ndarray:
-        """Residual vector :math:`r(x)`, shape ``(m,)``, float64."""
-        return self.residual_fn(self._check(x))
-
-    def jacobian(self, x: np.ndarray) -> sp.csr_matrix:
-        """Exact Jacobian :math:`J(x) = \\partial r / \\partial x`, CSR, shape ``(m, n)``,
-        with the stored pattern ``sparsity``."""
-        return self.jacobian_fn(self._check(x))
 
     def cost(self, x: np.ndarray) -> float:
         """Plain least-squares cost :math:`\\frac12 \\|r(x)\\|^2` (whatever ``loss``)."""

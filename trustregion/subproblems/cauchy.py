@@ -41,23 +41,10 @@ def cauchy_point(g: np.ndarray, B: SymmetricOperator, radius: float, metric: Met
 def cauchy_step(sd: SteepestDescent, radius: float) -> Step:
     """The Cauchy point from an already computed steepest-descent direction."""
     n = sd.d.shape[0]
-    if sd.gamma_sq <= 0.0:
+    if sd.gamma_sq <= 0.0 or not math.isfinite(sd.kappa):
+        status = StepStatus.ZERO_GRADIENT if sd.gamma_sq <= 0.0 else StepStatus.NONFINITE
         return Step(
-            np.zeros(n),
-            0.0,
-            False,
-            StepStatus.ZERO_GRADIENT,
-            operator_products=1,
-            g_dual_norm_sq=sd.gamma_sq,
-        )
-    if not math.isfinite(sd.kappa):
-        return Step(
-            np.zeros(n),
-            0.0,
-            False,
-            StepStatus.NONFINITE,
-            operator_products=1,
-            g_dual_norm_sq=sd.gamma_sq,
+            np.zeros(n), 0.0, False, status, operator_products=1, g_dual_norm_sq=sd.gamma_sq
         )
     t_boundary = radius / math.sqrt(sd.gamma_sq)
     if sd.kappa <= 0.0:
