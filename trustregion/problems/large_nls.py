@@ -468,6 +468,69 @@ def _so3(omega: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 _BA_KEEP = np.array([0, 1, 2, 3, 5, 6, 7, 8, 0, 1, 2, 4, 5, 6, 7, 8])
 
 
+def _ba_scene(
+    rng: np.random.Generator, ncam: int, npts: int, views: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The true unknowns of :func:`bundle_adjustment`'s scene and its observations (point,
+    camera), ordered by point: point p in cameras start_p, ..., start_p + views - 1."""
+    pts = rng.normal(size=(npts, 3))
+    pts *= (rng.uniform(size=npts) ** (1.0 / 3.0) / np.linalg.norm(pts, axis=1))[:, None]
+    phi = -np.pi + 2.0 * np.pi * (np.arange(ncam) + 0.5) / ncam
+    omega = np.column_stack([rng.normal(0.0, 0.1, ncam), phi, rng.normal(0.0, 0.1, ncam)])
+    trans = np.column_stack([rng.normal(0.0, 0.1, (ncam, 2)), np.full(ncam, 4.0)])
+    x_true = np.concatenate([np.column_stack([omega, trans]).ravel(), pts.ravel()])
+    obs_pt = np.repeat(np.arange(npts), views)
+    obs_cam = (
+        np.repeat(rng.integers(0, ncam, npts), views) + np.tile(np.arange(views), npts)
+    ) % ncam
+    return x_true, obs_pt, obs_cam
+
+
+def _ba_pattern(
+    obs_cam: np.ndarray, obs_pt: np.ndarray, ncols_cam: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """CSR (indices, indptr) of :func:`bundle_adjustment`'s Jacobian: the u-row of an
+    observation has the camera's ω, t_x, t_z and the point's 3 columns, the v-row ω, t_y,
+    t_z and the point's (u does not depend on t_y, nor v on t_x): 8 entries a row, sorted
+    since camera columns come first in x."""
+    nobs = obs_pt.size
+    cols = np.empty((nobs, 9), dtype=np.int64)
+    cols[:, :6] = 6 * obs_cam[:, None] + np.arange(6)
+    cols[:, 6:] = ncols_cam + 3 * obs_pt[:, None] + np.arange(3)
+    idx_t = np.int32 if 16 * nobs < 2**31 - 1 else np.int64
+    indices = cols[:, _BA_KEEP].ravel().astype(idx_t)
+    indptr = np.arange(0, 16 * nobs + 1, 8, dtype=idx_t)
+    return indices, indptr
+
+
+def _ba_jacobian_values(
+    y: np.ndarray, rx: np.ndarray, rot_o: np.ndarray, jl: np.ndarray, focal: float
+) -> np.ndarray:
+    """The 8 entries of each of an observation's two rows of :func:`bundle_adjustment`'s
+    Jacobian, shape (observations, 2, 8), from the point in camera coordinates y, R X,
+    the camera's R and its left Jacobian J_l."""
+    fz = focal / y[:, 2]
+    px, py = y[:, 0] / y[:, 2], y[:, 1] / y[:, 2]
+    # The projection's derivative is fz [[1, 0, -px], [0, 1, -py]], so its product
+    # with a 3x3 M is fz (M_0 - px M_2, M_1 - py M_2) (rows M_i), written out.
+    data = np.empty((y.shape[0], 2, 8))
+    # dy/dω = -[R X]x J_l(ω): rows of -[a]x M are (a2 M1 - a1 M2, a0 M2 - a2 M0,
+    # a1 M0 - a0 M1) with a = R X and M = J_l.
+    m0, m1, m2 = jl[:, 0], jl[:, 1], jl[:, 2]
+    a0, a1, a2 = rx[:, 0:1], rx[:, 1:2], rx[:, 2:3]
+    d0, d1, d2 = a2 * m1 - a1 * m2, a0 * m2 - a2 * m0, a1 * m0 - a0 * m1
+    data[:, 0, :3] = fz[:, None] * (d0 - px[:, None] * d2)
+    data[:, 1, :3] = fz[:, None] * (d1 - py[:, None] * d2)
+    # dy/dt = I: u has t_x, t_z; v has t_y, t_z.
+    data[:, :, 3] = fz[:, None]
+    data[:, 0, 4] = -fz * px
+    data[:, 1, 4] = -fz * py
+    # dy/dX = R.
+    data[:, 0, 5:] = fz[:, None] * (rot_o[:, 0] - px[:, None] * rot_o[:, 2])
+    data[:, 1, 5:] = fz[:, None] * (rot_o[:, 1] - py[:, None] * rot_o[:, 2])
+    return data
+
+
 def bundle_adjustment(
     n: int = 1000,
     seed: int = 0,
@@ -559,33 +622,10 @@ def bundle_adjustment(
     n = 6 * ncam + 3 * npts
     ncols_cam = 6 * ncam
     rng = np.random.default_rng(seed)
-
-    # Ground truth.
-    pts = rng.normal(size=(npts, 3))
-    pts *= (rng.uniform(size=npts) ** (1.0 / 3.0) / np.linalg.norm(pts, axis=1))[:, None]
-    phi = -np.pi + 2.0 * np.pi * (np.arange(ncam) + 0.5) / ncam
-    omega = np.column_stack([rng.normal(0.0, 0.1, ncam), phi, rng.normal(0.0, 0.1, ncam)])
-    trans = np.column_stack([rng.normal(0.0, 0.1, (ncam, 2)), np.full(ncam, 4.0)])
-    x_true = np.concatenate([np.column_stack([omega, trans]).ravel(), pts.ravel()])
-
-    # Observations, ordered by point: point p in cameras start_p, ..., start_p + views - 1.
-    obs_pt = np.repeat(np.arange(npts), views)
-    obs_cam = (
-        np.repeat(rng.integers(0, ncam, npts), views) + np.tile(np.arange(views), npts)
-    ) % ncam
+    x_true, obs_pt, obs_cam = _ba_scene(rng, ncam, npts, views)
     nobs = obs_pt.size
     m = 2 * nobs
-
-    # Pattern: the u-row of an observation has the camera's ω, t_x, t_z and the point's
-    # 3 columns, the v-row ω, t_y, t_z and the point's (u does not depend on t_y, nor v
-    # on t_x): 8 entries a row, sorted since camera columns come first in x.
-    cols = np.empty((nobs, 9), dtype=np.int64)
-    cols[:, :6] = 6 * obs_cam[:, None] + np.arange(6)
-    cols[:, 6:] = ncols_cam + 3 * obs_pt[:, None] + np.arange(3)
-    idx_t = np.int32 if 8 * m < 2**31 - 1 else np.int64
-    indices = cols[:, _BA_KEEP].ravel().astype(idx_t)
-    indptr = np.arange(0, 8 * m + 1, 8, dtype=idx_t)
-    del cols
+    indices, indptr = _ba_pattern(obs_cam, obs_pt, ncols_cam)
 
     def camera_frame(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per observation: the point in camera coordinates ``y``, ``R X`` and the
@@ -607,26 +647,7 @@ def bundle_adjustment(
 
     def jac(x: np.ndarray) -> sp.csr_matrix:
         y, rx, rot_o, left = camera_frame(x)
-        fz = focal / y[:, 2]
-        px, py = y[:, 0] / y[:, 2], y[:, 1] / y[:, 2]
-        # The projection's derivative is fz [[1, 0, -px], [0, 1, -py]], so its product
-        # with a 3x3 M is fz (M_0 - px M_2, M_1 - py M_2) (rows M_i), written out.
-        data = np.empty((nobs, 2, 8))
-        # dy/dω = -[R X]x J_l(ω): rows of -[a]x M are (a2 M1 - a1 M2, a0 M2 - a2 M0,
-        # a1 M0 - a0 M1) with a = R X and M = J_l.
-        jl = left[obs_cam]
-        m0, m1, m2 = jl[:, 0], jl[:, 1], jl[:, 2]
-        a0, a1, a2 = rx[:, 0:1], rx[:, 1:2], rx[:, 2:3]
-        d0, d1, d2 = a2 * m1 - a1 * m2, a0 * m2 - a2 * m0, a1 * m0 - a0 * m1
-        data[:, 0, :3] = fz[:, None] * (d0 - px[:, None] * d2)
-        data[:, 1, :3] = fz[:, None] * (d1 - py[:, None] * d2)
-        # dy/dt = I: u has t_x, t_z; v has t_y, t_z.
-        data[:, :, 3] = fz[:, None]
-        data[:, 0, 4] = -fz * px
-        data[:, 1, 4] = -fz * py
-        # dy/dX = R.
-        data[:, 0, 5:] = fz[:, None] * (rot_o[:, 0] - px[:, None] * rot_o[:, 2])
-        data[:, 1, 5:] = fz[:, None] * (rot_o[:, 1] - py[:, None] * rot_o[:, 2])
+        data = _ba_jacobian_values(y, rx, rot_o, left[obs_cam], focal)
         return _csr(data.ravel(), indices, indptr, (m, n))
 
     x0 = x_true.copy()
