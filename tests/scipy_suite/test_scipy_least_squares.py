@@ -41,6 +41,13 @@ CONVENTIONS = [
         "tr_options key is a ValueError, where scipy's lsmr raises TypeError",
     ),
     (
+        r"::Test(TRF|Dogbox)::test_exact_tr_solver$",
+        r"DID NOT RAISE ValueError",
+        "tr_solver='exact' with a sparse J (or jac_sparsity) runs our sparse "
+        "Levenberg-Marquardt step (LU of the augmented system [[I, J], [J^T, -lambda D^2]]) "
+        "where scipy refuses it",
+    ),
+    (
         r"::test_tr_options$",
         r"ValueError: unknown tr_options btol",
         "tr_options are our CG's (rtol, maxiter): tr_solver='lsmr' runs Steihaug CG, so "

@@ -107,8 +107,8 @@ def check_jacobian_kind(J: Any, m: int, n: int, opts: Settings) -> None:
             f"method='lm' needs at least as many residuals as variables; got m = {m} "
             f"residuals for n = {n} variables (use method='trf')"
         )
-    if opts.tr_solver == "exact" and not dense:
-        raise ValueError("tr_solver='exact' needs a dense Jacobian; use tr_solver='lsmr'")
+    if opts.tr_solver == "exact" and isinstance(J, LinearOperator):
+        raise ValueError("tr_solver='exact' needs J's entries; use tr_solver='lsmr'")
     if isinstance(J, LinearOperator) and isinstance(opts.x_scale, str):
         raise ValueError(
             "x_scale='jac' needs J's column norms, which a LinearOperator does not give"

@@ -32,7 +32,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.linalg import LinearOperator
+from scipy.sparse.linalg import LinearOperator, splu
 
 from .._minimize._bounds import Box, tron_step
 from .._validation import vector_norm
@@ -172,3 +172,88 @@ def _column_scaled(J: Any, w: np.ndarray) -> Any:
     if sp.issparse(J):
         return (J @ sp.diags(w)).tocsr()
     return row_scaled(J.T, w).T
+
+
+class SparseGaussNewton:
+    """The Levenberg–Marquardt subproblem for a sparse J, by sparse LU factorisations of
+    the augmented system (Björck 1996, §7.1)
+
+        [ I    J   ] [r]   [-f]
+        [ Jᵀ  -λD² ] [p] = [ 0],   that is (JᵀJ + λD²) p = -Jᵀf,  r = -(f + Jp),
+
+    which keeps J's sparsity and its condition number (JᵀJ would square it), with λ from
+    the same safeguarded Newton iteration as :class:`ExactGaussNewton`: φ'(λ) comes from a
+    second solve with the same factors. Each λ tried costs one factorisation.
+    """
+
+    def __init__(self, J: Any, f: np.ndarray, d: np.ndarray):
+        self.J = sp.csr_matrix(J)
+        self.f, self.d = f, d
+        self.m, self.n = self.J.shape
+        self.g = np.asarray(self.J.T @ f).ravel()
+        self.gradient_norm = float(vector_norm(self.g / d))
+        top = sp.hstack([sp.identity(self.m, format="csr"), self.J])
+        self._top = top
+        self._cache: dict[float, Any] = {}
+
+    def _factor(self, lam: float) -> Any:
+        if lam not in self._cache:
+            bottom = sp.hstack([self.J.T, sp.diags(-lam * self.d * self.d)])
+            system = sp.vstack([self._top, bottom], format="csc")
+            self._cache = {lam: splu(system, permc_spec="COLAMD")}
+        return self._cache[lam]
+
+    def _solve(self, lam: float) -> np.ndarray | None:
+        try:
+            lu = self._factor(lam)
+        except RuntimeError:  # exactly singular: J rank-deficient and λ = 0
+            return None
+        p = lu.solve(np.concatenate([-self.f, np.zeros(self.n)]))[self.m :]
+        return p if np.isfinite(p).all() else None
+
+    def step(self, radius: float, multiplier: float) -> GaussNewtonStep:
+        """As :meth:`ExactGaussNewton.step`."""
+        if self.gradient_norm == 0.0:
+            return GaussNewtonStep(np.zeros(self.n), 0.0, 0.0)
+        p = self._solve(0.0)
+        if p is not None and vector_norm(self.d * p) <= (1.0 + _RADIUS_RTOL) * radius:
+            return self._step(p, 0.0)
+        lam = self._multiplier(radius, multiplier)
+        p = self._solve(lam)
+        if p is None:  # λ > 0 makes the system nonsingular; only rounding gets here
+            return GaussNewtonStep(np.zeros(self.n), 0.0, lam)
+        return self._step(p, lam)
+
+    def _step(self, p: np.ndarray, lam: float) -> GaussNewtonStep:
+        Jp = self.J @ p
+        predicted = -(float(self.g @ p) + 0.5 * float(Jp @ Jp))
+        return GaussNewtonStep(p, max(predicted, 0.0), lam)
+
+    def _multiplier(self, radius: float, lam: float) -> float:
+        """λ > 0 with |‖Dp(λ)‖ - Δ| ≤ 0.1Δ, Newton's method on 1/‖Dp(λ)‖ in [l, u]."""
+        lower, upper = 0.0, self.gradient_norm / radius
+        if not lower < lam < upper:
+            lam = 1e-3 * upper
+        for _ in range(_MAX_NEWTON):
+            if not lower < lam < upper:
+                lam = max(np.sqrt(lower * upper), 1e-3 * upper)
+            p = self._solve(lam)
+            if p is None:
+                lower = lam
+                continue
+            size = vector_norm(self.d * p)
+            phi = size - radius
+            if abs(phi) <= _RADIUS_RTOL * radius:
+                break
+            if phi > 0.0:
+                lower = max(lower, lam)
+            else:
+                upper = min(upper, lam)
+            # q = (JᵀJ + λD²)⁻¹D²p from the same factors: d‖Dp‖/dλ = -pᵀD²q/‖Dp‖
+            d2p = self.d * self.d * p
+            q = self._factor(lam).solve(np.concatenate([np.zeros(self.m), -d2p]))[self.m :]
+            slope = float(d2p @ q)
+            if not slope > 0.0:
+                break
+            lam += phi / radius * size**2 / slope
+        return lam
