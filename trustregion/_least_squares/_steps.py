@@ -34,6 +34,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator, splu
 
+from .. import _kernels as K
 from .._minimize._bounds import Box, tron_step
 from .._validation import vector_norm
 from ..operators import GaussNewtonOperator
@@ -77,6 +78,8 @@ class ExactGaussNewton:
 
             U, sigma, Vt = svd(J / d, full_matrices=False, lapack_driver="gesvd")
         self.sigma, self.Vt = sigma, Vt
+        self.s2 = sigma * sigma
+        self._off = np.zeros(max(sigma.shape[0] - 1, 0))
         self.c = U.T @ f
         self.a = sigma * self.c  # D⁻¹Jᵀf = V a: the scaled gradient
         self.gradient_norm = float(vector_norm(self.a))
@@ -84,8 +87,8 @@ class ExactGaussNewton:
         self.rank = int(np.count_nonzero(sigma > cutoff))
 
     def step(self, radius: float, multiplier: float) -> GaussNewtonStep:
-        """The step for region Δ = ``radius``, starting λ's iteration from ``multiplier``
-        (the last one, as MINPACK does)."""
+        """The step for region Δ = ``radius``. ``multiplier`` (the last λ, which MINPACK
+        starts from) is not needed: the kernel brackets λ itself, in O(n) per trial."""
         n = self.Vt.shape[1]
         if self.gradient_norm == 0.0:
             return GaussNewtonStep(np.zeros(n), 0.0, 0.0)
@@ -94,40 +97,15 @@ class ExactGaussNewton:
         z[:k] = -self.c[:k] / self.sigma[:k]  # the Gauss–Newton step, minimum norm
         if vector_norm(z) <= (1.0 + _RADIUS_RTOL) * radius:
             return self._step(z, 0.5 * float(self.c[:k] @ self.c[:k]), 0.0)
-        lam = self._multiplier(radius, multiplier, float(vector_norm(z)))
-        denominator = self.sigma**2 + lam
-        z = -self.a / denominator
-        predicted = 0.5 * float(np.sum(self.a**2 * (self.sigma**2 + 2.0 * lam) / denominator**2))
+        # In the basis of V the model is aᵀz + ½ zᵀdiag(σ²)z: a trust-region subproblem
+        # with a diagonal Hessian, which the tridiagonal Moré–Sorensen kernel solves
+        # (the safeguarded Newton iteration on 1/‖z(λ)‖ of Moré 1978, §5), to 10% of Δ.
+        lam, _, _ = K.tridiagonal_tr_solve(self.s2, self._off, self.a, radius, _RADIUS_RTOL, z)
+        predicted = -float(self.a @ z + 0.5 * (self.s2 * z) @ z)
         return self._step(z, predicted, lam)
 
     def _step(self, z: np.ndarray, predicted: float, lam: float) -> GaussNewtonStep:
         return GaussNewtonStep((self.Vt.T @ z) / self.d, predicted, lam)
-
-    def _multiplier(self, radius: float, lam: float, gauss_newton_norm: float) -> float:
-        """λ > 0 with |‖y(λ)‖ - Δ| ≤ 0.1Δ: Newton's method on 1/‖y(λ)‖ = 1/Δ (which is
-        nearly linear in λ; Hebden 1973), safeguarded in [l, u] (Moré 1978, §5)."""
-        a2, s2 = self.a**2, self.sigma**2
-        upper = self.gradient_norm / radius  # ‖y(λ)‖ ≤ ‖a‖/λ
-        lower = 0.0
-        if self.rank == s2.shape[0]:  # Newton's first step from λ = 0 (φ is convex)
-            phi = gauss_newton_norm - radius
-            lower = phi / radius * gauss_newton_norm**2 / float(np.sum(a2 / s2**3))
-        if not lower < lam < upper:
-            lam = max(lower, self.gradient_norm / gauss_newton_norm)
-        for _ in range(_MAX_NEWTON):
-            if not lower < lam < upper:
-                lam = max(np.sqrt(lower * upper), 1e-3 * upper)
-            denominator = s2 + lam
-            size = float(np.sqrt(np.sum(a2 / denominator**2)))
-            phi = size - radius
-            if abs(phi) <= _RADIUS_RTOL * radius:
-                break
-            if phi > 0.0:
-                lower = max(lower, lam)
-            else:
-                upper = min(upper, lam)
-            lam += phi / radius * size**2 / float(np.sum(a2 / denominator**3))
-        return lam
 
 
 def krylov_step(
