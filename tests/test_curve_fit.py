@@ -49,17 +49,16 @@ def test_nist_certified_values_and_standard_deviations(name, start):
 
 
 # The '2-point' steps are MINPACK's, √u·|bⱼ|, so that small parameters (Kirby2's) get
-# steps in proportion. A one-sided difference is accurate to about √u relative, and
-# Lanczos3 (six exponentials fitting 24 points to RSS 1.6e-8) moves its stationary point
-# by more than 1e-6 for that: its LRE is 5.5 from start 2 (5.9 from start 1, 7+ with
-# '3-point' or the analytic Jacobian). Strict: if it starts passing, the mark is to go.
+# steps in proportion. A one-sided difference is accurate to about √u relative, and the
+# Lanczos fits (six exponentials through 24 points) move their stationary points by about
+# 1e-6 for that: their LRE lands between 5 and 6.5 depending on rounding (7+ with
+# '3-point' or the analytic Jacobian), so 5 is what holds on any CPU there.
 # pcov from a differenced J carries the same error, hence 1e-3 rather than 1e-6.
 @pytest.mark.parametrize("name", sorted(nist.NIST))
-def test_nist_with_finite_differences_from_start_2(name, request):
-    if name == "Lanczos3":
-        request.applymarker(pytest.mark.xfail(strict=True, reason="'2-point' accuracy"))
+def test_nist_with_finite_differences_from_start_2(name):
     p, popt, pcov = _nist_fit(name, 1, analytic=False)
-    assert p.lre(popt) >= 6.0, (p.lre(popt), popt, p.certified)
+    lowest = 5.0 if name.startswith("Lanczos") else 6.0
+    assert p.lre(popt) >= lowest, (p.lre(popt), popt, p.certified)
     np.testing.assert_allclose(np.sqrt(np.diag(pcov)), p.certified_std, rtol=1e-3)
 
 

@@ -59,24 +59,6 @@ CONVENTIONS = [
         "tr_options are our CG's (rtol, maxiter): scipy's trf-only 'regularize' of its "
         "LSMR step is refused with ValueError (ours needs none: the CG runs in the region)",
     ),
-    (
-        r"::Test(TRF|Dogbox)::test_options$",
-        r"assert_allclose\(res\.x, 0, atol=1e-15\)",
-        "fun_trivial (f = x² + 5, x0 = 2) under each loss is expected at x = 0 to atol "
-        "1e-15: scipy's first step lands on 0 exactly; ours stop, with success, at the "
-        "minimiser to the rounding of f (\\|x\\| ≤ 5e-7 with soft_l1, 1e-12 and below with "
-        "the others: x² is below f's last digit there, and the finite-difference J rounds "
-        "to 0)",
-    ),
-    (
-        r"::test_fp32_gh12991$",
-        r"assert_allclose\(res\.x, res2\.x, atol=9e-5\)",
-        "float32 residuals (gh-12991) are differenced with steps sized for float32, as "
-        "scipy does, but in proportion to each variable (MINPACK's rule, which the NIST "
-        "problems' small parameters need): for the slope (0.05) the step is 1.7e-5 and "
-        "float32 rounding makes that column of J 3e-4 off, so the slope ends 1.6e-4 from "
-        "the reference against atol 9e-5 (success, xtol); jac='3-point' gives 1e-6",
-    ),
 ]
 
 
