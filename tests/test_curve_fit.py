@@ -379,7 +379,7 @@ _Y = np.ones(10)
         ((_X, _Y), {"diag": [1.0, 0.0, 1.0]}, "diag must hold positive numbers"),
         ((_X, _Y), {"factor": 100.0}, "'factor' is not a supported keyword"),
         ((_X, _Y), {"col_deriv": True}, "col_deriv=True is not supported"),
-        ((_X, _Y), {"p0": [5.0, 1.0, 1.0], "bounds": (0, 2)}, "x0 is infeasible"),
+        ((_X, _Y), {"p0": [5.0, 1.0, 1.0], "bounds": (0, 2)}, "p0 must lie within"),
         ((_X, _Y), {"ftol": -1.0}, "ftol"),
     ],
 )

@@ -76,18 +76,6 @@ CONVENTIONS = [
         "interior) finds the exact fit. The OptimizeWarning itself is right for that popt "
         "(J's c column is zero); the float32/float64 agreement the test is about holds",
     ),
-    (
-        r"::TestCurveFit::test_broadcast_y$",
-        r"ValueError: xdata and ydata must have the same length; got 10 and 1",
-        "BUG: a scalar ydata (broadcast against f's output, which scipy accepts) is "
-        "made a 1-element array and refused as not matching xdata's length",
-    ),
-    (
-        r"::TestCurveFit::test_gh20155_error_mentions_x0\[",
-        r"Actual message: [\"']x0 is infeasible: it lies outside the bounds",
-        "BUG: a p0 outside the bounds is refused with least_squares' message, which names "
-        "x0, an argument curve_fit does not have (gh-20155: the message must name p0)",
-    ),
 ]
 
 

@@ -159,13 +159,19 @@ def curve_fit(
     estimated by RSS/(m - n)). SciPy, ``scipy.optimize.curve_fit`` (the conventions
     followed here).
     """
-    ydata = _as_ydata(ydata, check_finite, nan_policy)
-    xdata = _as_xdata(xdata, ydata, check_finite, nan_policy)
-    xdata, ydata, sigma = _nan_handled(xdata, ydata, sigma, check_finite, nan_policy)
     n = _parameter_count(f, p0)
     lb, ub = bound_arrays(bounds, n)
     bounded = bool(np.any(np.isfinite(lb) | np.isfinite(ub)))
     p0 = _initial(lb, ub) if p0 is None else np.atleast_1d(np.asarray(p0, dtype=np.float64))
+    if ((p0 < lb) | (p0 > ub)).any():
+        raise ValueError("Initial guess is outside of provided bounds: p0 must lie within them")
+    if np.ndim(ydata) == 0:
+        # scipy broadcasts a scalar ydata against the model's values (its test
+        # test_broadcast_y): one evaluation of f says how many there are
+        ydata = np.full(np.shape(f(xdata, *p0)), ydata, dtype=np.float64)
+    ydata = _as_ydata(ydata, check_finite, nan_policy)
+    xdata = _as_xdata(xdata, ydata, check_finite, nan_policy)
+    xdata, ydata, sigma = _nan_handled(xdata, ydata, sigma, check_finite, nan_policy)
     method = _method(method, bounded, n, ydata.size)
     transform = _transform(sigma, ydata.size)
     kwargs = _least_squares_kwargs(kwargs)
