@@ -28,14 +28,8 @@ from ._steps import (
     krylov_step,
 )
 
-_EPS = np.finfo(np.float64).eps
 # A step is taken when it achieves this share of its predicted reduction (MINPACK).
 _ACCEPT = 1e-4
-# The initial region: Δ₀ = ‖Dx₀‖. MINPACK's default is 100‖Dx₀‖; on the NIST starts
-# 1‖Dx₀‖ solves more (BoxBOD and MGH09 from start 1 run off to plateaus after a first
-# step that long). At x₀ = 0, Δ₀ = 1, as scipy's: a first Gauss–Newton step of any length
-# would send an exponential model to overflow.
-_FACTOR = 1.0
 _TINY = np.finfo(np.float64).tiny
 
 
@@ -246,8 +240,12 @@ class _State:
             d = 1.0 / opts.x_scale
         else:
             d = np.ones_like(x) if norms is None else np.where(norms > 0.0, norms, 1.0)
+        # Δ₀ = ‖Dx₀‖. MINPACK's default is 100‖Dx₀‖; on the NIST starts ‖Dx₀‖ solves more
+        # (BoxBOD and MGH09 from start 1 run off to plateaus after a first step that
+        # long). At x₀ = 0, Δ₀ = 1, as scipy's: a first Gauss–Newton step of any length
+        # would send an exponential model to overflow.
         scaled = float(vector_norm(d * x))
-        radius = _FACTOR * scaled if scaled > 0.0 else 1.0
+        radius = scaled if scaled > 0.0 else 1.0
         return cls(x, f, cost, model_J, model_f, g, angle_scale, d, radius, cost)
 
     def move(self, x: np.ndarray, f: np.ndarray, J: Jacobian, opts: Settings) -> None:
@@ -292,6 +290,8 @@ def _gradient(J: Jacobian, f: np.ndarray) -> np.ndarray:
 
 def _run(state: _State, residuals: Residuals, opts: Settings) -> Status:
     """Iterate until a termination test holds; returns the status."""
+    if opts.verbose == 2:
+        print(f"{'iteration':>9} {'total nfev':>11} {'cost':>14} {'radius':>11} {'optimality':>11}")
     while True:
         status = Status.GTOL if _gradient_measure(state, opts) <= opts.gtol else None
         if status is None:
