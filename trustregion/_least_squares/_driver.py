@@ -324,17 +324,17 @@ def _iteration(state: _State, residuals: Residuals, opts: Settings) -> Status | 
 
 def _step_solver(state: _State, opts: Settings) -> Callable[[float, float], GaussNewtonStep]:
     """``solve(radius, λ) -> GaussNewtonStep`` for the model at this iterate."""
-    J, f, d = state.J, state.model_f, state.d
+    J, f, g, d = state.J, state.model_f, state.g, state.d
     if opts.box is not None:
         x, box = state.x, opts.box
-        return lambda radius, lam: bounded_step(J, f, d, radius, x, box)
+        return lambda radius, lam: bounded_step(J, g, d, radius, x, box)
     iterative = opts.tr_solver in ("steihaug", "gltr")
     if isinstance(J, np.ndarray) and not iterative:
         return ExactGaussNewton(J, f, d).step
     if opts.tr_solver == "exact":  # a sparse J: chosen, not the default (see least_squares)
         return SparseGaussNewton(J, f, d).step
     method = "gltr" if opts.tr_solver == "gltr" else "steihaug"
-    return lambda radius, lam: krylov_step(J, f, d, radius, method, opts.tr_options)
+    return lambda radius, lam: krylov_step(J, g, d, radius, method, opts.tr_options)
 
 
 def _trial(

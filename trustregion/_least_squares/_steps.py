@@ -32,7 +32,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.linalg import LinearOperator, splu
+from scipy.sparse.linalg import splu
 
 from .. import _kernels as K
 from .._minimize._bounds import Box, tron_step
@@ -109,16 +109,16 @@ class ExactGaussNewton:
 
 
 def krylov_step(
-    J: Any, f: np.ndarray, d: np.ndarray, radius: float, method: str, options: dict
+    J: Any, g: np.ndarray, d: np.ndarray, radius: float, method: str, options: dict
 ) -> GaussNewtonStep:
-    """The step by an iterative method on JᵀJ (never formed) in the norm ‖Dp‖.
+    """The step by an iterative method on JᵀJ (never formed) in the norm ‖Dp‖, for the
+    model's gradient g = Jᵀf.
 
     ``method`` is ``"steihaug"`` or ``"gltr"`` (see :func:`trustregion.solve_subproblem`);
     the metric D² is the Jacobi preconditioner of JᵀJ when D holds J's column norms.
     """
-    g = J.T @ f if not isinstance(J, LinearOperator) else J.rmatvec(f)
     step = solve_subproblem(
-        np.asarray(g, dtype=np.float64).ravel(),
+        g,
         GaussNewtonOperator(J),
         radius,
         method=method,
@@ -129,17 +129,18 @@ def krylov_step(
 
 
 def bounded_step(
-    J: Any, f: np.ndarray, d: np.ndarray, radius: float, x: np.ndarray, box: Box
+    J: Any, g: np.ndarray, d: np.ndarray, radius: float, x: np.ndarray, box: Box
 ) -> GaussNewtonStep:
-    """TRON's projected step in the scaled variables u = Dx, whose region is a ball.
+    """TRON's projected step in the scaled variables u = Dx, whose region is a ball, for
+    the model's gradient g = Jᵀf.
 
-    The model is ½‖f + (JD⁻¹)w‖² with w = Dp, the box (D·lo, D·hi); the step returned is
-    p = w/D, feasible for the original box up to the driver's final projection.
+    The model is ½‖f + (JD⁻¹)w‖² with w = Dp (gradient D⁻¹g), the box (D·lo, D·hi); the
+    step returned is p = w/D, feasible for the original box up to the driver's final
+    projection.
     """
     A = _column_scaled(J, 1.0 / d)
-    g = np.asarray(A.T @ f if not isinstance(A, LinearOperator) else A.rmatvec(f)).ravel()
     scaled_box = Box(d * box.lo, d * box.hi)
-    step = tron_step(g, GaussNewtonOperator(A), radius, d * x, scaled_box, rtol=0.1)
+    step = tron_step(g / d, GaussNewtonOperator(A), radius, d * x, scaled_box, rtol=0.1)
     return GaussNewtonStep(step.s / d, float(step.predicted_reduction), 0.0)
 
 
