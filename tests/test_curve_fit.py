@@ -51,13 +51,14 @@ def test_nist_certified_values_and_standard_deviations(name, start):
 # The '2-point' steps are MINPACK's, √u·|bⱼ|, so that small parameters (Kirby2's) get
 # steps in proportion. A one-sided difference is accurate to about √u relative, and the
 # Lanczos fits (six exponentials through 24 points) move their stationary points by about
-# 1e-6 for that: their LRE lands between 5 and 6.5 depending on rounding (7+ with
-# '3-point' or the analytic Jacobian), so 5 is what holds on any CPU there.
+# 1e-6 for that: their LRE depends on rounding, between 4.8 and 6.3 from starts
+# perturbed by 1e-9 (7+ with '3-point' or the analytic Jacobian; see
+# test_least_squares.py), so 4.5 is what holds on any CPU there.
 # pcov from a differenced J carries the same error, hence 1e-3 rather than 1e-6.
 @pytest.mark.parametrize("name", sorted(nist.NIST))
 def test_nist_with_finite_differences_from_start_2(name):
     p, popt, pcov = _nist_fit(name, 1, analytic=False)
-    lowest = 5.0 if name.startswith("Lanczos") else 6.0
+    lowest = 4.5 if name.startswith("Lanczos") else 6.0
     assert p.lre(popt) >= lowest, (p.lre(popt), popt, p.certified)
     np.testing.assert_allclose(np.sqrt(np.diag(pcov)), p.certified_std, rtol=1e-3)
 

@@ -561,6 +561,16 @@ def _mismatched_calls():
             diag, off[: n - 2], v, 1.0, 1e-13, h
         ),
         "householder_apply": lambda: K.householder_apply(np.eye(n - 1), np.ones(n - 2), v, True),
+        "svd_tr_step c": lambda: K.svd_tr_step(
+            np.ones(n), np.ones(n - 1), np.eye(n), np.ones(n), 0.0, 1.0, 0.1, np.empty(n), v
+        ),
+        "svd_tr_step d": lambda: K.svd_tr_step(
+            np.ones(n), np.ones(n), np.eye(n), np.ones(n - 1), 0.0, 1.0, 0.1, np.empty(n), v
+        ),
+        "gauss_newton_model": lambda: K.gauss_newton_model(
+            A, A, np.ones(n - 1), np.ones(n), True, np.empty(n), np.empty(n)
+        ),
+        "max_ratio": lambda: K.max_ratio(v, np.ones(n - 1)),
     }
 
 
@@ -568,3 +578,78 @@ def _mismatched_calls():
 def test_kernels_refuse_mismatched_shapes(name):
     with pytest.raises(ValueError, match=name.split()[0]):
         _mismatched_calls()[name]()
+
+
+# ---- the Levenberg–Marquardt kernels of least_squares ----
+
+
+def _lm_case(rng, m, n, rank=None):
+    J = rng.standard_normal((m, n)) * np.logspace(0, 3, n)
+    if rank is not None:
+        J[:, rank:] = J[:, :rank] @ rng.standard_normal((rank, n - rank))
+    return J, rng.standard_normal(m), np.linalg.norm(J, axis=0)
+
+
+def _lm_step(J, f, d, radius, rtol=0.1):
+    U, sigma, Vt = np.linalg.svd(J / d, full_matrices=False)
+    cutoff = sigma[0] * max(J.shape) * np.finfo(float).eps
+    p, z = np.empty(J.shape[1]), np.empty(sigma.shape[0])
+    lam, predicted = K.svd_tr_step(sigma, U.T @ f, Vt, d, cutoff, radius, rtol, z, p)
+    return p, lam, predicted
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("radius", [1e-6, 1e-2, 1.0, 1e3])
+def test_svd_tr_step_is_the_levenberg_marquardt_step(seed, radius):
+    # KKT of min ½‖f + Jp‖² s.t. ‖Dp‖ ≤ Δ: (JᵀJ + λD²)p = -Jᵀf with λ ≥ 0, ‖Dp‖ ≤ Δ, and
+    # ‖Dp‖ within rtol of Δ where λ > 0 (Moré's acceptance); the predicted reduction is
+    # m(0) - m(p).
+    rng = np.random.default_rng(seed)
+    J, f, d = _lm_case(rng, 12, 4)
+    p, lam, predicted = _lm_step(J, f, d, radius)
+    size = np.linalg.norm(d * p)
+    g = J.T @ f
+    assert lam >= 0.0
+    if lam > 0.0:
+        assert 0.9 * radius <= size <= radius * (1 + 1e-12)
+        # p solves the damped normal equations up to the final scaling onto ‖Dp‖ = Δ
+        direction = np.linalg.solve(J.T @ J + lam * np.diag(d * d), -g)
+        np.testing.assert_allclose(p / size, direction / np.linalg.norm(d * direction), rtol=1e-8)
+    else:
+        assert size <= 1.1 * radius
+        np.testing.assert_allclose(J.T @ (J @ p + f), 0.0, atol=1e-9 * np.abs(g).max())
+    model = 0.5 * np.sum((f + J @ p) ** 2)
+    assert predicted == pytest.approx(0.5 * f @ f - model, rel=1e-9, abs=1e-12 * f @ f)
+
+
+def test_svd_tr_step_takes_the_minimum_norm_step_of_a_rank_deficient_jacobian():
+    rng = np.random.default_rng(7)
+    J, f, d = _lm_case(rng, 10, 5, rank=3)
+    p, lam, _ = _lm_step(J, f, d, 1e12)
+    assert lam == 0.0
+    np.testing.assert_allclose(d * p, -np.linalg.pinv(J / d) @ f, rtol=1e-8, atol=1e-12)
+
+
+def test_svd_tr_step_zero_gradient_is_zero_step():
+    J = np.eye(3)
+    p, lam, predicted = _lm_step(J, np.zeros(3), np.ones(3), 1.0)
+    assert lam == 0.0 and predicted == 0.0
+    np.testing.assert_array_equal(p, 0.0)
+
+
+@pytest.mark.parametrize("update", [True, False])
+def test_gauss_newton_model_matches_numpy(update):
+    rng = np.random.default_rng(3)
+    J, f, _ = _lm_case(rng, 9, 4)
+    model_J = J * rng.uniform(0.1, 1.0, size=(9, 1))
+    d0 = np.array([1e-3, 1e9, 1.0, 50.0])
+    d, g, norms = d0.copy(), np.empty(4), np.empty(4)
+    K.gauss_newton_model(J, model_J, f, d, update, g, norms)
+    np.testing.assert_allclose(norms, np.linalg.norm(J, axis=0), rtol=1e-13)
+    np.testing.assert_allclose(g, model_J.T @ f, rtol=1e-12)
+    np.testing.assert_array_equal(d, np.maximum(d0, norms) if update else d0)
+
+
+def test_max_ratio_skips_zero_scales():
+    assert K.max_ratio(np.array([3.0, -8.0, 5.0]), np.array([1.0, 4.0, 0.0])) == 3.0
+    assert K.max_ratio(np.array([1.0]), np.array([0.0])) == 0.0

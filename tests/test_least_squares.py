@@ -39,9 +39,11 @@ def test_nist_certified_values_from_both_starts(name, start):
 def test_nist_with_finite_differences(name, scheme):
     # One-sided differences are accurate to about √u, and the Lanczos fits (six
     # exponentials through 24 points) have stationary points that move by about 1e-6 for
-    # that: their LRE with '2-point' lands between 5 and 6.5 depending on rounding, so 5
-    # is what can be asserted there on any CPU (6 with '3-point' or the analytic J).
-    lowest = 5.0 if scheme == "2-point" and name.startswith("Lanczos") else 6.0
+    # that: their LRE with '2-point' depends on rounding. From the two starts, each
+    # scaled by 1 + k·1e-9 for k < 8, Lanczos3 lands between 4.8 and 6.3 (scipy's 'trf'
+    # with tolerances 1e-15: 5.0 to 6.7), so 4.5 is what can be asserted there on any
+    # CPU (6 with '3-point' or the analytic J).
+    lowest = 4.5 if scheme == "2-point" and name.startswith("Lanczos") else 6.0
     p = nist_problem(name)
     for start in p.starts:
         res = least_squares(p.residual, start, jac=scheme)
@@ -53,7 +55,9 @@ def test_nist_result_fields_are_scipys():
     res = least_squares(p.residual, p.starts[0], jac=p.jacobian)
     np.testing.assert_allclose(res.fun, p.residual(res.x))
     np.testing.assert_allclose(res.jac, p.jacobian(res.x))
-    np.testing.assert_allclose(res.grad, res.jac.T @ res.fun)
+    # At a minimiser ∇F = Jᵀf is all cancellation: compared to the rounding of the sum
+    scale = (np.abs(res.jac).T @ np.abs(res.fun)).max()
+    np.testing.assert_allclose(res.grad, res.jac.T @ res.fun, rtol=1e-7, atol=1e-13 * scale)
     assert res.optimality == pytest.approx(np.abs(res.grad).max())
     np.testing.assert_array_equal(res.active_mask, 0)
     assert res.status in (1, 2, 3, 4) and res.success == (res.status > 0)

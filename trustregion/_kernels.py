@@ -757,6 +757,112 @@ def tridiagonal_tr_solve(diag, off, c, radius, rtol, h):
 
 
 @njit(cache=_CACHE, fastmath=_FASTMATH)
+def gauss_newton_model(jac, model_jac, model_f, d, update_scale, g, norms):
+    """The Gauss–Newton model's data at a new iterate, for a dense J (m, n), in one pass
+    over each matrix: ``norms`` receives the column norms ‖J_:j‖ of the user's J, ``g`` the
+    gradient J̃ᵀf̃ of the model's (rescaled, for a robust loss) J̃ and f̃, and, when
+    ``update_scale``, d_j = max(d_j, ‖J_:j‖) (Moré's scaling: D never shrinks)."""
+    m, n = jac.shape
+    if (
+        model_jac.shape[0] != m
+        or model_jac.shape[1] != n
+        or model_f.shape[0] != m
+        or d.shape[0] != n
+        or g.shape[0] != n
+        or norms.shape[0] != n
+    ):
+        raise ValueError("gauss_newton_model: the shapes do not match")
+    for j in range(n):
+        g[j] = 0.0
+        norms[j] = 0.0
+    for i in range(m):
+        for j in range(n):
+            norms[j] += jac[i, j] * jac[i, j]
+            g[j] += model_jac[i, j] * model_f[i]
+    for j in range(n):
+        norms[j] = np.sqrt(norms[j])
+        if update_scale:
+            d[j] = max(d[j], norms[j])
+
+
+@njit(cache=_CACHE, fastmath=_FASTMATH)
+def max_ratio(numerator, denominator):
+    """maxⱼ |aⱼ|/bⱼ over the bⱼ > 0 (0 if there are none): a scale-invariant size of a
+    gradient, each component measured against its own scale."""
+    if numerator.shape[0] != denominator.shape[0]:
+        raise ValueError("max_ratio: the arrays do not match")
+    big = 0.0
+    for j in range(numerator.shape[0]):
+        if denominator[j] > 0.0:
+            big = max(big, abs(numerator[j]) / denominator[j])
+    return big
+
+
+@njit(cache=_CACHE, fastmath=_IN_ORDER)
+def svd_tr_step(sigma, c, vt, d, cutoff, radius, rtol, z, p):
+    """The Levenberg–Marquardt step from the thin SVD JD⁻¹ = U diag(σ) Vᵀ and c = Uᵀf:
+
+        minimise ½‖f + Jp‖²  subject to  ‖Dp‖₂ ≤ Δ   (D = diag(d) > 0).
+
+    In y = VᵀDp the model is ½‖c + diag(σ)y‖² plus a constant, and its minimiser in the
+    ball is y(λ)ᵢ = -σᵢcᵢ/(σᵢ² + λ). The Gauss–Newton step (λ = 0) is yᵢ = -cᵢ/σᵢ over the
+    σᵢ > ``cutoff`` (the others count as zero: the minimum-norm step of a rank-deficient
+    J), taken when ‖y‖ ≤ (1 + rtol)Δ. Otherwise λ > 0 solves ‖y(λ)‖ = Δ by Newton's
+    method on 1/‖y(λ)‖ - 1/Δ from λ = 0, which is concave in λ, so the iterates increase
+    monotonically to the root (Hebden 1973; Moré 1978, §5); they stop once
+    ‖y‖ ≤ (1 + rtol)Δ (Moré: 10% costs nothing in the convergence theory), and a y still
+    outside is scaled onto the boundary. The Hessian
+    diag(σ²) is positive semidefinite and σᵢcᵢ = 0 wherever σᵢ = 0, so there is no hard
+    case. ``z`` receives y; ``p`` receives the step p = D⁻¹Vy.
+
+    Returns ``(lam, predicted)``: λ (0 for the Gauss–Newton step) and the predicted
+    reduction m(0) - m(p) ≥ 0.
+    """
+    k = sigma.shape[0]
+    n = p.shape[0]
+    if c.shape[0] != k or z.shape[0] != k or vt.shape[0] != k or vt.shape[1] != n:
+        raise ValueError("svd_tr_step: sigma, c, z, vt and p do not match")
+    if d.shape[0] != n:
+        raise ValueError("svd_tr_step: d does not match p")
+    predicted = 0.0
+    for i in range(k):
+        if sigma[i] > cutoff:
+            z[i] = -c[i] / sigma[i]
+            predicted += c[i] * c[i]
+        else:
+            z[i] = 0.0
+    predicted *= 0.5
+    size = _norm(z)
+    lam = 0.0
+    if size > (1.0 + rtol) * radius:
+        for _ in range(100):
+            # ‖y‖² ψ'(λ)·‖y‖ = Σ (σᵢcᵢ)²/(σᵢ² + λ)³, in units that cannot overflow
+            slope = 0.0
+            for i in range(k):
+                if z[i] != 0.0:
+                    slope += z[i] * z[i] / (sigma[i] * sigma[i] + lam)
+            lam += (size - radius) / radius * (size * size) / slope
+            for i in range(k):
+                z[i] = -sigma[i] * c[i] / (sigma[i] * sigma[i] + lam) if sigma[i] > cutoff else 0.0
+            size = _norm(z)
+            if size <= (1.0 + rtol) * radius:
+                break
+        if size > radius:
+            # within rtol but outside: onto the boundary, as tridiagonal_tr_solve does
+            for i in range(k):
+                z[i] *= radius / size
+        predicted = 0.0
+        for i in range(k):
+            predicted -= (sigma[i] * c[i] + 0.5 * sigma[i] * sigma[i] * z[i]) * z[i]
+    for j in range(n):
+        acc = 0.0
+        for i in range(k):
+            acc += vt[i, j] * z[i]
+        p[j] = acc / d[j]
+    return lam, max(predicted, 0.0)
+
+
+@njit(cache=_CACHE, fastmath=_FASTMATH)
 def householder_apply(reflectors, tau, x, transpose):
     """x ← Qᵀx (``transpose``) or Qx, Q = H₀H₁⋯H_{n-2} from LAPACK's dsytrd (lower).
 

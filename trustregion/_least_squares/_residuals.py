@@ -135,6 +135,10 @@ class Residuals:
 
 
 def _checked_jacobian(J: Any, shape: tuple[int, int]) -> Jacobian | None:
+    if type(J) is np.ndarray and J.dtype == np.float64 and J.shape == shape:
+        # the common case, in a microsecond: only the layout (for the kernels) may change
+        J = np.ascontiguousarray(J)
+        return J if all_finite(J) else None
     if isinstance(J, LinearOperator):
         if J.shape != shape:
             raise ValueError(f"jac returned a LinearOperator of shape {J.shape}, expected {shape}")
@@ -146,7 +150,7 @@ def _checked_jacobian(J: Any, shape: tuple[int, int]) -> Jacobian | None:
         J = np.atleast_2d(np.asarray(J))
         if np.iscomplexobj(J):
             raise ValueError("jac must return a real Jacobian, got complex values")
-        J = np.asarray(J, dtype=np.float64)
+        J = np.ascontiguousarray(J, dtype=np.float64)
         values = J
     if J.shape != shape:
         raise ValueError(f"jac returned an array of shape {J.shape}, expected (m, n) = {shape}")

@@ -32,6 +32,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg import lapack
 from scipy.sparse.linalg import splu
 
 from .. import _kernels as K
@@ -65,47 +66,43 @@ class ExactGaussNewton:
         y(λ) = -V diag(σᵢ / (σᵢ² + λ)) c,    ‖y(λ)‖² = Σ (σᵢcᵢ / (σᵢ² + λ))²,
 
     so each trial λ costs O(n), and the steps tried after a rejection (same J, smaller Δ)
-    cost no new factorisation. Singular values below σ₁·max(m, n)·u count as zero: the
-    Gauss–Newton step (λ = 0) is then the minimum-norm one.
+    cost no new factorisation (:func:`trustregion._kernels.svd_tr_step`). Singular values
+    below σ₁·max(m, n)·u count as zero: the Gauss–Newton step (λ = 0) is then the
+    minimum-norm one.
     """
 
     def __init__(self, J: np.ndarray, f: np.ndarray, d: np.ndarray):
         self.d = d
-        try:
-            U, sigma, Vt = np.linalg.svd(J / d, full_matrices=False)
-        except np.linalg.LinAlgError:  # LAPACK's divide and conquer failed: QR iteration
-            from scipy.linalg import svd
-
-            U, sigma, Vt = svd(J / d, full_matrices=False, lapack_driver="gesvd")
-        self.sigma, self.Vt = sigma, Vt
-        self.s2 = sigma * sigma
-        self._off = np.zeros(max(sigma.shape[0] - 1, 0))
+        U, self.sigma, self.Vt = _svd(J / d)
         self.c = U.T @ f
-        self.a = sigma * self.c  # D⁻¹Jᵀf = V a: the scaled gradient
-        self.gradient_norm = float(vector_norm(self.a))
-        cutoff = sigma[0] * max(J.shape) * _EPS if sigma.size else 0.0
-        self.rank = int(np.count_nonzero(sigma > cutoff))
+        # ‖D⁻¹Jᵀf‖ = ‖σ∘c‖: the scaled gradient
+        self.gradient_norm = float(vector_norm(self.sigma * self.c))
+        self.cutoff = self.sigma[0] * max(J.shape) * _EPS if self.sigma.size else 0.0
 
     def step(self, radius: float, multiplier: float) -> GaussNewtonStep:
         """The step for region Δ = ``radius``. ``multiplier`` (the last λ, which MINPACK
         starts from) is not needed: the kernel brackets λ itself, in O(n) per trial."""
-        n = self.Vt.shape[1]
+        p = np.empty(self.Vt.shape[1])
         if self.gradient_norm == 0.0:
-            return GaussNewtonStep(np.zeros(n), 0.0, 0.0)
-        k = self.rank
-        z = np.zeros_like(self.c)
-        z[:k] = -self.c[:k] / self.sigma[:k]  # the Gauss–Newton step, minimum norm
-        if vector_norm(z) <= (1.0 + _RADIUS_RTOL) * radius:
-            return self._step(z, 0.5 * float(self.c[:k] @ self.c[:k]), 0.0)
-        # In the basis of V the model is aᵀz + ½ zᵀdiag(σ²)z: a trust-region subproblem
-        # with a diagonal Hessian, which the tridiagonal Moré–Sorensen kernel solves
-        # (the safeguarded Newton iteration on 1/‖z(λ)‖ of Moré 1978, §5), to 10% of Δ.
-        lam, _, _ = K.tridiagonal_tr_solve(self.s2, self._off, self.a, radius, _RADIUS_RTOL, z)
-        predicted = -float(self.a @ z + 0.5 * (self.s2 * z) @ z)
-        return self._step(z, predicted, lam)
+            p.fill(0.0)
+            return GaussNewtonStep(p, 0.0, 0.0)
+        z = np.empty_like(self.c)
+        lam, predicted = K.svd_tr_step(
+            self.sigma, self.c, self.Vt, self.d, self.cutoff, radius, _RADIUS_RTOL, z, p
+        )
+        return GaussNewtonStep(p, predicted, lam)
 
-    def _step(self, z: np.ndarray, predicted: float, lam: float) -> GaussNewtonStep:
-        return GaussNewtonStep((self.Vt.T @ z) / self.d, predicted, lam)
+
+def _svd(A: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The thin SVD of A by LAPACK directly (numpy's wrapper costs three times the
+    factorisation of the small Jacobians of curve fitting); QR iteration (gesvd) where
+    divide and conquer (gesdd) fails to converge."""
+    U, sigma, Vt, info = lapack.dgesdd(A, full_matrices=0)
+    if info != 0:
+        U, sigma, Vt, info = lapack.dgesvd(A, full_matrices=0)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"the SVD of the scaled Jacobian failed (LAPACK info {info})")
+    return U, sigma, Vt
 
 
 def krylov_step(
