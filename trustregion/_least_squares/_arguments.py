@@ -141,12 +141,25 @@ def _tolerance(value: Any, name: str, method: str) -> float:
 def _box(bounds: Any, x: np.ndarray) -> Box | None:
     """The box of scipy's ``bounds`` for x₀ = x, which must lie in it; None when every
     bound is infinite."""
+    if _default_bounds(bounds):
+        return None  # without building and testing two arrays
     lo, hi = bound_arrays(bounds, x.shape[0])
     if ((x < lo) | (x > hi)).any():
         raise ValueError("x0 is infeasible: it lies outside the bounds")
     if np.isinf(lo).all() and np.isinf(hi).all():
         return None
     return Box(lo, hi)
+
+
+def _default_bounds(bounds: Any) -> bool:
+    """Whether ``bounds`` is the default (-inf, inf) of two plain floats."""
+    return (
+        type(bounds) is tuple
+        and len(bounds) == 2
+        and all(type(side) is float for side in bounds)
+        and bounds[0] == -np.inf
+        and bounds[1] == np.inf
+    )
 
 
 def bound_arrays(bounds: Any, n: int) -> tuple[np.ndarray, np.ndarray]:

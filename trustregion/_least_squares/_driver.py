@@ -11,7 +11,7 @@ from numpy.typing import ArrayLike
 from scipy.optimize import OptimizeResult
 
 from .. import _kernels as K
-from .._validation import max_abs, vector_norm
+from .._validation import all_finite, max_abs, vector_norm
 from ._arguments import (
     Settings,
     check_jacobian_kind,
@@ -362,15 +362,16 @@ def _trial(
 ) -> tuple[Status | None, bool]:
     """Evaluate x + p; take it if ρ ≥ 10⁻⁴; update Δ and λ; test ftol and xtol.
     Returns (status or None, whether the step was taken)."""
-    x = state.x + step.p
+    p = step.p
+    x = state.x + p
     if opts.box is not None:
         x = opts.box.project(x)
-    p = x - state.x
+        p = x - state.x
     state.gauss_newton_step = step.multiplier == 0.0 and opts.box is None
     step_norm = float(vector_norm(state.d * p))
     if state.nit == 1 and state.nonfinite_trials == 0:
         state.radius = min(state.radius, step_norm)  # lmder: the first step sets Δ
-    f = residuals(x) if np.isfinite(x).all() else None
+    f = residuals(x) if all_finite(x) else None
     cost = _cost(f, opts) if f is not None else math.inf
     actual = state.cost - cost
     predicted = step.predicted_reduction

@@ -97,8 +97,12 @@ class Residuals:
 
     def __call__(self, x: np.ndarray) -> np.ndarray | None:
         """f(x) at a trial point; None when it is not finite (the step is then rejected)."""
-        f = self._call(x)
+        f = np.asarray(self._fun(x.copy(), *self._args, **self._kwargs))
         self.nfev += 1
+        if f.dtype == np.float64 and f.shape == (self.m,):  # the common case, at once
+            f = f.copy()  # the caller's buffer may change before the iteration is done
+            return f if all_finite(f) else None
+        f = np.atleast_1d(f)
         if f.shape != (self.m,):
             raise ValueError(
                 f"fun returned residuals of shape {f.shape} at a trial point; it returned "

@@ -75,17 +75,12 @@ class ExactGaussNewton:
         self.d = d
         U, self.sigma, self.Vt = _svd(J / d)
         self.c = U.T @ f
-        # ‖D⁻¹Jᵀf‖ = ‖σ∘c‖: the scaled gradient
-        self.gradient_norm = float(vector_norm(self.sigma * self.c))
         self.cutoff = self.sigma[0] * max(J.shape) * _EPS if self.sigma.size else 0.0
 
     def step(self, radius: float, multiplier: float) -> GaussNewtonStep:
         """The step for region Δ = ``radius``. ``multiplier`` (the last λ, which MINPACK
         starts from) is not needed: the kernel brackets λ itself, in O(n) per trial."""
         p = np.empty(self.Vt.shape[1])
-        if self.gradient_norm == 0.0:
-            p.fill(0.0)
-            return GaussNewtonStep(p, 0.0, 0.0)
         z = np.empty_like(self.c)
         lam, predicted = K.svd_tr_step(
             self.sigma, self.c, self.Vt, self.d, self.cutoff, radius, _RADIUS_RTOL, z, p
