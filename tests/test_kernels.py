@@ -571,6 +571,8 @@ def _mismatched_calls():
             A, A, np.ones(n - 1), np.ones(n), True, np.empty(n), np.empty(n)
         ),
         "max_ratio": lambda: K.max_ratio(v, np.ones(n - 1)),
+        "trial_point": lambda: K.trial_point(v, v, v, v, E1, E1, np.empty(n - 1)),
+        "trial_point bounds": lambda: K.trial_point(v, v, v, v, v[:-1], v, np.empty(n)),
     }
 
 
@@ -653,3 +655,32 @@ def test_gauss_newton_model_matches_numpy(update):
 def test_max_ratio_skips_zero_scales():
     assert K.max_ratio(np.array([3.0, -8.0, 5.0]), np.array([1.0, 4.0, 0.0])) == 3.0
     assert K.max_ratio(np.array([1.0]), np.array([0.0])) == 0.0
+
+
+@pytest.mark.parametrize("bounded", [False, True])
+def test_trial_point_measures_the_step_taken(bounded):
+    rng = np.random.default_rng(5)
+    x, p, d, g = (rng.standard_normal(6) for _ in range(4))
+    d = np.abs(d) + 0.1
+    lo, hi = (x - 0.3, x + 0.2) if bounded else (E1, E1)
+    out = np.empty(6)
+    size, slope, finite = K.trial_point(x, p, d, g, lo, hi, out)
+    expected = np.clip(x + p, lo, hi) if bounded else x + p
+    np.testing.assert_allclose(out, expected, rtol=1e-15)
+    np.testing.assert_allclose(size, np.linalg.norm(d * (expected - x)), rtol=1e-13)
+    np.testing.assert_allclose(slope, g @ (expected - x), rtol=1e-12)
+    assert finite
+
+
+def test_trial_point_scales_and_flags_nonfinite():
+    x, d, g = np.zeros(2), np.ones(2), np.ones(2)
+    size, _, finite = K.trial_point(x, np.array([1e200, 1e200]), d, g, E1, E1, np.empty(2))
+    assert size == pytest.approx(np.sqrt(2) * 1e200) and finite
+    _, _, finite = K.trial_point(x, np.array([np.nan, 0.0]), d, g, E1, E1, np.empty(2))
+    assert not finite
+
+
+def test_half_sum_of_squares_overflows_to_inf():
+    assert K.half_sum_of_squares(np.array([3.0, 4.0])) == 12.5
+    with np.errstate(over="ignore"):  # numpy's scalars warn where the JIT is disabled
+        assert K.half_sum_of_squares(np.array([1e200, 1e200])) == np.inf

@@ -786,6 +786,54 @@ def gauss_newton_model(jac, model_jac, model_f, d, update_scale, g, norms):
 
 
 @njit(cache=_CACHE, fastmath=_FASTMATH)
+def trial_point(x, p, d, g, lo, hi, out):
+    """The trial point of a step p from x: ``out`` = x + p, projected onto [lo, hi] when
+    the bounds are given (empty lo and hi: none). Returns (‖Ds‖₂, gᵀs, finite) for the
+    step s = out - x actually taken, D = diag(d): the sizes the ratio test and the region
+    update need, in one pass; finite is whether x + p is. ‖Ds‖ is scaled by its largest
+    entry, as LAPACK's dnrm2, so that it neither overflows nor underflows."""
+    n = x.shape[0]
+    bounded = lo.shape[0] > 0
+    if (
+        p.shape[0] != n
+        or d.shape[0] != n
+        or g.shape[0] != n
+        or out.shape[0] != n
+        or (bounded and (lo.shape[0] != n or hi.shape[0] != n))
+    ):
+        raise ValueError("trial_point: x, p, d, g, lo, hi and out do not match")
+    slope = 0.0
+    big = 0.0
+    acc = 0.0
+    for i in range(n):
+        v = x[i] + p[i]
+        acc += v - v  # 0 for finite v, NaN otherwise (see all_finite)
+        if bounded:
+            v = min(max(v, lo[i]), hi[i])
+        out[i] = v
+        s = v - x[i]
+        slope += g[i] * s
+        big = max(big, abs(d[i] * s))
+    size = big
+    if 0.0 < big < np.inf:
+        acc2 = 0.0
+        for i in range(n):
+            t = d[i] * (out[i] - x[i]) / big
+            acc2 += t * t
+        size = big * np.sqrt(acc2)
+    return size, slope, acc == 0.0
+
+
+@njit(cache=_CACHE, fastmath=_FASTMATH)
+def half_sum_of_squares(f):
+    """½Σfᵢ²: inf where the sum overflows (compiled, without numpy's warning)."""
+    acc = 0.0
+    for i in range(f.shape[0]):
+        acc += f[i] * f[i]
+    return 0.5 * acc
+
+
+@njit(cache=_CACHE, fastmath=_FASTMATH)
 def max_ratio(numerator, denominator):
     """maxⱼ |aⱼ|/bⱼ over the bⱼ > 0 (0 if there are none): a scale-invariant size of a
     gradient, each component measured against its own scale."""

@@ -11,7 +11,7 @@ from numpy.typing import ArrayLike
 from scipy.optimize import OptimizeResult
 
 from .. import _kernels as K
-from .._validation import all_finite, max_abs, vector_norm
+from .._validation import max_abs, vector_norm
 from ._arguments import (
     Settings,
     check_jacobian_kind,
@@ -32,7 +32,7 @@ from ._steps import (
 # A step is taken when it achieves this share of its predicted reduction (MINPACK).
 _ACCEPT = 1e-4
 _TINY = np.finfo(np.float64).tiny
-_SQUARES_SAFE = 1e150  # residuals below this in magnitude have a finite sum of squares
+_NO_BOUND = np.empty(0)  # the kernels' "no bounds"
 
 
 def least_squares(
@@ -298,10 +298,10 @@ def _model(
 def _cost(f: np.ndarray, opts: Settings) -> float:
     """F at residuals f; inf (rejected by the ratio test, without a warning) where the
     sum of squares overflows."""
-    if opts.loss is None and max_abs(f) < _SQUARES_SAFE / math.sqrt(f.shape[0]):
-        return 0.5 * float(f @ f)  # cannot overflow: no floating-point state to manage
+    if opts.loss is None:
+        return float(K.half_sum_of_squares(f))
     with np.errstate(over="ignore"):
-        return 0.5 * float(f @ f) if opts.loss is None else opts.loss.cost(f)
+        return opts.loss.cost(f)
 
 
 def _gradient(J: Jacobian, f: np.ndarray) -> np.ndarray:
@@ -362,16 +362,13 @@ def _trial(
 ) -> tuple[Status | None, bool]:
     """Evaluate x + p; take it if ρ ≥ 10⁻⁴; update Δ and λ; test ftol and xtol.
     Returns (status or None, whether the step was taken)."""
-    p = step.p
-    x = state.x + p
-    if opts.box is not None:
-        x = opts.box.project(x)
-        p = x - state.x
+    x = np.empty_like(state.x)
+    lo, hi = (_NO_BOUND, _NO_BOUND) if opts.box is None else opts.box
+    step_norm, slope, finite = K.trial_point(state.x, step.p, state.d, state.g, lo, hi, x)
     state.gauss_newton_step = step.multiplier == 0.0 and opts.box is None
-    step_norm = float(vector_norm(state.d * p))
     if state.nit == 1 and state.nonfinite_trials == 0:
         state.radius = min(state.radius, step_norm)  # lmder: the first step sets Δ
-    f = residuals(x) if all_finite(x) else None
+    f = residuals(x) if finite else None
     cost = _cost(f, opts) if f is not None else math.inf
     actual = state.cost - cost
     predicted = step.predicted_reduction
@@ -382,7 +379,6 @@ def _trial(
         # and the region shrinks tenfold below.
         state.nonfinite_trials += 1
         ratio, actual = -math.inf, -math.inf
-    slope = float(state.g @ p)
     state.radius, state.lam = _updated_region(
         state.radius, state.lam, ratio, actual, slope, step_norm, cost / max(state.cost, 1e-300)
     )
