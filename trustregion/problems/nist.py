@@ -15,10 +15,8 @@ accuracy measure, the log relative error of the worst parameter (:meth:`NISTProb
 
 Datasets that share a model share one model function here (one per formula): Misra1a and
 BoxBOD; Chwirut1 and Chwirut2; the Lanczos sets; the Gauss sets; Kirby2, Hahn1 and Thurber
-(rational functions with constant denominator term 1). Model functions are also given
-for the datasets whose files are not shipped (Bennett5, ENSO, Gauss2, Gauss3, Hahn1,
-Lanczos1), so that adding such a file registers it; :data:`NIST` lists only the shipped
-ones.
+(rational functions with constant denominator term 1). All 27 data files are shipped; a
+dataset is registered in :data:`NIST` by the presence of its file next to its model.
 """
 
 from __future__ import annotations
