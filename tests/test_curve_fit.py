@@ -42,23 +42,27 @@ def test_nist_certified_values_and_standard_deviations(name, start):
     # NIST's certified standard deviations are sqrt(diag((JᵀJ)⁻¹) · RSS/(m - n)) at the
     # certified values (Rat43's file states dof 9, but its values use m - n = 11), which
     # is what pcov is without sigma and with absolute_sigma=False.
+    # Lanczos1's certified RSS, 1.4e-25, is at the rounding level of its data (y ~ 1):
+    # in float64 the minimum RSS is 1.4296e-25, not 1.4308e-25, and pcov scales with it,
+    # so its standard deviations agree to 1e-3 only.
     p, popt, pcov = _nist_fit(name, start)
     assert p.lre(popt) >= 6.0, (p.lre(popt), popt, p.certified)
-    np.testing.assert_allclose(np.sqrt(np.diag(pcov)), p.certified_std, rtol=1e-6)
+    rtol = 1e-3 if name == "Lanczos1" else 1e-6
+    np.testing.assert_allclose(np.sqrt(np.diag(pcov)), p.certified_std, rtol=rtol)
     np.testing.assert_allclose(pcov, pcov.T, rtol=1e-12, atol=0.0)
 
 
 # The '2-point' steps are MINPACK's, √u·|bⱼ|, so that small parameters (Kirby2's) get
 # steps in proportion. A one-sided difference is accurate to about √u relative, and the
-# Lanczos fits (six exponentials through 24 points) move their stationary points by about
-# 1e-6 for that: their LRE depends on rounding, between 4.8 and 6.3 from starts
-# perturbed by 1e-9 (7+ with '3-point' or the analytic Jacobian; see
+# Lanczos fits (six exponentials through 24 points) and Bennett5 move their stationary
+# points by about 1e-6 for that: their LRE depends on rounding, between 4.8 and 6.7 from
+# starts perturbed by 1e-9 (7+ with '3-point' or the analytic Jacobian; see
 # test_least_squares.py), so 4.5 is what holds on any CPU there.
 # pcov from a differenced J carries the same error, hence 1e-3 rather than 1e-6.
 @pytest.mark.parametrize("name", sorted(nist.NIST))
 def test_nist_with_finite_differences_from_start_2(name):
     p, popt, pcov = _nist_fit(name, 1, analytic=False)
-    lowest = 4.5 if name.startswith("Lanczos") else 6.0
+    lowest = 4.5 if name.startswith("Lanczos") or name == "Bennett5" else 6.0
     assert p.lre(popt) >= lowest, (p.lre(popt), popt, p.certified)
     np.testing.assert_allclose(np.sqrt(np.diag(pcov)), p.certified_std, rtol=1e-3)
 

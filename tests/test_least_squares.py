@@ -25,6 +25,10 @@ def norm(v):
 # ---- NIST StRD: the certified values, from both published starts, default settings ----
 
 
+# The fits whose accuracy with one-sided differences is limited by them (see below).
+_DIFFERENCE_LIMITED = frozenset({"Lanczos1", "Lanczos2", "Lanczos3", "Bennett5"})
+
+
 @pytest.mark.parametrize("start", [0, 1])
 @pytest.mark.parametrize("name", sorted(NIST))
 def test_nist_certified_values_from_both_starts(name, start):
@@ -38,13 +42,14 @@ def test_nist_certified_values_from_both_starts(name, start):
 @pytest.mark.parametrize("scheme", ["2-point", "3-point"])
 @pytest.mark.parametrize("name", sorted(NIST))
 def test_nist_with_finite_differences(name, scheme):
-    # One-sided differences are accurate to about √u, and the Lanczos fits (six
-    # exponentials through 24 points) have stationary points that move by about 1e-6 for
-    # that: their LRE with '2-point' depends on rounding. From the two starts, each
-    # scaled by 1 + k·1e-9 for k < 8, Lanczos3 lands between 4.8 and 6.3 (scipy's 'trf'
-    # with tolerances 1e-15: 5.0 to 6.7), so 4.5 is what can be asserted there on any
-    # CPU (6 with '3-point' or the analytic J).
-    lowest = 4.5 if scheme == "2-point" and name.startswith("Lanczos") else 6.0
+    # One-sided differences are accurate to about √u, and the stationary points of the
+    # Lanczos fits (six exponentials through 24 points) and of Bennett5 move by about
+    # 1e-6 for that: their LRE with '2-point' depends on rounding. From the two starts,
+    # each scaled by 1 + k·1e-9 for k < 8, Lanczos3 lands between 4.8 and 6.3 (scipy's
+    # 'trf' with tolerances 1e-15: 5.0 to 6.7), Bennett5 (k < 5) between 4.8 and 6.7
+    # (scipy: 4.9 to 8.4), so 4.5 is what can be asserted there on any CPU (6 with
+    # '3-point' or the analytic J).
+    lowest = 4.5 if scheme == "2-point" and name in _DIFFERENCE_LIMITED else 6.0
     p = nist_problem(name)
     for start in p.starts:
         res = least_squares(p.residual, start, jac=scheme)

@@ -165,21 +165,6 @@ def test_registry_and_errors():
         p.n = 3
 
 
-@pytest.mark.parametrize("name", sorted(set(nist._MODELS) - set(NIST)))
-def test_unshipped_models_jacobian_matches_complex_step(name):
-    # Model functions of datasets whose files are not shipped, on synthetic data: the
-    # Jacobian must still be right when the file is added.
-    rng = np.random.default_rng(0)
-    n = {"Bennett5": 3, "ENSO": 9, "Gauss2": 8, "Gauss3": 8, "Hahn1": 7, "Lanczos1": 6}[name]
-    x = np.linspace(1.0, 20.0, 30)
-    b = rng.uniform(0.5, 2.0, n)
-    if name == "ENSO":
-        b[[3, 6]] = [44.0, 26.0]  # periods
-    model = nist._MODELS[name]
-    J = model(b, x)[1]
-    cols = []
-    for j in range(n):
-        e = np.zeros(n, dtype=complex)
-        e[j] = 1e-20j
-        cols.append(model(b + e, x)[0].imag / 1e-20)
-    np.testing.assert_allclose(J, np.column_stack(cols), rtol=1e-10, atol=1e-12)
+def test_all_27_datasets_are_shipped():
+    # NIST's nonlinear regression collection has 27 datasets; every model has its file.
+    assert len(NIST) == 27 and set(NIST) == set(nist._MODELS)
