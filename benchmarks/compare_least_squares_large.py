@@ -9,7 +9,10 @@ Run from the repository root::
 
 Each (problem, solver) runs in a fresh process, so that its peak resident memory (the
 factors of a sparse LU included, which tracemalloc does not see) is measured; the time is
-the solve's wall time inside it, BLAS pinned to one thread for both. Ours runs twice: with
+the solve's wall time inside it, BLAS pinned to one thread for both, measured twice: the
+first solve in the process (for ours, Numba's one-time start of about half a second
+included) and the same solve repeated, which the targets compare (a first solve over 10 s
+is not repeated). Ours runs twice: with
 its default for a sparse J (Steihaug–Toint CG on JᵀJ) and with ``tr_solver='exact'`` (LU
 of the augmented system). A run that exceeds ``--timeout`` counts as unsolved.
 
@@ -41,6 +44,8 @@ ensure_repo_on_path()
 
 SOLVERS = ("ours", "ours-exact", "scipy-lsmr")
 GIGABYTE = 2**30
+# Solves longer than this are not repeated: Numba's start (about 0.5 s) is noise there.
+REPEAT_BELOW = 10.0
 
 
 def solve(name: str, n: int, solver: str) -> dict:
@@ -55,18 +60,22 @@ def solve(name: str, n: int, solver: str) -> dict:
 
     p = LARGE_NLS[name](n=n)
     kwargs = {"jac": p.jacobian, "loss": p.loss, "f_scale": p.f_scale}
-    start = time.perf_counter()
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        if solver == "scipy-lsmr":
-            res = so.least_squares(p.residual, p.x0, tr_solver="lsmr", **kwargs)
-        else:
-            exact = {"tr_solver": "exact"} if solver == "ours-exact" else {}
-            res = tr.least_squares(p.residual, p.x0, **exact, **kwargs)
-    seconds = time.perf_counter() - start
+    times: list[float] = []
+    # the first solve in a process, then (where Numba's start could matter) the same again
+    while not times or (len(times) == 1 and times[0] < REPEAT_BELOW):
+        start = time.perf_counter()
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            if solver == "scipy-lsmr":
+                res = so.least_squares(p.residual, p.x0, tr_solver="lsmr", **kwargs)
+            else:
+                exact = {"tr_solver": "exact"} if solver == "ours-exact" else {}
+                res = tr.least_squares(p.residual, p.x0, **exact, **kwargs)
+        times.append(time.perf_counter() - start)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
     return {
-        "seconds": seconds,
+        "first": times[0],
+        "seconds": times[-1],
         "peak": peak,
         "cost": float(res.cost),
         "nfev": int(res.nfev),
@@ -102,9 +111,10 @@ def main() -> int:
             rows.append(
                 [name, solver]
                 + (
-                    ["timeout", "-", "-", "-"]
+                    ["timeout", "-", "-", "-", "-"]
                     if r is None
                     else [
+                        fmt_time(r["first"]),
                         fmt_time(r["seconds"]),
                         fmt_bytes(r["peak"]),
                         r["nfev"],
@@ -115,7 +125,9 @@ def main() -> int:
         ours = [runs[s]["seconds"] for s in SOLVERS[:2] if runs[s] and runs[s]["success"]]
         theirs = runs["scipy-lsmr"]["seconds"] if runs["scipy-lsmr"] else float("inf")
         best = min(ours) if ours else float("nan")
-        targets.append(Target(f"{name}: scipy lsmr / ours (best)", theirs / best, ">=", 2.0))
+        targets.append(
+            Target(f"{name}: scipy lsmr / ours (best, repeated)", theirs / best, ">=", 2.0)
+        )
         peaks = [runs[s]["peak"] for s in SOLVERS[:2] if runs[s]]
         targets.append(
             Target(
@@ -127,8 +139,9 @@ def main() -> int:
             )
         )
     print_table(
-        f"large sparse least squares, n = {args.n} (wall time of the solve, peak RSS)",
-        ["problem", "solver", "time", "peak", "nfev", "cost"],
+        f"large sparse least squares, n = {args.n} (wall time of the first solve in a "
+        "process and of the same solve repeated; peak RSS)",
+        ["problem", "solver", "first", "repeated", "peak", "nfev", "cost"],
         rows,
     )
     return check_targets(targets)
