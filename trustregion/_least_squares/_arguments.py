@@ -225,9 +225,8 @@ def _verbose(verbose: Any) -> int:
 
 
 def column_norms(J: Any) -> np.ndarray | None:
-    """‖J_:j‖ for a dense or sparse J; None for a LinearOperator."""
-    if isinstance(J, np.ndarray):
-        return np.sqrt(np.einsum("ij,ij->j", J, J))
+    """‖J_:j‖ for a sparse J; None for a LinearOperator (a dense J's come from the
+    kernel that forms the model, :func:`trustregion._kernels.gauss_newton_model`)."""
     if sp.issparse(J):
         return np.sqrt(np.asarray(J.multiply(J).sum(axis=0)).ravel())
     return None

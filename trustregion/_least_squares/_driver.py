@@ -286,15 +286,15 @@ def _model(
     influence_norm = float(vector_norm(influence))
     update = not isinstance(opts.x_scale, np.ndarray)
     if isinstance(J, np.ndarray):  # one kernel pass instead of five array operations
-        g, norms = np.empty(J.shape[1]), np.empty(J.shape[1])
-        K.gauss_newton_model(J, np.ascontiguousarray(model_J), model_f, d, update, g, norms)
-        return model_f, model_J, g, norms * influence_norm
-    sparse_norms = column_norms(J)
-    if sparse_norms is None:
+        g, dense_norms = np.empty(J.shape[1]), np.empty(J.shape[1])
+        K.gauss_newton_model(J, np.ascontiguousarray(model_J), model_f, d, update, g, dense_norms)
+        return model_f, model_J, g, dense_norms * influence_norm
+    norms = column_norms(J)
+    if norms is None:
         return model_f, model_J, _gradient(model_J, model_f), influence_norm
     if update:
-        np.maximum(d, sparse_norms, out=d)
-    return model_f, model_J, _gradient(model_J, model_f), sparse_norms * influence_norm
+        np.maximum(d, norms, out=d)
+    return model_f, model_J, _gradient(model_J, model_f), norms * influence_norm
 
 
 def _cost(f: np.ndarray, opts: Settings) -> float:
