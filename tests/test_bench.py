@@ -10,6 +10,7 @@ from scipy.optimize import rosen, rosen_der, rosen_hess, rosen_hess_prod
 from trustregion import problems
 from trustregion._bench import (
     SOLVERS,
+    Run,
     default_solvers,
     performance_profile,
     problem_table,
@@ -103,3 +104,35 @@ def test_an_infeasible_low_objective_is_not_solved():
 def test_default_solvers_per_suite():
     assert default_solvers("hs") == ("steihaug", "SLSQP", "trust-constr")
     assert "L-BFGS-B" in default_solvers("bounds") and "trust-ncg" in default_solvers("mgh")
+
+
+def test_default_solvers_leave_the_dense_ones_out_of_large_problems():
+    small, large = default_solvers("cutest", 100), default_solvers("cutest", 10_000)
+    assert {"exact", "trust-exact"} <= set(small)
+    assert not {"exact", "dogleg", "trust-exact"} & set(large)
+    assert {"steihaug", "gltr", "trust-ncg", "trust-krylov"} <= set(large)
+
+
+def test_a_run_past_its_time_limit_is_unsolved_and_says_so():
+    import signal
+    import time
+
+    def slow(x):
+        time.sleep(0.05)
+        return rosen(x)
+
+    problem = SimpleNamespace(**{**vars(ROSENBROCK), "fun": slow})
+    before = signal.getsignal(signal.SIGALRM)
+    record = run("steihaug", problem, maxiter=1000, limit=0.2)
+    assert not record.solved and record.message == "time limit of 0.2 s"
+    assert signal.getsignal(signal.SIGALRM) is before  # the handler is put back
+    assert run("steihaug", ROSENBROCK, maxiter=1000, limit=30.0).solved
+
+
+def test_ratio_lines_say_which_solver_was_faster():
+    def record(solver, seconds):
+        return Run("rosenbrock", 2, solver, True, 0.0, 10, 12, 12, 10, seconds, "done")
+
+    for theirs, words in [(2.0, "steihaug is faster, 2.00x"), (0.5, "trust-ncg is faster, 2.00x")]:
+        [line] = ratio_summary([record("steihaug", 1.0), record("trust-ncg", theirs)])
+        assert line.endswith(words), line

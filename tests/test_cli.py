@@ -68,3 +68,35 @@ def test_bench_nls_refuses_a_dimension_and_minimize_solvers(capsys):
             main(["bench", "--suite", "nls", "--quiet", *argv])
         assert stop.value.code == 2
     assert "unknown solver" in capsys.readouterr().err
+
+
+def test_bench_default_solvers_fit_the_size_and_the_profile_is_named_by_suite(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    code = main(["bench", "--suite", "cutest", "--n", "1000", "--maxiter", "3", "--quiet"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "exact, trust-exact left out at n = 1000" in printed
+    assert "exact vs trust-exact" not in printed and "steihaug vs trust-ncg" in printed
+    pytest.importorskip("matplotlib")
+    assert (tmp_path / "performance_profile_cutest_n1000.png").is_file()
+
+
+def test_the_command_pins_blas_to_one_thread(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    argv = ["bench", "--solvers", "steihaug", "--maxiter", "3", "--profile", "", "--quiet"]
+    done = subprocess.run(
+        [sys.executable, "-m", "trustregion", *argv],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "BLAS threads: 1" in done.stdout

@@ -141,13 +141,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--profile",
         metavar="PATH",
         type=writable_file,
-        default="performance_profile.png",
-        help="write a Dolan-Moré performance profile (needs matplotlib; '' to skip)",
+        default=None,
+        help="write a Dolan-Moré performance profile (needs matplotlib; default "
+        "performance_profile_SUITE[_nN].png; '' to skip)",
+    )
+    bench.add_argument(
+        "--time-limit",
+        metavar="SECONDS",
+        type=positive_float,
+        default=60.0,
+        help="wall time allowed to each run, which past it counts as unsolved (default 60)",
     )
     bench.add_argument("--quiet", action="store_true", help="no progress display")
     args = parser.parse_args(argv)
     solvers, suite = _bench_plan(args, bench)
     return _run_bench(args, solvers, suite)
+
+
+def console() -> None:
+    """The ``trustregion`` command: :func:`main` with BLAS pinned to one thread.
+
+    BLAS reads its thread count once, when numpy loads it, which ``import trustregion``
+    has done before any argument is read; so where the variables do not already say one
+    thread, the command starts itself again with them set (each solver compared then runs
+    on one thread; unpinned, scipy's L-BFGS-B on a 2-variable problem ran 100 times slower
+    on a busy machine)."""
+    if any(os.environ.get(name) != "1" for name in BLAS_THREAD_VARIABLES):
+        os.environ.update(dict.fromkeys(BLAS_THREAD_VARIABLES, "1"))
+        os.execv(sys.executable, [sys.executable, "-m", "trustregion", *sys.argv[1:]])
+    sys.exit(main())
+
+
+# The variables that OpenBLAS, OpenMP-threaded BLAS and MKL read their thread counts from.
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def _bench_plan(
@@ -158,22 +184,29 @@ def _bench_plan(
 
     nls = args.suite == "nls"
     available = _bench.NLS_SOLVERS if nls else _bench.SOLVERS
-    solvers = (
-        [s.strip() for s in args.solvers.split(",") if s.strip()]
-        if args.solvers
-        else list(available if nls else _bench.default_solvers(args.suite))
-    )
-    unknown = [s for s in solvers if s not in available]
+    named = [s.strip() for s in args.solvers.split(",") if s.strip()] if args.solvers else []
+    unknown = [s for s in named if s not in available]
     if unknown:
         parser.error(f"unknown solver(s): {', '.join(unknown)}; available: {', '.join(available)}")
     if nls:
         if args.n is not None:
             parser.error("the 'nls' suite has fixed dimensions; --n is for 'cutest'")
-        return solvers, _bench.cases()
+        return named or list(available), _bench.cases()
     try:
         suite = problems.suite(args.suite, n=args.n)
     except ValueError as exc:
         parser.error(str(exc).replace("\n", " "))
+    if named:
+        return named, suite
+    n = max(p.n for p in suite)
+    solvers = list(_bench.default_solvers(args.suite, n))
+    left_out = [s for s in _bench.default_solvers(args.suite) if s not in solvers]
+    if left_out:
+        print(
+            f"{', '.join(left_out)} left out at n = {n}: each factorises a dense n×n matrix "
+            f"at every iteration (the defaults include them up to n = {_bench.DENSE_LIMIT}); "
+            "--solvers runs them"
+        )
     return solvers, suite
 
 
@@ -183,11 +216,12 @@ def _run_bench(args: argparse.Namespace, solvers: list[str], suite: list[Any]) -
     nls = args.suite == "nls"
     tasks = [(p, s) for p in suite for s in solvers]
     runs: list[_bench.Run] = []
+    print(f"BLAS threads: {os.environ.get('OPENBLAS_NUM_THREADS', 'library default')}")
     for problem, solver in _progress(tasks, args.quiet):
         if nls:
-            runs.append(_bench.run_nls(solver, problem, args.repeat))
+            runs.append(_bench.run_nls(solver, problem, args.repeat, args.time_limit))
         else:
-            runs.append(_bench.run(solver, problem, args.maxiter))
+            runs.append(_bench.run(solver, problem, args.maxiter, args.time_limit))
     print(_bench.problem_table(runs, solvers, field="nfev" if nls else "nit"))
     print()
     print(_bench.solver_table(runs, solvers))
@@ -197,12 +231,16 @@ def _run_bench(args: argparse.Namespace, solvers: list[str], suite: list[Any]) -
     if args.json:
         with open(args.json, "w") as handle:
             json.dump([asdict(r) for r in runs], handle, indent=1)
-    if args.profile:
+    sized = f"{args.suite}, n = {args.n}" if args.n is not None else args.suite
+    path = args.profile
+    if path is None:
+        path = f"performance_profile_{args.suite}{'' if args.n is None else f'_n{args.n}'}.png"
+    if path:
         times = {
             s: [r.seconds if r.solved else math.inf for r in runs if r.solver == s] for s in solvers
         }
-        if _bench.save_profile_plot(times, args.profile, f"{args.suite}: time"):
-            print(f"performance profile written to {args.profile}")
+        if _bench.save_profile_plot(times, path, f"{sized}: time"):
+            print(f"performance profile written to {path}")
         else:
             print(
                 "matplotlib is not installed: no performance profile "
@@ -227,7 +265,10 @@ def _progress(tasks: list[tuple[Any, str]], quiet: bool) -> Iterator[tuple[Any, 
             yield task
         print(file=sys.stderr)
         return
-    yield from tqdm(tasks, desc="bench", unit="run", file=sys.stderr)
+    bar = tqdm(tasks, desc="bench", unit="run", file=sys.stderr)
+    for problem, solver in bar:
+        bar.set_postfix_str(f"{problem.name} · {solver}")  # the run under way
+        yield problem, solver
 
 
 if __name__ == "__main__":

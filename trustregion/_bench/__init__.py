@@ -3,9 +3,11 @@
 from ._nls import NLS_SOLVERS, cases, run_nls
 from ._profile import performance_profile, save_profile_plot
 from ._report import lre_summary, problem_table, ratio_summary, solver_table
-from ._solvers import SOLVERS, Run, default_solvers, run
+from ._solvers import DENSE_LIMIT, DENSE_SOLVERS, SOLVERS, Run, default_solvers, run
 
 __all__ = [
+    "DENSE_LIMIT",
+    "DENSE_SOLVERS",
     "NLS_SOLVERS",
     "cases",
     "lre_summary",

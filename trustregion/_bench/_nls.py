@@ -21,7 +21,7 @@ from .._least_squares import least_squares
 from ..problems import get
 from ..problems._base import Problem
 from ..problems.nist import NIST, nist_problem
-from ._solvers import _TAU, Run
+from ._solvers import _TAU, Run, RunTimeLimit, time_limit, timed_out
 
 # NIST's accuracy target: six correct significant digits in every parameter.
 LRE_SOLVED = 6.0
@@ -88,17 +88,23 @@ NLS_SOLVERS: dict[str, Callable] = {
 }
 
 
-def run_nls(solver: str, case: LeastSquaresCase, repeats: int = 3) -> Run:
-    """Solve ``case`` with ``solver`` ``repeats`` times; the median time is recorded.
-    Failures are recorded, never raised."""
+def run_nls(
+    solver: str, case: LeastSquaresCase, repeats: int = 3, limit: float | None = None
+) -> Run:
+    """Solve ``case`` with ``solver`` ``repeats`` times, each within ``limit`` seconds; the
+    median time is recorded. Failures (a time limit reached included) are recorded, never
+    raised."""
     seconds = []
     try:
         for _ in range(repeats):
             start = time.perf_counter()
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
+            with warnings.catch_warnings(), np.errstate(all="ignore"), time_limit(limit):
                 warnings.simplefilter("ignore", RuntimeWarning)
                 result = NLS_SOLVERS[solver](case)
             seconds.append(time.perf_counter() - start)
+    except RunTimeLimit:
+        assert limit is not None  # only time_limit(limit) raises it
+        return timed_out(case.name, case.n, solver, limit)
     except Exception as exc:  # a solver's crash is a result too: unsolved, with the reason
         return Run(case.name, case.n, solver, False, math.nan, 0, 0, 0, 0, 0.0, f"{exc!r}")
     x, cost = np.asarray(result.x), float(result.cost)

@@ -1,5 +1,6 @@
 """Tables and summaries of benchmark runs."""
 
+import math
 import statistics
 from collections.abc import Sequence
 
@@ -93,10 +94,21 @@ def ratio_summary(runs: Sequence[Run]) -> list[str]:
             ]
             solved_ours = sum(a.solved for a, _ in pairs)
             solved_theirs = sum(b.solved for _, b in pairs)
-            ratio = f"{statistics.median(ratios):.2f}x" if ratios else "n/a"
+            ratio = statistics.median(ratios) if ratios else math.nan
             lines.append(
                 f"{ours} vs {theirs}: solved {solved_ours}/{len(pairs)} vs "
                 f"{solved_theirs}/{len(pairs)}; median time ratio {theirs}/{ours} = "
-                f"{ratio} over {len(ratios)} problems both solve"
+                f"{ratio:.2f}x over {len(ratios)} problems both solve: "
+                + _verdict(ours, theirs, ratio)
             )
     return lines
+
+
+def _verdict(ours: str, theirs: str, ratio: float) -> str:
+    """The ratio ``theirs/ours`` in words."""
+    if not math.isfinite(ratio):
+        return "no problem to compare on"
+    if ratio == 1.0:
+        return "equally fast"
+    faster, factor = (ours, ratio) if ratio > 1.0 else (theirs, 1.0 / ratio)
+    return f"{faster} is faster, {factor:.2f}x"

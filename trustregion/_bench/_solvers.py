@@ -1,9 +1,12 @@
 """The solvers ``trustregion bench`` compares: ours and scipy's, behind one signature."""
 
+import contextlib
 import math
+import signal
+import threading
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +38,45 @@ class Run:
     seconds: float
     message: str
     lre: float = math.nan  # NIST's log relative error of the solution, where certified
+
+
+class RunTimeLimit(BaseException):
+    """Raised in a run that outlasts the bench's time limit. A BaseException, as
+    KeyboardInterrupt is, so that no solver's ``except Exception`` mistakes it for a
+    failure of the problem's functions and carries on."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise :class:`RunTimeLimit` in the block after ``seconds`` of wall time (SIGALRM).
+    Python code stops at its next bytecode; a LAPACK call or Numba kernel in progress
+    finishes first. None, a platform without SIGALRM (Windows) or a thread other than the
+    main one: no limit."""
+    if (
+        seconds is None
+        or not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise RunTimeLimit(seconds)
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0.0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def timed_out(problem: str, n: int, solver: str, seconds: float) -> Run:
+    """The record of a run stopped by the time limit: unsolved, saying so."""
+    return Run(
+        problem, n, solver, False, math.nan, 0, 0, 0, 0, seconds, f"time limit of {seconds:g} s"
+    )
 
 
 # A problem of trustregion.problems (any of its classes: they share fun, grad, hessp, hess).
@@ -107,13 +149,22 @@ DEFAULT_SOLVERS = (
 # methods that take them.
 DEFAULT_BOUNDED_SOLVERS = ("steihaug", "L-BFGS-B", "trust-constr")
 DEFAULT_CONSTRAINED_SOLVERS = ("steihaug", "SLSQP", "trust-constr")
+# The solvers that factorise a dense n×n Hessian at every iteration, and the largest n at
+# which a suite's defaults include them: one factorisation then takes milliseconds, where
+# at n = 10⁴ it takes seconds and a run of a thousand iterations, hours.
+DENSE_SOLVERS = ("exact", "dogleg", "trust-exact")
+DENSE_LIMIT = 500
 
 
-def default_solvers(suite: str) -> tuple[str, ...]:
-    """The solvers ``trustregion bench --suite`` compares unless told otherwise."""
-    return {"bounds": DEFAULT_BOUNDED_SOLVERS, "hs": DEFAULT_CONSTRAINED_SOLVERS}.get(
+def default_solvers(suite: str, n: int | None = None) -> tuple[str, ...]:
+    """The solvers ``trustregion bench --suite`` compares unless told otherwise, for
+    problems of at most ``n`` variables: those that fit the size."""
+    solvers = {"bounds": DEFAULT_BOUNDED_SOLVERS, "hs": DEFAULT_CONSTRAINED_SOLVERS}.get(
         suite, DEFAULT_SOLVERS
     )
+    if n is not None and n > DENSE_LIMIT:
+        return tuple(s for s in solvers if s not in DENSE_SOLVERS)
+    return solvers
 
 
 def _violation(problem: _Problem, x: np.ndarray) -> float:
@@ -126,14 +177,15 @@ def _violation(problem: _Problem, x: np.ndarray) -> float:
     return max(parts)
 
 
-def run(solver: str, problem: _Problem, maxiter: int) -> Run:
-    """Solve ``problem`` with ``solver``; failures are recorded, never raised."""
+def run(solver: str, problem: _Problem, maxiter: int, limit: float | None = None) -> Run:
+    """Solve ``problem`` with ``solver`` within ``limit`` seconds; failures (a time limit
+    reached included) are recorded, never raised."""
     f0 = float(problem.fun(problem.x0))
     start = time.perf_counter()
     try:
         # Trial points of a hard problem overflow now and then: the solvers cope, and the
         # report, not a stream of warnings, says how each run ended.
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
+        with warnings.catch_warnings(), np.errstate(all="ignore"), time_limit(limit):
             warnings.simplefilter("ignore", RuntimeWarning)
             # SLSQP warns that it ignores the constraints' Hessians, which we pass for the
             # methods that use them.
@@ -163,6 +215,9 @@ def run(solver: str, problem: _Problem, maxiter: int) -> Run:
             seconds,
             str(result.message),
         )
+    except RunTimeLimit:
+        assert limit is not None  # only time_limit(limit) raises it
+        return timed_out(problem.name, problem.n, solver, limit)
     except Exception as exc:  # a solver's crash is a result too: unsolved, with the reason
         seconds = time.perf_counter() - start
         return Run(
