@@ -100,14 +100,24 @@ def power_of_two_scale(*magnitudes: float) -> float:
 
 
 def vector_norm(v: np.ndarray) -> float:
-    """‖v‖₂ of a 1-D float array: √(v·v), a microsecond, where that neither overflows nor
-    underflows; otherwise BLAS nrm2, which scales (np.linalg.norm overflows past 1e154)."""
-    square = float(v @ v)
-    if 1e-290 < square < 1e300:
-        return math.sqrt(square)
+    """‖v‖₂ of a 1-D float array: √(v·v), a microsecond, where its entries are of a size
+    whose squares neither overflow nor underflow (so that numpy has nothing to warn
+    about); otherwise BLAS nrm2, which scales (np.linalg.norm overflows past 1e154).
+    Non-finite entries give inf or NaN."""
+    big = max_abs(v)
+    if _SQUARES_SAFE_LOW < big < _SQUARES_SAFE_HIGH:
+        return math.sqrt(float(v @ v))
+    if big == 0.0 and not np.isnan(v).any():
+        return 0.0
     from scipy.linalg import norm
 
-    return float(norm(v))
+    return float(norm(v, check_finite=False))
+
+
+# Entries within these bounds have squares, and sums of up to 10²⁰ squares, well inside
+# the float64 range; beyond them nrm2's scaling is worth its microseconds.
+_SQUARES_SAFE_LOW = 1e-140
+_SQUARES_SAFE_HIGH = 1e140
 
 
 def max_abs(v: np.ndarray) -> float:

@@ -7,11 +7,10 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.linalg import norm  # BLAS nrm2 scales: np.linalg.norm overflows past 1e154
 from scipy.optimize import Bounds, HessianUpdateStrategy, LinearConstraint, NonlinearConstraint
 
 from .._status import StepStatus
-from .._validation import as_float_vector
+from .._validation import as_float_vector, vector_norm
 from ..operators import HessianVectorProduct, SymmetricOperator, as_operator
 from ..subproblems import INEXACT_METHODS, QUADRATIC_METHODS, solve_subproblem
 from ._bounds import Box, as_box, feasible_start, tron_step
@@ -263,7 +262,7 @@ def _stopping_status(
         return MinimizeStatus.MAXITER
     if opts.max_nfev is not None and objective.nfev >= opts.max_nfev:
         return MinimizeStatus.MAX_NFEV
-    if state.radius < opts.xtol * (1.0 + float(norm(x))):
+    if state.radius < opts.xtol * (1.0 + vector_norm(x)):
         if state.nonfinite_trials:
             return MinimizeStatus.NONFINITE
         return _at_rounding(MinimizeStatus.XTOL, x, f, g, box)
@@ -329,7 +328,7 @@ def _trial(
         state.nonfinite_trials += 1  # rejected, and the radius shrinks below
     state.ratio = ratio
     state.radius = _updated_radius(
-        state.radius, ratio, float(norm(step.s)), bool(getattr(step, "on_boundary", False)), opts
+        state.radius, ratio, vector_norm(step.s), bool(getattr(step, "on_boundary", False)), opts
     )
     return None
 
@@ -463,7 +462,7 @@ def _subproblem_solver(
     def solve(g: np.ndarray, B: SymmetricOperator, radius: float, tight: bool) -> Any:
         options: dict[str, float] = {}
         if method in INEXACT_METHODS:
-            options["rtol"] = _TIGHT_RTOL if tight else _forcing(float(norm(g)))
+            options["rtol"] = _TIGHT_RTOL if tight else _forcing(vector_norm(g))
         return solve_subproblem(g, B, radius, method=method, **options)
 
     return solve
