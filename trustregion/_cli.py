@@ -121,6 +121,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         + ", ".join(_bench.default_solvers("hs"))
         + "; for nls: "
         + ", ".join(_bench.NLS_SOLVERS)
+        + "; above n = "
+        + str(_bench.DENSE_LIMIT)
+        + " the defaults leave out "
+        + ", ".join(_bench.DENSE_SOLVERS)
         + ")",
     )
     bench.add_argument(
