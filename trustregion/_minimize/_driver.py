@@ -12,7 +12,7 @@ from scipy.optimize import Bounds, HessianUpdateStrategy, LinearConstraint, Nonl
 from .._status import StepStatus
 from .._validation import as_float_vector, vector_norm
 from ..operators import HessianVectorProduct, SymmetricOperator, as_operator
-from ..subproblems import INEXACT_METHODS, QUADRATIC_METHODS, solve_subproblem
+from ..subproblems import INEXACT_METHODS, QUADRATIC_METHODS, solve_checked
 from ._bounds import Box, as_box, feasible_start, tron_step
 from ._callback import as_callback
 from ._constraints import Constraint, ConstraintSet
@@ -225,9 +225,10 @@ def _unconstrained(
             status = _iteration(state, solve, objective, model, box, opts)
         if status is not None:
             break
-        log.iteration(
-            state.nit, state.f, _stationarity(state.x, state.g, box), state.radius, state.ratio
-        )
+        if log.enabled:
+            log.iteration(
+                state.nit, state.f, _stationarity(state.x, state.g, box), state.radius, state.ratio
+            )
         if allvecs is not None:
             allvecs.append(state.x.copy())
         if stop is not None and stop(_result(state, objective, model, None, box)):
@@ -320,7 +321,8 @@ def _trial(
         g_trial = objective.gradient(x_trial)
         finite = bool(np.isfinite(g_trial).all())
         if finite:
-            model.accepted(x_trial - state.x, g_trial - state.g)
+            if model.updates:
+                model.accepted(x_trial - state.x, g_trial - state.g)
             state.x, state.f, state.g = x_trial, f_trial, g_trial
         else:
             ratio = -math.inf
@@ -460,10 +462,12 @@ def _subproblem_solver(
         raise ValueError(f"method must be one of {names} or a callable; got {method!r}")
 
     def solve(g: np.ndarray, B: SymmetricOperator, radius: float, tight: bool) -> Any:
-        options: dict[str, float] = {}
+        # g, B and the radius are the driver's own, valid by construction: the public
+        # checks of solve_subproblem would repeat at every iteration what they know.
+        options: dict[str, Any] = {}
         if method in INEXACT_METHODS:
             options["rtol"] = _TIGHT_RTOL if tight else _forcing(vector_norm(g))
-        return solve_subproblem(g, B, radius, method=method, **options)
+        return solve_checked(g, B, radius, None, method, options)
 
     return solve
 

@@ -101,6 +101,11 @@ class HessianModel:
             return FiniteDifferenceHessian(self._objective.gradient, x, (), gradient=g)
         return _box_difference(self._objective.gradient, x, g, self._lo, self._hi)
 
+    @property
+    def updates(self) -> bool:
+        """Whether the model learns from accepted steps (a quasi-Newton strategy)."""
+        return self._strategy is not None
+
     def accepted(self, step: np.ndarray, gradient_change: np.ndarray) -> None:
         """Tell a quasi-Newton strategy about an accepted step and the gradient change."""
         if self._strategy is not None and np.any(step):

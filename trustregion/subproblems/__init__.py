@@ -138,6 +138,22 @@ def solve_subproblem(
         if B is None:
             raise ValueError(f"B is required for method={method!r} (only 'natural' takes None)")
         op = as_operator(B, n, name="B")
+    return solve_checked(g, op, radius, M, method, options)
+
+
+def solve_checked(
+    g: np.ndarray,
+    op: SymmetricOperator | None,
+    radius: float,
+    M: OperatorLike | None,
+    method: str,
+    options: dict[str, Any],
+) -> Step:
+    """:func:`solve_subproblem` past its checks, for a driver that made them once per run:
+    g a finite float64 vector, ``op`` a :class:`SymmetricOperator` of its size (None for
+    "natural"), Δ > 0 finite, ``method`` known and ``options`` its own. M is checked by
+    the metric, as in :func:`solve_subproblem`."""
+    n = g.shape[0]
     # The problem is solved at an ordinary scale and its step scaled back, exactly, as the
     # scale factors are powers of two (so no rounding changes). ‖s‖_M ≤ Δ is ‖s‖_{M/μ} ≤
     # Δ/√μ; substituting s = v/β shows s*(g, B, Δ) = v*(g, B/β, βΔ)/β; and s = τu gives
@@ -170,6 +186,7 @@ __all__ = [
     "dogleg",
     "gltr",
     "more_sorensen",
+    "solve_checked",
     "solve_subproblem",
     "steihaug_cg",
 ]
