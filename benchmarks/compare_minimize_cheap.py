@@ -90,7 +90,7 @@ def extended_rosenbrock(n: int) -> Cheap:
     return Cheap("extended_rosenbrock", np.tile([-1.2, 1.0], n // 2), fun, grad, hessp, hess)
 
 
-def trigonometric_quartic(n: int) -> Cheap:
+def coupled_quartic(n: int) -> Cheap:
     """Σ cᵢ(xᵢ - 1)² + (Σ xᵢ² - 1/4)², cᵢ = i/n: a separable quadratic coupled by one
     quartic, whose Hessian diag(2c) + 4(s - 1/4)I + 8xxᵀ is dense and indefinite near 0."""
     c = np.arange(1, n + 1) / n
@@ -115,9 +115,9 @@ PROBLEMS = [
     extended_rosenbrock(10),
     extended_rosenbrock(50),
     extended_rosenbrock(200),
-    trigonometric_quartic(2),
-    trigonometric_quartic(20),
-    trigonometric_quartic(200),
+    coupled_quartic(2),
+    coupled_quartic(20),
+    coupled_quartic(200),
 ]
 # ours, scipy's, and the second-order argument both take
 PAIRS = [("steihaug", "trust-ncg", "hessp"), ("gltr", "trust-krylov", "hessp")]

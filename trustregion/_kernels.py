@@ -859,9 +859,9 @@ def svd_tr_step(sigma, c, vt, d, cutoff, radius, rtol, z, p):
     method on 1/‖y(λ)‖ - 1/Δ from λ = 0, which is concave in λ, so the iterates increase
     monotonically to the root (Hebden 1973; Moré 1978, §5); they stop once
     ‖y‖ ≤ (1 + rtol)Δ (Moré: 10% costs nothing in the convergence theory), and a y still
-    outside is scaled onto the boundary. The Hessian
-    diag(σ²) is positive semidefinite and σᵢcᵢ = 0 wherever σᵢ = 0, so there is no hard
-    case. ``z`` receives y; ``p`` receives the step p = D⁻¹Vy.
+    outside is scaled onto the boundary. The Hessian diag(σ²) is positive semidefinite
+    and σᵢcᵢ = 0 wherever σᵢ = 0, so there is no hard case. ``z`` receives y; ``p``
+    receives the step p = D⁻¹Vy.
 
     Returns ``(lam, predicted)``: λ (0 for the Gauss–Newton step) and the predicted
     reduction m(0) - m(p) ≥ 0.
