@@ -173,6 +173,51 @@ def _first_calls(call) -> None:
         lambda: tr.FiniteDifferenceHessian(lambda x: A @ x, b, scheme="central"),
     )
     build("as_operator psd", lambda: tr.as_operator(A, positive_semidefinite=True))
+    _minimize_calls(call, tr, np, A, b)
+
+
+def _minimize_calls(call, tr, np, A, b) -> None:
+    """The drivers' loop kernel, through minimize's Python loop, its compiled loop (the
+    user's njit functions compile here too) and minimize_batch."""
+    from numba import njit
+
+    def quadratic(x):
+        return 0.5 * x @ (A @ x) - b @ x
+
+    def gradient(x):
+        return A @ x - b
+
+    call(
+        "minimize steihaug hess",
+        lambda: tr.minimize(quadratic, 0 * b, jac=gradient, hess=lambda x: A),
+    )
+    call(
+        "minimize gltr hessp",
+        lambda: tr.minimize(
+            quadratic, 0 * b, jac=gradient, hessp=lambda x, v: A @ v, method="gltr"
+        ),
+    )
+    call(
+        "minimize bounds",
+        lambda: tr.minimize(
+            quadratic, 0 * b, jac=gradient, hess=lambda x: A, bounds=[(0.0, 1.0)] * b.size
+        ),
+    )
+    compiled = [njit(quadratic), njit(gradient), njit(lambda x: A.copy())]
+    call(
+        "minimize compiled",
+        lambda: tr.minimize(compiled[0], 0 * b, jac=compiled[1], hess=compiled[2]),
+    )
+    X0 = np.zeros((3, b.size))
+    call(
+        "minimize_batch",
+        lambda: tr.minimize_batch(
+            lambda X: 0.5 * np.einsum("bi,ij,bj->b", X, A, X) - X @ b,
+            X0,
+            jac=lambda X: X @ A - b,
+            hess=lambda X: np.broadcast_to(A, (X.shape[0], *A.shape)).copy(),
+        ),
+    )
 
 
 def child() -> None:

@@ -10,7 +10,10 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from trustregion import _iteration as T
 from trustregion import _kernels as K
+from trustregion._minimize._machine import option_array
+from trustregion._minimize._options import TrustRegionOptions
 
 pytestmark = pytest.mark.kernels
 
@@ -73,6 +76,38 @@ def test_max_abs():
     assert K.max_abs(np.array([-1e-320, 0.0])) == 1e-320
     assert K.max_abs(np.empty(0)) == 0.0
     assert K.max_abs(np.array([np.nan, -2.0])) == 2.0  # NaN is left to the finiteness checks
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-200, 1e-150, 1e150, 1e200, 1e-310])
+def test_norm2_is_the_euclidean_norm_at_every_scale(scale):
+    v = np.array([3.0, -4.0, 0.0, 12.0]) * scale
+    expected = 13.0 * scale  # (3, 4, 12) is a Pythagorean quadruple: ‖v‖ = 13 exactly
+    assert K.norm2(v) == pytest.approx(expected, rel=1e-13, abs=1e-323)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_norm2_of_zero_and_of_non_finite_vectors():
+    assert K.norm2(np.zeros(3)) == 0.0
+    assert K.norm2(np.array([1.0, np.inf])) == np.inf
+    assert np.isnan(K.norm2(np.array([1.0, np.nan])))
+    assert np.isnan(K.norm2(np.array([np.nan, 0.0])))
+
+
+@pytest.mark.parametrize(
+    "a, b, expected",
+    [
+        (1.0, np.inf, 1.0),
+        (2.0**40, np.inf, 2.0**40),
+        (2.0**-40, np.inf, 2.0**-40),
+        (3.0 * 2.0**50, np.inf, 2.0**52),  # log2 = 51.58 rounds to 52
+        (2.0**100, 2.0**-20, 2.0**40),  # the geometric mean's exponent
+        (2.0**20, 2.0**30, 1.0),  # within 2^±32 of 1: no scaling
+        (0.0, np.nan, 1.0),
+        (np.inf, 0.0, 1.0),
+    ],
+)
+def test_power_of_two_is_nearest_the_geometric_mean(a, b, expected):
+    assert K.power_of_two(a, b) == expected
 
 
 @pytest.mark.parametrize("shift", [0.0, 0.3])
@@ -573,7 +608,29 @@ def _mismatched_calls():
         "max_ratio": lambda: K.max_ratio(v, np.ones(n - 1)),
         "trial_point": lambda: K.trial_point(v, v, v, v, E1, E1, np.empty(n - 1)),
         "trial_point bounds": lambda: K.trial_point(v, v, v, v, v[:-1], v, np.empty(n)),
+        "advance box": lambda: T.advance(*_iteration_state(n), np.empty((2, n - 1)), _options()),
+        "advance hess": lambda: T.advance(
+            _iteration_state(n)[0], np.eye(n - 1), *_iteration_state(n)[2:], E2, _options()
+        ),
+        "advance_batch": lambda: T.advance_batch(
+            *(a[None] for a in _iteration_state(n)), E2, _options(), np.empty(2, dtype=np.int64)
+        ),
     }
+
+
+E2 = np.empty((2, 0))
+
+
+def _iteration_state(n):
+    """The state arrays of one problem for :func:`trustregion._iteration.advance`, with
+    the model stored (so that ``hess`` must be n × n)."""
+    ints = np.zeros(T.INTS_SIZE, dtype=np.int64)
+    ints[T.I_STEP_MODE] = T.STEP_DENSE
+    return np.zeros((T.V_ROWS, n)), np.eye(n), np.zeros(T.REAL_SIZE), ints
+
+
+def _options():
+    return option_array(TrustRegionOptions())
 
 
 @pytest.mark.parametrize("name", sorted(_mismatched_calls()))

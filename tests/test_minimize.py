@@ -413,7 +413,7 @@ def test_function_evaluation_budget():
 
 
 def test_a_jacobian_of_the_wrong_shape_is_named():
-    with pytest.raises(ValueError, match=r"jac\(x0\)"):
+    with pytest.raises(ValueError, match=r"jac\(x\) must be a vector of shape \(2,\)"):
         minimize(rosen, X0, jac=lambda x: np.ones(3))
 
 

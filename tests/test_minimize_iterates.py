@@ -17,6 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+# The driver's loop is the kernel trustregion._iteration.advance: run it uncompiled too.
+pytestmark = pytest.mark.kernels
+
 _RECORD = Path(__file__).parent / "data" / "minimize_iterates.json"
 _POINTS = 12
 _PROBLEMS = ("rosenbrock", "helical_valley", "beale", "box_3d", "wood", "gaussian")

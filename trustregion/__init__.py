@@ -5,12 +5,22 @@ This package provides the pieces: symmetric operators (:mod:`trustregion.operato
 conjugate gradients (:func:`cg`), the trust-region subproblem solvers
 (:func:`solve_subproblem`) and line searches (:mod:`trustregion.linesearch`), and the
 driver that composes them, :func:`minimize` (unconstrained, bound-constrained, and with
-general constraints by an augmented Lagrangian), and :func:`least_squares`, the same
-trust-region method on the Gauss–Newton model of a sum of squares.
+general constraints by an augmented Lagrangian; wholly compiled when the user's functions
+are ``numba.njit`` functions), :func:`minimize_batch` (many small problems in lockstep),
+and :func:`least_squares`, the same trust-region method on the Gauss–Newton model of a sum
+of squares.
 """
 
 from ._least_squares import LeastSquaresStatus, curve_fit, least_squares
-from ._minimize import MinimizeStatus, Result, TrustRegionOptions, minimize, scipy_method
+from ._minimize import (
+    BatchResult,
+    MinimizeStatus,
+    Result,
+    TrustRegionOptions,
+    minimize,
+    minimize_batch,
+    scipy_method,
+)
 from ._status import CGStatus, StepStatus
 from .krylov import CGResult, cg
 from .linesearch import (
@@ -38,6 +48,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "BacktrackingLineSearch",
+    "BatchResult",
     "CGResult",
     "CGStatus",
     "ConstrainedStep",
@@ -66,6 +77,7 @@ __all__ = [
     "curve_fit",
     "least_squares",
     "minimize",
+    "minimize_batch",
     "natural_step",
     "scipy_method",
     "solve_subproblem",

@@ -955,6 +955,49 @@ def max_abs(v):
     return big
 
 
+# Entries within these bounds have squares, and sums of up to 10²⁰ squares, well inside
+# the float64 range; beyond them the norm is scaled.
+_SQUARES_SAFE_LOW = 1e-140
+_SQUARES_SAFE_HIGH = 1e140
+# Scales within 2^±32 of 1 put nothing at risk: the data are left as they are.
+_RESCALE_FREE_EXPONENT = 32
+
+
+@njit(cache=_CACHE, fastmath=_FASTMATH)
+def norm2(v):
+    """‖v‖₂: √(v·v) where the entries' squares neither overflow nor underflow, otherwise
+    scaled by max|vᵢ| first (LAPACK's dnrm2). Non-finite entries give inf or NaN."""
+    big = max_abs(v)
+    if _SQUARES_SAFE_LOW < big < _SQUARES_SAFE_HIGH:
+        return np.sqrt(_dot(v, v))
+    if big == 0.0 and all_finite(v):
+        return 0.0
+    if not all_finite(v):
+        return _dot(v, v)  # inf, or NaN where there is one
+    return _norm(v)
+
+
+@njit(cache=_CACHE, fastmath=_FASTMATH)
+def power_of_two(a, b):
+    """The power of two nearest the geometric mean of the positive finite ones among a
+    and b (pass b = inf for one magnitude), or 1.0 if there are none or it is within
+    2^±32 of 1: dividing by it is exact, and keeps squared norms in range."""
+    total = 0.0
+    count = 0
+    if 0.0 < a < np.inf:
+        total += np.log2(a)
+        count += 1
+    if 0.0 < b < np.inf:
+        total += np.log2(b)
+        count += 1
+    if count == 0:
+        return 1.0
+    exponent = np.rint(total / count)
+    if abs(exponent) <= _RESCALE_FREE_EXPONENT:
+        return 1.0
+    return np.ldexp(1.0, int(exponent))
+
+
 @njit(cache=_CACHE, fastmath=_FASTMATH)
 def _dot(a, b):
     acc = 0.0

@@ -76,14 +76,11 @@ def check_maxiter(value: Any, name: str, default: int) -> int:
     return int(value)
 
 
-# Within this factor of 1 a rescaling would only cost time: the squares (and products
-# with an operator of norm up to 1e±150) of data this size are far inside the range.
-_RESCALE_FREE_EXPONENT = 32
-
-
-def power_of_two_scale(*magnitudes: float) -> float:
-    """The power of two nearest the geometric mean of the positive finite ``magnitudes``,
-    or 1.0 if there are none or that power is within 2^±32 of 1.
+def power_of_two_scale(a: float, b: float = math.inf) -> float:
+    """The power of two nearest the geometric mean of the positive finite ones among the
+    magnitudes ``a`` and ``b``, or 1.0 if there are none or that power is within 2^±32 of
+    1 (the kernel :func:`trustregion._kernels.power_of_two`, which the compiled drivers
+    call themselves).
 
     Dividing data by a power of two is exact in binary floating point (barring subnormal
     results), so a solver can rescale its problem by this factor without changing a single
@@ -92,32 +89,15 @@ def power_of_two_scale(*magnitudes: float) -> float:
     LAPACK's dnrm2 and dlascl, by exponent only). Nearer 1 nothing is at risk, and the
     data are left as they are.
     """
-    logs = [math.log2(m) for m in magnitudes if 0.0 < m < math.inf]
-    if not logs:
-        return 1.0
-    exponent = round(sum(logs) / len(logs))
-    return 1.0 if abs(exponent) <= _RESCALE_FREE_EXPONENT else math.ldexp(1.0, exponent)
+    return float(K.power_of_two(float(a), float(b)))
 
 
 def vector_norm(v: np.ndarray) -> float:
-    """‖v‖₂ of a 1-D float array: √(v·v), a microsecond, where its entries are of a size
-    whose squares neither overflow nor underflow (so that numpy has nothing to warn
-    about); otherwise BLAS nrm2, which scales (np.linalg.norm overflows past 1e154).
-    Non-finite entries give inf or NaN."""
-    big = max_abs(v)
-    if _SQUARES_SAFE_LOW < big < _SQUARES_SAFE_HIGH:
-        return math.sqrt(float(v @ v))
-    if big == 0.0 and not np.isnan(v).any():
-        return 0.0
-    from scipy.linalg import norm
-
-    return float(norm(v, check_finite=False))
-
-
-# Entries within these bounds have squares, and sums of up to 10²⁰ squares, well inside
-# the float64 range; beyond them nrm2's scaling is worth its microseconds.
-_SQUARES_SAFE_LOW = 1e-140
-_SQUARES_SAFE_HIGH = 1e140
+    """‖v‖₂ of a 1-D float array: √(v·v) where its entries are of a size whose squares
+    neither overflow nor underflow, otherwise scaled first as BLAS nrm2 is (np.linalg.norm
+    overflows past 1e154); the kernel :func:`trustregion._kernels.norm2`. Non-finite
+    entries give inf or NaN."""
+    return float(K.norm2(v if v.flags.c_contiguous else np.ascontiguousarray(v)))
 
 
 def max_abs(v: np.ndarray) -> float:

@@ -2,44 +2,32 @@
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy.optimize import Bounds, HessianUpdateStrategy, LinearConstraint, NonlinearConstraint
 
+from .. import _iteration as T
+from .. import _kernels as K
+from .._iteration import TIGHT_RTOL, advance
 from .._status import StepStatus
 from .._validation import as_float_vector, vector_norm
 from ..operators import HessianVectorProduct, SymmetricOperator, as_operator
 from ..subproblems import INEXACT_METHODS, QUADRATIC_METHODS, solve_checked
 from ._bounds import Box, as_box, feasible_start, tron_step
 from ._callback import as_callback
+from ._compiled import compiled_run_applies, minimize_compiled
 from ._constraints import Constraint, ConstraintSet
 from ._display import IterationLog
 from ._lagrangian import augmented_lagrangian
+from ._machine import Machine, stationarity
 from ._model import HessianModel
 from ._objective import Objective
 from ._options import TrustRegionOptions
 from ._result import MinimizeStatus, Result
 
 _TRON_RTOL = 0.1
-_EPS = np.finfo(np.float64).eps
-# Predicted decreases below this multiple of eps·|f| cannot be measured in f.
-_NOISE = 16.0 * _EPS
-_TINY = np.finfo(np.float64).tiny
-# Below the noise, a step is taken only if it cuts the stationarity measure by this factor.
-_GRADIENT_PROGRESS = 0.5
-# The subproblem tolerance used to confirm that the model predicts no decrease.
-_TIGHT_RTOL = 1e-10
-# When no representable step decreases f, x is a minimiser to rounding only if the
-# relative gradient is at most this. At a minimiser x* of f with relative rounding error
-# u, f stops decreasing at a distance d with ½B·d² ≈ u|f|, where the gradient is B·d ≈
-# √(2uB|f|); relative to |f|/|x| that is √(2u·B|x|²/|f|), about u^(1/4) for a curvature
-# B|x|²/|f| as large as u^(-1/2). An inconsistent gradient (a wrong jac) is O(1) there.
-_ROUNDING_STATIONARITY = _EPS**0.25
-# The radius never grows past this: x + s must stay representable.
-_MAX_RADIUS = 1e300
 
 # solve(g, B, radius, tight) -> a step: a Step, a BoxStep, or what a callable method
 # returns (anything with ``s`` and ``predicted_reduction``).
@@ -163,215 +151,159 @@ def minimize(
     if bounds is not None or constrained:
         box = as_box(bounds, n) if bounds is not None else as_box([(None, None)] * n, n)
         x = feasible_start(x, box)
+    plain = box is None and stop is None and not (opts.disp or opts.return_all)
+    if compiled_run_applies(fun, jac, hess, hessp, method, args, plain=plain):
+        return minimize_compiled(fun, jac, hess, hessp if hess is None else None, x, opts)
     constraint_set = ConstraintSet(constraints, x, box) if constrained else None
     lo, hi = (None, None) if box is None else (box.lo, box.hi)
     objective = Objective(fun, jac, args, lo=lo, hi=hi, rel_step=opts.finite_diff_rel_step)
     model = HessianModel(objective, n, hess, hessp, args, lo=lo, hi=hi)
     log = IterationLog(opts.disp)
-    f = objective.value(x)
-    g = objective.gradient(x) if math.isfinite(f) else np.full(n, np.nan)
-    if g.shape != (n,):
-        raise ValueError(f"jac(x0) must be a vector of shape ({n},), got shape {g.shape}")
-    if not (math.isfinite(f) and np.isfinite(g).all()):
-        # As scipy: a failed result, not an exception, since x0 itself is valid.
-        result = _result(
-            _State(x, f, g, opts.initial_radius),
-            objective,
-            model,
-            MinimizeStatus.NONFINITE_START,
-            box,
-        )
-    elif constrained:
+    if constrained:
         # (with constraints there is always a box, and the set)
         assert box is not None and constraint_set is not None
         result = _constrained(x, objective, hess, hessp, args, box, constraint_set, opts, stop)
     else:
-        result = _unconstrained(
-            _State(x, f, g, opts.initial_radius), objective, model, solve, box, opts, log, stop
-        )
+        in_kernel = method == "steihaug" and box is None
+        result = _unconstrained(x, objective, model, solve, in_kernel, box, opts, log, stop)
     log.summary(result)
     return result
 
 
-@dataclass
-class _State:
-    """The iterate and what the loop carries between iterations."""
-
-    x: np.ndarray
-    f: float
-    g: np.ndarray
-    radius: float
-    nit: int = 0
-    nonfinite_trials: int = 0
-    ratio: float = math.nan  # ρ of the last trial step, for the iteration log
-
-
 def _unconstrained(
-    state: _State,
+    x0: np.ndarray,
     objective: Objective,
     model: HessianModel,
     solve: _Solve,
+    in_kernel: bool,
     box: Box | None,
     opts: TrustRegionOptions,
     log: IterationLog,
     stop: _Stop | None,
 ) -> Result:
-    """The trust-region loop (Conn, Gould & Toint 2000, Alg. 6.1.1) from ``state``."""
-    allvecs = [state.x.copy()] if opts.return_all else None
-    gtol_absolute = opts.gtol * max(1.0, _stationarity(state.x, state.g, box))
-    while True:
-        status = _stopping_status(state, objective, box, opts, gtol_absolute)
-        if status is None:
-            status = _iteration(state, solve, objective, model, box, opts)
-        if status is not None:
-            break
-        if log.enabled:
-            log.iteration(
-                state.nit, state.f, _stationarity(state.x, state.g, box), state.radius, state.ratio
+    """The trust-region loop (Conn, Gould & Toint 2000, Alg. 6.1.1) from x₀: the kernel
+    :func:`trustregion._iteration.advance` runs it, and this function serves its requests
+    with the user's functions, the model and the subproblem solver. With ``in_kernel``
+    (Steihaug–Toint without bounds), a stored dense Hessian is handed to the kernel, which
+    then solves the subproblem in the same call as the rest of the iteration."""
+    n = x0.shape[0]
+    allvecs = [x0.copy()] if opts.return_all else None
+    machine = Machine(
+        x0[None, :],
+        opts,
+        step_mode=T.STEP_DRIVER,
+        report=log.enabled or allvecs is not None or stop is not None,
+        notify_accepted=model.updates,
+    )
+    vectors, real, ints, options = (
+        machine.vectors[0],
+        machine.real[0],
+        machine.ints[0],
+        machine.options,
+    )
+    x, g, trial, trial_g = (vectors[row] for row in (T.V_X, T.V_G, T.V_TRIAL, T.V_TRIAL_G))
+    bounds = np.stack([box.lo, box.hi]) if box is not None else _NO_BOX
+    dense = _NO_MATRIX
+    B: SymmetricOperator | None = None
+    status: MinimizeStatus | None = None
+    while status is None:
+        ints[T.I_NFEV] = objective.nfev
+        request = advance(vectors, dense, real, ints, bounds, options)
+        if request == T.REQUEST_F:
+            real[T.R_F_TRIAL] = objective.value(trial)
+        elif request == T.REQUEST_G:
+            trial_g[:] = _gradient(objective, trial, n)
+        elif request == T.REQUEST_MODEL:
+            B = model.at(x.copy(), g.copy())
+            ints[T.I_MODEL_FINITE] = B is not None
+            ints[T.I_STEP_MODE] = _step_mode(B) if in_kernel else T.STEP_DRIVER
+            stored = B is not None and ints[T.I_STEP_MODE] == T.STEP_DENSE
+            dense = B.kernel_args.dense if stored and B is not None else _NO_MATRIX
+        elif request == T.REQUEST_PRODUCT:
+            assert B is not None
+            work = vectors[T.V_WORK :]
+            work[3] = B.apply(work[2])
+        elif request == T.REQUEST_STEP:
+            assert B is not None  # the model comes before its step
+            _write_step(
+                _model_step(solve, g, B, real[T.R_RADIUS], x, box, tight=bool(ints[T.I_TIGHT])),
+                vectors,
+                real,
+                ints,
             )
-        if allvecs is not None:
-            allvecs.append(state.x.copy())
-        if stop is not None and stop(_result(state, objective, model, None, box)):
-            status = MinimizeStatus.CALLBACK
-            break
-    result = _result(state, objective, model, status, box)
+        elif request == T.REQUEST_ACCEPTED:
+            model.accepted(trial - x, trial_g - g)
+        elif request == T.REQUEST_REPORT:
+            if _report(machine, objective, model, box, log, allvecs, stop):
+                status = MinimizeStatus.CALLBACK
+        else:
+            status = machine.status(0)
+    result = machine.result(0, _counts(objective, model), status, box)
     if allvecs is not None:
         result["allvecs"] = allvecs
     return result
 
 
-def _stopping_status(
-    state: _State,
-    objective: Objective,
-    box: Box | None,
-    opts: TrustRegionOptions,
-    gtol_absolute: float,
-) -> MinimizeStatus | None:
-    """Why the loop stops before another iteration, or None: the gradient test (both the
-    absolute and Dennis & Schnabel's relative one, see TrustRegionOptions.gtol), f below
-    f_unbounded, the budgets, and the radius collapsing (success only where the gradient
-    agrees, :func:`_at_rounding`)."""
-    x, f, g = state.x, state.f, state.g
-    if (
-        _stationarity(x, g, box) <= gtol_absolute
-        and _relative_stationarity(x, f, g, box) <= opts.gtol
-    ):
-        return MinimizeStatus.GTOL
-    if f <= opts.f_unbounded:
-        return MinimizeStatus.UNBOUNDED
-    if state.nit >= opts.maxiter:
-        return MinimizeStatus.MAXITER
-    if opts.max_nfev is not None and objective.nfev >= opts.max_nfev:
-        return MinimizeStatus.MAX_NFEV
-    if state.radius < opts.xtol * (1.0 + vector_norm(x)):
-        if state.nonfinite_trials:
-            return MinimizeStatus.NONFINITE
-        return _at_rounding(MinimizeStatus.XTOL, x, f, g, box)
-    return None
+_NO_BOX = np.empty((2, 0))
+_NO_MATRIX = np.empty((0, 0))
 
 
-def _iteration(
-    state: _State,
-    solve: _Solve,
-    objective: Objective,
-    model: HessianModel,
-    box: Box | None,
-    opts: TrustRegionOptions,
-) -> MinimizeStatus | None:
-    """One iteration: build the model at x, solve the subproblem, then take or reject the
-    step. Returns a status when the run must stop, else None."""
-    B = model.at(state.x, state.g)
-    if B is None:
-        return MinimizeStatus.NONFINITE  # hess(x) itself is not finite: no step helps
-    state.nit += 1
-    step = _model_step(solve, state.g, B, state.radius, state.x, box, tight=False)
-    noise = _NOISE * abs(state.f) + _TINY
-    if step.predicted_reduction <= noise and not getattr(step, "on_boundary", False):
-        # An inexact solve can stop short of the model's minimiser; ask for it before
-        # concluding anything from a tiny prediction.
-        step = _model_step(solve, state.g, B, state.radius, state.x, box, tight=True)
-    state.ratio = math.nan
-    if getattr(step, "status", None) is StepStatus.NONFINITE:
-        # A non-finite Hessian product: the step is not trusted, the radius shrinks.
-        state.nonfinite_trials += 1
-        state.radius *= opts.shrink_factor
-        return None
-    if not float(step.predicted_reduction) > noise:
-        return _below_noise(state, step, objective, model, box, opts, noise)
-    return _trial(state, step, objective, model, box, opts)
+def _counts(objective: Objective, model: HessianModel) -> tuple[int, int, int]:
+    """nfev, njev and nhev so far."""
+    return objective.nfev, objective.njev, model.hessian_evaluations
 
 
-def _trial(
-    state: _State,
-    step: Any,
+def _gradient(objective: Objective, x: np.ndarray, n: int) -> np.ndarray:
+    """∇f(x), refused unless it is a vector of the problem's dimension."""
+    g = objective.gradient(x)
+    if g.shape != (n,):
+        raise ValueError(f"jac(x) must be a vector of shape ({n},), got shape {g.shape}")
+    return g
+
+
+def _step_mode(B: SymmetricOperator | None) -> int:
+    """How the kernel gets the Steihaug–Toint step on B: it multiplies a stored dense
+    matrix itself, asks for each product of a matrix-free one, and leaves a CSR matrix
+    (whose whole solve is one call of the Krylov kernel) to the driver's solver."""
+    kind = K.EXTERNAL if B is None else B.kernel_args.kind
+    if kind == K.DENSE and B is not None and B.kernel_args.shift == 0.0:
+        return T.STEP_DENSE
+    return T.STEP_PRODUCTS if kind == K.EXTERNAL else T.STEP_DRIVER
+
+
+def _write_step(step: Any, vectors: np.ndarray, real: np.ndarray, ints: np.ndarray) -> None:
+    """Hand a subproblem solver's step to the kernel: s, its predicted decrease, whether
+    it is on the boundary, and whether a model product was not finite."""
+    vectors[T.V_S] = step.s
+    real[T.R_PRED] = float(step.predicted_reduction)
+    ints[T.I_ON_BOUNDARY] = bool(getattr(step, "on_boundary", False))
+    ints[T.I_STEP_NONFINITE] = getattr(step, "status", None) is StepStatus.NONFINITE
+
+
+def _report(
+    machine: Machine,
     objective: Objective,
     model: HessianModel,
     box: Box | None,
-    opts: TrustRegionOptions,
-) -> MinimizeStatus | None:
-    """Evaluate x + s, take it if ρ ≥ accept_threshold, and update the radius."""
-    # With bounds, project again: x + (P(y) - x) can miss P(y) by a rounding error.
-    x_trial = state.x + step.s if box is None else box.project(state.x + step.s)
-    if not np.isfinite(x_trial).all():
-        return MinimizeStatus.UNBOUNDED  # the step overflowed
-    f_trial = objective.value(x_trial)
-    finite = math.isfinite(f_trial)
-    ratio = (state.f - f_trial) / float(step.predicted_reduction) if finite else -math.inf
-    if ratio >= opts.accept_threshold:
-        g_trial = objective.gradient(x_trial)
-        finite = bool(np.isfinite(g_trial).all())
-        if finite:
-            if model.updates:
-                model.accepted(x_trial - state.x, g_trial - state.g)
-            state.x, state.f, state.g = x_trial, f_trial, g_trial
-        else:
-            ratio = -math.inf
-    if not finite:
-        state.nonfinite_trials += 1  # rejected, and the radius shrinks below
-    state.ratio = ratio
-    state.radius = _updated_radius(
-        state.radius, ratio, vector_norm(step.s), bool(getattr(step, "on_boundary", False)), opts
-    )
-    return None
-
-
-def _updated_radius(
-    radius: float, ratio: float, step_norm: float, on_boundary: bool, opts: TrustRegionOptions
-) -> float:
-    """The ratio test's radius (Conn, Gould & Toint 2000, Alg. 6.1.1; N&W Alg. 4.1):
-    shrink to shrink_factor·min(Δ, ‖s‖) when ρ < shrink_threshold, expand by
-    expand_factor (up to max_radius) when ρ ≥ expand_threshold with s on the boundary."""
-    if ratio < opts.shrink_threshold:
-        return opts.shrink_factor * min(radius, step_norm)
-    if ratio >= opts.expand_threshold and on_boundary:
-        return min(opts.expand_factor * radius, opts.max_radius, _MAX_RADIUS)
-    return radius
-
-
-def _below_noise(
-    state: _State,
-    step: Any,
-    objective: Objective,
-    model: HessianModel,
-    box: Box | None,
-    opts: TrustRegionOptions,
-    noise: float,
-) -> MinimizeStatus | None:
-    """A step whose predicted decrease f cannot measure. On the boundary the region is
-    too small to measure progress in: shrink. Inside it is the model's own minimiser; the
-    gradient may still measure progress: take the step if it cuts the stationarity
-    measure by _GRADIENT_PROGRESS without raising f beyond rounding. Otherwise x is
-    stationary to rounding (as at the end of MGH's Meyer problem, where scipy's
-    trust-exact reports failure) — if the gradient agrees (:func:`_at_rounding`)."""
-    if getattr(step, "on_boundary", False):
-        state.radius *= opts.shrink_factor
-        return None
-    progress = _gradient_progress(state.x, state.f, state.g, step.s, box, objective, noise)
-    if progress is None:
-        return _at_rounding(MinimizeStatus.NO_PREDICTED_DECREASE, state.x, state.f, state.g, box)
-    model.accepted(progress[0] - state.x, progress[2] - state.g)
-    state.x, state.f, state.g = progress
-    return None
+    log: IterationLog,
+    allvecs: list[np.ndarray] | None,
+    stop: _Stop | None,
+) -> bool:
+    """The end of an iteration: the log line, the iterate for ``allvecs``, and the
+    callback; whether the callback asks to stop."""
+    vectors, real, ints = machine.vectors[0], machine.real[0], machine.ints[0]
+    x, g = vectors[T.V_X], vectors[T.V_G]
+    if log.enabled:
+        log.iteration(
+            int(ints[T.I_NIT]),
+            real[T.R_F],
+            stationarity(x, g, box),
+            real[T.R_RADIUS],
+            real[T.R_RATIO],
+        )
+    if allvecs is not None:
+        allvecs.append(x.copy())
+    return stop is not None and stop(machine.result(0, _counts(objective, model), None, box))
 
 
 def _initial_point(x0: ArrayLike) -> np.ndarray:
@@ -388,57 +320,6 @@ def _has_constraints(constraints: Constraint | Sequence[Constraint] | None) -> b
     if isinstance(constraints, (dict, LinearConstraint, NonlinearConstraint)):
         return True
     return constraints is not None and len(constraints) > 0
-
-
-def _at_rounding(
-    status: MinimizeStatus, x: np.ndarray, f: float, g: np.ndarray, box: Box | None
-) -> MinimizeStatus:
-    """``status`` (a success) when no representable step decreases f and the gradient is
-    small to rounding (:data:`_ROUNDING_STATIONARITY`); NO_PROGRESS otherwise."""
-    if _relative_stationarity(x, f, g, box) <= _ROUNDING_STATIONARITY:
-        return status
-    return MinimizeStatus.NO_PROGRESS
-
-
-def _gradient_progress(
-    x: np.ndarray,
-    f: float,
-    g: np.ndarray,
-    s: np.ndarray,
-    box: Box | None,
-    objective: Objective,
-    noise: float,
-) -> tuple[np.ndarray, float, np.ndarray] | None:
-    """``(x₊, f₊, g₊)`` when a step too small for f to judge still makes progress: the
-    stationarity measure falls by _GRADIENT_PROGRESS and f rises by no more than rounding;
-    otherwise None. On a quadratic the gradient at the model's minimiser is exact where
-    differences of f are pure noise, which is where augmented Lagrangian subproblems with
-    large penalties end."""
-    x_trial = x + s if box is None else box.project(x + s)
-    g_trial = objective.gradient(x_trial)
-    if not (
-        np.isfinite(g_trial).all()
-        and _stationarity(x_trial, g_trial, box) <= _GRADIENT_PROGRESS * _stationarity(x, g, box)
-    ):
-        return None
-    f_trial = objective.value(x_trial)
-    return (x_trial, f_trial, g_trial) if f_trial <= f + noise else None
-
-
-def _relative_stationarity(x: np.ndarray, f: float, g: np.ndarray, box: Box | None) -> float:
-    """Dennis & Schnabel's relative gradient, max_i |gᵢ|·max(|xᵢ|, 1) / max(|f|, 1)
-    (Numerical Methods for Unconstrained Optimization, 1983, §7.2): invariant under
-    scaling f or the variables, which the gradient norm alone is not (MGH's Meyer problem
-    has a gradient of 10⁹ at x₀ and of 10 far from its minimiser)."""
-    measure = g if box is None else box.projected_gradient(x, g)
-    return float(np.max(np.abs(measure) * np.maximum(np.abs(x), 1.0))) / max(abs(f), 1.0)
-
-
-def _stationarity(x: np.ndarray, g: np.ndarray, box: Box | None) -> float:
-    """‖∇f‖∞, or with bounds the projected gradient's ‖P(x - ∇f) - x‖∞ (Conn, Gould & Toint
-    2000, §12.1), which vanishes exactly at the box problem's first-order points."""
-    measure = g if box is None else box.projected_gradient(x, g)
-    return float(np.abs(measure).max())
 
 
 def _subproblem_solver(
@@ -466,7 +347,7 @@ def _subproblem_solver(
         # checks of solve_subproblem would repeat at every iteration what they know.
         options: dict[str, Any] = {}
         if method in INEXACT_METHODS:
-            options["rtol"] = _TIGHT_RTOL if tight else _forcing(vector_norm(g))
+            options["rtol"] = TIGHT_RTOL if tight else _forcing(vector_norm(g))
         return solve_checked(g, B, radius, None, method, options)
 
     return solve
@@ -488,41 +369,13 @@ def _model_step(
     # Capped at TRON's 0.1 (Lin & Moré 1999): at 0.5, CG on the free variables of a
     # curved, ill-conditioned valley (the augmented Lagrangian's usual shape) stops after
     # its first iteration, and the method degrades to projected steepest descent.
-    rtol = _TIGHT_RTOL if tight else min(_TRON_RTOL, _forcing(_stationarity(x, g, box)))
+    rtol = TIGHT_RTOL if tight else min(_TRON_RTOL, _forcing(stationarity(x, g, box)))
     return tron_step(g, B, radius, x, box, rtol)
 
 
 def _forcing(gradient_norm: float) -> float:
     """The forcing term min(0.5, √‖g‖) of inexact Newton methods (N&W eq. 7.3)."""
     return min(0.5, math.sqrt(gradient_norm))
-
-
-def _result(
-    state: _State,
-    objective: Objective,
-    model: HessianModel,
-    status: MinimizeStatus | None,
-    box: Box | None,
-) -> Result:
-    """A Result of the current state; ``status`` None for an intermediate one."""
-    result = Result(
-        x=state.x.copy(),
-        fun=state.f,
-        jac=state.g.copy(),
-        nit=state.nit,
-        niter=state.nit,
-        nfev=objective.nfev,
-        njev=objective.njev,
-        nhev=model.hessian_evaluations,
-        optimality=_stationarity(state.x, state.g, box),
-        constr_violation=0.0,  # every iterate satisfies the bounds
-        trust_radius=state.radius,
-        tr_radius=state.radius,
-        nonfinite_trials=state.nonfinite_trials,
-    )
-    if status is not None:
-        result.update(status=status, success=status.success, message=status.message)
-    return result
 
 
 def _constrained(

@@ -164,6 +164,8 @@ class TrustRegionOptions:
     @classmethod
     def from_dict(cls, options: Mapping[str, Any] | None) -> "TrustRegionOptions":
         """Options from a dict, in our names or scipy's; unknown keys are refused by name."""
+        if not options and cls is TrustRegionOptions:
+            return _DEFAULTS  # the common case, on the path of every small solve
         known = {f.name for f in fields(cls)}
         given: dict[str, Any] = {}
         for key, value in dict(options or {}).items():
@@ -179,3 +181,7 @@ class TrustRegionOptions:
                 raise ValueError(f"option {name!r} given twice (as {key!r} too)")
             given[name] = bool(value) if name in ("disp", "return_all") else value
         return cls(**given)
+
+
+# Frozen, so one instance serves every call that gives no options.
+_DEFAULTS = TrustRegionOptions()

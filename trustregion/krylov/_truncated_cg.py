@@ -136,7 +136,7 @@ def _rescaled(
     """(σ, b/σ, Δ/σ, atol/σ, x0/σ, callback) for the solve of A(x/σ) = b/σ, σ the power of
     two of :func:`run_truncated_cg`; the callback is wrapped to see the caller's x."""
     bmax = K.max_abs(b)
-    sigma = power_of_two_scale(bmax, radius) if math.isfinite(radius) else power_of_two_scale(bmax)
+    sigma = power_of_two_scale(bmax, radius)
     if sigma == 1.0:
         return sigma, b, radius, atol, x0, callback
     if callback is not None:
