@@ -9,10 +9,11 @@ On the cheap problems of ``compare_minimize_cheap.py``, each method's run is tim
 iteration:
 
 * **user**: the problem's f, gradient and Hessian (or products), timed around each call;
-* **subproblem**: the subproblem solver, less the Hessian products it asks for (those are
-  the user's);
-* **bookkeeping**: the rest — the driver's model, ratio test, radius update, stopping
-  tests and result.
+* **subproblem**: the Python subproblem solver (gltr, exact), less the Hessian products it
+  asks for (those are the user's);
+* **driver**: the rest — the loop kernel's calls (model, ratio test, radius update,
+  stopping tests; for steihaug the whole Steihaug–Toint step too, which runs inside the
+  kernel and so has no column of its own) and the Python that serves its requests.
 
 The timers add about a microsecond per call to the phase they wrap, so read the split as
 proportions. Issue 14 asks for a driver whose cost is the user's functions: this is the
@@ -71,7 +72,7 @@ class Clock:
 
 
 def phases(p: Cheap, method: str, model: str) -> tuple[float, float, float, int]:
-    """(user, subproblem, bookkeeping) seconds of one run, medians over REPEATS, and nit."""
+    """(user, subproblem, driver) seconds of one run, medians over REPEATS, and nit."""
     solve_checked = _driver.solve_checked
     samples = []
     try:
@@ -103,10 +104,10 @@ def main() -> int:
             )
     print_table(
         "one minimize iteration by phase (per iteration, medians of runs)",
-        ["problem", "method", "nit", "total", "user", "subproblem", "bookkeeping", "total/user"],
+        ["problem", "method", "nit", "total", "user", "subproblem", "driver", "total/user"],
         rows,
-        note="user: f, gradient, Hessian or products; subproblem: the solver less the "
-        "products it asks for; bookkeeping: the rest of the driver",
+        note="user: f, gradient, Hessian or products; subproblem: the Python solver less "
+        "the products it asks for; driver: the rest (for steihaug, the step included)",
     )
     return 0
 

@@ -613,7 +613,15 @@ def _mismatched_calls():
             _iteration_state(n)[0], np.eye(n - 1), *_iteration_state(n)[2:], E2, _options()
         ),
         "advance_batch": lambda: T.advance_batch(
-            *(a[None] for a in _iteration_state(n)), E2, _options(), np.empty(2, dtype=np.int64)
+            *(a[None] for a in _iteration_state(n)),
+            _options(),
+            np.zeros((1, 3), dtype=np.int64),
+            np.zeros(2, dtype=np.int64),  # one request too many
+            *(np.zeros((1, n)),) * 2,
+            np.zeros(1),
+            np.zeros((1, n)),
+            np.zeros((1, n, n)),
+            np.zeros((1, n)),
         ),
     }
 

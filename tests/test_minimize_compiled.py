@@ -127,7 +127,7 @@ def short_gradient(x):
 
 @jit_only
 def test_a_compiled_gradient_of_the_wrong_shape_is_refused():
-    with pytest.raises(ValueError, match=r"jac\(x\) must return an array of shape \(n,\)"):
+    with pytest.raises(ValueError, match=r"the gradient must be an array of shape \(n,\)"):
         minimize(rosen, X0, jac=short_gradient, hess=rosen_hess)
 
 

@@ -515,26 +515,92 @@ def _end_iteration(ints, options):
 
 
 @njit(cache=_CACHE, fastmath=_FASTMATH)
-def advance_batch(vectors, hess, real, ints, box, options, requests):
-    """:func:`advance` for each problem of a batch that has not ended, in lockstep: the
-    caller has served every request of the last round. ``vectors``, ``hess``, ``real``
-    and ``ints`` have one problem per leading index, ``requests`` (B,) receives each
-    problem's request. Returns how many problems are still running."""
-    batch = vectors.shape[0]
+def take(request, f, g, h, p, vectors, matrix, real, ints, counts):
+    """Write the value served for ``request`` into a problem's state and count it in
+    ``counts`` (nfev, njev, nhev): f (a float), the gradient g (n,), the model Hessian h
+    (n, n) (its finiteness decides I_MODEL_FINITE), or the product p (n,); the others
+    are not read. Raises ValueError for a value of the wrong shape."""
+    n = vectors.shape[1]
+    if request == REQUEST_F:
+        counts[0] += 1
+        real[R_F_TRIAL] = f
+    elif request == REQUEST_G:
+        if g.shape[0] != n:
+            raise ValueError("the gradient must be an array of shape (n,)")
+        counts[1] += 1
+        for i in range(n):
+            vectors[V_TRIAL_G, i] = g[i]
+    elif request == REQUEST_MODEL:
+        ints[I_MODEL_FINITE] = 1
+        if ints[I_STEP_MODE] == STEP_DENSE:
+            if h.shape[0] != n or h.shape[1] != n:
+                raise ValueError("the Hessian must be an array of shape (n, n)")
+            counts[2] += 1
+            finite = 0.0
+            for i in range(n):
+                for j in range(n):
+                    matrix[i, j] = h[i, j]
+                    finite += h[i, j] - h[i, j]  # 0, or NaN for a non-finite entry
+            ints[I_MODEL_FINITE] = finite == 0.0
+    elif request == REQUEST_PRODUCT:
+        if p.shape[0] != n:
+            raise ValueError("the Hessian product must be an array of shape (n,)")
+        counts[2] += 1
+        for i in range(n):
+            vectors[V_WORK + 3, i] = p[i]
+
+
+@njit(cache=_CACHE, fastmath=_FASTMATH)
+def advance_batch(
+    vectors, hess, real, ints, options, counts, requests, points, directions, f, g, h, p
+):
+    """:func:`advance` for each problem of a batch that has not ended, in lockstep.
+
+    One problem per leading index of every array. ``requests`` holds each problem's
+    request of the last round (REQUEST_NONE before the first), which the caller has
+    served for all problems at once: row b of ``f`` (B,), ``g`` (B, n), ``h`` (B, n, n)
+    and ``p`` (B, n) holds problem b's value of its kind (:func:`take` writes it into the
+    state, ``counts`` (B, 3) counts it; rows of other kinds are not read). Each problem
+    then advances to its next request, written into ``requests``, with the point to
+    evaluate at in ``points`` (B, n) (the trial point for f and the gradient, x for the
+    model and its products) and, for a product, the vector in ``directions`` (B, n).
+    Returns how many problems are still running.
+    """
+    batch, n = vectors.shape[0], vectors.shape[2]
     if (
         hess.shape[0] != batch
         or real.shape[0] != batch
         or ints.shape[0] != batch
+        or counts.shape[0] != batch
+        or counts.shape[1] < 3
         or requests.shape[0] != batch
+        or points.shape[0] != batch
+        or points.shape[1] != n
+        or directions.shape[0] != batch
+        or directions.shape[1] != n
+        or f.shape[0] != batch
+        or g.shape[0] != batch
+        or h.shape[0] != batch
+        or p.shape[0] != batch
     ):
-        raise ValueError("advance_batch: the state arrays do not have one row per problem")
+        raise ValueError("advance_batch: the arrays do not have one row per problem")
+    no_box = np.empty((2, 0))
     running = 0
     for b in range(batch):
         if ints[b, I_PHASE] == _DONE:
             requests[b] = REQUEST_NONE
             continue
-        requests[b] = advance(vectors[b], hess[b], real[b], ints[b], box, options)
-        running += requests[b] != REQUEST_NONE
+        take(requests[b], f[b], g[b], h[b], p[b], vectors[b], hess[b], real[b], ints[b], counts[b])
+        ints[b, I_NFEV] = counts[b, 0]
+        request = advance(vectors[b], hess[b], real[b], ints[b], no_box, options)
+        requests[b] = request
+        source = V_TRIAL if request == REQUEST_F or request == REQUEST_G else V_X
+        for i in range(n):
+            points[b, i] = vectors[b, source, i]
+        if request == REQUEST_PRODUCT:
+            for i in range(n):
+                directions[b, i] = vectors[b, V_WORK + 2, i]
+        running += request != REQUEST_NONE
     return running
 
 
@@ -544,44 +610,25 @@ def _run_compiled(fun, jac, hess, hessp, stored, vectors, matrix, real, ints, op
     ``matrix`` (``stored``) or ``hessp(x, p) -> (n,)``. Each is given a copy of its
     arguments; ``counts`` receives nfev, njev and nhev. Raises ValueError when a user
     function returns an array of the wrong shape."""
-    n = vectors.shape[1]
     no_box = np.empty((2, 0))
+    no_vector = np.empty(0)
+    no_matrix = np.empty((0, 0))
     x, trial, work = vectors[V_X], vectors[V_TRIAL], vectors[V_WORK : V_WORK + 4]
     while True:
         ints[I_NFEV] = counts[0]
         request = advance(vectors, matrix, real, ints, no_box, options)
         if request == REQUEST_NONE:
             return
+        f, g, h, p = 0.0, no_vector, no_matrix, no_vector
         if request == REQUEST_F:
-            counts[0] += 1
-            real[R_F_TRIAL] = fun(trial.copy())
+            f = fun(trial.copy())
         elif request == REQUEST_G:
-            counts[1] += 1
-            gradient = jac(trial.copy())
-            if gradient.shape[0] != n:
-                raise ValueError("jac(x) must return an array of shape (n,)")
-            for i in range(n):
-                vectors[V_TRIAL_G, i] = gradient[i]
-        elif request == REQUEST_MODEL:
-            ints[I_MODEL_FINITE] = 1
-            if stored:
-                counts[2] += 1
-                value = hess(x.copy())
-                if value.shape[0] != n or value.shape[1] != n:
-                    raise ValueError("hess(x) must return an array of shape (n, n)")
-                finite = True
-                for i in range(n):
-                    for j in range(n):
-                        matrix[i, j] = value[i, j]
-                        finite = finite and np.isfinite(value[i, j])
-                ints[I_MODEL_FINITE] = finite
-        else:  # REQUEST_PRODUCT
-            counts[2] += 1
-            product = hessp(x.copy(), work[2].copy())
-            if product.shape[0] != n:
-                raise ValueError("hessp(x, p) must return an array of shape (n,)")
-            for i in range(n):
-                work[3, i] = product[i]
+            g = jac(trial.copy())
+        elif request == REQUEST_MODEL and stored:
+            h = hess(x.copy())
+        elif request == REQUEST_PRODUCT:
+            p = hessp(x.copy(), work[2].copy())
+        take(request, f, g, h, p, vectors, matrix, real, ints, counts)
 
 
 # The user's functions reach the compiled loop as first-class functions of these types,

@@ -12,8 +12,6 @@ from ._machine import Machine
 from ._options import TrustRegionOptions
 from ._result import MinimizeStatus, Result
 
-_NO_BOX = np.empty((2, 0))
-
 
 class BatchResult(OptimizeResult):
     """The results of :func:`minimize_batch`, one row (or entry) per problem.
@@ -116,23 +114,28 @@ def minimize_batch(
         )
     stored = hess is not None
     machine = Machine(X, opts, step_mode=T.STEP_DENSE if stored else T.STEP_PRODUCTS)
-    counts = np.zeros((3, X.shape[0]), dtype=np.int64)
-    requests = np.empty(X.shape[0], dtype=np.int64)
     second = hess if hess is not None else hessp
     assert second is not None
-    while True:
-        machine.ints[:, T.I_NFEV] = counts[0]
-        if not T.advance_batch(
-            machine.vectors,
-            machine.hess,
-            machine.real,
-            machine.ints,
-            _NO_BOX,
-            machine.options,
-            requests,
-        ):
-            break
-        _serve(machine, requests, counts, fun, jac, second, stored, args)
+    B, n = X.shape
+    counts = np.zeros((B, 3), dtype=np.int64)
+    requests = np.full(B, T.REQUEST_NONE, dtype=np.int64)
+    points, directions = np.empty((B, n)), np.empty((B, n))
+    # What a round asks for no problem is not evaluated: these stand in (never read).
+    idle = (np.zeros(B), np.zeros((B, n)), np.zeros((B, n, n) if stored else (B, 0, 0)))
+    values = (idle[0], idle[1], idle[2], idle[1])
+    while T.advance_batch(
+        machine.vectors,
+        machine.hess,
+        machine.real,
+        machine.ints,
+        machine.options,
+        counts,
+        requests,
+        points,
+        directions,
+        *values,
+    ):
+        values = _evaluate(requests, points, directions, fun, jac, second, stored, args, idle)
     return _batch_result(machine, counts)
 
 
@@ -149,50 +152,35 @@ def _starting_points(X0: ArrayLike) -> np.ndarray:
     return X
 
 
-def _serve(
-    machine: Machine,
+def _evaluate(
     requests: np.ndarray,
-    counts: np.ndarray,
+    points: np.ndarray,
+    directions: np.ndarray,
     fun: Callable[..., Any],
     jac: Callable[..., Any],
     second: Callable[..., Any],
     stored: bool,
     args: tuple[Any, ...],
-) -> None:
-    """Serve one round of requests: one call of each function some problem asked for."""
-    vectors = machine.vectors
-    B, _, n = vectors.shape
-    x, trial = vectors[:, T.V_X], vectors[:, T.V_TRIAL]
-    wants = requests == T.REQUEST_F
-    if wants.any():
-        values = _checked(fun(np.where(wants[:, None], trial, x), *args), (B,), "fun(X)")
-        machine.real[wants, T.R_F_TRIAL] = values[wants]
-        counts[0, wants] += 1
-    wants = requests == T.REQUEST_G
-    if wants.any():
-        gradients = _checked(jac(np.where(wants[:, None], trial, x), *args), (B, n), "jac(X)")
-        vectors[wants, T.V_TRIAL_G] = gradients[wants]
-        counts[1, wants] += 1
-    wants = requests == T.REQUEST_MODEL
-    if wants.any():
-        finite = np.ones(B, dtype=bool)
-        if stored:
-            H = _checked(second(x.copy(), *args), (B, n, n), "hess(X)")
-            machine.hess[wants] = H[wants]
-            finite = np.isfinite(H).all(axis=(1, 2))
-            counts[2, wants] += 1
-        machine.ints[wants, T.I_MODEL_FINITE] = finite[wants]
-    wants = requests == T.REQUEST_PRODUCT
-    if wants.any():
-        p = vectors[:, T.V_WORK + 2].copy()
-        products = _checked(second(x.copy(), p, *args), (B, n), "hessp(X, P)")
-        vectors[wants, T.V_WORK + 3] = products[wants]
-        counts[2, wants] += 1
+    idle: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One round's values (f, gradients, Hessians, products): one call of each function
+    that some problem asked for, at all the points, each given a copy."""
+    B, n = points.shape
+    asked = np.bincount(requests, minlength=T.REQUEST_PRODUCT + 1).astype(bool)
+    f = _checked(fun(points.copy(), *args), (B,), "fun(X)") if asked[T.REQUEST_F] else idle[0]
+    g = _checked(jac(points.copy(), *args), (B, n), "jac(X)") if asked[T.REQUEST_G] else idle[1]
+    h, p = idle[2], idle[1]
+    if asked[T.REQUEST_MODEL] and stored:
+        h = _checked(second(points.copy(), *args), (B, n, n), "hess(X)")
+    if asked[T.REQUEST_PRODUCT]:
+        p = _checked(second(points.copy(), directions.copy(), *args), (B, n), "hessp(X, P)")
+    return f, g, h, p
 
 
 def _checked(value: Any, shape: tuple[int, ...], name: str) -> np.ndarray:
-    """A user function's value as a float64 array of ``shape``, or a ValueError."""
-    array = np.asarray(value, dtype=np.float64)
+    """A user function's value as a C-contiguous float64 array of ``shape`` (the kernel's
+    type), or a ValueError."""
+    array = np.ascontiguousarray(value, dtype=np.float64)
     if array.shape != shape:
         raise ValueError(f"{name} must return an array of shape {shape}, got {array.shape}")
     return array
@@ -211,9 +199,9 @@ def _batch_result(machine: Machine, counts: np.ndarray) -> BatchResult:
         fun=machine.real[:, T.R_F].copy(),
         jac=machine.vectors[:, T.V_G].copy(),
         nit=machine.ints[:, T.I_NIT].copy(),
-        nfev=counts[0].copy(),
-        njev=counts[1].copy(),
-        nhev=counts[2].copy(),
+        nfev=counts[:, 0].copy(),
+        njev=counts[:, 1].copy(),
+        nhev=counts[:, 2].copy(),
         status=status,
         success=success,
         trust_radius=machine.real[:, T.R_RADIUS].copy(),

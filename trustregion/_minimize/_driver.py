@@ -202,16 +202,22 @@ def _unconstrained(
         machine.options,
     )
     x, g, trial, trial_g = (vectors[row] for row in (T.V_X, T.V_G, T.V_TRIAL, T.V_TRIAL_G))
+    direction, product = vectors[T.V_WORK + 2], vectors[T.V_WORK + 3]
     bounds = np.stack([box.lo, box.hi]) if box is not None else _NO_BOX
     dense = _NO_MATRIX
     B: SymmetricOperator | None = None
     status: MinimizeStatus | None = None
+    # The most frequent requests first: a product per CG iteration, then f and ∇f.
+    asks_product, asks_f, asks_g = T.REQUEST_PRODUCT, T.REQUEST_F, T.REQUEST_G
     while status is None:
         ints[T.I_NFEV] = objective.nfev
         request = advance(vectors, dense, real, ints, bounds, options)
-        if request == T.REQUEST_F:
+        if request == asks_product:
+            assert B is not None  # the model comes before its products
+            product[:] = B.apply(direction)
+        elif request == asks_f:
             real[T.R_F_TRIAL] = objective.value(trial)
-        elif request == T.REQUEST_G:
+        elif request == asks_g:
             trial_g[:] = _gradient(objective, trial, n)
         elif request == T.REQUEST_MODEL:
             B = model.at(x.copy(), g.copy())
@@ -219,10 +225,6 @@ def _unconstrained(
             ints[T.I_STEP_MODE] = _step_mode(B) if in_kernel else T.STEP_DRIVER
             stored = B is not None and ints[T.I_STEP_MODE] == T.STEP_DENSE
             dense = B.kernel_args.dense if stored and B is not None else _NO_MATRIX
-        elif request == T.REQUEST_PRODUCT:
-            assert B is not None
-            work = vectors[T.V_WORK :]
-            work[3] = B.apply(work[2])
         elif request == T.REQUEST_STEP:
             assert B is not None  # the model comes before its step
             _write_step(
