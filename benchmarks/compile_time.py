@@ -10,12 +10,12 @@ A child process with ``NUMBA_CACHE_DIR`` set to an empty temporary directory imp
 ``trustregion`` and calls every public entry point once on tiny problems (cg on dense,
 sparse, callable and preconditioned operators; each subproblem method on dense and
 sparse B, with and without a metric M; the operator classes, the Fisher operators
-included; minimize's Python loop, its compiled loop and minimize_batch).  The probe's own
-``numba.njit`` problem compiles in an entry of its own, reported but left out of the
-totals: that time is the user's.  "Cold" is the first such process, "warm" the next ones, which find the
-cache the cold one filled.  Measured: the time of ``import trustregion`` plus all first
-calls (the NumPy/SciPy import is excluded and reported separately), and the process's
-wall time.  BLAS is pinned to one thread (the children inherit it).
+included; minimize's Python loop, its compiled loop and minimize_batch).  The probe's
+own ``numba.njit`` problem compiles in an entry of its own, reported but left out of the
+totals: that time is the user's.  "Cold" is the first such process, "warm" the next
+ones, which find the cache the cold one filled.  Measured: the time of ``import
+trustregion`` plus all first calls (the NumPy/SciPy import is excluded and reported
+separately), and the process's wall time.  BLAS is pinned to one thread (the children inherit it).
 
 Targets: cold < 10 s (a first run of a user's script is not a coffee break), warm < 1 s
 (with the cache, compilation must not be what a short script waits for), every entry

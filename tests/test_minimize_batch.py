@@ -147,3 +147,12 @@ def test_bad_input_is_refused_by_name(call, message):
     X0, a, c = _family(3, seed=4)
     with pytest.raises(ValueError, match=message):
         call(X0, a, c)
+
+
+def test_the_kernel_status_codes_are_minimize_status_values():
+    from trustregion import _iteration as T
+
+    for name in ("MAXITER", "GTOL", "XTOL", "NO_PREDICTED_DECREASE", "MAX_NFEV", "NONFINITE"):
+        assert getattr(T, f"_{name}") == MinimizeStatus[name].value
+    for name in ("NO_PROGRESS", "UNBOUNDED", "NONFINITE_START"):
+        assert getattr(T, f"_{name}") == MinimizeStatus[name].value

@@ -59,15 +59,15 @@ from ._kernels import (
 
 # Requests: what the caller must supply before the next call.
 REQUEST_NONE = 0  # the run has ended: I_STATUS says why
-REQUEST_F = 1  # f(trial) into R_F_TRIAL
-REQUEST_G = 2  # ∇f(trial) into trial_g
+REQUEST_F = 1  # f at row V_TRIAL into R_F_TRIAL
+REQUEST_G = 2  # ∇f at row V_TRIAL into row V_TRIAL_G
 REQUEST_MODEL = 3  # the model at x: its dense Hessian into hess (I_STEP_MODE = STEP_DENSE),
 # and I_MODEL_FINITE set to whether the model is finite
-REQUEST_PRODUCT = 4  # B p into work row 3, p = work row 2 (I_STEP_MODE = STEP_PRODUCTS)
+REQUEST_PRODUCT = 4  # B p into row V_WORK + 3, p = row V_WORK + 2 (STEP_PRODUCTS)
 REQUEST_STEP = 5  # the driver's step (I_STEP_MODE = STEP_DRIVER) for g, R_RADIUS and
-# I_TIGHT: s, R_PRED, I_ON_BOUNDARY and I_STEP_NONFINITE
-REQUEST_ACCEPTED = 6  # the step trial - x is about to be taken (C_NOTIFY_ACCEPTED)
-REQUEST_REPORT = 7  # an iteration has ended (C_REPORT): log, callback, allvecs
+# I_TIGHT: row V_S, R_PRED, I_ON_BOUNDARY and I_STEP_NONFINITE
+REQUEST_ACCEPTED = 6  # the step V_TRIAL - V_X is about to be taken (O_NOTIFY_ACCEPTED)
+REQUEST_REPORT = 7  # an iteration has ended (O_REPORT): log, callback, allvecs
 
 # How the step is computed (I_STEP_MODE, which the caller may change at REQUEST_MODEL).
 STEP_DENSE = 0  # Steihaug–Toint CG here, on the stored model Hessian
@@ -141,10 +141,10 @@ _PROGRESS_F = 11
 _PROGRESS_ACCEPTED = 12
 _REPORTED = 13
 _DONE = 14
-_STEP_READY = 16  # the driver has written the step
 _END = 15  # (never stored) an iteration without a trial has ended
+_STEP_READY = 16  # the driver has written the step
 
-# MinimizeStatus codes.
+# MinimizeStatus codes (a test holds them to the enum).
 _RUNNING = -1
 _MAXITER = 0
 _GTOL = 1
@@ -272,10 +272,10 @@ def _cg_step(vectors, hess, real, ints, product_ready):
     sigma = real[R_SIGMA]
     # Empty CSR arrays of the types the Python drivers pass (uint64 indices, int64 row
     # pointers; mutable, not Numba's read-only globals), so that this call reuses their
-    # compiled truncated_cg instead of compiling another.
-    none = np.empty(0)
+    # compiled truncated_cg instead of compiling another; empty views, not allocations.
+    none, pointers = real[:0], ints[:0]
     code = truncated_cg(
-        kind, hess, none, np.empty(0, np.uint64), np.empty(0, np.int64), 0.0, none, True,
+        kind, hess, none, pointers.view(np.uint64), pointers, 0.0, none, True,
         rhs, s, work, cg_state, (radius / sigma) ** 2, rtol, 0.0, n, False, resume,
     )  # fmt: skip
     if code == NEEDS_PRODUCT:
