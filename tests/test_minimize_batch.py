@@ -118,6 +118,7 @@ def test_the_starting_points_are_not_modified():
             "X0 must be finite",
         ),
         (lambda X0, a, c: minimize_batch(fun, X0, args=(a, c), hess=hess), "needs jac"),
+        (lambda X0, a, c: minimize_batch(None, X0, (a, c), jac, hess), "fun must be a callable"),
         (
             lambda X0, a, c: minimize_batch(fun, X0, (a, c), jac, hess=hess, hessp=hessp),
             "exactly one of hess",

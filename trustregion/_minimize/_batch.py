@@ -105,6 +105,8 @@ def minimize_batch(
         raise ValueError("minimize_batch does not support the options disp and return_all")
     X = _starting_points(X0)
     args = args if isinstance(args, tuple) else (args,)
+    if not callable(fun):
+        raise ValueError("fun must be a callable fun(X, *args) -> (B,)")
     if not callable(jac):
         raise ValueError("minimize_batch needs jac, a callable jac(X, *args) -> (B, n)")
     if (hess is None) == (hessp is None) or not callable(hess if hess is not None else hessp):

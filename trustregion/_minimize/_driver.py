@@ -62,6 +62,12 @@ def minimize(
     The arguments are scipy's, in scipy's order, so that a ``scipy.optimize.minimize``
     call runs with this function swapped in (:func:`scipy_method` is the other way).
 
+    When ``fun``, ``jac`` and ``hess`` (or ``hessp``) are ``numba.njit`` functions of a
+    float64 vector, the whole run is compiled: the same iterates, with no return to Python
+    between iterations (for the default method, without bounds, constraints, ``args``, a
+    callback, ``disp`` or ``return_all``, any of which runs the Python loop instead).
+    :func:`minimize_batch` solves many small problems at once.
+
     Parameters
     ----------
     fun : callable
