@@ -107,14 +107,19 @@ _CALL = {
     "hessp": "(x, p) -> a float64 array of shape (n,)",
 }
 
-# A function's address is looked up once: the lookup costs tens of microseconds, as much
-# as a whole compiled run on a small problem.
-_ADDRESSES: "weakref.WeakKeyDictionary[Callable[..., Any], _Address]" = weakref.WeakKeyDictionary()
+# A function's address is looked up once per role: the lookup costs tens of
+# microseconds, as much as a whole compiled run on a small problem.
+_ADDRESSES: "weakref.WeakKeyDictionary[Callable[..., Any], dict[str, _Address]]" = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _address(function: Dispatcher, name: str) -> _Address:
     """The cached :class:`_Address` of ``function`` in the role ``name``."""
-    address = _ADDRESSES.get(function)
-    if address is None or address.signature() != T.COMPILED_SIGNATURES[name]:
-        address = _ADDRESSES[function] = _Address(function, name)
+    roles = _ADDRESSES.get(function)
+    if roles is None:
+        roles = _ADDRESSES[function] = {}
+    address = roles.get(name)
+    if address is None:
+        address = roles[name] = _Address(function, name)
     return address
