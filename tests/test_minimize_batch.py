@@ -95,6 +95,35 @@ def test_each_problem_keeps_its_own_status():
         assert batch.status[b] == _alone(b, X0, a, c, "hess").status
 
 
+def test_a_non_finite_hessian_stops_that_problem_alone():
+    X0, a, c = _family(3, seed=5)
+
+    def hess_nan_for_the_second(X, a, c):
+        H = hess(X, a, c)
+        H[1, 0, 0] = np.nan
+        return H
+
+    batch = minimize_batch(fun, X0, args=(a, c), jac=jac, hess=hess_nan_for_the_second)
+    assert batch.status[1] == MinimizeStatus.NONFINITE and not batch.success[1]
+    assert batch.success[[0, 2]].all()
+    ab, cb = a[1:2], c[1:2]
+    alone = minimize(
+        lambda x: fun(x[None], ab, cb)[0],
+        X0[1],
+        jac=lambda x: jac(x[None], ab, cb)[0],
+        hess=lambda x: hess_nan_for_the_second(
+            np.repeat(x[None], 2, axis=0), *(np.repeat(v, 2) for v in (ab, cb))
+        )[1],
+    )
+    assert alone.status is MinimizeStatus.NONFINITE and alone.nit == batch.nit[1]
+
+
+def test_a_batch_of_one_is_minimize():
+    X0, a, c = _family(1, seed=6)
+    batch = minimize_batch(fun, X0, args=(a, c), jac=jac, hess=hess)
+    np.testing.assert_array_equal(batch.x[0], _alone(0, X0, a, c, "hess").x)
+
+
 def test_options_apply_to_every_problem():
     X0, a, c = _family(5, seed=2)
     batch = minimize_batch(fun, X0, args=(a, c), jac=jac, hess=hess, options={"maxiter": 3})

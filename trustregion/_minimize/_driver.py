@@ -190,8 +190,9 @@ def _unconstrained(
     """The trust-region loop (Conn, Gould & Toint 2000, Alg. 6.1.1) from x₀: the kernel
     :func:`trustregion._iteration.advance` runs it, and this function serves its requests
     with the user's functions, the model and the subproblem solver. With ``in_kernel``
-    (Steihaug–Toint without bounds), a stored dense Hessian is handed to the kernel, which
-    then solves the subproblem in the same call as the rest of the iteration."""
+    (Steihaug–Toint without bounds) the kernel computes the step itself: on a stored dense
+    Hessian in the same call as the rest of the iteration, on a matrix-free model asking
+    for one product at a time; otherwise it asks for the step (REQUEST_STEP)."""
     n = x0.shape[0]
     allvecs = [x0.copy()] if opts.return_all else None
     machine = Machine(
@@ -230,7 +231,7 @@ def _unconstrained(
             ints[T.I_MODEL_FINITE] = B is not None
             ints[T.I_STEP_MODE] = _step_mode(B) if in_kernel else T.STEP_DRIVER
             stored = B is not None and ints[T.I_STEP_MODE] == T.STEP_DENSE
-            dense = B.kernel_args.dense if stored and B is not None else _NO_MATRIX
+            dense = B.kernel_args.dense if B is not None and stored else _NO_MATRIX
         elif request == T.REQUEST_STEP:
             assert B is not None  # the model comes before its step
             _write_step(
