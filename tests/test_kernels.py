@@ -610,10 +610,13 @@ def _mismatched_calls():
         "trial_point bounds": lambda: K.trial_point(v, v, v, v, v[:-1], v, np.empty(n)),
         "advance box": lambda: T.advance(*_iteration_state(n), np.empty((2, n - 1)), _options()),
         "advance hess": lambda: T.advance(
-            _iteration_state(n)[0], np.eye(n - 1), *_iteration_state(n)[2:], E2, _options()
+            *_iteration_state(n, hess=np.eye(n - 1)), NO_BOX, _options()
+        ),
+        "advance csr": lambda: T.advance(
+            *_iteration_state(n, csr=csr_args(sp.eye(n - 1, format="csr"))), NO_BOX, _options()
         ),
         "advance_batch": lambda: T.advance_batch(
-            *(a[None] for a in _iteration_state(n)),
+            *(a[None] for a in _batch_state(n)),
             _options(),
             np.zeros((1, 3), dtype=np.int64),
             np.zeros(2, dtype=np.int64),  # one request too many
@@ -626,15 +629,23 @@ def _mismatched_calls():
     }
 
 
-E2 = np.empty((2, 0))
+NO_BOX = np.empty((2, 0))  # advance without bounds
 
 
-def _iteration_state(n):
-    """The state arrays of one problem for :func:`trustregion._iteration.advance`, with
-    the model stored (so that ``hess`` must be n × n)."""
+def _iteration_state(n, hess=None, csr=None):
+    """The arguments of :func:`trustregion._iteration.advance` before ``box``: one
+    problem's state with its model stored, dense (``hess``, n × n unless given) or CSR
+    (``csr``, the kernels' (kind, dense, data, indices, indptr, shift) of a matrix)."""
     ints = np.zeros(T.INTS_SIZE, dtype=np.int64)
-    ints[T.I_STEP_MODE] = T.STEP_DENSE
-    return np.zeros((T.V_ROWS, n)), np.eye(n), np.zeros(T.REAL_SIZE), ints
+    ints[T.I_STEP_MODE] = T.STEP_DENSE if csr is None else T.STEP_SPARSE
+    matrix = csr[1:5] if csr is not None else (np.eye(n) if hess is None else hess, E1, EI, EP)
+    return np.zeros((T.V_ROWS, n)), *matrix, np.zeros(T.REAL_SIZE), ints
+
+
+def _batch_state(n):
+    """One problem's vectors, dense model, real and ints, as advance_batch takes them."""
+    vectors, hess, *_, real, ints = _iteration_state(n)
+    return vectors, hess, real, ints
 
 
 def _options():

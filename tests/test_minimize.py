@@ -427,3 +427,21 @@ def test_non_finite_hessian_products_with_bounds_are_not_convergence():
     )
     assert res.status is MinimizeStatus.NONFINITE and not res.success
     assert np.isfinite(res.x).all() and res.nonfinite_trials > 0
+
+
+@pytest.mark.kernels
+def test_stored_sparse_and_dense_hessians_take_the_step_inside_the_loop_kernel(monkeypatch):
+    """Steihaug–Toint on a stored Hessian, dense or CSR, runs inside the loop kernel (the
+    driver's solver is never called) and takes the steps the dense matrix gives."""
+    from trustregion._minimize import _driver
+
+    def not_called(*args, **kwargs):
+        raise AssertionError("the driver's subproblem solver was called")
+
+    monkeypatch.setattr(_driver, "solve_checked", not_called)
+    p = problems.get("extended_rosenbrock", n=20)
+    sparse = minimize(p.fun, p.x0, jac=p.grad, hess=p.hess)
+    dense = minimize(p.fun, p.x0, jac=p.grad, hess=lambda x: p.hess(x).toarray())
+    assert sparse.success and dense.success and sparse.nit == dense.nit
+    np.testing.assert_allclose(sparse.x, dense.x, rtol=1e-10)
+    np.testing.assert_allclose(sparse.x, np.ones(20), rtol=1e-8)

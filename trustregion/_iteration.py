@@ -20,7 +20,8 @@ calls again. Three callers serve the requests, and the algorithm is written once
 A problem's state is four arrays the caller allocates once (``trustregion._minimize.
 _machine.Machine``): ``vectors`` (V_ROWS, n), whose rows named by the ``V_*`` constants
 hold x, the gradient, the trial point, the gradient there, the step and the CG work;
-``hess``, the dense model Hessian (n, n), or (0, 0) when the model is not stored;
+``hess``, the dense model Hessian (n, n), or (0, 0) when the model is not stored
+densely, and ``data``, ``indices``, ``indptr``, a CSR model Hessian (empty otherwise);
 ``real``, the float slots ``R_*`` followed by the truncated-CG state; ``ints``, the
 integer slots ``I_*``. ``box`` is (2, n) with the bounds' lower and upper rows, or (2, 0)
 without bounds; ``options`` holds the ``O_*`` slots (TrustRegionOptions' numbers and the
@@ -42,6 +43,7 @@ from ._kernels import (
     _FASTMATH,
     BOUNDARY,
     CONVERGED,
+    CSR,
     DENSE,
     EXTERNAL,
     HAVE_PRODUCT,
@@ -70,9 +72,10 @@ REQUEST_ACCEPTED = 6  # the step V_TRIAL - V_X is about to be taken (O_NOTIFY_AC
 REQUEST_REPORT = 7  # an iteration has ended (O_REPORT): log, callback, allvecs
 
 # How the step is computed (I_STEP_MODE, which the caller may change at REQUEST_MODEL).
-STEP_DENSE = 0  # Steihaug–Toint CG here, on the stored model Hessian
+STEP_DENSE = 0  # Steihaug–Toint CG here, on the stored dense model Hessian
 STEP_PRODUCTS = 1  # Steihaug–Toint CG here, asking for each product
 STEP_DRIVER = 2  # the caller's subproblem solver
+STEP_SPARSE = 3  # Steihaug–Toint CG here, on the stored CSR model Hessian
 
 # Rows of a problem's ``vectors``.
 V_X = 0
@@ -241,7 +244,7 @@ def _trial_point(vectors, lo, hi):
 
 
 @njit(cache=_CACHE, fastmath=_FASTMATH)
-def _cg_step(vectors, hess, real, ints, product_ready):
+def _cg_step(vectors, hess, data, indices, indptr, real, ints, product_ready):
     """Steihaug–Toint CG (Conn, Gould & Toint 2000, Alg. 7.5.1) from s = 0 on the stored
     Hessian or on requested products, to the forcing tolerance min(0.5, √‖g‖)·‖g‖ (N&W
     eq. 7.3) or the tight one, at most n products. The system is scaled by a power of two
@@ -250,7 +253,8 @@ def _cg_step(vectors, hess, real, ints, product_ready):
     n = vectors.shape[1]
     g, s, rhs = vectors[V_G], vectors[V_S], vectors[V_RHS]
     work = vectors[V_WORK : V_WORK + 4]
-    kind = DENSE if ints[I_STEP_MODE] == STEP_DENSE else EXTERNAL
+    mode = ints[I_STEP_MODE]
+    kind = DENSE if mode == STEP_DENSE else (CSR if mode == STEP_SPARSE else EXTERNAL)
     radius = real[R_RADIUS]
     cg_state = real[R_CG:]
     if product_ready:
@@ -270,12 +274,8 @@ def _cg_step(vectors, hess, real, ints, product_ready):
         for i in range(n):
             rhs[i] = -g[i] / real[R_SIGMA]
     sigma = real[R_SIGMA]
-    # Empty CSR arrays of the types the Python drivers pass (uint64 indices, int64 row
-    # pointers; mutable, not Numba's read-only globals), so that this call reuses their
-    # compiled truncated_cg instead of compiling another; empty views, not allocations.
-    none, pointers = real[:0], ints[:0]
     code = truncated_cg(
-        kind, hess, none, pointers.view(np.uint64), pointers, 0.0, none, True,
+        kind, hess, data, indices, indptr, 0.0, real[:0], True,
         rhs, s, work, cg_state, (radius / sigma) ** 2, rtol, 0.0, n, False, resume,
     )  # fmt: skip
     if code == NEEDS_PRODUCT:
@@ -307,7 +307,7 @@ def _updated_radius(radius, ratio, step_norm, on_boundary, options):
 
 
 @njit(cache=_CACHE, fastmath=_FASTMATH)
-def advance(vectors, hess, real, ints, box, options):
+def advance(vectors, hess, data, indices, indptr, real, ints, box, options):
     """Run a problem's iteration from its phase until the next request; return it.
 
     Start with ``I_PHASE`` 0 (and the other slots 0), x = x₀ and ``R_RADIUS`` = Δ₀; the
@@ -331,6 +331,7 @@ def advance(vectors, hess, real, ints, box, options):
         or box.shape[0] != 2
         or (box.shape[1] != 0 and box.shape[1] != n)
         or (ints[I_STEP_MODE] == STEP_DENSE and (hess.shape[0] != n or hess.shape[1] != n))
+        or (ints[I_STEP_MODE] == STEP_SPARSE and indptr.shape[0] != n + 1)
         or options.shape[0] < OPTIONS_SIZE
     ):
         raise ValueError("advance: the state arrays do not match x")
@@ -383,7 +384,8 @@ def advance(vectors, hess, real, ints, box, options):
                 if ints[I_STEP_MODE] == STEP_DRIVER:
                     ints[I_PHASE] = _STEP_READY
                     return REQUEST_STEP
-                if _cg_step(vectors, hess, real, ints, phase == _PRODUCT) == NEEDS_PRODUCT:
+                code = _cg_step(vectors, hess, data, indices, indptr, real, ints, phase == _PRODUCT)
+                if code == NEEDS_PRODUCT:
                     ints[I_PHASE] = _PRODUCT
                     return REQUEST_PRODUCT
             phase = _after_step(vectors, real, ints, lo, hi, options)
@@ -585,6 +587,8 @@ def advance_batch(
     ):
         raise ValueError("advance_batch: the arrays do not have one row per problem")
     no_box = np.empty((2, 0))
+    # Empty CSR arrays of the types the Python driver passes (the model is dense here).
+    data, indices, indptr = np.empty(0), np.empty(0, np.uint64), np.empty(0, np.int64)
     running = 0
     for b in range(batch):
         if ints[b, I_PHASE] == _DONE:
@@ -592,7 +596,9 @@ def advance_batch(
             continue
         take(requests[b], f[b], g[b], h[b], p[b], vectors[b], hess[b], real[b], ints[b], counts[b])
         ints[b, I_NFEV] = counts[b, 0]
-        request = advance(vectors[b], hess[b], real[b], ints[b], no_box, options)
+        request = advance(
+            vectors[b], hess[b], data, indices, indptr, real[b], ints[b], no_box, options
+        )
         requests[b] = request
         source = V_TRIAL if request == REQUEST_F or request == REQUEST_G else V_X
         for i in range(n):
@@ -613,10 +619,12 @@ def _run_compiled(fun, jac, hess, hessp, stored, vectors, matrix, real, ints, op
     no_box = np.empty((2, 0))
     no_vector = np.empty(0)
     no_matrix = np.empty((0, 0))
+    # Empty CSR arrays of the types the Python driver passes (the model is dense here).
+    indices, indptr = np.empty(0, np.uint64), np.empty(0, np.int64)
     x, trial, work = vectors[V_X], vectors[V_TRIAL], vectors[V_WORK : V_WORK + 4]
     while True:
         ints[I_NFEV] = counts[0]
-        request = advance(vectors, matrix, real, ints, no_box, options)
+        request = advance(vectors, matrix, no_vector, indices, indptr, real, ints, no_box, options)
         if request == REQUEST_NONE:
             return
         f, g, h, p = 0.0, no_vector, no_matrix, no_vector

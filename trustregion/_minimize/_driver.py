@@ -14,6 +14,7 @@ from .._iteration import TIGHT_RTOL, advance
 from .._status import StepStatus
 from .._validation import as_float_vector, vector_norm
 from ..operators import HessianVectorProduct, SymmetricOperator, as_operator
+from ..operators._symmetric import MATRIX_FREE
 from ..subproblems import INEXACT_METHODS, QUADRATIC_METHODS, solve_checked
 from ._bounds import Box, as_box, feasible_start, tron_step
 from ._callback import as_callback
@@ -211,14 +212,14 @@ def _unconstrained(
     x, g, trial, trial_g = (vectors[row] for row in (T.V_X, T.V_G, T.V_TRIAL, T.V_TRIAL_G))
     direction, product = vectors[T.V_WORK + 2], vectors[T.V_WORK + 3]
     bounds = np.stack([box.lo, box.hi]) if box is not None else _NO_BOX
-    dense = _NO_MATRIX
+    stored = _NO_STORED_MATRIX
     B: SymmetricOperator | None = None
     status: MinimizeStatus | None = None
     # The most frequent requests first: a product per CG iteration, then f and ∇f.
     asks_product, asks_f, asks_g = T.REQUEST_PRODUCT, T.REQUEST_F, T.REQUEST_G
     while status is None:
         ints[T.I_NFEV] = objective.nfev
-        request = advance(vectors, dense, real, ints, bounds, options)
+        request = advance(vectors, *stored, real, ints, bounds, options)
         if request == asks_product:
             assert B is not None  # the model comes before its products
             product[:] = B.apply(direction)
@@ -230,8 +231,8 @@ def _unconstrained(
             B = model.at(x.copy(), g.copy())
             ints[T.I_MODEL_FINITE] = B is not None
             ints[T.I_STEP_MODE] = _step_mode(B) if in_kernel else T.STEP_DRIVER
-            stored = B is not None and ints[T.I_STEP_MODE] == T.STEP_DENSE
-            dense = B.kernel_args.dense if B is not None and stored else _NO_MATRIX
+            in_place = B is not None and ints[T.I_STEP_MODE] in (T.STEP_DENSE, T.STEP_SPARSE)
+            stored = B.kernel_args[1:5] if B is not None and in_place else _NO_STORED_MATRIX
         elif request == T.REQUEST_STEP:
             assert B is not None  # the model comes before its step
             _write_step(
@@ -254,7 +255,9 @@ def _unconstrained(
 
 
 _NO_BOX = np.empty((2, 0))
-_NO_MATRIX = np.empty((0, 0))
+# The kernel's (dense, data, indices, indptr) when the model is not stored: empty arrays
+# of the types a stored one has, so that the kernel compiles once.
+_NO_STORED_MATRIX = MATRIX_FREE[1:5]
 
 
 def _counts(objective: Objective, model: HessianModel) -> tuple[int, int, int]:
@@ -271,13 +274,17 @@ def _gradient(objective: Objective, x: np.ndarray, n: int) -> np.ndarray:
 
 
 def _step_mode(B: SymmetricOperator | None) -> int:
-    """How the kernel gets the Steihaug–Toint step on B: it multiplies a stored dense
-    matrix itself, asks for each product of a matrix-free one, and leaves a CSR matrix
-    (whose whole solve is one call of the Krylov kernel) to the driver's solver."""
-    kind = K.EXTERNAL if B is None else B.kernel_args.kind
-    if kind == K.DENSE and B is not None and B.kernel_args.shift == 0.0:
-        return T.STEP_DENSE
-    return T.STEP_PRODUCTS if kind == K.EXTERNAL else T.STEP_DRIVER
+    """How the kernel gets the Steihaug–Toint step on B: it multiplies a stored dense or
+    CSR matrix itself and asks for each product of a matrix-free one; a stored matrix
+    with a shift (damping) goes to the driver's solver."""
+    if B is None:
+        return T.STEP_DRIVER  # (the kernel stops: the model is not finite)
+    kind, shift = B.kernel_args.kind, B.kernel_args.shift
+    if kind == K.EXTERNAL:
+        return T.STEP_PRODUCTS
+    if shift != 0.0:
+        return T.STEP_DRIVER
+    return T.STEP_DENSE if kind == K.DENSE else T.STEP_SPARSE
 
 
 def _write_step(step: Any, vectors: np.ndarray, real: np.ndarray, ints: np.ndarray) -> None:
