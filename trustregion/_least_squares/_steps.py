@@ -32,7 +32,6 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.linalg import lapack
 from scipy.sparse.linalg import splu
 
 from .. import _kernels as K
@@ -61,21 +60,33 @@ class GaussNewtonStep(NamedTuple):
 class ExactGaussNewton:
     """The Levenberg–Marquardt subproblem for one dense J, factorised once.
 
-    With the SVD JD⁻¹ = U diag(σ) Vᵀ and c = Uᵀf, the scaled step y = Dp is
+    With the SVD JD⁻¹ = U diag(σ) Vᵀ and c = Uᵀf (:func:`trustregion._kernels.
+    scaled_svd`), the scaled step y = Dp is
 
         y(λ) = -V diag(σᵢ / (σᵢ² + λ)) c,    ‖y(λ)‖² = Σ (σᵢcᵢ / (σᵢ² + λ))²,
 
     so each trial λ costs O(n), and the steps tried after a rejection (same J, smaller Δ)
     cost no new factorisation (:func:`trustregion._kernels.svd_tr_step`). Singular values
     below σ₁·max(m, n)·u count as zero: the Gauss–Newton step (λ = 0) is then the
-    minimum-norm one.
+    minimum-norm one. The iteration kernel factorises and steps the same way when it
+    runs the whole iteration (a dense J with the linear loss).
     """
 
     def __init__(self, J: np.ndarray, f: np.ndarray, d: np.ndarray):
+        m, n = J.shape
         self.d = d
-        U, self.sigma, self.Vt = _svd(J / d)
-        self.c = U.T @ f
-        self.cutoff = self.sigma[0] * max(J.shape) * _EPS if self.sigma.size else 0.0
+        self.sigma, self.c, self.Vt = np.empty(n), np.empty(n), np.empty((n, n))
+        largest = K.scaled_svd(
+            np.ascontiguousarray(J),
+            f,
+            d,
+            np.empty((n, m)),
+            np.empty(m),
+            self.sigma,
+            self.c,
+            self.Vt,
+        )
+        self.cutoff = largest * max(m, n) * _EPS
 
     def step(self, radius: float, multiplier: float) -> GaussNewtonStep:
         """The step for region Δ = ``radius``. ``multiplier`` (the last λ, which MINPACK
@@ -86,18 +97,6 @@ class ExactGaussNewton:
             self.sigma, self.c, self.Vt, self.d, self.cutoff, radius, _RADIUS_RTOL, z, p
         )
         return GaussNewtonStep(p, predicted, lam)
-
-
-def _svd(A: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The thin SVD of A by LAPACK directly (numpy's wrapper costs three times the
-    factorisation of the small Jacobians of curve fitting); QR iteration (gesvd) where
-    divide and conquer (gesdd) fails to converge."""
-    U, sigma, Vt, info = lapack.dgesdd(A, full_matrices=0)
-    if info != 0:
-        U, sigma, Vt, info = lapack.dgesvd(A, full_matrices=0)
-    if info != 0:
-        raise np.linalg.LinAlgError(f"the SVD of the scaled Jacobian failed (LAPACK info {info})")
-    return U, sigma, Vt
 
 
 def krylov_step(
