@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from trustregion import _gauss_newton_iteration as G
 from trustregion import _iteration as T
 from trustregion import _kernels as K
 from trustregion._minimize._machine import option_array
@@ -615,6 +616,24 @@ def _mismatched_calls():
         "advance csr": lambda: T.advance(
             *_iteration_state(n, csr=csr_args(sp.eye(n - 1, format="csr"))), NO_BOX, _options()
         ),
+        "scaled_svd": lambda: K.scaled_svd(
+            A, np.ones(n - 1), np.ones(n), A.copy(), np.empty(n), *(np.empty(n),) * 2, A.copy()
+        ),
+        "advance gauss-newton": lambda: G.advance(
+            *_gauss_newton_state(n, n), np.empty((2, n - 1)), np.zeros(G.OPTIONS_SIZE)
+        ),
+        "advance gauss-newton jacobians": lambda: G.advance(
+            *_gauss_newton_state(n, n, m_jacobian=n - 1), NO_BOX, np.zeros(G.OPTIONS_SIZE)
+        ),
+        "advance_batch gauss-newton": lambda: G.advance_batch(
+            *(a[None] for a in _gauss_newton_state(n, n)[:6]),
+            np.zeros(G.OPTIONS_SIZE),
+            np.zeros((1, 2), dtype=np.int64),
+            np.zeros(1, dtype=np.int64),
+            np.zeros((1, n)),
+            np.zeros((1, n)),
+            np.zeros((1, n - 1, n)),  # J with a row too few
+        ),
         "advance_batch": lambda: T.advance_batch(
             *(a[None] for a in _batch_state(n)),
             _options(),
@@ -650,6 +669,21 @@ def _batch_state(n):
 
 def _options():
     return option_array(TrustRegionOptions())
+
+
+def _gauss_newton_state(m, n, m_jacobian=None):
+    """The arguments of :func:`trustregion._gauss_newton_iteration.advance` before
+    ``box``, in MODE_DENSE: one problem of m residuals and n variables (the Jacobians
+    with ``m_jacobian`` rows where given)."""
+    rows = m if m_jacobian is None else m_jacobian
+    return (
+        np.zeros((G.V_ROWS, n)),
+        np.zeros((3, m)),
+        np.zeros((3, rows, n)),
+        np.zeros((n, n)),
+        np.zeros(G.REAL_SIZE),
+        np.zeros(G.INTS_SIZE, dtype=np.int64),
+    )
 
 
 @pytest.mark.parametrize("name", sorted(_mismatched_calls()))
@@ -706,6 +740,43 @@ def test_svd_tr_step_takes_the_minimum_norm_step_of_a_rank_deficient_jacobian():
     p, lam, _ = _lm_step(J, f, d, 1e12)
     assert lam == 0.0
     np.testing.assert_allclose(d * p, -np.linalg.pinv(J / d) @ f, rtol=1e-8, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("m", "n", "rank", "scale"),
+    [
+        (12, 4, None, 1.0),
+        (40, 3, None, 1e-200),
+        (9, 6, 2, 1e250),
+        (3, 5, None, 1.0),
+        (80, 40, None, 1.0),
+    ],
+)
+def test_scaled_svd_is_an_svd_of_the_scaled_jacobian(m, n, rank, scale):
+    # JD⁻¹ = U diag(σ) Vᵀ: σ are numpy's singular values (to rounding relative to σ₁; the
+    # extreme scales leave numpy's squares in range only through LAPACK's own scaling),
+    # V is orthogonal, c = Uᵀf reproduces D⁻¹Jᵀf = VΣc and ‖c‖ = ‖P_range f‖, for tall,
+    # wide, rank-deficient and (n > JACOBI_MAX_COLUMNS) LAPACK-path matrices.
+    rng = np.random.default_rng(m * n)
+    J, f, d = _lm_case(rng, m, n, rank=rank)
+    J = J * scale
+    d = np.abs(d * scale) + (d == 0)
+    sigma, c, vt = np.empty(n), np.empty(n), np.empty((n, n))
+    largest = K.scaled_svd(J, f, d, np.empty((n, m)), np.empty(m), sigma, c, vt)
+    expected = np.linalg.svd(J / d, compute_uv=False)
+    np.testing.assert_allclose(
+        np.sort(sigma)[::-1][: expected.size], expected, atol=1e-13 * expected[0]
+    )
+    assert largest == pytest.approx(expected[0], rel=1e-13)
+    np.testing.assert_allclose(vt @ vt.T, np.eye(n), atol=1e-13)
+    np.testing.assert_allclose(
+        vt.T @ (sigma * c), (J / d).T @ f, atol=1e-12 * np.abs(J / d).max() * np.abs(f).sum()
+    )
+    U = np.linalg.svd(J / d, full_matrices=False)[0][:, expected > 1e-12 * expected[0]]
+    projected = U @ (U.T @ f)
+    np.testing.assert_allclose(
+        np.linalg.norm(c[sigma > 1e-12 * largest]), np.linalg.norm(projected), rtol=1e-10
+    )
 
 
 def test_svd_tr_step_zero_gradient_is_zero_step():

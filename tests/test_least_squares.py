@@ -48,8 +48,15 @@ def test_nist_with_finite_differences(name, scheme):
     # each scaled by 1 + k·1e-9 for k < 8, Lanczos3 lands between 4.8 and 6.3 (scipy's
     # 'trf' with tolerances 1e-15: 5.0 to 6.7), Bennett5 (k < 5) between 4.8 and 6.7
     # (scipy: 4.9 to 8.4), so 4.5 is what can be asserted there on any CPU (6 with
-    # '3-point' or the analytic J).
-    lowest = 4.5 if scheme == "2-point" and name in _DIFFERENCE_LIMITED else 6.0
+    # '3-point' or the analytic J). ENSO, a large-residual fit on which Gauss–Newton
+    # converges linearly, stops by ftol where the differenced J's error leaves it: from
+    # the same perturbed starts between 5.85 and 6.6 with '2-point' (6.5 to 6.7 with
+    # '3-point'), so 5.5 there.
+    lowest = 6.0
+    if scheme == "2-point" and name in _DIFFERENCE_LIMITED:
+        lowest = 4.5
+    elif scheme == "2-point" and name == "ENSO":
+        lowest = 5.5
     p = nist_problem(name)
     for start in p.starts:
         res = least_squares(p.residual, start, jac=scheme)

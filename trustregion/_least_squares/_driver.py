@@ -1,17 +1,17 @@
 """``trustregion.least_squares``: scipy's ``least_squares`` as a trust-region method on the
 Gauss–Newton model."""
 
-import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import ArrayLike
 from scipy.optimize import OptimizeResult
 
+from .. import _gauss_newton_iteration as G
 from .. import _kernels as K
-from .._validation import max_abs, vector_norm
+from .._validation import vector_norm
 from ._arguments import (
     Settings,
     check_jacobian_kind,
@@ -19,8 +19,9 @@ from ._arguments import (
     initial_point,
     settings,
 )
+from ._compiled import compiled_run_applies, least_squares_compiled
+from ._machine import GaussNewtonMachine
 from ._residuals import Jacobian, Residuals
-from ._result import LeastSquaresStatus as Status
 from ._steps import (
     ExactGaussNewton,
     GaussNewtonStep,
@@ -28,11 +29,6 @@ from ._steps import (
     bounded_step,
     krylov_step,
 )
-
-# A step is taken when it achieves this share of its predicted reduction (MINPACK).
-_ACCEPT = 1e-4
-_TINY = np.finfo(np.float64).tiny
-_NO_BOUND = np.empty(0)  # the kernels' "no bounds"
 
 
 def least_squares(
@@ -209,60 +205,164 @@ def least_squares(
     if J is None:
         raise ValueError("the Jacobian is not finite at x0 (NaN or infinity)")
     check_jacobian_kind(J, f.shape[0], x.shape[0], opts)
-    state = _State.start(x, f, J, opts)
-    status = _run(state, residuals, opts)
-    result = _result(state, residuals, status, opts)
+    if dense_mode(J, opts) and compiled_run_applies(fun, jac, args, kwargs, opts):
+        result = least_squares_compiled(fun, jac, x, f, J, opts, residuals.precision)
+    else:
+        result = _PythonRun(x, f, J, residuals, opts).solve()
     if opts.verbose:
         print(result.message)
         print(
-            f"Function evaluations {result.nfev}, initial cost {state.initial_cost:.4e}, "
+            f"Function evaluations {result.nfev}, initial cost {_cost(f, opts):.4e}, "
             f"final cost {result.cost:.4e}, first-order optimality {result.optimality:.2e}."
         )
     return result
 
 
-@dataclass
-class _State:
-    """The iterate (x, f, its cost and its model's J and g) and the region."""
+def dense_mode(J: Any, opts: Settings) -> bool:
+    """Whether the kernel runs the whole iteration (MODE_DENSE): a dense J, no bounds,
+    the linear loss and the exact subproblem solver."""
+    return (
+        isinstance(J, np.ndarray)
+        and opts.box is None
+        and opts.loss is None
+        and opts.tr_solver in (None, "exact")
+    )
 
-    x: np.ndarray
-    f: np.ndarray  # the user's residuals
-    cost: float
-    J: Jacobian  # the model's Jacobian: the user's, rescaled for a robust loss
-    model_f: np.ndarray  # the model's residuals (the same rescaling)
-    g: np.ndarray  # ∇F = Jᵀ(model f)
-    angle_scale: np.ndarray | float  # ‖J_:j‖·‖ρ'f‖ (user's J), for the gtol test
-    d: np.ndarray  # the scaling D
-    radius: float
-    initial_cost: float
-    scaled_norm: float  # ‖Dx‖, for the xtol test
-    lam: float = 0.0
-    nit: int = 0
-    nonfinite_trials: int = 0
-    gauss_newton_step: bool = False  # whether the last trial was the step with λ = 0
 
-    @classmethod
-    def start(cls, x: np.ndarray, f: np.ndarray, J: Jacobian, opts: Settings) -> "_State":
-        cost = _cost(f, opts)
-        # Moré's D starts at J's column norms: zeros that the model's update raises to them
-        if isinstance(opts.x_scale, np.ndarray):
-            d = 1.0 / opts.x_scale
+class _PythonRun:
+    """One problem's run of the iteration kernel on the user's Python functions: serves
+    each of its requests.
+
+    In MODE_DRIVER it also holds the model's J and f at x (as the user's J came: dense,
+    CSR or an operator, rescaled for a robust loss) and the step solver built on them,
+    factorised once per iterate."""
+
+    def __init__(
+        self, x: np.ndarray, f: np.ndarray, J: Jacobian, residuals: Residuals, opts: Settings
+    ) -> None:
+        self.residuals, self.opts = residuals, opts
+        self.dense = dense_mode(J, opts)
+        self.machine = GaussNewtonMachine(
+            x[None, :],
+            f[None, :],
+            opts,
+            dense=self.dense,
+            precision=residuals.precision,
+            report=opts.verbose == 2 or opts.stop is not None,
+        )
+        self.vectors = self.machine.vectors[0]
+        self.trial_f: np.ndarray | None = None
+        self.solver: Callable[[float, float], GaussNewtonStep] | None = None
+        self.solver_nit = -1
+        if self.dense:
+            self.machine.jacobians[0, 0] = J
         else:
-            d = np.zeros_like(x)
-        model_f, model_J, g, angle_scale = _model(f, J, d, opts)
-        d[d == 0.0] = 1.0  # a zero column, or a LinearOperator's J (no column norms)
-        # Δ₀ = ‖Dx₀‖. MINPACK's default is 100‖Dx₀‖; on the NIST starts ‖Dx₀‖ solves more
-        # (BoxBOD and MGH09 from start 1 run off to plateaus after a first step that
-        # long). At x₀ = 0, Δ₀ = 1, as scipy's: a first Gauss–Newton step of any length
-        # would send an exponential model to overflow.
-        scaled = float(vector_norm(d * x))
-        radius = scaled if scaled > 0.0 else 1.0
-        return cls(x, f, cost, model_J, model_f, g, angle_scale, d, radius, cost, scaled)
+            self.J, self.model_f = self._write_model(f, J)
+            if opts.loss is not None:
+                self.machine.real[0, G.R_COST] = _cost(f, opts)
 
-    def move(self, x: np.ndarray, f: np.ndarray, cost: float, J: Jacobian, opts: Settings) -> None:
-        self.model_f, self.J, self.g, self.angle_scale = _model(f, J, self.d, opts)
-        self.x, self.f, self.cost = x, f, cost
-        self.scaled_norm = float(vector_norm(self.d * x))
+    def solve(self) -> OptimizeResult:
+        """Run to the end; the result."""
+        machine, ints = self.machine, self.machine.ints[0]
+        if self.opts.verbose == 2:
+            print(
+                f"{'iteration':>9} {'total nfev':>11} {'cost':>14} {'radius':>11} "
+                f"{'optimality':>11}"
+            )
+        while True:
+            ints[G.I_NFEV] = self.residuals.nfev
+            request = machine.advance(0)
+            if request == G.REQUEST_NONE:
+                break
+            if request == G.REQUEST_F:
+                self._serve_residuals()
+            elif request == G.REQUEST_J:
+                self._serve_jacobian()
+            elif request == G.REQUEST_STEP:
+                self._serve_step()
+            else:
+                self._report()
+        jac = None if self.dense else self.J
+        return machine.result(0, self.residuals.nfev, self.residuals.njev, jac)
+
+    def _serve_residuals(self) -> None:
+        f = self.residuals(self.vectors[G.V_TRIAL])
+        self.trial_f = f
+        if f is None:
+            self.machine.residuals[0, 1, 0] = np.nan  # rejected: not finite
+            return
+        self.machine.residuals[0, 1] = f
+        if self.opts.loss is not None:
+            self.machine.real[0, G.R_COST_TRIAL] = _cost(f, self.opts)
+
+    def _serve_jacobian(self) -> None:
+        assert self.trial_f is not None  # J is asked for only where f is finite
+        J = self.residuals.jacobian(self.vectors[G.V_TRIAL], self.trial_f)
+        if self.dense:
+            target = self.machine.jacobians[0, 1]
+            if J is None:
+                target[0, 0] = np.nan
+            elif isinstance(J, np.ndarray):
+                target[...] = J
+            elif sp.issparse(J):
+                target[...] = J.toarray()
+            else:
+                raise ValueError(
+                    "jac returned a LinearOperator at a trial point; it returned a dense "
+                    "array at x0, and must keep to one kind"
+                )
+            return
+        self.machine.ints[0, G.I_J_FINITE] = J is not None
+        if J is not None:  # finite: the kernel takes this point, so the model moves here
+            self.J, self.model_f = self._write_model(self.trial_f, J)
+
+    def _write_model(self, f: np.ndarray, J: Jacobian) -> tuple[Jacobian, np.ndarray]:
+        """MODE_DRIVER's model at (f, J) into the kernel's rows; returns (J̃, f̃)."""
+        vectors = self.vectors
+        model_f, model_J, g, angle = _model(f, J, vectors[G.V_D], self.opts)
+        vectors[G.V_G] = g
+        vectors[G.V_ANGLE] = angle
+        return model_J, model_f
+
+    def _serve_step(self) -> None:
+        real, nit = self.machine.real[0], int(self.machine.ints[0, G.I_NIT])
+        if self.solver is None or self.solver_nit != nit:  # a new iterate: factorise
+            self.solver, self.solver_nit = self._step_solver(), nit
+        step = self.solver(float(real[G.R_RADIUS]), float(real[G.R_LAM]))
+        self.vectors[G.V_P] = step.p
+        real[G.R_PRED] = step.predicted_reduction
+        real[G.R_STEP_LAM] = step.multiplier
+
+    def _step_solver(self) -> Callable[[float, float], GaussNewtonStep]:
+        """``solve(radius, λ) -> GaussNewtonStep`` for the model at this iterate."""
+        opts, vectors = self.opts, self.vectors
+        J, f = self.J, self.model_f
+        g, d = vectors[G.V_G].copy(), vectors[G.V_D].copy()
+        if opts.box is not None:
+            x, box = vectors[G.V_X].copy(), opts.box
+            return lambda radius, lam: bounded_step(J, g, d, radius, x, box)
+        iterative = opts.tr_solver in ("steihaug", "gltr")
+        if isinstance(J, np.ndarray) and not iterative:
+            return ExactGaussNewton(J, f, d).step
+        if opts.tr_solver == "exact":  # a sparse J: chosen, not the default (see least_squares)
+            return SparseGaussNewton(J, f, d).step
+        method = "gltr" if opts.tr_solver == "gltr" else "steihaug"
+        return lambda radius, lam: krylov_step(J, g, d, radius, method, opts.tr_options)
+
+    def _report(self) -> None:
+        """The end of an outer iteration: the log line, and the callback while the run
+        goes on."""
+        machine, nfev = self.machine, self.residuals.nfev
+        ints, real = machine.ints[0], machine.real[0]
+        if self.opts.verbose == 2:
+            optimality = float(np.abs(machine.free_gradient(0)).max(initial=0.0))
+            print(
+                f"{int(ints[G.I_NIT]):9d} {nfev:11d} {real[G.R_COST]:14.4e} "
+                f"{real[G.R_RADIUS]:11.2e} {optimality:11.2e}"
+            )
+        stop = self.opts.stop
+        if ints[G.I_PENDING] == G.RUNNING and stop is not None:
+            ints[G.I_STOP] = bool(stop(machine.intermediate(0, nfev)))
 
 
 def _model(
@@ -298,8 +398,8 @@ def _model(
 
 
 def _cost(f: np.ndarray, opts: Settings) -> float:
-    """F at residuals f; inf (rejected by the ratio test, without a warning) where the
-    sum of squares overflows."""
+    """F at residuals f; inf (rejected by the ratio test, without a warning) where it
+    overflows."""
     if opts.loss is None:
         return float(K.half_sum_of_squares(f))
     with np.errstate(over="ignore"):
@@ -308,212 +408,3 @@ def _cost(f: np.ndarray, opts: Settings) -> float:
 
 def _gradient(J: Jacobian, f: np.ndarray) -> np.ndarray:
     return np.asarray(J.T @ f, dtype=np.float64).ravel()
-
-
-def _run(state: _State, residuals: Residuals, opts: Settings) -> Status:
-    """Iterate until a termination test holds; returns the status."""
-    if opts.verbose == 2:
-        print(f"{'iteration':>9} {'total nfev':>11} {'cost':>14} {'radius':>11} {'optimality':>11}")
-    while True:
-        status = Status.GTOL if _gradient_measure(state, opts) <= opts.gtol else None
-        if status is None:
-            status = _iteration(state, residuals, opts)
-        if opts.verbose == 2:
-            print(
-                f"{state.nit:9d} {residuals.nfev:11d} {state.cost:14.4e} "
-                f"{state.radius:11.2e} {_optimality(state, opts):11.2e}"
-            )
-        if status is None and opts.stop is not None:
-            if opts.stop(_intermediate(state, residuals)):
-                status = Status.CALLBACK
-        if status is not None:
-            return _confirmed(status, state, opts, residuals.precision)
-
-
-def _iteration(state: _State, residuals: Residuals, opts: Settings) -> Status | None:
-    """One outer iteration of lmder: steps from this x and J until one is taken or a
-    termination test holds."""
-    solve = _step_solver(state, opts)
-    state.nit += 1
-    while True:
-        if residuals.nfev >= opts.max_nfev:
-            return Status.MAX_NFEV
-        step = solve(state.radius, state.lam)
-        status, taken = _trial(state, step, residuals, opts)
-        if taken or status is not None:
-            return status
-
-
-def _step_solver(state: _State, opts: Settings) -> Callable[[float, float], GaussNewtonStep]:
-    """``solve(radius, λ) -> GaussNewtonStep`` for the model at this iterate."""
-    J, f, g, d = state.J, state.model_f, state.g, state.d
-    if opts.box is not None:
-        x, box = state.x, opts.box
-        return lambda radius, lam: bounded_step(J, g, d, radius, x, box)
-    iterative = opts.tr_solver in ("steihaug", "gltr")
-    if isinstance(J, np.ndarray) and not iterative:
-        return ExactGaussNewton(J, f, d).step
-    if opts.tr_solver == "exact":  # a sparse J: chosen, not the default (see least_squares)
-        return SparseGaussNewton(J, f, d).step
-    method = "gltr" if opts.tr_solver == "gltr" else "steihaug"
-    return lambda radius, lam: krylov_step(J, g, d, radius, method, opts.tr_options)
-
-
-def _trial(
-    state: _State, step: GaussNewtonStep, residuals: Residuals, opts: Settings
-) -> tuple[Status | None, bool]:
-    """Evaluate x + p; take it if ρ ≥ 10⁻⁴; update Δ and λ; test ftol and xtol.
-    Returns (status or None, whether the step was taken)."""
-    x = np.empty_like(state.x)
-    lo, hi = (_NO_BOUND, _NO_BOUND) if opts.box is None else opts.box
-    step_norm, slope, finite = K.trial_point(state.x, step.p, state.d, state.g, lo, hi, x)
-    state.gauss_newton_step = step.multiplier == 0.0 and opts.box is None
-    if state.nit == 1 and state.nonfinite_trials == 0:
-        state.radius = min(state.radius, step_norm)  # lmder: the first step sets Δ
-    f = residuals(x) if finite else None
-    cost = _cost(f, opts) if f is not None else math.inf
-    actual = state.cost - cost
-    predicted = step.predicted_reduction
-    ratio = actual / predicted if predicted > 0.0 and math.isfinite(cost) else -math.inf
-    J = residuals.jacobian(x, f) if f is not None and ratio >= _ACCEPT else None
-    if f is None or (ratio >= _ACCEPT and J is None):
-        # Not finite: rejected (a point without a finite J cannot be the next iterate),
-        # and the region shrinks tenfold below.
-        state.nonfinite_trials += 1
-        ratio, actual = -math.inf, -math.inf
-    state.radius, state.lam = _updated_region(
-        state.radius, state.lam, ratio, actual, slope, step_norm, cost / max(state.cost, 1e-300)
-    )
-    status = _termination(actual, predicted, ratio, state, opts)
-    if ratio >= _ACCEPT:
-        assert f is not None and J is not None  # else ratio is -inf
-        state.move(x, f, cost, J, opts)
-        return status, True
-    return status, False
-
-
-def _updated_region(
-    radius: float,
-    lam: float,
-    ratio: float,
-    actual: float,
-    slope: float,
-    step_norm: float,
-    cost_ratio: float,
-) -> tuple[float, float]:
-    """Δ and λ after a trial (MINPACK's lmder, Moré 1978 §4): shrink to
-    μ·min(Δ, 10‖Dp‖) when ρ ≤ ¼, with μ the minimiser of the quadratic that interpolates
-    F along p clipped to [0.1, ½]; double to 2‖Dp‖ when ρ ≥ ¾ or λ = 0."""
-    if ratio <= 0.25:
-        if actual >= 0.0:
-            mu = 0.5
-        elif math.isfinite(actual) and cost_ratio < 100.0 and slope + actual < 0.0:
-            mu = min(0.5, max(0.1, 0.5 * slope / (slope + actual)))
-        else:
-            mu = 0.1  # F grew a hundredfold, or could not be evaluated
-        return mu * min(radius, 10.0 * step_norm), lam / mu
-    if lam == 0.0 or ratio >= 0.75:
-        return 2.0 * step_norm, 0.5 * lam
-    return radius, lam
-
-
-def _termination(
-    actual: float, predicted: float, ratio: float, state: _State, opts: Settings
-) -> Status | None:
-    """MINPACK's ftol and xtol tests after a trial, or None."""
-    scale = state.cost
-    ftol = math.isfinite(actual) and (
-        abs(actual) <= opts.ftol * scale and predicted <= opts.ftol * scale and ratio <= 2.0
-    )
-    xtol = state.radius <= opts.xtol * (opts.xtol + state.scaled_norm)
-    if ftol and xtol:
-        return Status.FTOL_AND_XTOL
-    if ftol:
-        return Status.FTOL
-    return Status.XTOL if xtol else None
-
-
-def _gradient_measure(state: _State, opts: Settings) -> float:
-    """maxⱼ \\|gⱼ\\| / (‖J_:j‖ ‖ρ'f‖) over the variables free to move: MINPACK's gtol test,
-    the cosine of the angle between ρ'f and each column of J (0 for a zero column or
-    ρ'f = 0). For a LinearOperator J, whose column norms are not known, \\|gⱼ\\| / ‖ρ'f‖."""
-    g = _free_gradient(state, opts)
-    scale = state.angle_scale
-    if isinstance(scale, float):  # a LinearOperator's J
-        return max_abs(g) / scale if scale > 0.0 else 0.0
-    return float(K.max_ratio(g, scale))  # a zero column, or ρ'f = 0: nothing to measure
-
-
-def _free_gradient(state: _State, opts: Settings) -> np.ndarray:
-    """g with the components that push against an active bound set to zero."""
-    if opts.box is None:
-        return state.g
-    return -opts.box.projected_gradient(state.x, state.g)
-
-
-def _optimality(state: _State, opts: Settings) -> float:
-    return float(np.abs(_free_gradient(state, opts)).max(initial=0.0))
-
-
-def _confirmed(status: Status, state: _State, opts: Settings, precision: float) -> Status:
-    """ftol and xtol stop on small changes; report success only where the gradient
-    agrees (or the residuals have vanished), else say why the iteration could not go on.
-
-    An xtol stop after a Gauss–Newton step (λ = 0, inside the region) is one too: the
-    iteration ended because that step became negligible, not because the region
-    collapsed around a point it could not leave (a zero-residual problem started almost
-    at its solution has neither a small cosine nor a small relative gradient).
-
-    Two gradient measures, since each fails somewhere: the cosine of gtol, and Dennis &
-    Schnabel's relative gradient maxⱼ \\|gⱼ\\|·max(\\|xⱼ\\|, 1)/F (1996, §7.2). Where a
-    column of J vanishes at a minimiser with nonzero residuals (f = x² + 5 at x = 0) the
-    cosine stays 1 while the relative gradient goes to 0; the cosine is the one that is
-    scale-invariant elsewhere. Both are compared with the fourth root of the residuals'
-    unit roundoff (float64's unless fun computes in float32)."""
-    if status not in (Status.FTOL, Status.XTOL, Status.FTOL_AND_XTOL):
-        return status
-    g = np.abs(_free_gradient(state, opts))
-    relative = float((g * np.maximum(np.abs(state.x), 1.0)).max(initial=0.0)) / max(
-        state.cost, _TINY
-    )
-    critical = precision**0.25
-    if (
-        (state.gauss_newton_step and status != Status.FTOL)
-        or _gradient_measure(state, opts) <= critical
-        or relative <= critical
-        or state.cost <= precision * state.initial_cost
-    ):
-        return status
-    return Status.NONFINITE if state.nonfinite_trials else Status.NO_PROGRESS
-
-
-def _active_mask(state: _State, opts: Settings) -> np.ndarray:
-    if opts.box is None:
-        return np.zeros(state.x.shape[0], dtype=int)
-    lo, hi = opts.box
-    tol = 1e-10 * np.maximum(1.0, np.abs(state.x))
-    return np.where(state.x - lo <= tol, -1, np.where(hi - state.x <= tol, 1, 0))
-
-
-def _intermediate(state: _State, residuals: Residuals) -> OptimizeResult:
-    return OptimizeResult(
-        x=state.x.copy(), fun=state.f.copy(), cost=state.cost, nit=state.nit, nfev=residuals.nfev
-    )
-
-
-def _result(state: _State, residuals: Residuals, status: Status, opts: Settings) -> OptimizeResult:
-    return OptimizeResult(
-        x=state.x,
-        cost=state.cost,
-        fun=state.f,
-        jac=state.J,
-        grad=state.g,
-        optimality=_optimality(state, opts),
-        active_mask=_active_mask(state, opts),
-        nfev=residuals.nfev,
-        njev=residuals.njev,
-        nit=state.nit,
-        status=status,
-        message=status.message,
-        success=status > 0,
-    )
