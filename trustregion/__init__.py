@@ -8,10 +8,16 @@ driver that composes them, :func:`minimize` (unconstrained, bound-constrained, a
 general constraints by an augmented Lagrangian; wholly compiled when the user's functions
 are ``numba.njit`` functions), :func:`minimize_batch` (many small problems in lockstep),
 and :func:`least_squares`, the same trust-region method on the Gauss–Newton model of a sum
-of squares.
+of squares (compiled and batched likewise: :func:`least_squares_batch`).
 """
 
-from ._least_squares import LeastSquaresStatus, curve_fit, least_squares
+from ._least_squares import (
+    LeastSquaresBatchResult,
+    LeastSquaresStatus,
+    curve_fit,
+    least_squares,
+    least_squares_batch,
+)
 from ._minimize import (
     BatchResult,
     MinimizeStatus,
@@ -59,6 +65,7 @@ __all__ = [
     "GaussNewtonOperator",
     "HessianVectorProduct",
     "JacobiPreconditioner",
+    "LeastSquaresBatchResult",
     "LeastSquaresStatus",
     "LineSearchResult",
     "LineSearchStatus",
@@ -76,6 +83,7 @@ __all__ = [
     "constrained_step",
     "curve_fit",
     "least_squares",
+    "least_squares_batch",
     "minimize",
     "minimize_batch",
     "natural_step",

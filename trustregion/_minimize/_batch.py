@@ -103,7 +103,7 @@ def minimize_batch(
     opts = TrustRegionOptions.from_dict(options)
     if opts.disp or opts.return_all:
         raise ValueError("minimize_batch does not support the options disp and return_all")
-    X = _starting_points(X0)
+    X = starting_points(X0)
     args = args if isinstance(args, tuple) else (args,)
     if not callable(fun):
         raise ValueError("fun must be a callable fun(X, *args) -> (B,)")
@@ -141,7 +141,7 @@ def minimize_batch(
     return _batch_result(machine, counts)
 
 
-def _starting_points(X0: ArrayLike) -> np.ndarray:
+def starting_points(X0: ArrayLike) -> np.ndarray:
     """X0 as a new (B, n) float64 array with finite entries, or a ValueError."""
     try:
         X = np.array(X0, dtype=np.float64)
@@ -169,17 +169,21 @@ def _evaluate(
     that some problem asked for, at all the points, each given a copy."""
     B, n = points.shape
     asked = np.bincount(requests, minlength=T.REQUEST_PRODUCT + 1).astype(bool)
-    f = _checked(fun(points.copy(), *args), (B,), "fun(X)") if asked[T.REQUEST_F] else idle[0]
-    g = _checked(jac(points.copy(), *args), (B, n), "jac(X)") if asked[T.REQUEST_G] else idle[1]
+    f = checked_value(fun(points.copy(), *args), (B,), "fun(X)") if asked[T.REQUEST_F] else idle[0]
+    g = (
+        checked_value(jac(points.copy(), *args), (B, n), "jac(X)")
+        if asked[T.REQUEST_G]
+        else idle[1]
+    )
     h, p = idle[2], idle[1]
     if asked[T.REQUEST_MODEL] and stored:
-        h = _checked(second(points.copy(), *args), (B, n, n), "hess(X)")
+        h = checked_value(second(points.copy(), *args), (B, n, n), "hess(X)")
     if asked[T.REQUEST_PRODUCT]:
-        p = _checked(second(points.copy(), directions.copy(), *args), (B, n), "hessp(X, P)")
+        p = checked_value(second(points.copy(), directions.copy(), *args), (B, n), "hessp(X, P)")
     return f, g, h, p
 
 
-def _checked(value: Any, shape: tuple[int, ...], name: str) -> np.ndarray:
+def checked_value(value: Any, shape: tuple[int, ...], name: str) -> np.ndarray:
     """A user function's value as a C-contiguous float64 array of ``shape`` (the kernel's
     type), or a ValueError."""
     array = np.ascontiguousarray(value, dtype=np.float64)

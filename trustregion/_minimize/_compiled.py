@@ -1,20 +1,11 @@
 """``minimize`` on Numba-compiled functions: the whole run in one compiled loop."""
 
-import weakref
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from numba.core.dispatcher import Dispatcher
-from numba.core.errors import NumbaError
-from numba.core.types import FunctionType, WrapperAddressProtocol
-
-# The one way Numba offers to turn a jit function into the address of its compiled code
-# for a given signature (what it does itself when such a function is passed where a
-# first-class function type is expected). Marked experimental since Numba 0.49.
-from numba.experimental.function_type import _get_wrapper_address
 
 from .. import _iteration as T
+from .._compiled_functions import function_address, is_compiled
 from ._machine import Machine
 from ._options import TrustRegionOptions
 from ._result import Result
@@ -40,7 +31,7 @@ def compiled_run_applies(
         and not args
         and isinstance(method, str)
         and method == "steihaug"
-        and all(isinstance(f, Dispatcher) for f in (fun, jac, second))
+        and is_compiled(fun, jac, second)
     )
 
 
@@ -75,31 +66,6 @@ def minimize_compiled(
     return machine.result(0, (nfev, njev, nhev), machine.status(0))
 
 
-class _Address(WrapperAddressProtocol):
-    """A compiled function as the compiled loop takes it: the address of its code for
-    one signature (Numba's wrapper-address protocol)."""
-
-    def __init__(self, function: Dispatcher, name: str) -> None:
-        self._signature = T.COMPILED_SIGNATURES[name]
-        # Numba's typeof takes this type as it is instead of building it from
-        # signature() at every call, which cost 15 µs a function.
-        self._numba_type_ = FunctionType(self._signature)
-        try:
-            self._address = _get_wrapper_address(function, self._signature)
-        except NumbaError as error:
-            raise TypeError(
-                f"{name} is a numba.njit function, so minimize runs it in its compiled "
-                f"loop, which calls it as {name}{_CALL[name]}; it does not compile for "
-                f"that signature ({self._signature}): {error}"
-            ) from error
-
-    def __wrapper_address__(self) -> int:
-        return self._address
-
-    def signature(self) -> Any:
-        return self._signature
-
-
 _CALL = {
     "fun": "(x) -> float",
     "jac": "(x) -> a float64 array of shape (n,)",
@@ -107,19 +73,7 @@ _CALL = {
     "hessp": "(x, p) -> a float64 array of shape (n,)",
 }
 
-# A function's address is looked up once per role: the lookup costs tens of
-# microseconds, as much as a whole compiled run on a small problem.
-_ADDRESSES: "weakref.WeakKeyDictionary[Callable[..., Any], dict[str, _Address]]" = (
-    weakref.WeakKeyDictionary()
-)
 
-
-def _address(function: Dispatcher, name: str) -> _Address:
-    """The cached :class:`_Address` of ``function`` in the role ``name``."""
-    roles = _ADDRESSES.get(function)
-    if roles is None:
-        roles = _ADDRESSES[function] = {}
-    address = roles.get(name)
-    if address is None:
-        address = roles[name] = _Address(function, name)
-    return address
+def _address(function: Any, name: str) -> Any:
+    """``function``'s address in the role ``name`` of the compiled loop."""
+    return function_address(function, name, T.COMPILED_SIGNATURES[name], _CALL[name])

@@ -1,9 +1,10 @@
-"""Test problems as ``numba.njit`` functions, for :func:`trustregion.minimize`'s compiled
-loop.
+"""Test problems as ``numba.njit`` functions, for the compiled loops of
+:func:`trustregion.minimize` and :func:`trustregion.least_squares`.
 
 :func:`compiled` compiles a problem's own residual, Jacobian and weighted residual
 Hessian (the very definitions of :mod:`trustregion.problems.mgh`, not copies) and builds
-f = Σ rᵢ², ∇f = 2Jᵀr and ∇²f = 2(JᵀJ + Σ rᵢ∇²rᵢ) on them, compiled too.
+f = Σ rᵢ², ∇f = 2Jᵀr and ∇²f = 2(JᵀJ + Σ rᵢ∇²rᵢ) on them, compiled too; the residuals
+and their Jacobian serve ``least_squares`` as they are.
 :data:`COMPILED_MGH` names the Moré–Garbow–Hillstrom problems whose definitions Numba
 compiles as they are written (the others build arrays in ways Numba does not type, such
 as ``np.column_stack`` of a scalar and an array, or sparse matrices).
@@ -48,13 +49,16 @@ COMPILED_MGH = (
 
 @dataclass(frozen=True)
 class CompiledProblem:
-    """A problem's objective, gradient and Hessian as ``numba.njit`` functions, with
-    the :class:`Problem` they were compiled from (its x0, f* and reference)."""
+    """A problem's objective, gradient and Hessian, and its residuals and their
+    Jacobian, as ``numba.njit`` functions, with the :class:`Problem` they were compiled
+    from (its x0, f* and reference)."""
 
     problem: Problem
     fun: Callable[[np.ndarray], float]
     jac: Callable[[np.ndarray], np.ndarray]
     hess: Callable[[np.ndarray], np.ndarray]
+    residuals: Callable[[np.ndarray], np.ndarray]
+    residual_jac: Callable[[np.ndarray], np.ndarray]
 
 
 def compiled(problem: Problem) -> CompiledProblem:
@@ -80,4 +84,4 @@ def compiled(problem: Problem) -> CompiledProblem:
         J = jacobian(x)
         return 2.0 * (J.T @ J + weighted_hessian(x, residual(x)))
 
-    return CompiledProblem(problem, fun, jac, hess)
+    return CompiledProblem(problem, fun, jac, hess, residual, jacobian)
