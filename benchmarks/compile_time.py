@@ -10,7 +10,8 @@ A child process with ``NUMBA_CACHE_DIR`` set to an empty temporary directory imp
 ``trustregion`` and calls every public entry point once on tiny problems (cg on dense,
 sparse, callable and preconditioned operators; each subproblem method on dense and
 sparse B, with and without a metric M; the operator classes, the Fisher operators
-included; minimize's Python loop, its compiled loop and minimize_batch).  The probe's
+included; minimize's Python loop, its compiled loop and minimize_batch; least_squares'
+the same three, and its driver-served mode).  The probe's
 own ``numba.njit`` problem compiles in an entry of its own, reported but left out of the
 totals: that time is the user's.  "Cold" is the first such process, "warm" the next
 ones, which find the cache the cold one filled.  Measured: the time of ``import
@@ -179,6 +180,7 @@ def _first_calls(call) -> None:
     )
     build("as_operator psd", lambda: tr.as_operator(A, positive_semidefinite=True))
     _minimize_calls(call, tr, np, A, b)
+    _least_squares_calls(call, tr, np, Jm, b)
 
 
 def _minimize_calls(call, tr, np, A, b) -> None:
@@ -223,6 +225,40 @@ def _minimize_calls(call, tr, np, A, b) -> None:
             X0,
             jac=lambda X: X @ A - b,
             hess=lambda X: np.broadcast_to(A, (X.shape[0], *A.shape)).copy(),
+        ),
+    )
+
+
+def _least_squares_calls(call, tr, np, J, b) -> None:
+    """least_squares' iteration kernel in its modes: the kernel's own step (a dense J),
+    the driver's (bounds), the compiled loop, and least_squares_batch."""
+    from numba import njit
+
+    y = J @ b + 0.1
+
+    def residuals(x):
+        return J @ x - y
+
+    def jacobian(x):
+        return J.copy()
+
+    call("least_squares dense", lambda: tr.least_squares(residuals, 0 * b, jac=jacobian))
+    call(
+        "least_squares bounds",
+        lambda: tr.least_squares(residuals, 0 * b, jac=jacobian, bounds=(-1.0, 1.0)),
+    )
+    compiled = [njit(residuals), njit(jacobian)]
+    call(f"{USERS} least-squares njit functions", lambda: [fn(0 * b) for fn in compiled])
+    call(
+        "least_squares compiled",
+        lambda: tr.least_squares(compiled[0], 0 * b, jac=compiled[1]),
+    )
+    call(
+        "least_squares_batch",
+        lambda: tr.least_squares_batch(
+            lambda X: X @ J.T - y,
+            np.zeros((3, b.size)),
+            lambda X: np.broadcast_to(J, (X.shape[0], *J.shape)).copy(),
         ),
     )
 

@@ -749,14 +749,14 @@ def test_svd_tr_step_takes_the_minimum_norm_step_of_a_rank_deficient_jacobian():
         (40, 3, None, 1e-200),
         (9, 6, 2, 1e250),
         (3, 5, None, 1.0),
-        (80, 40, None, 1.0),
+        (60, 32, None, 1.0),
     ],
 )
 def test_scaled_svd_is_an_svd_of_the_scaled_jacobian(m, n, rank, scale):
     # JD⁻¹ = U diag(σ) Vᵀ: σ are numpy's singular values (to rounding relative to σ₁; the
     # extreme scales leave numpy's squares in range only through LAPACK's own scaling),
     # V is orthogonal, c = Uᵀf reproduces D⁻¹Jᵀf = VΣc and ‖c‖ = ‖P_range f‖, for tall,
-    # wide, rank-deficient and (n > JACOBI_MAX_COLUMNS) LAPACK-path matrices.
+    # wide, rank-deficient and (n = JACOBI_MAX_COLUMNS) the widest matrices it takes.
     rng = np.random.default_rng(m * n)
     J, f, d = _lm_case(rng, m, n, rank=rank)
     J = J * scale

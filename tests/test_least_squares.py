@@ -110,6 +110,20 @@ def test_linear_problems_reach_the_minimum_norm_residual(m, n, seed, log_cond, r
     assert np.abs(A.T @ (A @ res.x - b)).max() <= 1e-8 * max(1.0, np.abs(A).max() * norm(b))
 
 
+@pytest.mark.parametrize("n", [32, 33, 60])
+def test_wide_linear_problems_on_either_side_of_the_kernels_svd(n):
+    # Up to 32 columns the iteration kernel factorises JD⁻¹ itself (one-sided Jacobi);
+    # beyond, the driver does by LAPACK: both reach lstsq's minimum and Aᵀ(Ax - b) = 0.
+    rng = np.random.default_rng(n)
+    A = rng.standard_normal((2 * n, n)) @ np.diag(np.logspace(0.0, -4.0, n))
+    b = rng.standard_normal(2 * n)
+    res = least_squares(lambda x: A @ x - b, np.zeros(n), jac=lambda x: A)
+    best = np.linalg.lstsq(A, b, rcond=None)[0]
+    assert res.success, res.message
+    assert res.cost == pytest.approx(0.5 * float(np.sum((A @ best - b) ** 2)), rel=1e-9)
+    assert np.abs(A.T @ (A @ res.x - b)).max() <= 1e-8 * np.abs(A).max() * norm(b)
+
+
 # ---- agreement with scipy on the Moré-Garbow-Hillstrom problems ----------------------
 
 _MGH = [

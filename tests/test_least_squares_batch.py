@@ -151,3 +151,9 @@ def test_non_finite_residuals_at_x0_name_the_rows():
     Y[2, 5] = np.inf
     with pytest.raises(ValueError, match="rows 2$"):
         least_squares_batch(fun, X0, jac, args=(Y,))
+
+
+def test_more_parameters_than_the_kernel_factorises_are_refused():
+    X0 = np.zeros((2, 33))
+    with pytest.raises(ValueError, match="at most 32 parameters"):
+        least_squares_batch(lambda X: X, X0, lambda X: np.broadcast_to(np.eye(33), (2, 33, 33)))

@@ -911,7 +911,8 @@ def svd_tr_step(sigma, c, vt, d, cutoff, radius, rtol, z, p):
 
 
 # One-sided Jacobi beats LAPACK's call overhead on the few columns of curve fitting and
-# loses to its blocked algorithms on many; past this many columns R goes to gesdd.
+# loses to its blocked algorithms on many: past this many columns, least_squares
+# factorises by LAPACK from Python instead.
 JACOBI_MAX_COLUMNS = 32
 _JACOBI_SWEEPS = 30
 
@@ -930,8 +931,8 @@ def scaled_svd(jac, f, d, a, qtf, sigma, c, vt):
     working precision, |w_pᵀw_q| ≤ u‖w_p‖‖w_q‖: then W = RV, σⱼ = ‖wⱼ‖ and
     cⱼ = wⱼᵀ(Qᵀf)/σⱼ. Jacobi on a triangular factor computes the singular values to high
     relative accuracy (Demmel & Veselić 1992), and for the few columns of curve fitting
-    costs less than LAPACK's call overhead; past JACOBI_MAX_COLUMNS columns R goes to
-    LAPACK's gesdd instead.
+    costs less than LAPACK's call overhead (past JACOBI_MAX_COLUMNS columns, LAPACK's
+    blocked SVD wins: callers use it there).
     """
     m, n = jac.shape
     if (
@@ -997,21 +998,6 @@ def scaled_svd(jac, f, d, a, qtf, sigma, c, vt):
         for j in range(n):
             vt[i, j] = 1.0 if i == j else 0.0
     largest = 0.0
-    if n > JACOBI_MAX_COLUMNS:
-        u, s, v = np.linalg.svd(np.ascontiguousarray(a[:, :k].T), full_matrices=False)
-        for i in range(n):
-            sigma[i] = 0.0
-            c[i] = 0.0
-        for i in range(k):
-            sigma[i] = s[i] * scale
-            largest = max(largest, sigma[i])
-            acc = 0.0
-            for r in range(k):
-                acc += u[r, i] * qtf[r]
-            c[i] = acc
-            for j in range(n):
-                vt[i, j] = v[i, j]
-        return largest
     for _ in range(_JACOBI_SWEEPS):
         rotated = False
         for p in range(n - 1):

@@ -8,6 +8,7 @@ from numpy.typing import ArrayLike
 from scipy.optimize import OptimizeResult
 
 from .. import _gauss_newton_iteration as G
+from .._kernels import JACOBI_MAX_COLUMNS
 from .._minimize._batch import checked_value, starting_points
 from ._arguments import settings
 from ._machine import GaussNewtonMachine, least_squares_result
@@ -86,7 +87,8 @@ def least_squares_batch(
     Evaluation counts are per problem, of the values each one used, as
     ``least_squares`` counts them.
     The robust losses, bounds, finite-difference Jacobians and the iterative subproblem
-    solvers of :func:`least_squares` are not offered here.
+    solvers of :func:`least_squares` are not offered here, nor problems of more than 32
+    parameters (where ``least_squares`` factorises by LAPACK).
 
     Returns
     -------
@@ -122,6 +124,11 @@ def least_squares_batch(
     if not callable(jac):
         raise ValueError("least_squares_batch needs jac, a callable jac(X, *args) -> (B, m, n)")
     B, n = X.shape
+    if n > JACOBI_MAX_COLUMNS:
+        raise ValueError(
+            f"least_squares_batch solves problems of at most {JACOBI_MAX_COLUMNS} "
+            f"parameters; X0 has {n} columns (use least_squares on each)"
+        )
     F0 = np.asarray(fun(X.copy(), *args))
     if F0.ndim != 2 or F0.shape[0] != B or F0.shape[1] == 0:
         raise ValueError(f"fun(X0) must return an array of shape (B, m) = ({B}, m); got {F0.shape}")

@@ -219,10 +219,12 @@ def least_squares(
 
 
 def dense_mode(J: Any, opts: Settings) -> bool:
-    """Whether the kernel runs the whole iteration (MODE_DENSE): a dense J, no bounds,
-    the linear loss and the exact subproblem solver."""
+    """Whether the kernel runs the whole iteration (MODE_DENSE): a dense J of at most
+    JACOBI_MAX_COLUMNS columns (the kernel's SVD), no bounds, the linear loss and the
+    exact subproblem solver."""
     return (
         isinstance(J, np.ndarray)
+        and J.shape[1] <= K.JACOBI_MAX_COLUMNS
         and opts.box is None
         and opts.loss is None
         and opts.tr_solver in (None, "exact")

@@ -32,6 +32,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg import lapack
 from scipy.sparse.linalg import splu
 
 from .. import _kernels as K
@@ -61,7 +62,8 @@ class ExactGaussNewton:
     """The Levenberg–Marquardt subproblem for one dense J, factorised once.
 
     With the SVD JD⁻¹ = U diag(σ) Vᵀ and c = Uᵀf (:func:`trustregion._kernels.
-    scaled_svd`), the scaled step y = Dp is
+    scaled_svd` up to ``JACOBI_MAX_COLUMNS`` columns, LAPACK's gesdd beyond), the scaled
+    step y = Dp is
 
         y(λ) = -V diag(σᵢ / (σᵢ² + λ)) c,    ‖y(λ)‖² = Σ (σᵢcᵢ / (σᵢ² + λ))²,
 
@@ -75,17 +77,22 @@ class ExactGaussNewton:
     def __init__(self, J: np.ndarray, f: np.ndarray, d: np.ndarray):
         m, n = J.shape
         self.d = d
-        self.sigma, self.c, self.Vt = np.empty(n), np.empty(n), np.empty((n, n))
-        largest = K.scaled_svd(
-            np.ascontiguousarray(J),
-            f,
-            d,
-            np.empty((n, m)),
-            np.empty(m),
-            self.sigma,
-            self.c,
-            self.Vt,
-        )
+        if n <= K.JACOBI_MAX_COLUMNS:
+            self.sigma, self.c, self.Vt = np.empty(n), np.empty(n), np.empty((n, n))
+            largest = K.scaled_svd(
+                np.ascontiguousarray(J),
+                f,
+                d,
+                np.empty((n, m)),
+                np.empty(m),
+                self.sigma,
+                self.c,
+                self.Vt,
+            )
+        else:
+            U, self.sigma, self.Vt = _svd(J / d)
+            self.c = U.T @ f
+            largest = self.sigma[0] if self.sigma.size else 0.0
         self.cutoff = largest * max(m, n) * _EPS
 
     def step(self, radius: float, multiplier: float) -> GaussNewtonStep:
@@ -97,6 +104,18 @@ class ExactGaussNewton:
             self.sigma, self.c, self.Vt, self.d, self.cutoff, radius, _RADIUS_RTOL, z, p
         )
         return GaussNewtonStep(p, predicted, lam)
+
+
+def _svd(A: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The thin SVD of A by LAPACK directly (numpy's wrapper costs three times the
+    factorisation of small matrices); QR iteration (gesvd) where divide and conquer
+    (gesdd) fails to converge."""
+    U, sigma, Vt, info = lapack.dgesdd(A, full_matrices=0)
+    if info != 0:
+        U, sigma, Vt, info = lapack.dgesvd(A, full_matrices=0)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"the SVD of the scaled Jacobian failed (LAPACK info {info})")
+    return U, sigma, Vt
 
 
 def krylov_step(
