@@ -80,7 +80,7 @@ V_D = 2  # Moré's scaling D
 V_ANGLE = 3  # ‖J_:j‖·‖ρ'f‖, the gtol test's denominators (all ‖ρ'f‖ for an operator J)
 V_TRIAL = 4
 V_P = 5  # the step
-V_SIGMA = 6  # the singular values of JD⁻¹ (the first I_RANK entries)
+V_SIGMA = 6  # the singular values of JD⁻¹
 V_C = 7  # Uᵀf
 V_Z = 8  # y = VᵀDp
 V_WORK = 9
@@ -113,9 +113,8 @@ I_GAUSS_NEWTON = 6  # whether the last trial was the step with λ = 0 (no bounds
 I_F_FINITE = 7
 I_J_FINITE = 8  # written by the caller at REQUEST_J in MODE_DRIVER
 I_STOP = 9  # written by the caller at REQUEST_REPORT
-I_RANK = 10  # the number of singular values
-I_MODE = 11
-INTS_SIZE = 12
+I_MODE = 10
+INTS_SIZE = 11
 
 # Slots of ``options``.
 O_FTOL = 0
@@ -196,7 +195,7 @@ def _dense_model(vectors, f, jac, options):
 
 
 @njit(cache=_CACHE, fastmath=_FASTMATH)
-def _factorise(vectors, residuals, jacobians, vt, real, ints):
+def _factorise(vectors, residuals, jacobians, vt, real):
     """The SVD JD⁻¹ = U diag(σ) Vᵀ at x (:func:`~trustregion._kernels.scaled_svd`): σ into
     row V_SIGMA, c = Uᵀf into row V_C, Vᵀ into ``vt``, and the cutoff σ₁·max(m, n)·u
     below which σᵢ counts as zero."""
@@ -205,7 +204,6 @@ def _factorise(vectors, residuals, jacobians, vt, real, ints):
         jacobians[0], residuals[0], vectors[V_D], jacobians[2].reshape((n, m)), residuals[2],
         vectors[V_SIGMA], vectors[V_C], vt,
     )  # fmt: skip
-    ints[I_RANK] = n
     real[R_CUTOFF] = largest * max(m, n) * _EPS
 
 
@@ -374,7 +372,7 @@ def advance(vectors, residuals, jacobians, vt, real, ints, box, options):
                 phase = _END_OUTER
             else:
                 if dense:
-                    _factorise(vectors, residuals, jacobians, vt, real, ints)
+                    _factorise(vectors, residuals, jacobians, vt, real)
                 ints[I_NIT] += 1
                 phase = _TRY
         if phase == _TRY:
@@ -382,10 +380,9 @@ def advance(vectors, residuals, jacobians, vt, real, ints, box, options):
                 ints[I_PENDING] = MAX_NFEV
                 phase = _END_OUTER
             elif dense:
-                k = ints[I_RANK]
                 real[R_STEP_LAM], real[R_PRED] = svd_tr_step(
-                    vectors[V_SIGMA, :k], vectors[V_C, :k], vt[:k], vectors[V_D],
-                    real[R_CUTOFF], real[R_RADIUS], _RADIUS_RTOL, vectors[V_Z, :k], vectors[V_P],
+                    vectors[V_SIGMA], vectors[V_C], vt, vectors[V_D], real[R_CUTOFF],
+                    real[R_RADIUS], _RADIUS_RTOL, vectors[V_Z], vectors[V_P],
                 )  # fmt: skip
                 phase = _STEPPED
             else:
